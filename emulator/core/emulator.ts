@@ -1,0 +1,83 @@
+import { randomBytes } from 'node:crypto';
+import { Account } from '../store/account.js';
+import { type Clock, ControllableClock } from './clock.js';
+import type { HandlerTable } from './context.js';
+import { Faults } from './faults.js';
+import { shortId } from './ids.js';
+import { RateLimiter } from './rate-limit.js';
+import { SchemaValidator } from './schema.js';
+import { loadSpec, type Spec } from './spec.js';
+
+export interface ApiKey {
+  accountId: string;
+  scopes: Set<string> | 'all';
+}
+
+export interface ResponseRecord {
+  operationId: string;
+  method: string;
+  path: string;
+  status: number;
+  body: unknown;
+}
+
+export interface EmulatorOptions {
+  clock?: Clock;
+  rateLimits?: boolean;
+  /** How often queued bulk jobs are processed, in real milliseconds. */
+  jobIntervalMs?: number;
+}
+
+/** All state of one emulator instance: accounts, keys, limiter, faults and the spec-derived rules. */
+export class Emulator {
+  readonly spec: Spec = loadSpec();
+  readonly validator = new SchemaValidator(this.spec);
+  readonly clock: Clock;
+  readonly limiter: RateLimiter;
+  readonly faults = new Faults();
+  readonly accounts = new Map<string, Account>();
+  readonly privateKeys = new Map<string, ApiKey>();
+  readonly handlers: HandlerTable = {};
+  readonly responseObservers: ((record: ResponseRecord) => void)[] = [];
+  readonly requestCounts = new Map<string, number>();
+  private readonly jobTimer: NodeJS.Timeout;
+
+  constructor(options: EmulatorOptions = {}) {
+    this.clock = options.clock ?? new ControllableClock();
+    this.limiter = new RateLimiter(this.clock);
+    this.limiter.enabled = options.rateLimits ?? true;
+    this.jobTimer = setInterval(() => this.runJobs(), options.jobIntervalMs ?? 50);
+    this.jobTimer.unref();
+  }
+
+  register(table: HandlerTable): void {
+    Object.assign(this.handlers, table);
+  }
+
+  /**
+   * Creates an account with a private key (all scopes unless given) and its public key, the
+   * six-character site id that is also the account id.
+   */
+  createAccount(options: { name?: string; id?: string; privateKey?: string; scopes?: string[] } = {}) {
+    const id = options.id ?? shortId();
+    const account = new Account(id, options.name ?? 'Demo Store', this.clock);
+    this.accounts.set(id, account);
+    const privateKey = this.addKey(id, options.scopes, options.privateKey);
+    return { account, publicKey: id, privateKey };
+  }
+
+  addKey(accountId: string, scopes?: string[], key = `pk_${randomBytes(17).toString('hex')}`): string {
+    this.privateKeys.set(key, { accountId, scopes: scopes ? new Set(scopes) : 'all' });
+    return key;
+  }
+
+  runJobs(): number {
+    let ran = 0;
+    for (const account of this.accounts.values()) ran += account.runQueuedJobs();
+    return ran;
+  }
+
+  close(): void {
+    clearInterval(this.jobTimer);
+  }
+}

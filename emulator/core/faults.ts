@@ -1,0 +1,108 @@
+import { EmulatorError } from './errors.js';
+
+/**
+ * Fault injection for tests, off by default. Each fault can be scoped to some operations.
+ * - latencyMs: added before every answer;
+ * - errorRates: probability per status (e.g. {"503": 0.2}) of answering that error instead;
+ * - storm429: the next `count` matching requests get 429 with `Retry-After: retryAfterSeconds`;
+ * - outageUntil: epoch ms (emulator clock) until which every request gets 503;
+ * - dropRate: probability of destroying the connection without an answer.
+ */
+export interface FaultConfig {
+  operations?: string[];
+  latencyMs?: number;
+  errorRates?: Record<string, number>;
+  storm429?: { count: number; retryAfterSeconds: number };
+  outageUntil?: number;
+  down?: boolean;
+  dropRate?: number;
+  seed?: number;
+}
+
+export type FaultOutcome = { kind: 'none' } | { kind: 'drop' } | { kind: 'error'; error: EmulatorError };
+
+/** mulberry32: a tiny seeded PRNG, so a test's fault pattern repeats run after run. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export class Faults {
+  private config: FaultConfig = {};
+  private random: () => number = Math.random;
+  served = { errors: 0, drops: 0, storm429: 0 };
+
+  set(config: FaultConfig): void {
+    this.config = { ...config, ...(config.storm429 ? { storm429: { ...config.storm429 } } : {}) };
+    this.random = config.seed === undefined ? Math.random : seeded(config.seed);
+  }
+
+  clear(): void {
+    this.config = {};
+  }
+
+  current(): FaultConfig {
+    return this.config;
+  }
+
+  latencyFor(operationId: string): number {
+    return this.applies(operationId) ? (this.config.latencyMs ?? 0) : 0;
+  }
+
+  private applies(operationId: string): boolean {
+    return !this.config.operations || this.config.operations.includes(operationId);
+  }
+
+  decide(operationId: string, now: number): FaultOutcome {
+    if (!this.applies(operationId)) return { kind: 'none' };
+    const c = this.config;
+    if (c.down || (c.outageUntil !== undefined && now < c.outageUntil)) {
+      this.served.errors++;
+      return {
+        kind: 'error',
+        error: new EmulatorError(503, 'service_unavailable', 'Klaviyo is unavailable (injected outage).'),
+      };
+    }
+    if (c.dropRate && this.random() < c.dropRate) {
+      this.served.drops++;
+      return { kind: 'drop' };
+    }
+    if (c.storm429 && c.storm429.count > 0) {
+      c.storm429.count--;
+      this.served.storm429++;
+      const seconds = c.storm429.retryAfterSeconds;
+      return {
+        kind: 'error',
+        error: new EmulatorError(
+          429,
+          'throttled',
+          `Request was throttled. Expected available in ${seconds} seconds.`,
+          {
+            headers: { 'Retry-After': String(seconds) },
+          },
+        ),
+      };
+    }
+    for (const [status, rate] of Object.entries(c.errorRates ?? {})) {
+      if (this.random() < rate) {
+        this.served.errors++;
+        const code = Number(status);
+        return {
+          kind: 'error',
+          error: new EmulatorError(
+            code,
+            code >= 500 ? 'server_error' : 'invalid',
+            `Injected ${status} error.`,
+          ),
+        };
+      }
+    }
+    return { kind: 'none' };
+  }
+}

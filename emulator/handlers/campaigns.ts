@@ -1,0 +1,3 @@
+import type { HandlerTable } from '../core/context.js';
+
+export const campaignHandlers: HandlerTable = {};

@@ -1,0 +1,35 @@
+import { parseArgs } from 'node:util';
+import { startEmulator } from './server.js';
+
+/**
+ * `npm run emulator -- --port 8787 [--no-seed] [--no-rate-limits]`. The seeded account's keys come
+ * from the environment when set, so the app's .env and the emulator agree.
+ */
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: process.env.EMULATOR_PORT ?? '8787' },
+    host: { type: 'string', default: '127.0.0.1' },
+    'no-seed': { type: 'boolean', default: false },
+    'no-rate-limits': { type: 'boolean', default: false },
+  },
+});
+
+const running = await startEmulator({
+  port: Number(values.port),
+  host: values.host,
+  seed: !values['no-seed'],
+  rateLimits: !values['no-rate-limits'],
+  account: {
+    id: process.env.NEXT_PUBLIC_KLAVIYO_COMPANY_ID ?? 'DEMO01',
+    privateKey: process.env.KLAVIYO_PRIVATE_KEY ?? 'pk_emulator_demo_private_key',
+    name: 'Demo Store',
+  },
+});
+console.log(`Klaviyo emulator (revision ${running.emulator.spec.version}) listening on ${running.url}`);
+console.log(`  company id ${running.account.publicKey}, private key ${running.account.privateKey}`);
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    void running.close().then(() => process.exit(0));
+  });
+}

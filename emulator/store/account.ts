@@ -1,0 +1,343 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../core/clock.js';
+import { EmulatorError, invalid } from '../core/errors.js';
+import { eventId, isoTime, shortId, ulid } from '../core/ids.js';
+import type {
+  Attributes,
+  EventRecord,
+  GenericRecord,
+  GroupRecord,
+  JobRecord,
+  MetricRecord,
+  ProfileRecord,
+  SuppressedEvent,
+  WebhookDelivery,
+  WebhookRecord,
+} from './types.js';
+
+const IDENTIFIERS = ['email', 'phone_number', 'external_id'] as const;
+const PROFILE_ATTRIBUTES = [
+  'email',
+  'phone_number',
+  'external_id',
+  'first_name',
+  'last_name',
+  'organization',
+  'locale',
+  'title',
+  'image',
+] as const;
+
+/** What an incoming profile object says: `{ id?, attributes, meta? }` as in the spec's create bodies. */
+export interface ProfileInput {
+  id?: string;
+  attributes?: Attributes;
+  meta?: { patch_properties?: Attributes };
+}
+
+export interface EventInput {
+  metricName: string;
+  properties: Attributes;
+  time?: string;
+  value?: number;
+  valueCurrency?: string;
+  uniqueId?: string;
+  backfill?: boolean;
+  profile: ProfileInput;
+  source: EventRecord['source'];
+}
+
+/** One Klaviyo account: its keys, its data, and what tests can inspect about it. */
+export class Account {
+  readonly profiles = new Map<string, ProfileRecord>();
+  readonly metrics = new Map<string, MetricRecord>();
+  readonly events = new Map<string, EventRecord>();
+  readonly suppressed: SuppressedEvent[] = [];
+  readonly lists = new Map<string, GroupRecord>();
+  readonly segments = new Map<string, GroupRecord>();
+  /** Other resources by JSON:API type: campaign, campaign-message, flow, flow-action, catalog-item, ... */
+  readonly resources = new Map<string, Map<string, GenericRecord>>();
+  readonly jobs = new Map<string, JobRecord>();
+  readonly webhooks = new Map<string, WebhookRecord>();
+  readonly webhookDeliveries: WebhookDelivery[] = [];
+  /** Write calls whose effect is a record rather than a resource (subscriptions, back in stock, deletions). */
+  readonly log: { operation: string; atMs: number; payload: Attributes }[] = [];
+  private readonly dedupKeys = new Set<string>();
+  /** Called after events are recorded; the webhook dispatcher listens here. */
+  onEvents: ((events: EventRecord[]) => void) | undefined;
+
+  constructor(
+    readonly id: string,
+    readonly name: string,
+    readonly clock: Clock,
+    readonly settings: { timezone: string; currency: string; url: string } = {
+      timezone: 'America/New_York',
+      currency: 'USD',
+      url: 'https://demo-store.example',
+    },
+  ) {}
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  collection(type: string): Map<string, GenericRecord> {
+    let map = this.resources.get(type);
+    if (!map) {
+      map = new Map();
+      this.resources.set(type, map);
+    }
+    return map;
+  }
+
+  // ── profiles ──────────────────────────────────────────────────────────────
+
+  /** Finds a profile by id or by identifiers, in Klaviyo's identity-resolution order. */
+  findProfile(input: ProfileInput): ProfileRecord | undefined {
+    if (input.id) return this.profiles.get(input.id);
+    const a = input.attributes ?? {};
+    for (const key of IDENTIFIERS) {
+      const value = a[key];
+      if (typeof value !== 'string' || value === '') continue;
+      for (const p of this.profiles.values()) if (p.attributes[key] === value) return p;
+    }
+    for (const key of ['anonymous_id', '_kx'] as const) {
+      const value = a[key];
+      if (typeof value !== 'string' || value === '') continue;
+      for (const p of this.profiles.values()) if (p.anonymousIds.has(value)) return p;
+    }
+    return undefined;
+  }
+
+  /** The profile (other than `exceptId`) that already holds one of the input's identifiers. */
+  identifierOwner(attributes: Attributes, exceptId?: string): ProfileRecord | undefined {
+    for (const key of IDENTIFIERS) {
+      const value = attributes[key];
+      if (typeof value !== 'string' || value === '') continue;
+      for (const p of this.profiles.values()) if (p.id !== exceptId && p.attributes[key] === value) return p;
+    }
+    return undefined;
+  }
+
+  duplicateProfileError(owner: ProfileRecord): EmulatorError {
+    return new EmulatorError(
+      409,
+      'duplicate_profile',
+      'A profile already exists with one of these identifiers.',
+      {
+        pointer: '/data/attributes',
+        meta: { duplicate_profile_id: owner.id },
+      },
+    );
+  }
+
+  createProfile(input: ProfileInput): ProfileRecord {
+    const now = this.now();
+    const profile: ProfileRecord = {
+      id: ulid(now),
+      attributes: {
+        email: null,
+        phone_number: null,
+        external_id: null,
+        first_name: null,
+        last_name: null,
+        organization: null,
+        locale: null,
+        title: null,
+        image: null,
+        created: isoTime(now),
+        updated: isoTime(now),
+        last_event_date: null,
+        location: {},
+        properties: {},
+      },
+      subscriptions: {},
+      anonymousIds: new Set(),
+      createdMs: now,
+      updatedMs: now,
+    };
+    this.profiles.set(profile.id, profile);
+    this.applyProfile(profile, input);
+    return profile;
+  }
+
+  /**
+   * Applies a profile write: `null` clears a field, an omitted field is left unchanged, and
+   * `meta.patch_properties` appends, unappends or unsets custom properties (spec ProfileMeta).
+   */
+  applyProfile(
+    profile: ProfileRecord,
+    input: ProfileInput,
+    options: { keepIdentifiers?: boolean } = {},
+  ): void {
+    const a = input.attributes ?? {};
+    for (const key of PROFILE_ATTRIBUTES) {
+      if (!(key in a)) continue;
+      if (
+        options.keepIdentifiers &&
+        (IDENTIFIERS as readonly string[]).includes(key) &&
+        profile.attributes[key]
+      )
+        continue;
+      profile.attributes[key] = a[key] ?? null;
+    }
+    if ('location' in a) {
+      profile.attributes.location =
+        a.location === null ? {} : { ...profile.attributes.location, ...a.location };
+    }
+    if (a.properties && typeof a.properties === 'object') {
+      profile.attributes.properties = { ...profile.attributes.properties, ...a.properties };
+    }
+    for (const key of ['anonymous_id', '_kx'] as const) {
+      if (typeof a[key] === 'string' && a[key]) profile.anonymousIds.add(a[key]);
+    }
+    const patch = input.meta?.patch_properties;
+    if (patch) {
+      const props = profile.attributes.properties as Attributes;
+      for (const [k, v] of Object.entries<any>(patch.append ?? {})) {
+        const current = Array.isArray(props[k]) ? props[k] : props[k] === undefined ? [] : [props[k]];
+        props[k] = [...current, ...(Array.isArray(v) ? v : [v])];
+      }
+      for (const [k, v] of Object.entries<any>(patch.unappend ?? {})) {
+        if (Array.isArray(props[k]))
+          props[k] = props[k].filter((x: unknown) => !(Array.isArray(v) ? v : [v]).includes(x));
+      }
+      const unset = patch.unset === undefined ? [] : Array.isArray(patch.unset) ? patch.unset : [patch.unset];
+      for (const k of unset) delete props[k];
+    }
+    profile.updatedMs = this.now();
+    profile.attributes.updated = isoTime(profile.updatedMs);
+  }
+
+  /**
+   * The side-effect upsert of event and client writes: resolve the profile from its identifiers or
+   * create it. Client writes cannot change an existing profile's identifiers (klaviyo-api.md §6.13).
+   */
+  upsertProfile(input: ProfileInput, options: { keepIdentifiers?: boolean } = {}): ProfileRecord {
+    const existing = this.findProfile(input);
+    if (input.id && !existing)
+      throw invalid(`Profile '${input.id}' does not exist.`, { pointer: '/data/id' });
+    if (existing) {
+      this.applyProfile(existing, input, { keepIdentifiers: true, ...options });
+      return existing;
+    }
+    return this.createProfile(input);
+  }
+
+  // ── metrics and events ────────────────────────────────────────────────────
+
+  /** Metrics are found by name, or created on first use (create_event, "metric" description). */
+  metricByName(name: string, service = 'api'): MetricRecord {
+    for (const m of this.metrics.values()) if (m.name === name) return m;
+    const now = this.now();
+    const metric: MetricRecord = {
+      id: shortId(),
+      name,
+      createdMs: now,
+      updatedMs: now,
+      integration: {
+        object: 'integration',
+        id: '0rG4eQ',
+        name: service === 'api' ? 'API' : service,
+        category: 'API',
+      },
+    };
+    this.metrics.set(metric.id, metric);
+    return metric;
+  }
+
+  /**
+   * Records an event once. Klaviyo keys events on (profile, metric, unique_id); without a unique_id the
+   * key is the event time to the second, so same-second events without one are dropped (create_event,
+   * `unique_id` description). Returns the event, or undefined when it was suppressed as a duplicate.
+   */
+  recordEvent(input: EventInput): EventRecord | undefined {
+    const profile = this.upsertProfile(input.profile, { keepIdentifiers: input.source === 'client' });
+    const metric = this.metricByName(input.metricName);
+    const received = this.now();
+    const timeMs = Math.floor((input.time ? Date.parse(input.time) : received) / 1000) * 1000;
+    const uniqueId = input.uniqueId ?? String(timeMs / 1000);
+    const key = `${profile.id}|${metric.id}|${uniqueId}`;
+    if (this.dedupKeys.has(key)) {
+      this.suppressed.push({
+        metricName: metric.name,
+        profileId: profile.id,
+        uniqueId,
+        receivedMs: received,
+        reason: input.uniqueId ? 'duplicate_unique_id' : 'duplicate_second',
+      });
+      return undefined;
+    }
+    this.dedupKeys.add(key);
+    const properties: Attributes = { ...input.properties, $event_id: uniqueId };
+    if (input.value !== undefined) properties.$value = input.value;
+    if (input.valueCurrency !== undefined) properties.$value_currency = input.valueCurrency;
+    const event: EventRecord = {
+      id: eventId(),
+      uuid: randomUUID(),
+      metricId: metric.id,
+      profileId: profile.id,
+      timeMs,
+      properties,
+      uniqueId,
+      backfill: input.backfill ?? false,
+      receivedMs: received,
+      source: input.source,
+    };
+    this.events.set(event.id, event);
+    if (!profile.attributes.last_event_date || Date.parse(profile.attributes.last_event_date) < timeMs) {
+      profile.attributes.last_event_date = isoTime(timeMs);
+    }
+    this.onEvents?.([event]);
+    return event;
+  }
+
+  // ── jobs ──────────────────────────────────────────────────────────────────
+
+  /** Queues a bulk job; the emulator processes queued jobs asynchronously (or on `settle`). */
+  addJob(
+    type: string,
+    totalCount: number,
+    run: (job: JobRecord) => void,
+    relationships: Record<string, string[]> = {},
+  ): JobRecord {
+    const now = this.now();
+    const job: JobRecord = {
+      id: ulid(now),
+      type,
+      attributes: {
+        status: 'queued',
+        created_at: isoTime(now),
+        total_count: totalCount,
+        completed_count: 0,
+        failed_count: 0,
+        completed_at: null,
+        expires_at: isoTime(now + 7 * 86_400_000),
+        started_at: null,
+      },
+      relationships,
+      errors: [],
+      createdMs: now,
+      run: () => {
+        job.attributes.status = 'processing';
+        job.attributes.started_at = isoTime(this.now());
+        run(job);
+        job.attributes.status = 'complete';
+        job.attributes.completed_at = isoTime(this.now());
+      },
+    };
+    this.jobs.set(job.id, job);
+    return job;
+  }
+
+  /** Runs every queued job; returns how many ran. */
+  runQueuedJobs(): number {
+    let ran = 0;
+    for (const job of this.jobs.values()) {
+      if (job.attributes.status !== 'queued') continue;
+      job.run();
+      ran++;
+    }
+    return ran;
+  }
+}

@@ -1,0 +1,69 @@
+import { type StartOptions, startEmulator } from '../../emulator/server.js';
+import { SpecResponseValidator } from './spec-responses.js';
+
+const validator = new SpecResponseValidator();
+export const REVISION = '2026-07-15';
+
+export type TestEmulator = Awaited<ReturnType<typeof startTestEmulator>>;
+
+/**
+ * Starts an emulator for one test file. Every response it sends is checked against the official
+ * spec; `specViolations` collects what did not conform, and tests assert it stays empty.
+ */
+export async function startTestEmulator(options: StartOptions = {}) {
+  const running = await startEmulator(options);
+  const specViolations: string[] = [];
+  running.emulator.responseObservers.push((r) => {
+    specViolations.push(...validator.check(r.operationId, r.status, r.body));
+  });
+  const { url, account } = running;
+
+  /** Calls the emulator as a server-side client with the account's private key. */
+  async function api(
+    path: string,
+    init: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
+  ) {
+    const response = await fetch(`${url}${path}`, {
+      method: init.method ?? 'GET',
+      headers: {
+        ...(path.startsWith('/client/') ? {} : { Authorization: `Klaviyo-API-Key ${account.privateKey}` }),
+        revision: REVISION,
+        accept: 'application/vnd.api+json',
+        ...(init.body !== undefined ? { 'content-type': 'application/vnd.api+json' } : {}),
+        ...init.headers,
+      },
+      body:
+        init.body === undefined
+          ? undefined
+          : typeof init.body === 'string'
+            ? init.body
+            : JSON.stringify(init.body),
+    });
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+  }
+
+  async function control(path: string, method = 'GET', body?: unknown) {
+    const response = await fetch(`${url}/__emulator${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return text ? JSON.parse(text) : undefined;
+  }
+
+  return {
+    ...running,
+    specViolations,
+    api,
+    control,
+    /** What the emulator recorded for the account (`full` lists every event). */
+    inspect: (query = '') => control(`/accounts/${account.id}${query}`),
+    settle: () => control('/settle', 'POST'),
+    setFaults: (faults: object) => control('/faults', 'PUT', faults),
+    clearFaults: () => control('/faults', 'DELETE'),
+    clock: (body: object) => control('/clock', 'POST', body),
+    setRateLimits: (enabled: boolean) => control('/rate-limits', 'PUT', { enabled }),
+  };
+}
