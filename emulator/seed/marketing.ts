@@ -1,0 +1,4 @@
+import type { Account } from '../store/account.js';
+import type { Random } from './random.js';
+
+export function seedMarketing(_account: Account, _random: Random): void {}
