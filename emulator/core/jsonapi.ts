@@ -85,10 +85,12 @@ export function decodeCursor(cursor: string, parameter: string): number {
   throw invalid(`'${cursor}' is not a valid cursor.`, { parameter });
 }
 
-function pageUrl(ctx: Context, offset: number, cursorParam: string): string {
-  const url = new URL(ctx.url.pathname + ctx.url.search, ctx.baseUrl);
-  url.searchParams.set(cursorParam, encodeCursor(offset));
-  return url.toString();
+/** The request URL with its query re-encoded (`page%5Bsize%5D`, as Klaviyo's links are). */
+function requestUrl(ctx: Context, cursor?: { param: string; offset: number }): string {
+  const params = new URLSearchParams(ctx.url.searchParams);
+  if (cursor) params.set(cursor.param, encodeCursor(cursor.offset));
+  const query = params.toString();
+  return `${ctx.baseUrl}${ctx.url.pathname}${query ? `?${query}` : ''}`;
 }
 
 export interface ListOptions<T> {
@@ -122,13 +124,16 @@ export function listDocument<T>(ctx: Context, records: Iterable<T>, options: Lis
   const offset = ctx.query.pageOffset;
   const page = rows.slice(offset, offset + size);
   const cursorParam = options.cursorParam ?? 'page[cursor]';
-  const self = new URL(ctx.url.pathname + ctx.url.search, ctx.baseUrl).toString();
   return {
     data: page.map(options.render),
     links: {
-      self,
-      ...(offset + size < rows.length ? { next: pageUrl(ctx, offset + size, cursorParam) } : {}),
-      ...(offset > 0 ? { prev: pageUrl(ctx, Math.max(0, offset - size), cursorParam) } : {}),
+      self: requestUrl(ctx),
+      ...(offset + size < rows.length
+        ? { next: requestUrl(ctx, { param: cursorParam, offset: offset + size }) }
+        : {}),
+      ...(offset > 0
+        ? { prev: requestUrl(ctx, { param: cursorParam, offset: Math.max(0, offset - size) }) }
+        : {}),
     },
   };
 }

@@ -132,6 +132,19 @@ class Parser {
     return this.fail(`'${raw}' is not a valid value; strings must be quoted`);
   }
 
+  /** JSON's escapes (the SDK's FilterBuilder quotes with JSON.stringify); any other char stands for itself. */
+  private escape(next: string): string {
+    const simple: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+    if (next in simple) return simple[next] as string;
+    if (next === 'u') {
+      const hex = this.text.slice(this.pos, this.pos + 4);
+      if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.fail('bad \\u escape');
+      this.pos += 4;
+      return String.fromCharCode(Number.parseInt(hex, 16));
+    }
+    return next;
+  }
+
   private quoted(quote: string): string {
     this.pos++;
     let out = '';
@@ -140,7 +153,7 @@ class Parser {
       if (c === '\\') {
         const next = this.text[this.pos++];
         if (next === undefined) break;
-        out += next === 'n' ? '\n' : next === 't' ? '\t' : next;
+        out += this.escape(next);
       } else if (c === quote) {
         return out;
       } else {

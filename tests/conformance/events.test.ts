@@ -80,4 +80,66 @@ describe('events through the official SDK', () => {
     const error = await sdk.events.getEvent('nope').catch(sdkError);
     expect(error).toMatchObject({ status: 404, errors: [{ code: 'not_found' }] });
   });
+
+  it('accepts a bulk job of 1000 events, records them once the job runs, and rejects 1001', async () => {
+    // The SDK's models are camelCase and its serializer maps them to the API's names.
+    const job = (count: number, prefix: string, sdkModel = false) => ({
+      data: {
+        type: 'event-bulk-create-job',
+        attributes: {
+          [sdkModel ? 'eventsBulkCreate' : 'events-bulk-create']: {
+            data: [
+              {
+                type: 'event-bulk-create',
+                attributes: {
+                  profile: { data: { type: 'profile', attributes: { email: `${prefix}@example.com` } } },
+                  events: {
+                    data: Array.from({ length: count }, (_, i) => ({
+                      type: 'event',
+                      attributes: {
+                        properties: { i },
+                        [sdkModel ? 'uniqueId' : 'unique_id']: `${prefix}-${i}`,
+                        metric: { data: { type: 'metric', attributes: { name: 'Viewed Product' } } },
+                      },
+                    })),
+                  },
+                },
+              },
+            ],
+          },
+        },
+      },
+    });
+    const tooMany = await emu.api('/api/event-bulk-create-jobs', {
+      method: 'POST',
+      body: job(1001, 'bulk-over'),
+    });
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.errors[0].detail).toContain('1000');
+
+    const accepted = await sdk.events.bulkCreateEvents(job(1000, 'bulk-ok', true) as never);
+    expect(accepted.response.status).toBe(202);
+    await emu.settle();
+    const seen = await emu.inspect('?events=full&metric=Viewed Product');
+    expect(seen.events.filter((e: any) => e.email === 'bulk-ok@example.com')).toHaveLength(1000);
+    expect(seen.events.some((e: any) => e.email === 'bulk-over@example.com')).toBe(false);
+  });
+
+  it('rejects an event whose profile has no identifier, naming the field', async () => {
+    const res = await emu.api('/api/events', {
+      method: 'POST',
+      body: {
+        data: {
+          type: 'event',
+          attributes: {
+            properties: {},
+            metric: { data: { type: 'metric', attributes: { name: 'Viewed Product' } } },
+            profile: { data: { type: 'profile', attributes: { first_name: 'Nobody' } } },
+          },
+        },
+      },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.errors[0].source.pointer).toBe('/data/attributes/profile/data/attributes');
+  });
 });
