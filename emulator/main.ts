@@ -2,8 +2,9 @@ import { parseArgs } from 'node:util';
 import { startEmulator } from './server.js';
 
 /**
- * `npm run emulator -- --port 8787 [--no-seed] [--no-rate-limits]`. The seeded account's keys come
- * from the environment when set, so the app's .env and the emulator agree.
+ * `npm run emulator -- --port 8787 [--no-seed] [--no-rate-limits]`. The emulator is a separate
+ * program, not part of the app, so it reads its few settings here rather than through lib/env.ts.
+ * The seeded account uses the same demo keys the app defaults to in development.
  */
 const { values } = parseArgs({
   options: {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
-import { sdkError, sdkFor } from '../support/sdk.js';
+import { sdkFailure, sdkFor } from '../support/sdk.js';
 
 let emu: TestEmulator;
 
@@ -166,9 +166,9 @@ describe('profiles through the official SDK', () => {
     expect(created.response.status).toBe(201);
     const id = created.body.data.id as string;
 
-    const duplicate = await sdk.profiles
-      .createProfile({ data: { type: 'profile', attributes: { email: 'ada@example.com' } } } as never)
-      .catch(sdkError);
+    const duplicate = await sdkFailure(
+      sdk.profiles.createProfile({ data: { type: 'profile', attributes: { email: 'ada@example.com' } } } as never),
+    );
     expect(duplicate.status).toBe(409);
     expect(duplicate.errors[0]).toMatchObject({
       code: 'duplicate_profile',

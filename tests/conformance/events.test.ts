@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
-import { sdkError, sdkFor } from '../support/sdk.js';
+import { sdkFailure, sdkFor } from '../support/sdk.js';
 
 let emu: TestEmulator;
 let sdk: ReturnType<typeof sdkFor>;
@@ -77,7 +77,7 @@ describe('events through the official SDK', () => {
   });
 
   it('rejects an unknown event id with 404', async () => {
-    const error = await sdk.events.getEvent('nope').catch(sdkError);
+    const error = await sdkFailure(sdk.events.getEvent('nope'));
     expect(error).toMatchObject({ status: 404, errors: [{ code: 'not_found' }] });
   });
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadSpec } from '../../emulator/core/spec.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
-import { sdkError, sdkFor } from '../support/sdk.js';
+import { sdkFailure, sdkFor } from '../support/sdk.js';
 
 let emu: TestEmulator;
 const spec = loadSpec();
@@ -81,7 +81,7 @@ describe('per-operation fixed windows from x-klaviyo-ratelimit', () => {
   it('shows the SDK a 429 it can retry after Retry-After', async () => {
     const sdk = sdkFor(emu);
     for (let i = 0; i < 10; i++) await sdk.metrics.getMetrics();
-    const error = await sdk.metrics.getMetrics().catch(sdkError);
+    const error = await sdkFailure(sdk.metrics.getMetrics());
     expect(error.status).toBe(429);
     expect(error.headers['retry-after']).toBe('1');
   });

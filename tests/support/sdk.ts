@@ -39,3 +39,13 @@ export function sdkError(error: unknown): { status: number; errors: any[]; heade
   if (!e.response) throw error;
   return { status: e.response.status, errors: e.response.data?.errors ?? [], headers: e.response.headers };
 }
+
+/** Awaits an SDK call that must fail and returns its status, errors and headers. */
+export async function sdkFailure(call: Promise<unknown>) {
+  const outcome = await call.then(
+    () => undefined,
+    (error: unknown) => sdkError(error),
+  );
+  if (!outcome) throw new Error('Expected the SDK call to fail, but it succeeded.');
+  return outcome;
+}
