@@ -1,0 +1,77 @@
+/** The Klaviyo operations this product calls; scripts/generate-klaviyo-types.ts types exactly these. */
+export const USED_OPERATIONS = [
+  // profiles
+  'get_profiles',
+  'get_profile',
+  'create_profile',
+  'update_profile',
+  'create_or_update_profile',
+  'bulk_import_profiles',
+  'get_bulk_import_profiles_job',
+  'get_errors_for_bulk_import_profiles_job',
+  // events and metrics
+  'create_event',
+  'bulk_create_events',
+  'get_events',
+  'get_event',
+  'get_metrics',
+  'get_metric',
+  'query_metric_aggregates',
+  // lists and segments
+  'get_lists',
+  'get_list',
+  'create_list',
+  'update_list',
+  'delete_list',
+  'get_profiles_for_list',
+  'add_profiles_to_list',
+  'remove_profiles_from_list',
+  'get_segments',
+  'get_segment',
+  'get_profiles_for_segment',
+  // campaigns, flows and reports
+  'get_campaigns',
+  'get_campaign',
+  'get_messages_for_campaign',
+  'get_flows',
+  'get_flow',
+  'get_actions_for_flow',
+  'query_campaign_values',
+  'query_flow_values',
+  // catalogs
+  'get_catalog_items',
+  'get_catalog_item',
+  'create_catalog_item',
+  'update_catalog_item',
+  'delete_catalog_item',
+  'get_catalog_variants',
+  'create_catalog_variant',
+  'get_catalog_categories',
+  'create_catalog_category',
+  'bulk_create_catalog_items',
+  'get_bulk_create_catalog_items_job',
+  'bulk_create_catalog_variants',
+  'get_bulk_create_variants_job',
+  // consent, back in stock, privacy
+  'bulk_subscribe_profiles',
+  'bulk_unsubscribe_profiles',
+  'create_back_in_stock_subscription',
+  'request_profile_deletion',
+  // webhooks
+  'get_webhooks',
+  'get_webhook',
+  'create_webhook',
+  'update_webhook',
+  'delete_webhook',
+  'get_webhook_topics',
+  // account
+  'get_accounts',
+  // browser-side endpoints, keyed by the public company id
+  'create_client_event',
+  'bulk_create_client_events',
+  'create_client_profile',
+  'create_client_subscription',
+  'create_client_back_in_stock_subscription',
+] as const;
+
+export type UsedOperation = (typeof USED_OPERATIONS)[number];
