@@ -23,7 +23,7 @@ const running = await startEmulator({
   account: {
     id: process.env.NEXT_PUBLIC_KLAVIYO_COMPANY_ID ?? 'DEMO01',
     privateKey: process.env.KLAVIYO_PRIVATE_KEY ?? 'pk_emulator_demo_private_key',
-    name: 'Demo Store',
+    name: 'Northwind Goods',
   },
 });
 console.log(`Klaviyo emulator (revision ${running.emulator.spec.version}) listening on ${running.url}`);

@@ -60,7 +60,7 @@ export class Emulator {
    */
   createAccount(options: { name?: string; id?: string; privateKey?: string; scopes?: string[] } = {}) {
     const id = options.id ?? shortId();
-    const account = new Account(id, options.name ?? 'Demo Store', this.clock);
+    const account = new Account(id, options.name ?? 'Northwind Goods', this.clock);
     this.accounts.set(id, account);
     const privateKey = this.addKey(id, options.scopes, options.privateKey);
     return { account, publicKey: id, privateKey };

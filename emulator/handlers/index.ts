@@ -1,4 +1,5 @@
 import type { HandlerTable } from '../core/context.js';
+import { accountHandlers } from './accounts.js';
 import { campaignHandlers } from './campaigns.js';
 import { catalogHandlers } from './catalogs.js';
 import { clientHandlers } from './client.js';
@@ -13,6 +14,7 @@ import { webhookHandlers } from './webhooks.js';
 
 /** Every emulated operation, keyed by the spec's operationId. */
 export const allHandlers: HandlerTable = {
+  ...accountHandlers,
   ...profileHandlers,
   ...eventHandlers,
   ...listHandlers,

@@ -167,7 +167,9 @@ describe('profiles through the official SDK', () => {
     const id = created.body.data.id as string;
 
     const duplicate = await sdkFailure(
-      sdk.profiles.createProfile({ data: { type: 'profile', attributes: { email: 'ada@example.com' } } } as never),
+      sdk.profiles.createProfile({
+        data: { type: 'profile', attributes: { email: 'ada@example.com' } },
+      } as never),
     );
     expect(duplicate.status).toBe(409);
     expect(duplicate.errors[0]).toMatchObject({
@@ -197,5 +199,21 @@ describe('profiles through the official SDK', () => {
 
     const list = await sdk.profiles.getProfiles({ filter: 'equals(email,"ada@example.com")' });
     expect(list.body.data.map((p) => p.id)).toEqual([id]);
+  });
+});
+
+describe('accounts', () => {
+  it('lists the account the key belongs to, with its public key', async () => {
+    const sdk = sdkFor(emu);
+    // get_accounts and get_account allow 1 request a second (x-klaviyo-ratelimit burst 1/s).
+    const nextSecond = () => emu.clock({ advanceMs: 1_000 });
+    const accounts = await sdk.accounts.getAccounts();
+    await nextSecond();
+    expect(accounts.body.data).toHaveLength(1);
+    expect(accounts.body.data[0]?.attributes.publicApiKey).toBe(emu.account.publicKey);
+    const one = await sdk.accounts.getAccount(emu.account.id);
+    expect(one.body.data.attributes.preferredCurrency).toBe('USD');
+    await nextSecond();
+    expect((await sdkFailure(sdk.accounts.getAccount('ZZZZZZ'))).status).toBe(404);
   });
 });

@@ -17,6 +17,7 @@ export function sdkFor(emu: TestEmulator) {
   };
   return {
     session,
+    accounts: make(klaviyo.AccountsApi),
     profiles: make(klaviyo.ProfilesApi),
     events: make(klaviyo.EventsApi),
     metrics: make(klaviyo.MetricsApi),
