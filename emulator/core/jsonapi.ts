@@ -11,9 +11,11 @@ export interface Resource {
   links: { self: string };
 }
 
-/** The collection path of a JSON:API type, e.g. catalog-item -> /api/catalog-items. */
+/** The collection path of a JSON:API type, e.g. catalog-item -> /api/catalog-items, catalog-category -> /api/catalog-categories. */
 export function collectionPath(type: string): string {
-  return `/api/${type.endsWith('s') ? type : `${type}s`}`;
+  if (type.endsWith('s')) return `/api/${type}`;
+  if (type.endsWith('y')) return `/api/${type.slice(0, -1)}ies`;
+  return `/api/${type}s`;
 }
 
 export function selfLink(ctx: Context, type: string, id: string): string {

@@ -22,7 +22,9 @@ function literal(value: Scalar): string {
   if (value === null) return 'null';
   if (value instanceof Date) {
     if (Number.isNaN(value.getTime())) throw new TypeError('Invalid Date in filter.');
-    return value.toISOString(); // datetimes are unquoted; a quoted one is rejected as invalid
+    const iso = value.toISOString(); // datetimes are unquoted; a quoted one is rejected as invalid
+    if (!/^\d{4}-/.test(iso)) throw new TypeError(`${iso} is outside the years 0000-9999 a filter can hold.`);
+    return iso;
   }
   if (typeof value === 'string') return quote(value);
   if (typeof value === 'number') {
