@@ -29,7 +29,7 @@ function accountOf(emulator: Emulator, id: string | undefined) {
  *   POST   /__emulator/accounts             {name?, scopes?} -> {id, publicKey, privateKey}
  *   POST   /__emulator/accounts/:id/keys    {scopes} -> {privateKey}
  *   GET    /__emulator/accounts/:id         what was recorded, suppressed, throttled, jobs
- *   POST   /__emulator/settle               run every queued bulk job now
+ *   POST   /__emulator/settle               run every queued bulk job now and wait for webhook deliveries
  *   PUT    /__emulator/faults               {latencyMs?, errorRates?, storm429?, outageUntil?, down?, dropRate?, operations?, seed?}
  *   DELETE /__emulator/faults
  *   PUT    /__emulator/rate-limits          {enabled}
@@ -57,7 +57,11 @@ export async function handleControl(emulator: Emulator, req: IncomingMessage, ur
   if (head === 'accounts' && method === 'GET' && id) {
     return { status: 200, body: inspectAccount(emulator, accountOf(emulator, id), url.searchParams) };
   }
-  if (head === 'settle' && method === 'POST') return { status: 200, body: { ran: emulator.runJobs() } };
+  if (head === 'settle' && method === 'POST') {
+    const ran = emulator.runJobs();
+    await emulator.drainWebhooks();
+    return { status: 200, body: { ran } };
+  }
   if (head === 'faults' && method === 'PUT') {
     const body = (await json(req)) as FaultConfig;
     emulator.faults.set(body);

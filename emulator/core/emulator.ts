@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Account } from '../store/account.js';
+import { startWebhookDelivery, type WebhookDispatcher } from '../webhooks/delivery.js';
 import { type Clock, ControllableClock } from './clock.js';
 import type { HandlerTable } from './context.js';
 import { Faults } from './faults.js';
@@ -41,6 +42,7 @@ export class Emulator {
   readonly responseObservers: ((record: ResponseRecord) => void)[] = [];
   readonly requestCounts = new Map<string, number>();
   private readonly jobTimer: NodeJS.Timeout;
+  private readonly dispatchers: WebhookDispatcher[] = [];
 
   constructor(options: EmulatorOptions = {}) {
     this.clock = options.clock ?? new ControllableClock();
@@ -62,6 +64,7 @@ export class Emulator {
     const id = options.id ?? shortId();
     const account = new Account(id, options.name ?? 'Northwind Goods', this.clock);
     this.accounts.set(id, account);
+    this.dispatchers.push(startWebhookDelivery(account));
     const privateKey = this.addKey(id, options.scopes, options.privateKey);
     return { account, publicKey: id, privateKey };
   }
@@ -69,6 +72,11 @@ export class Emulator {
   addKey(accountId: string, scopes?: string[], key = `pk_${randomBytes(17).toString('hex')}`): string {
     this.privateKeys.set(key, { accountId, scopes: scopes ? new Set(scopes) : 'all' });
     return key;
+  }
+
+  /** Waits until every queued webhook delivery (retries included) has finished. */
+  async drainWebhooks(): Promise<void> {
+    await Promise.all(this.dispatchers.map((d) => d.drain()));
   }
 
   runJobs(): number {
@@ -79,5 +87,6 @@ export class Emulator {
 
   close(): void {
     clearInterval(this.jobTimer);
+    for (const dispatcher of this.dispatchers) dispatcher.stop();
   }
 }
