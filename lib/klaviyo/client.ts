@@ -121,8 +121,11 @@ export function createKlaviyoClient(options: KlaviyoClientOptions) {
     }
   }
 
-  /** Calls one operation and returns its success document. */
-  async function call<O extends UsedOperation>(operation: O, args: CallArgs<O> = {}): Promise<ResponseOf<O>> {
+  /** Calls one operation and returns its success status, headers and document. */
+  async function send<O extends UsedOperation>(
+    operation: O,
+    args: CallArgs<O> = {},
+  ): Promise<{ status: number; headers: Headers; body: ResponseOf<O> }> {
     const meta = OPERATIONS[operation];
     const client = meta.path.startsWith('/client/');
     if (client && !options.companyId) throw new TypeError(`${operation} needs the public company id.`);
@@ -145,7 +148,11 @@ export function createKlaviyoClient(options: KlaviyoClientOptions) {
       } else if (outcome.ok) {
         await governor?.observe(operation, outcome.headers);
         const text = await outcome.text();
-        return (text ? JSON.parse(text) : undefined) as ResponseOf<O>;
+        return {
+          status: outcome.status,
+          headers: outcome.headers,
+          body: (text ? JSON.parse(text) : undefined) as ResponseOf<O>,
+        };
       } else {
         error = await errorFromResponse(operation, outcome, now());
         if (error.status === 429) await governor?.throttled(operation, error.retryAfterMs ?? 1_000);
@@ -156,7 +163,12 @@ export function createKlaviyoClient(options: KlaviyoClientOptions) {
     }
   }
 
-  return { call, baseUrl, revision };
+  /** Calls one operation and returns its success document. */
+  async function call<O extends UsedOperation>(operation: O, args: CallArgs<O> = {}): Promise<ResponseOf<O>> {
+    return (await send(operation, args)).body;
+  }
+
+  return { call, send, baseUrl, revision };
 }
 
 export type KlaviyoClient = ReturnType<typeof createKlaviyoClient>;

@@ -1545,7 +1545,7 @@ export interface components {
         AbTestAction: {
             data: {
                 current_experiment?: {
-                    allocations?: Record<string, never> | null;
+                    allocations?: Record<string, unknown> | null;
                     automatic_winner_selection_settings?: components["schemas"]["AutomaticWinnerSelectionSettings"];
                     /** @description Not allowed on create. */
                     id?: string | null;
@@ -1865,7 +1865,7 @@ export interface components {
                  *       "ProductName": "Winnie the Pooh"
                  *     }
                  */
-                properties: Record<string, never>;
+                properties: Record<string, unknown>;
                 /**
                  * Format: date-time
                  * @description When this event occurred. By default, the time the request was received will be used.
@@ -2303,7 +2303,7 @@ export interface components {
                  *       "Top Pick": true
                  *     }
                  */
-                custom_metadata?: Record<string, never> | null;
+                custom_metadata?: Record<string, unknown> | null;
                 /**
                  * @description A description of the catalog item.
                  * @example Ocean blue cotton shirt with a narrow collar and buttons down the front and long sleeves. Comfortable fit and titled kaleidoscope patterns.
@@ -2390,7 +2390,7 @@ export interface components {
                  *       "Top Pick": true
                  *     }
                  */
-                custom_metadata?: Record<string, never> | null;
+                custom_metadata?: Record<string, unknown> | null;
                 /**
                  * @description A description of the catalog item.
                  * @example Ocean blue cotton shirt with a narrow collar and buttons down the front and long sleeves. Comfortable fit and titled kaleidoscope patterns.
@@ -2473,7 +2473,7 @@ export interface components {
                  *       "Top Pick": true
                  *     }
                  */
-                custom_metadata?: Record<string, never> | null;
+                custom_metadata?: Record<string, unknown> | null;
                 /**
                  * @description A description of the catalog item.
                  * @example A description of the catalog item.
@@ -2631,7 +2631,7 @@ export interface components {
                  *       "Top Pick": true
                  *     }
                  */
-                custom_metadata?: Record<string, never> | null;
+                custom_metadata?: Record<string, unknown> | null;
                 /**
                  * @description A description of the catalog item variant.
                  * @example Ocean blue cotton shirt with a narrow collar and buttons down the front and long sleeves. Comfortable fit and titled kaleidoscope patterns.
@@ -2737,7 +2737,7 @@ export interface components {
                  *       "Top Pick": true
                  *     }
                  */
-                custom_metadata?: Record<string, never> | null;
+                custom_metadata?: Record<string, unknown> | null;
                 /**
                  * @description A description of the catalog item variant.
                  * @example Ocean blue cotton shirt with a narrow collar and buttons down the front and long sleeves. Comfortable fit and titled kaleidoscope patterns.
@@ -2962,7 +2962,7 @@ export interface components {
         ContentExperimentAction: {
             data: {
                 current_experiment?: {
-                    allocations?: Record<string, never> | null;
+                    allocations?: Record<string, unknown> | null;
                     /** @description Not allowed on create. */
                     id?: string | null;
                     name?: string | null;
@@ -3477,7 +3477,7 @@ export interface components {
                  *       "ProductName": "Winnie the Pooh"
                  *     }
                  */
-                properties: Record<string, never>;
+                properties: Record<string, unknown>;
                 /**
                  * Format: date-time
                  * @description When this event occurred. By default, the time the request was received will be used.
@@ -3563,7 +3563,7 @@ export interface components {
                  *       "pseudonym": "Dr. Octopus"
                  *     }
                  */
-                properties?: Record<string, never> | null;
+                properties?: Record<string, unknown> | null;
                 /**
                  * @description Individual's job title
                  * @example Regional Manager
@@ -3583,7 +3583,7 @@ export interface components {
                  */
                 datetime?: string | null;
                 /** @description Event properties, can include identifiers and extra properties */
-                event_properties?: Record<string, never> | null;
+                event_properties?: Record<string, unknown> | null;
                 /** @description Event timestamp in seconds */
                 timestamp?: number | null;
                 /** @description A unique identifier for the event, this can be used as a cursor in pagination */
@@ -3801,7 +3801,7 @@ export interface components {
              */
             image_id?: string | null;
             ios_link?: string | null;
-            kv_pairs?: Record<string, never> | null;
+            kv_pairs?: Record<string, unknown> | null;
             name?: string | null;
             /**
              * @description See PushLinkAction in app.
@@ -4031,7 +4031,7 @@ export interface components {
         };
         FlowWebhook: {
             body?: string | null;
-            headers?: Record<string, never> | null;
+            headers?: Record<string, unknown> | null;
             /** @description Not allowed on create. */
             id?: string | null;
             name?: string | null;
@@ -4442,7 +4442,7 @@ export interface components {
                  * @example The payload provided in the request is invalid.
                  */
                 detail: string;
-                original_payload?: Record<string, never> | null;
+                original_payload?: Record<string, unknown> | null;
                 /** @description Additional information on the source of the error. */
                 source: components["schemas"]["ErrorSource"];
                 /**
@@ -4523,7 +4523,7 @@ export interface components {
         };
         InternalTrackEventData: {
             event_key?: string | null;
-            event_payload?: Record<string, never> | null;
+            event_payload?: Record<string, unknown> | null;
             /** @enum {string} */
             service_method_type: "track-event";
             tracking_company_id?: string | null;
@@ -4727,7 +4727,7 @@ export interface components {
                  *       "pseudonym": "Dr. Octopus"
                  *     }
                  */
-                properties?: Record<string, never> | null;
+                properties?: Record<string, unknown> | null;
                 /**
                  * @description Individual's job title
                  * @example Regional Manager
@@ -5105,7 +5105,7 @@ export interface components {
         };
         MessageHierarchyRcsItem: {
             /** @description Additional metadata for RCS messages. Legacy placement. This is typically used in rich_content.cards.extra. */
-            extra?: Record<string, never> | null;
+            extra?: Record<string, unknown> | null;
             /** @description Legacy top-level image reference on the RCS hierarchy row (MySQL-backed). Prefer rich_content for RCS media going forward. */
             image?: components["schemas"]["SlimImageReference"];
             /**
@@ -5125,7 +5125,7 @@ export interface components {
         };
         MessageHierarchySmsItem: {
             /** @description Additional metadata for SMS messages (e.g., should_use_same_content flag). */
-            extra?: Record<string, never> | null;
+            extra?: Record<string, unknown> | null;
             /** @description Image reference for MMS messages. Mutually exclusive with media. */
             image?: (components["schemas"]["StaticSMSImage"] | components["schemas"]["DynamicSMSImage"]) | null;
             /** @description Video media for MMS messages as either a hydrated MediaAsset or a reference-style payload. Mutually exclusive with image. */
@@ -5227,7 +5227,7 @@ export interface components {
             /** @description List of dimensions associated with this set of measurements */
             dimensions: string[];
             /** @description Dictionary of measurement_key, values */
-            measurements: Record<string, never>;
+            measurements: Record<string, unknown>;
         };
         MetricCreateQueryResourceObject: {
             attributes: {
@@ -5255,7 +5255,7 @@ export interface components {
                 /** @description Creation time in ISO 8601 format (YYYY-MM-DDTHH:MM:SS.mmmmmm) */
                 created?: string | null;
                 /** @description The integration associated with the event */
-                integration?: Record<string, never> | null;
+                integration?: Record<string, unknown> | null;
                 /** @description The name of the metric */
                 name?: string | null;
                 /** @description Last updated time in ISO 8601 format (YYYY-MM-DDTHH:MM:SS.mmmmmm) */
@@ -5311,7 +5311,7 @@ export interface components {
             /** @enum {string} */
             channel: "mobile_push";
             /** @description The key-value pairs to be sent with the push notification */
-            kv_pairs?: Record<string, never> | null;
+            kv_pairs?: Record<string, unknown> | null;
             /**
              * @description The type of notification to send
              * @enum {string}
@@ -5324,7 +5324,7 @@ export interface components {
             /** @description Additional attributes relating to the content of the message */
             content: components["schemas"]["MobilePushContent"];
             /** @description The key-value pairs to be sent with the push notification */
-            kv_pairs?: Record<string, never> | null;
+            kv_pairs?: Record<string, unknown> | null;
             /**
              * @description The type of notification to send
              * @enum {string}
@@ -5539,7 +5539,7 @@ export interface components {
                  *       "pseudonym": "Dr. Octopus"
                  *     }
                  */
-                properties?: Record<string, never> | null;
+                properties?: Record<string, unknown> | null;
                 /**
                  * @description Individual's job title
                  * @example Regional Manager
@@ -5629,7 +5629,7 @@ export interface components {
              */
             last_updated?: string | null;
             /** @description Channel-specific metadata containing additional information about the permission. */
-            metadata?: Record<string, never> | null;
+            metadata?: Record<string, unknown> | null;
             /**
              * Format: date-time
              * @description Optional expiration date for the permission, in ISO 8601 format (YYYY-MM-DDTHH:MM:SS.mmmmmm).
@@ -5668,7 +5668,7 @@ export interface components {
                      *       "Top Pick": true
                      *     }
                      */
-                    custom_metadata?: Record<string, never> | null;
+                    custom_metadata?: Record<string, unknown> | null;
                     /**
                      * @description A description of the catalog item.
                      * @example Ocean blue cotton shirt with a narrow collar and buttons down the front and long sleeves. Comfortable fit and titled kaleidoscope patterns.
@@ -5744,8 +5744,8 @@ export interface components {
             meta?: components["schemas"]["ResponseMeta"];
         };
         PatchIdentifiers: {
-            append?: Record<string, never>;
-            unappend?: Record<string, never>;
+            append?: Record<string, unknown>;
+            unappend?: Record<string, unknown>;
         };
         PatchListPartialUpdateResponse: {
             data: {
@@ -5868,7 +5868,7 @@ export interface components {
                      *       "pseudonym": "Dr. Octopus"
                      *     }
                      */
-                    properties?: Record<string, never> | null;
+                    properties?: Record<string, unknown> | null;
                     subscriptions?: components["schemas"]["Subscriptions"];
                     /**
                      * @description Individual's job title
@@ -6143,7 +6143,7 @@ export interface components {
                      *       "Top Pick": true
                      *     }
                      */
-                    custom_metadata?: Record<string, never> | null;
+                    custom_metadata?: Record<string, unknown> | null;
                     /**
                      * @description A description of the catalog item.
                      * @example Ocean blue cotton shirt with a narrow collar and buttons down the front and long sleeves. Comfortable fit and titled kaleidoscope patterns.
@@ -6301,7 +6301,7 @@ export interface components {
                      *       "Top Pick": true
                      *     }
                      */
-                    custom_metadata?: Record<string, never> | null;
+                    custom_metadata?: Record<string, unknown> | null;
                     /**
                      * @description A description of the catalog item variant.
                      * @example Ocean blue cotton shirt with a narrow collar and buttons down the front and long sleeves. Comfortable fit and titled kaleidoscope patterns.
@@ -6670,7 +6670,7 @@ export interface components {
                      *       "pseudonym": "Dr. Octopus"
                      *     }
                      */
-                    properties?: Record<string, never> | null;
+                    properties?: Record<string, unknown> | null;
                     subscriptions?: components["schemas"]["Subscriptions"];
                     /**
                      * @description Individual's job title
@@ -6934,7 +6934,7 @@ export interface components {
                  *       "pseudonym": "Dr. Octopus"
                  *     }
                  */
-                properties?: Record<string, never> | null;
+                properties?: Record<string, unknown> | null;
                 /**
                  * @description Individual's job title
                  * @example Regional Manager
@@ -7194,14 +7194,14 @@ export interface components {
              *       "skus": "92538"
              *     }
              */
-            append?: Record<string, never> | null;
+            append?: Record<string, unknown> | null;
             /**
              * @description Remove a simple value or values from this property array
              * @example {
              *       "skus": "40571"
              *     }
              */
-            unappend?: Record<string, never> | null;
+            unappend?: Record<string, unknown> | null;
             /**
              * @description Remove a key or keys (and their values) completely from properties
              * @example skus
@@ -7352,7 +7352,7 @@ export interface components {
                  *       "pseudonym": "Dr. Octopus"
                  *     }
                  */
-                properties?: Record<string, never> | null;
+                properties?: Record<string, unknown> | null;
                 /**
                  * @description Individual's job title
                  * @example Regional Manager
@@ -7594,7 +7594,7 @@ export interface components {
                  *       "pseudonym": "Dr. Octopus"
                  *     }
                  */
-                properties?: Record<string, never> | null;
+                properties?: Record<string, unknown> | null;
                 /**
                  * @description Individual's job title
                  * @example Regional Manager
@@ -7696,7 +7696,7 @@ export interface components {
                  *       "pseudonym": "Dr. Octopus"
                  *     }
                  */
-                properties?: Record<string, never> | null;
+                properties?: Record<string, unknown> | null;
                 /**
                  * @description Individual's job title
                  * @example Regional Manager
@@ -7851,7 +7851,7 @@ export interface components {
                  *       "pseudonym": "Dr. Octopus"
                  *     }
                  */
-                properties?: Record<string, never> | null;
+                properties?: Record<string, unknown> | null;
                 /**
                  * @description Individual's job title
                  * @example Regional Manager
@@ -7917,7 +7917,7 @@ export interface components {
                  *       "pseudonym": "Dr. Octopus"
                  *     }
                  */
-                properties?: Record<string, never> | null;
+                properties?: Record<string, unknown> | null;
                 subscriptions?: components["schemas"]["SubscriptionChannels"];
                 /**
                  * @description Individual's job title
@@ -8174,7 +8174,7 @@ export interface components {
             /** @description Optional action buttons for this card. */
             buttons?: components["schemas"]["RCSSuggestion"][] | null;
             /** @description Additional card-specific metadata (e.g., product info). Optional. */
-            extra?: Record<string, never> | null;
+            extra?: Record<string, unknown> | null;
             /**
              * @description Unique identifier for this card.
              * @example 44214e8f-a2fb-43b1-a8e1-1170715ffcfa
@@ -8442,7 +8442,7 @@ export interface components {
                  *       "pseudonym": "Dr. Octopus"
                  *     }
                  */
-                properties?: Record<string, never> | null;
+                properties?: Record<string, unknown> | null;
                 /**
                  * @description Individual's job title
                  * @example Regional Manager
@@ -9498,9 +9498,9 @@ export interface components {
         };
         ValuesData: {
             /** @description Applied groupings and the values for this object */
-            groupings: Record<string, never>;
+            groupings: Record<string, unknown>;
             /** @description Requested statistics and their values results */
-            statistics: Record<string, never>;
+            statistics: Record<string, unknown>;
         };
         WebhookCreateQuery: {
             data: components["schemas"]["WebhookCreateQueryResourceObject"];
@@ -9678,7 +9678,7 @@ export interface components {
              */
             last_updated?: string | null;
             /** @description Channel-specific metadata containing additional information about the permission. */
-            metadata?: Record<string, never> | null;
+            metadata?: Record<string, unknown> | null;
             /** @description Phone number to which the consent was granted for. */
             phone_number?: string | null;
             /**
@@ -9715,7 +9715,7 @@ export interface components {
              */
             last_updated?: string | null;
             /** @description Channel-specific metadata containing additional information about the permission. */
-            metadata?: Record<string, never> | null;
+            metadata?: Record<string, unknown> | null;
             /** @description Phone number to which the consent was granted for. */
             phone_number?: string | null;
             /**
@@ -9758,7 +9758,7 @@ export interface components {
              */
             last_updated?: string | null;
             /** @description Channel-specific metadata containing additional information about the permission. */
-            metadata?: Record<string, never> | null;
+            metadata?: Record<string, unknown> | null;
             /** @description Phone number to which the consent was granted for. */
             phone_number?: string | null;
             /**
