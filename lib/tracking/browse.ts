@@ -1,0 +1,109 @@
+import type { TrackEvent } from './event';
+import type { ProfileIdentity } from './identity';
+import { METRICS } from './metrics';
+import { toMajor } from './money';
+import type { CartSnapshot, LineSnapshot, ProductSnapshot } from './types';
+import { uniqueId } from './unique-id';
+
+/** A cart line in Klaviyo's recommended `Items` shape. */
+export function itemOf(line: LineSnapshot) {
+  return {
+    ProductID: line.productId,
+    VariantID: line.variantId,
+    SKU: line.sku,
+    ProductName: line.name,
+    ...(line.variantName ? { VariantName: line.variantName } : {}),
+    Quantity: line.quantity,
+    ItemPrice: toMajor(line.priceCents),
+    RowTotal: toMajor(line.priceCents * line.quantity),
+    ProductURL: line.url,
+    ...(line.imageUrl ? { ImageURL: line.imageUrl } : {}),
+    ProductCategories: line.categories,
+    ...(line.brand ? { Brand: line.brand } : {}),
+  };
+}
+
+export const cartTotalCents = (lines: LineSnapshot[]) =>
+  lines.reduce((sum, l) => sum + l.priceCents * l.quantity, 0);
+const names = (lines: LineSnapshot[]) => [...new Set(lines.map((l) => l.name))];
+const categories = (lines: LineSnapshot[]) => [...new Set(lines.flatMap((l) => l.categories))];
+
+/** Viewed Product, once per product variant per page view (`viewId`). */
+export function viewedProduct(
+  product: ProductSnapshot,
+  context: { profile: ProfileIdentity; viewId: string; at: string },
+): TrackEvent {
+  return {
+    metric: METRICS.viewedProduct,
+    uniqueId: uniqueId('viewed-product', product.variantId, context.viewId),
+    time: context.at,
+    profile: context.profile,
+    properties: {
+      ProductName: product.name,
+      ProductID: product.productId,
+      VariantID: product.variantId,
+      SKU: product.sku,
+      Categories: product.categories,
+      ...(product.imageUrl ? { ImageURL: product.imageUrl } : {}),
+      URL: product.url,
+      ...(product.brand ? { Brand: product.brand } : {}),
+      Price: toMajor(product.priceCents),
+      ...(product.compareAtPriceCents ? { CompareAtPrice: toMajor(product.compareAtPriceCents) } : {}),
+    },
+  };
+}
+
+/** Added to Cart for the change that made cart revision `cart.revision` (one id per change). */
+export function addedToCart(
+  cart: CartSnapshot,
+  added: LineSnapshot,
+  context: { profile: ProfileIdentity; at: string },
+): TrackEvent {
+  const total = cartTotalCents(cart.lines);
+  return {
+    metric: METRICS.addedToCart,
+    uniqueId: uniqueId('added-to-cart', cart.cartId, cart.revision),
+    time: context.at,
+    profile: context.profile,
+    value: toMajor(total),
+    valueCurrency: cart.currency,
+    properties: {
+      $value: toMajor(total),
+      AddedItemProductName: added.name,
+      AddedItemProductID: added.productId,
+      AddedItemVariantID: added.variantId,
+      AddedItemSKU: added.sku,
+      AddedItemCategories: added.categories,
+      ...(added.imageUrl ? { AddedItemImageURL: added.imageUrl } : {}),
+      AddedItemURL: added.url,
+      AddedItemPrice: toMajor(added.priceCents),
+      AddedItemQuantity: added.quantity,
+      ItemNames: names(cart.lines),
+      CheckoutURL: cart.rebuildUrl,
+      Items: cart.lines.map(itemOf),
+    },
+  };
+}
+
+/** Started Checkout for one cart revision; `CheckoutURL` rebuilds the cart for abandoned-cart emails. */
+export function startedCheckout(
+  cart: CartSnapshot,
+  context: { profile: ProfileIdentity; at: string },
+): TrackEvent {
+  const total = cartTotalCents(cart.lines);
+  return {
+    metric: METRICS.startedCheckout,
+    uniqueId: uniqueId('started-checkout', cart.cartId, cart.revision),
+    time: context.at,
+    profile: context.profile,
+    value: toMajor(total),
+    valueCurrency: cart.currency,
+    properties: {
+      $value: toMajor(total),
+      ItemNames: names(cart.lines),
+      CheckoutURL: cart.rebuildUrl,
+      Categories: categories(cart.lines),
+      Items: cart.lines.map(itemOf),
+    },
+  };
+}

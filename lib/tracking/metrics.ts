@@ -1,0 +1,23 @@
+/**
+ * Klaviyo's standard e-commerce metric names (developers.klaviyo.com "Guide to integrating a
+ * platform without a pre-built Klaviyo integration"). Flows and reports key on these exact names.
+ */
+export const METRICS = {
+  viewedProduct: 'Viewed Product',
+  addedToCart: 'Added to Cart',
+  startedCheckout: 'Started Checkout',
+  placedOrder: 'Placed Order',
+  orderedProduct: 'Ordered Product',
+  fulfilledOrder: 'Fulfilled Order',
+  cancelledOrder: 'Cancelled Order',
+  refundedOrder: 'Refunded Order',
+} as const;
+
+export type MetricName = (typeof METRICS)[keyof typeof METRICS];
+
+/** The metrics a browser may send through the server relay; order lifecycle metrics come only from the server. */
+export const BROWSER_METRICS: readonly MetricName[] = [
+  METRICS.viewedProduct,
+  METRICS.addedToCart,
+  METRICS.startedCheckout,
+];
