@@ -79,7 +79,7 @@ describe('order events', () => {
     expect(event).toMatchObject({
       metric: 'Placed Order',
       uniqueId: 'placed-order:ORD-1001',
-      value: 89.48,
+      value: 81.48,
       valueCurrency: 'USD',
     });
     expect(event.properties).toMatchObject({
