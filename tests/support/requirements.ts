@@ -33,3 +33,23 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
+
+/** Where the Postgres tests connect; every machine (and CI) runs one at 127.0.0.1:5432 with trust auth. */
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+async function postgresProblem(): Promise<string | undefined> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL, connectionTimeoutMillis: 2_000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return undefined;
+  } catch (error) {
+    return `no PostgreSQL at ${TEST_DATABASE_URL} (${(error as Error).message})`;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** `describe` when PostgreSQL answers, `describe.skip` (with one line saying why) when not. */
+export const describeWithPostgres = requirement('PostgreSQL', 'REQUIRE_POSTGRES', await postgresProblem());

@@ -1,0 +1,42 @@
+import 'server-only';
+import type { Database } from './types';
+
+/** One schema change; `sql` may differ per dialect. Never edit a released migration: add one. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string | { sqlite: string; postgres: string };
+}
+
+/**
+ * Applies the migrations the database has not seen, in order, each in its own transaction, so the
+ * schema is created on first start and upgraded on later ones. Safe when several processes start at
+ * once (Postgres takes an advisory lock; SQLite's IMMEDIATE transaction serialises writers).
+ */
+export async function migrate(db: Database, migrations: readonly Migration[]): Promise<number> {
+  await db.query(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
+  );
+  let applied = 0;
+  for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
+    const done = await db.transaction(async (tx) => {
+      if (db.dialect === 'postgres') await tx.query('SELECT pg_advisory_xact_lock(727274)');
+      const seen = await tx.query('SELECT 1 FROM schema_migrations WHERE version = ?', [migration.version]);
+      if (seen.length > 0) return false;
+      const sql = typeof migration.sql === 'string' ? migration.sql : migration.sql[db.dialect];
+      for (const statement of sql
+        .split(/;\s*$/m)
+        .map((s) => s.trim())
+        .filter(Boolean))
+        await tx.query(statement);
+      await tx.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
+        migration.version,
+        migration.name,
+        Date.now(),
+      ]);
+      return true;
+    });
+    if (done) applied++;
+  }
+  return applied;
+}

@@ -1,0 +1,51 @@
+import type { Migration } from '../db/migrate';
+
+/** The outbox table. Times are epoch milliseconds in BIGINT columns on both backends. */
+export const OUTBOX_MIGRATIONS: Migration[] = [
+  {
+    version: 100,
+    name: 'klaviyo_outbox',
+    sql: {
+      sqlite: `
+        CREATE TABLE klaviyo_outbox (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          kind TEXT NOT NULL,
+          dedup_key TEXT NOT NULL UNIQUE,
+          payload TEXT NOT NULL,
+          state TEXT NOT NULL DEFAULT 'pending',
+          attempts INTEGER NOT NULL DEFAULT 0,
+          available_at BIGINT NOT NULL,
+          lease_owner TEXT,
+          lease_until BIGINT,
+          last_error TEXT,
+          created_at BIGINT NOT NULL,
+          updated_at BIGINT NOT NULL,
+          delivered_at BIGINT
+        );
+        CREATE INDEX klaviyo_outbox_ready ON klaviyo_outbox (state, available_at);`,
+      postgres: `
+        CREATE TABLE klaviyo_outbox (
+          id BIGSERIAL PRIMARY KEY,
+          kind TEXT NOT NULL,
+          dedup_key TEXT NOT NULL UNIQUE,
+          payload TEXT NOT NULL,
+          state TEXT NOT NULL DEFAULT 'pending',
+          attempts INTEGER NOT NULL DEFAULT 0,
+          available_at BIGINT NOT NULL,
+          lease_owner TEXT,
+          lease_until BIGINT,
+          last_error TEXT,
+          created_at BIGINT NOT NULL,
+          updated_at BIGINT NOT NULL,
+          delivered_at BIGINT
+        );
+        CREATE INDEX klaviyo_outbox_ready ON klaviyo_outbox (state, available_at);`,
+    },
+  },
+  {
+    version: 101,
+    name: 'klaviyo_outbox_pause',
+    // An account-wide pause after a 429, seen by every worker and app instance.
+    sql: 'CREATE TABLE klaviyo_outbox_pause (account TEXT PRIMARY KEY, until_ms BIGINT NOT NULL)',
+  },
+];

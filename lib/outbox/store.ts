@@ -1,0 +1,169 @@
+import 'server-only';
+import type { Database, Queryable } from '../db/types';
+import type { DeliveryError, OutboxMessage, OutboxRecord, OutboxState } from './types';
+
+interface Row {
+  id: number;
+  kind: OutboxMessage['kind'];
+  dedup_key: string;
+  payload: string;
+  state: OutboxState;
+  attempts: number;
+  available_at: number;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  delivered_at: number | null;
+}
+
+const toRecord = (row: Row): OutboxRecord =>
+  ({
+    id: Number(row.id),
+    kind: row.kind,
+    key: row.dedup_key,
+    payload: JSON.parse(row.payload),
+    state: row.state,
+    attempts: row.attempts,
+    availableAt: row.available_at,
+    ...(row.last_error ? { lastError: JSON.parse(row.last_error) } : {}),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    ...(row.delivered_at ? { deliveredAt: row.delivered_at } : {}),
+  }) as OutboxRecord;
+
+const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(',');
+
+/**
+ * The outbox table. `enqueue` runs inside the caller's transaction, so a fact is stored if and only
+ * if the caller's own write commits. Workers claim due messages under a lease; a worker that dies
+ * leaves its lease to expire and the messages are claimed again (at-least-once, and Klaviyo's
+ * unique_id dedup makes the repeat harmless).
+ */
+export class OutboxStore {
+  constructor(readonly db: Database) {}
+
+  /** Adds messages in the caller's transaction; a message whose key is already stored is skipped. */
+  async enqueue(tx: Queryable, messages: readonly OutboxMessage[], now = Date.now()): Promise<number> {
+    let added = 0;
+    for (const m of messages) {
+      const rows = await tx.query(
+        `INSERT INTO klaviyo_outbox (kind, dedup_key, payload, state, attempts, available_at, created_at, updated_at)
+         VALUES (?, ?, ?, 'pending', 0, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING RETURNING id`,
+        [m.kind, m.key, JSON.stringify(m.payload), now, now, now],
+      );
+      added += rows.length;
+    }
+    return added;
+  }
+
+  /** Leases up to `limit` due messages, oldest first, to `owner` until `now + leaseMs`. */
+  async claim(owner: string, limit: number, leaseMs: number, now = Date.now()): Promise<OutboxRecord[]> {
+    const due = `state IN ('pending', 'retrying') AND available_at <= ? AND (lease_until IS NULL OR lease_until < ?)`;
+    // Postgres: SKIP LOCKED lets many workers claim disjoint batches at once. SQLite has one writer,
+    // so the IMMEDIATE transaction already makes select-and-lease atomic.
+    const lock = this.db.dialect === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : '';
+    return this.db.transaction(async (tx) => {
+      const rows = await tx.query<Row>(
+        `UPDATE klaviyo_outbox SET lease_owner = ?, lease_until = ?, updated_at = ?
+         WHERE id IN (SELECT id FROM klaviyo_outbox WHERE ${due} ORDER BY id LIMIT ? ${lock})
+         RETURNING *`,
+        [owner, now + leaseMs, now, now, now, limit],
+      );
+      return rows.map(toRecord).sort((a, b) => a.id - b.id);
+    });
+  }
+
+  async markDelivered(ids: readonly number[], now = Date.now()): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.query(
+      `UPDATE klaviyo_outbox SET state = 'delivered', delivered_at = ?, updated_at = ?, attempts = attempts + 1,
+       lease_owner = NULL, lease_until = NULL, last_error = NULL WHERE id IN (${placeholders(ids.length)})`,
+      [now, now, ...ids],
+    );
+  }
+
+  /** Schedules another attempt; `countAttempt` is false when Klaviyo only asked us to wait (429). */
+  async markRetry(
+    ids: readonly number[],
+    error: DeliveryError,
+    availableAt: number,
+    countAttempt: boolean,
+    now = Date.now(),
+  ) {
+    if (ids.length === 0) return;
+    await this.db.query(
+      `UPDATE klaviyo_outbox SET state = 'retrying', available_at = ?, updated_at = ?, attempts = attempts + ?,
+       lease_owner = NULL, lease_until = NULL, last_error = ? WHERE id IN (${placeholders(ids.length)})`,
+      [availableAt, now, countAttempt ? 1 : 0, JSON.stringify(error), ...ids],
+    );
+  }
+
+  /** Dead-letters messages Klaviyo rejected for good, with its error and pointer, for the merchant to see and replay. */
+  async markDead(ids: readonly number[], error: DeliveryError, now = Date.now()): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.query(
+      `UPDATE klaviyo_outbox SET state = 'dead', updated_at = ?, attempts = attempts + 1,
+       lease_owner = NULL, lease_until = NULL, last_error = ? WHERE id IN (${placeholders(ids.length)})`,
+      [now, JSON.stringify(error), ...ids],
+    );
+  }
+
+  /** Puts dead letters back in the queue (all of them when `ids` is omitted). Returns how many. */
+  async replay(ids?: readonly number[], now = Date.now()): Promise<number> {
+    const only = ids ? ` AND id IN (${placeholders(ids.length)})` : '';
+    if (ids && ids.length === 0) return 0;
+    const rows = await this.db.query(
+      `UPDATE klaviyo_outbox SET state = 'pending', available_at = ?, updated_at = ?, lease_owner = NULL, lease_until = NULL
+       WHERE state = 'dead'${only} RETURNING id`,
+      [now, now, ...(ids ?? [])],
+    );
+    return rows.length;
+  }
+
+  async counts(): Promise<Record<OutboxState, number>> {
+    const rows = await this.db.query<{ state: OutboxState; n: number }>(
+      'SELECT state, COUNT(*) AS n FROM klaviyo_outbox GROUP BY state',
+    );
+    const counts: Record<OutboxState, number> = { pending: 0, retrying: 0, delivered: 0, dead: 0 };
+    for (const row of rows) counts[row.state] = Number(row.n);
+    return counts;
+  }
+
+  /** A page of messages, newest first, for the delivery view. */
+  async list(
+    options: { state?: OutboxState; beforeId?: number; limit?: number } = {},
+  ): Promise<OutboxRecord[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (options.state) {
+      where.push('state = ?');
+      params.push(options.state);
+    }
+    if (options.beforeId) {
+      where.push('id < ?');
+      params.push(options.beforeId);
+    }
+    const rows = await this.db.query<Row>(
+      `SELECT * FROM klaviyo_outbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`,
+      [...params, options.limit ?? 50],
+    );
+    return rows.map(toRecord);
+  }
+
+  /** The account-wide pause after a 429 (0 when none). */
+  async pausedUntil(account: string): Promise<number> {
+    const rows = await this.db.query<{ until_ms: number }>(
+      'SELECT until_ms FROM klaviyo_outbox_pause WHERE account = ?',
+      [account],
+    );
+    return rows[0]?.until_ms ?? 0;
+  }
+
+  async pause(account: string, untilMs: number): Promise<void> {
+    await this.db.query(
+      `INSERT INTO klaviyo_outbox_pause (account, until_ms) VALUES (?, ?)
+       ON CONFLICT (account) DO UPDATE SET until_ms = CASE WHEN excluded.until_ms > klaviyo_outbox_pause.until_ms THEN excluded.until_ms ELSE klaviyo_outbox_pause.until_ms END`,
+      [account, untilMs],
+    );
+  }
+}

@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../lib/db/types.js';
+import { OutboxStore } from '../../lib/outbox/store.js';
+import { eventMessage } from '../../lib/outbox/types.js';
+import { placedOrder } from '../../lib/tracking/orders.js';
+import type { OrderSnapshot } from '../../lib/tracking/types.js';
+import { dropPostgres, freshPostgres, freshSqlite } from '../support/databases.js';
+import { describeWithPostgres } from '../support/requirements.js';
+
+const order = (id: string): OrderSnapshot => ({
+  orderId: id,
+  currency: 'USD',
+  placedAt: '2026-07-15T12:00:00Z',
+  customer: { email: 'a@example.com' },
+  lines: [],
+  discountCents: 0,
+  shippingCents: 0,
+  taxCents: 0,
+  totalCents: 1000,
+});
+const message = (id: string) => eventMessage(placedOrder(order(id), { email: 'a@example.com' }));
+
+function outboxContract(name: string, open: () => Promise<Database>, close: (db: Database) => Promise<void>) {
+  describe(`outbox store on ${name}`, () => {
+    let db: Database;
+    let store: OutboxStore;
+    beforeAll(async () => {
+      db = await open();
+      store = new OutboxStore(db);
+    });
+    afterAll(async () => close(db));
+
+    it('commits messages with the caller’s write and not without it', async () => {
+      await db.transaction(async (tx) => store.enqueue(tx, [message('A1'), message('A2')]));
+      await expect(
+        db.transaction(async (tx) => {
+          await store.enqueue(tx, [message('A3')]);
+          throw new Error('the order write failed');
+        }),
+      ).rejects.toThrow('the order write failed');
+      const keys = (await store.list({ limit: 10 })).map((r) => r.key);
+      expect(keys).toContain('event:placed-order:A1');
+      expect(keys).not.toContain('event:placed-order:A3');
+    });
+
+    it('stores a fact once, however often it is enqueued', async () => {
+      const added = await db.transaction(async (tx) => store.enqueue(tx, [message('B1'), message('B1')]));
+      expect(added).toBe(1);
+      expect(await db.transaction(async (tx) => store.enqueue(tx, [message('B1')]))).toBe(0);
+    });
+
+    it('leases due messages to one worker at a time; an expired lease is claimed again', async () => {
+      await db.transaction(async (tx) => store.enqueue(tx, [message('C1')], 1_000));
+      const t = 10_000;
+      const first = await store.claim('w1', 1000, 30_000, t);
+      const second = await store.claim('w2', 1000, 30_000, t + 1);
+      expect(first.length).toBeGreaterThan(0);
+      expect(second).toEqual([]);
+      const again = await store.claim('w2', 1000, 30_000, t + 30_001);
+      expect(again.map((r) => r.id)).toEqual(first.map((r) => r.id));
+    });
+
+    it('moves messages through retrying, delivered, dead and replay', async () => {
+      await db.transaction(async (tx) => store.enqueue(tx, [message('D1'), message('D2')], 0));
+      const claimed = (await store.claim('w', 1000, 1000, 50_000_000)).filter((r) => r.key.includes(':D'));
+      const [d1, d2] = claimed;
+      if (!d1 || !d2) throw new Error('expected D1 and D2');
+      await store.markRetry(
+        [d1.id],
+        { status: 503, code: 'server_error', detail: 'down' },
+        60_000_000,
+        true,
+        50_000_000,
+      );
+      await store.markDead(
+        [d2.id],
+        { status: 400, code: 'invalid', detail: 'bad', pointer: '/data/attributes/time' },
+        50_000_000,
+      );
+      expect(await store.claim('w', 1000, 1000, 55_000_000)).toEqual([]);
+      const dead = await store.list({ state: 'dead' });
+      expect(dead.map((r) => r.id)).toEqual([d2.id]);
+      expect(dead[0]?.lastError).toMatchObject({ code: 'invalid', pointer: '/data/attributes/time' });
+      expect(await store.replay()).toBe(1);
+      await store.markDelivered([d1.id, d2.id]);
+      expect((await store.counts()).dead).toBe(0);
+    });
+
+    it('keeps the longest account pause', async () => {
+      await store.pause('acct', 5_000);
+      await store.pause('acct', 3_000);
+      expect(await store.pausedUntil('acct')).toBe(5_000);
+    });
+  });
+}
+
+outboxContract('SQLite', freshSqlite, (db) => db.close());
+describeWithPostgres('Postgres', () => {
+  outboxContract('Postgres', freshPostgres, (db) => dropPostgres(db as Database & { schema: string }));
+});

@@ -1,0 +1,30 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { migrate } from '../../lib/db/migrate.js';
+import { ALL_MIGRATIONS } from '../../lib/db/migrations.js';
+import { openPostgres } from '../../lib/db/postgres.js';
+import { openSqlite } from '../../lib/db/sqlite.js';
+import type { Database } from '../../lib/db/types.js';
+import { TEST_DATABASE_URL } from './requirements.js';
+
+/** A fresh, migrated SQLite file of its own. */
+export async function freshSqlite(): Promise<Database> {
+  const db = openSqlite(join(mkdtempSync(join(tmpdir(), 'outbox-')), 'app.db'));
+  await migrate(db, ALL_MIGRATIONS);
+  return db;
+}
+
+/** A fresh, migrated Postgres schema of its own in the test database. */
+export async function freshPostgres(): Promise<Database & { schema: string }> {
+  const schema = `t_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  const db = openPostgres(TEST_DATABASE_URL, { schema, max: 5 });
+  await migrate(db, ALL_MIGRATIONS);
+  return Object.assign(db, { schema });
+}
+
+/** Drops a test schema and closes the pool. */
+export async function dropPostgres(db: Database & { schema: string }): Promise<void> {
+  await db.query(`DROP SCHEMA IF EXISTS "${db.schema}" CASCADE`);
+  await db.close();
+}
