@@ -1,0 +1,25 @@
+import 'server-only';
+import { env } from '../env';
+import { migrate } from './migrate';
+import { ALL_MIGRATIONS } from './migrations';
+import { openPostgres } from './postgres';
+import { openSqlite } from './sqlite';
+import type { Database } from './types';
+
+let opening: Promise<Database> | undefined;
+
+/**
+ * The app's database, opened and migrated once per process: Postgres when DATABASE_URL is set,
+ * otherwise the embedded SQLite file.
+ */
+export function getDatabase(): Promise<Database> {
+  opening ??= (async () => {
+    const { outbox } = env();
+    const db = outbox.databaseUrl ? openPostgres(outbox.databaseUrl) : openSqlite(outbox.sqlitePath);
+    await migrate(db, ALL_MIGRATIONS);
+    return db;
+  })();
+  return opening;
+}
+
+export type { Database, Queryable } from './types';
