@@ -64,11 +64,23 @@ function describe(error: ErrorObject | undefined): string {
   }
 }
 
-/** OpenAPI 3.0 schema -> JSON Schema, without the draft-04 `$schema` marker Ajv (draft-07) rejects. */
+/**
+ * OpenAPI 3.0 schema -> JSON Schema, without the draft-04 `$schema` marker Ajv (draft-07) rejects.
+ * The spec's `oneOf` unions overlap (EmailSendOptions and SMSSendOptions are identical; an integer is
+ * also a number), so a strict oneOf would reject valid values: they are read as anyOf.
+ */
 export function toJsonSchema(schema: object): object {
   const { $schema: _marker, ...rest } = fromSchema(schema as never, { strictMode: false }) as Record<
     string,
     unknown
   >;
-  return rest;
+  return anyOfUnions(rest) as object;
+}
+
+function anyOfUnions(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(anyOfUnions);
+  if (!node || typeof node !== 'object') return node;
+  return Object.fromEntries(
+    Object.entries(node).map(([key, value]) => [key === 'oneOf' ? 'anyOf' : key, anyOfUnions(value)]),
+  );
 }
