@@ -1,0 +1,127 @@
+import 'server-only';
+import type { KlaviyoClient } from '../../klaviyo/client';
+import { KlaviyoApiError } from '../../klaviyo/errors';
+import {
+  type EventInput,
+  eventBody,
+  jobBody,
+  type PackedJob,
+  packJobs,
+} from '../../klaviyo/resources/events';
+import type { TrackEvent } from '../../tracking/event';
+import type { OutboxRecord } from '../types';
+import { eachLimited, type Outcomes } from './outcome';
+
+type EventRecord = Extract<OutboxRecord, { kind: 'event' }>;
+
+/**
+ * Below this many events single create_event calls (350/s) beat a bulk job (10/s, processed
+ * asynchronously): a trickle is delivered at once without spending the scarce bulk budget.
+ */
+export const TRICKLE = 10;
+
+export const toEventInput = (event: TrackEvent): EventInput => ({
+  metric: event.metric,
+  profile: event.profile,
+  properties: event.properties,
+  time: event.time,
+  unique_id: event.uniqueId,
+  ...(event.value !== undefined ? { value: event.value } : {}),
+  ...(event.valueCurrency ? { value_currency: event.valueCurrency } : {}),
+});
+
+const BULK_POINTER =
+  /^\/data\/attributes\/events-bulk-create\/data\/(\d+)(?:\/attributes\/events\/data\/(\d+))?/;
+
+/** The records a Klaviyo error pointer blames, if it points into the job. */
+function blamed(job: PackedJob<EventRecord>, error: KlaviyoApiError): EventRecord[] | undefined {
+  const match = error.pointer ? BULK_POINTER.exec(error.pointer) : null;
+  const entry = match?.[1] !== undefined ? job.items[Number(match[1])] : undefined;
+  if (!entry) return undefined;
+  if (match?.[2] === undefined) return entry;
+  const record = entry[Number(match[2])];
+  return record ? [record] : undefined;
+}
+
+/** The same job without some records (entries left empty are dropped). */
+function without(job: PackedJob<EventRecord>, gone: Set<number>): PackedJob<EventRecord> {
+  const kept = job.body.data.attributes['events-bulk-create'].data
+    .map((entry, i) => {
+      const keep = (job.items[i] ?? []).map((r) => !gone.has(r.id));
+      const events = entry.attributes.events.data.filter((_, j) => keep[j]);
+      return {
+        entry: { ...entry, attributes: { ...entry.attributes, events: { data: events } } },
+        items: (job.items[i] ?? []).filter((_, j) => keep[j]),
+      };
+    })
+    .filter((e) => e.items.length > 0);
+  return { body: jobBody(kept.map((e) => e.entry)), items: kept.map((e) => e.items) };
+}
+
+async function sendSingles(client: KlaviyoClient, records: readonly EventRecord[], outcomes: Outcomes) {
+  await eachLimited(records, 8, async (r) => {
+    try {
+      await client.call('create_event', { body: eventBody(toEventInput(r.payload)) });
+      outcomes.set(r.id, undefined);
+    } catch (error) {
+      if (!(error instanceof KlaviyoApiError)) throw error;
+      outcomes.set(r.id, error);
+    }
+  });
+}
+
+/**
+ * Sends one job. A job Klaviyo rejects for one bad event is sent again without it (the error's
+ * pointer names the event); a rejection without a usable pointer falls back to single calls, so one
+ * poison event never holds back the others. Returns the error that should stop further jobs.
+ */
+async function sendJob(
+  client: KlaviyoClient,
+  job: PackedJob<EventRecord>,
+  outcomes: Outcomes,
+): Promise<KlaviyoApiError | undefined> {
+  for (;;) {
+    const records = job.items.flat();
+    if (records.length === 0) return undefined;
+    try {
+      await client.call('bulk_create_events', { body: job.body });
+      for (const r of records) outcomes.set(r.id, undefined);
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof KlaviyoApiError)) throw error;
+      if (error.retryable) {
+        for (const r of records) outcomes.set(r.id, error);
+        return error;
+      }
+      const culprits = blamed(job, error);
+      if (!culprits) {
+        await sendSingles(client, records, outcomes);
+        return undefined;
+      }
+      for (const r of culprits) outcomes.set(r.id, error);
+      job = without(job, new Set(culprits.map((r) => r.id)));
+    }
+  }
+}
+
+/** Delivers events: singles for a trickle, bulk jobs for anything more. */
+export async function deliverEvents(
+  client: KlaviyoClient,
+  records: readonly EventRecord[],
+): Promise<Outcomes> {
+  const outcomes: Outcomes = new Map();
+  if (records.length < TRICKLE) {
+    await sendSingles(client, records, outcomes);
+    return outcomes;
+  }
+  const jobs = packJobs(records, (r) => toEventInput(r.payload));
+  for (const [i, job] of jobs.entries()) {
+    const stop = await sendJob(client, job, outcomes);
+    if (stop) {
+      // Klaviyo is throttling or failing: the remaining jobs would meet the same answer now.
+      for (const r of jobs.slice(i + 1).flatMap((j) => j.items.flat())) outcomes.set(r.id, stop);
+      break;
+    }
+  }
+  return outcomes;
+}

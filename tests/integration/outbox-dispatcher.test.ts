@@ -1,0 +1,188 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../lib/db/types.js';
+import { createKlaviyoClient } from '../../lib/klaviyo/client.js';
+import { RateGovernor } from '../../lib/klaviyo/governor.js';
+import { createDispatcher } from '../../lib/outbox/dispatcher.js';
+import { OutboxStore } from '../../lib/outbox/store.js';
+import { consentMessage, eventMessage, type OutboxMessage, profileMessage } from '../../lib/outbox/types.js';
+import { consentChange } from '../../lib/tracking/consent.js';
+import { orderedProducts, placedOrder } from '../../lib/tracking/orders.js';
+import type { LineSnapshot, OrderSnapshot } from '../../lib/tracking/types.js';
+import { dropPostgres, freshPostgres, freshSqlite } from '../support/databases.js';
+import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
+import { describeWithPostgres } from '../support/requirements.js';
+
+const line = (n: number): LineSnapshot => ({
+  lineId: `l${n}`,
+  productId: `p${n}`,
+  variantId: `v${n}`,
+  sku: `SKU-${n}`,
+  name: `Product ${n}`,
+  categories: ['Tops'],
+  url: `https://shop.test/p/${n}`,
+  priceCents: 1000 * n,
+  quantity: 1,
+});
+
+function orderMessages(orderId: string, email: string): OutboxMessage[] {
+  const order: OrderSnapshot = {
+    orderId,
+    currency: 'USD',
+    placedAt: '2026-07-15T12:00:00Z',
+    customer: { email },
+    lines: [line(1), line(2), line(3)],
+    discountCents: 0,
+    shippingCents: 0,
+    taxCents: 0,
+    totalCents: 6000,
+  };
+  const profile = { email };
+  return [placedOrder(order, profile), ...orderedProducts(order, profile)].map(eventMessage);
+}
+
+function dispatcherContract(
+  name: string,
+  open: () => Promise<Database>,
+  close: (db: Database) => Promise<void>,
+) {
+  describe(`delivery from ${name} to the emulator`, () => {
+    let emu: TestEmulator;
+    let db: Database;
+    let store: OutboxStore;
+    let virtualNow = Date.parse('2026-07-15T12:00:00Z');
+    const clock = { now: () => virtualNow, sleep: async (ms: number) => void (virtualNow += ms) };
+
+    const dispatcher = () =>
+      createDispatcher({
+        store,
+        client: createKlaviyoClient({
+          apiKey: emu.account.privateKey,
+          baseUrl: emu.url,
+          ...clock,
+          governor: new RateGovernor(clock),
+        }),
+        now: clock.now,
+      });
+    const enqueue = (messages: OutboxMessage[]) =>
+      db.transaction((tx) => store.enqueue(tx, messages, clock.now()));
+    const recorded = async (metric: string) => {
+      await emu.settle();
+      return (await emu.inspect(`?events=full&metric=${encodeURIComponent(metric)}`)).events as {
+        uniqueId: string;
+        email: string;
+      }[];
+    };
+
+    beforeAll(async () => {
+      emu = await startTestEmulator({ rateLimits: false });
+      db = await open();
+      store = new OutboxStore(db);
+    });
+    afterEach(async () => {
+      await emu.clearFaults();
+    });
+    afterAll(async () => {
+      expect(emu.specViolations).toEqual([]);
+      await close(db);
+      await emu.close();
+    });
+
+    it('delivers orders, profiles and consent exactly once', async () => {
+      const messages = Array.from({ length: 300 }, (_, i) =>
+        orderMessages(`A${i}`, `a${i % 40}@example.com`),
+      ).flat();
+      const consent = consentChange({
+        channel: 'email',
+        status: 'SUBSCRIBED',
+        profile: { email: 'a1@example.com' },
+        consentedAt: '2026-07-15T12:00:00Z',
+        source: 'Checkout',
+      });
+      await enqueue([
+        ...messages,
+        consentMessage(consent),
+        profileMessage('a1', { profile: { email: 'a1@example.com', first_name: 'Ada' } }),
+      ]);
+      const jobsBefore = (await emu.inspect()).requests.bulk_create_events ?? 0;
+      const result = await dispatcher().drain();
+      expect(result).toMatchObject({ delivered: 1202, retrying: 0, dead: 0 });
+      const placed = await recorded('Placed Order');
+      const lines = await recorded('Ordered Product');
+      expect(placed.filter((e) => e.uniqueId.startsWith('placed-order:A'))).toHaveLength(300);
+      expect(lines.filter((e) => e.uniqueId.startsWith('ordered-product:A'))).toHaveLength(900);
+      expect((await emu.inspect()).suppressed).toEqual([]);
+      // Bulk jobs carried the load: 1,200 events in two jobs, not 1,200 calls.
+      expect((await emu.inspect()).requests.bulk_create_events - jobsBefore).toBe(2);
+      const profile = await emu.api(
+        `/api/profiles?filter=${encodeURIComponent('equals(email,"a1@example.com")')}&additional-fields[profile]=subscriptions`,
+      );
+      expect(profile.body.data[0].attributes.first_name).toBe('Ada');
+      expect(profile.body.data[0].attributes.subscriptions.email.marketing.consent).toBe('SUBSCRIBED');
+    });
+
+    it('dead-letters a poison event with Klaviyo’s error and pointer, and delivers the rest', async () => {
+      const messages = Array.from({ length: 20 }, (_, i) =>
+        orderMessages(`P${i}`, `p${i}@example.com`),
+      ).flat();
+      const poison = orderMessages('POISON', 'poison@example.com')[0] as Extract<
+        OutboxMessage,
+        { kind: 'event' }
+      >;
+      poison.payload = { ...poison.payload, time: '1980-01-01T00:00:00Z' }; // before 1990: Klaviyo answers 400
+      await enqueue([...messages, poison]);
+      const result = await dispatcher().drain();
+      expect(result).toMatchObject({ delivered: 80, dead: 1 });
+      const [dead] = await store.list({ state: 'dead' });
+      expect(dead?.key).toBe('event:placed-order:POISON');
+      expect(dead?.lastError).toMatchObject({ status: 400, code: 'invalid' });
+      expect(dead?.lastError?.pointer).toMatch(
+        /^\/data\/attributes\/events-bulk-create\/data\/\d+\/attributes\/events\/data\/\d+\/attributes\/time$/,
+      );
+      expect(
+        (await recorded('Placed Order')).filter((e) => e.uniqueId.startsWith('placed-order:P')),
+      ).toHaveLength(20);
+    });
+
+    it('honours Retry-After through a 429 storm and loses nothing', async () => {
+      await enqueue(Array.from({ length: 50 }, (_, i) => orderMessages(`S${i}`, `s${i}@example.com`)).flat());
+      await emu.setFaults({
+        storm429: { count: 12, retryAfterSeconds: 3 },
+        operations: ['bulk_create_events'],
+      });
+      const started = clock.now();
+      let delivered = 0;
+      for (let round = 0; round < 20 && delivered < 200; round++) {
+        const r = await dispatcher().drain();
+        delivered += r.delivered;
+        if (r.pausedUntil) virtualNow = Math.max(virtualNow, r.pausedUntil);
+      }
+      expect(delivered).toBe(200);
+      const { faultsServed } = await emu.inspect();
+      expect(faultsServed.storm429).toBe(12);
+      expect(clock.now() - started).toBeGreaterThanOrEqual(12 * 3_000);
+      expect(
+        (await recorded('Placed Order')).filter((e) => e.uniqueId.startsWith('placed-order:S')),
+      ).toHaveLength(50);
+    });
+
+    it('keeps everything through an outage and delivers it once Klaviyo is back', async () => {
+      await enqueue(Array.from({ length: 25 }, (_, i) => orderMessages(`O${i}`, `o${i}@example.com`)).flat());
+      await emu.setFaults({ down: true });
+      const during = await dispatcher().drain();
+      expect(during).toMatchObject({ delivered: 0, dead: 0, retrying: 100 });
+      await emu.clearFaults();
+      virtualNow += 60_000;
+      const after = await dispatcher().drain();
+      expect(after.delivered).toBe(100);
+      expect(
+        (await recorded('Placed Order')).filter((e) => e.uniqueId.startsWith('placed-order:O')),
+      ).toHaveLength(25);
+      expect((await store.counts()).retrying).toBe(0);
+    });
+  });
+}
+
+dispatcherContract('SQLite', freshSqlite, (db) => db.close());
+describeWithPostgres('Postgres', () => {
+  dispatcherContract('Postgres', freshPostgres, (db) => dropPostgres(db as Database & { schema: string }));
+});
