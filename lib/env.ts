@@ -33,7 +33,13 @@ const schema = z
     KLAVIYO_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(10_000),
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
     OUTBOX_SQLITE_PATH: z.string().min(1).default('./data/outbox.db'),
+    OUTBOX_DRAIN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     EMULATOR_PORT: z.coerce.number().int().min(1).max(65_535).default(8787),
+    KLAVIYO_NEWSLETTER_LIST_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9]{6}$/, 'must be a Klaviyo list id (six letters and digits, as in the list URL)')
+      .optional(),
+    STORE_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:3000'),
   })
   .superRefine((raw, ctx) => {
     if (raw.NODE_ENV !== 'production') return;
@@ -58,9 +64,11 @@ const schema = z
         companyId: raw.NEXT_PUBLIC_KLAVIYO_COMPANY_ID ?? EMULATOR_COMPANY_ID,
         timeoutMs: raw.KLAVIYO_TIMEOUT_MS,
         live: apiUrl === LIVE_API_URL,
+        newsletterListId: raw.KLAVIYO_NEWSLETTER_LIST_ID,
       },
-      outbox: { databaseUrl: raw.DATABASE_URL, sqlitePath: raw.OUTBOX_SQLITE_PATH },
+      outbox: { databaseUrl: raw.DATABASE_URL, sqlitePath: raw.OUTBOX_SQLITE_PATH, drainSecret: raw.OUTBOX_DRAIN_SECRET },
       emulatorPort: raw.EMULATOR_PORT,
+      storeUrl: raw.STORE_URL.replace(/\/$/, ''),
     };
   });
 

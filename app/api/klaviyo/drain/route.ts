@@ -1,0 +1,17 @@
+import { drainFromRequest } from '@/lib/outbox/drain-request';
+
+export const runtime = 'nodejs';
+export const dynamic = 'force-dynamic';
+// Serverless hosts stop a function after its limit; the drain stops early and the next cron run
+// continues where it left off.
+export const maxDuration = 60;
+
+async function handle(request: Request): Promise<Response> {
+  const outcome = await drainFromRequest(request.headers.get('authorization'), 50_000);
+  if (outcome.status !== 200)
+    return Response.json({ error: { message: outcome.error } }, { status: outcome.status });
+  return Response.json(outcome.result);
+}
+
+// Vercel Cron calls with GET; other schedulers usually POST.
+export { handle as GET, handle as POST };

@@ -1,0 +1,32 @@
+import 'server-only';
+import { timingSafeEqual } from 'node:crypto';
+import { env } from '../env';
+import type { RoundResult } from './dispatcher';
+import { drainSoon } from './runtime';
+
+export type DrainOutcome =
+  | { status: 200; result: RoundResult | { alreadyRunning: true } }
+  | { status: 401 | 404; error: string };
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * The cron drain for serverless hosts: `Authorization: Bearer <OUTBOX_DRAIN_SECRET>`. Without a
+ * configured secret the route does not exist, so it can never be an open trigger.
+ */
+export async function drainFromRequest(
+  authorization: string | null,
+  budgetMs: number,
+): Promise<DrainOutcome> {
+  const secret = env().outbox.drainSecret;
+  if (!secret) return { status: 404, error: 'The drain route is off; set OUTBOX_DRAIN_SECRET to enable it.' };
+  const given = authorization?.match(/^Bearer (.+)$/)?.[1];
+  if (!given || !sameSecret(given, secret))
+    return { status: 401, error: 'A valid Authorization: Bearer <secret> header is required.' };
+  const result = await drainSoon(budgetMs);
+  return { status: 200, result: result ?? { alreadyRunning: true } };
+}
