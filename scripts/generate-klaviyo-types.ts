@@ -63,13 +63,26 @@ function rateLimit(raw: { burst: string; steady: string; daily?: string }) {
   };
 }
 
+// e.g. get_list: "Rate limits when using the `additional-fields[list]=profile_count` parameter in your
+// API request: Burst: `1/s` Steady: `15/m`" — stricter limits stated only in the description.
+const CONDITIONAL =
+  /Rate limits when using the `([^=`]+)=([^`]+)` parameter[\s\S]*?Burst: `([^`]+)`[\s\S]*?Steady: `([^`]+)`/g;
+
+function conditionalLimits(description: string) {
+  return [...description.matchAll(CONDITIONAL)].map((m) => ({
+    param: m[1] as string,
+    value: m[2] as string,
+    ...rateLimit({ burst: m[3] as string, steady: m[4] as string }),
+  }));
+}
+
 function operationsTable(spec: Json, used: ReadonlySet<string>): string {
   const rows: string[] = [];
   for (const [path, item] of Object.entries<Json>(spec.paths)) {
     for (const [method, op] of Object.entries<Json>(item)) {
       if (!used.has(op?.operationId)) continue;
       rows.push(
-        `  ${op.operationId}: { method: '${method.toUpperCase()}', path: '${path}', scopes: ${JSON.stringify(op['x-klaviyo-scopes'] ?? [])}, rateLimit: ${JSON.stringify(rateLimit(op['x-klaviyo-ratelimit']))} },`,
+        `  ${op.operationId}: { method: '${method.toUpperCase()}', path: '${path}', scopes: ${JSON.stringify(op['x-klaviyo-scopes'] ?? [])}, rateLimit: ${JSON.stringify(rateLimit(op['x-klaviyo-ratelimit']))}, conditionalRateLimits: ${JSON.stringify(conditionalLimits(op.description ?? ''))} },`,
       );
     }
   }

@@ -68,6 +68,29 @@ function fillPath(template: string, path: Record<string, unknown> | undefined): 
   });
 }
 
+type Meta = (typeof OPERATIONS)[UsedOperation];
+
+/**
+ * The budget a call spends: the operation's own, or the stricter one the spec states for a parameter
+ * in use (get_list with additional-fields[list]=profile_count is 1/s, 15/m instead of 75/s, 750/m).
+ */
+function budgetFor(operation: UsedOperation, meta: Meta, query: Record<string, unknown> | undefined) {
+  for (const c of meta.conditionalRateLimits as readonly {
+    param: string;
+    value: string;
+    perSecond: number;
+    perMinute: number;
+  }[]) {
+    const raw = query?.[c.param];
+    const values = (Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : []).map(String);
+    // The spec names `include=list` and `include=segment` for get_profile's `lists`/`segments`.
+    if (values.some((v) => v === c.value || (c.param === 'include' && v.startsWith(c.value)))) {
+      return { key: `${operation}?${c.param}=${c.value}`, limit: c };
+    }
+  }
+  return { key: operation as string, limit: meta.rateLimit };
+}
+
 /**
  * The one HTTP client for Klaviyo. Every call is typed from the official spec, pinned to one
  * revision, paced under the published rate limits, retried the way Klaviyo asks, and bounded by a
@@ -139,14 +162,15 @@ export function createKlaviyoClient(options: KlaviyoClientOptions) {
     const body = args.body === undefined ? undefined : JSON.stringify(args.body);
     const init: RequestInit = { method: meta.method, headers: headersFor(client, body !== undefined), body };
     const state: RetryState = { retries: 0, throttled: 0, startedAtMs: now() };
+    const budget = budgetFor(operation, meta, args.query as Record<string, unknown> | undefined);
     for (;;) {
-      await governor?.acquire(operation, meta.rateLimit, state.startedAtMs + policy.deadlineMs);
+      await governor?.acquire(budget.key, budget.limit, state.startedAtMs + policy.deadlineMs);
       const outcome = await attempt(operation, url, init, args.signal);
       let error: KlaviyoApiError;
       if (outcome instanceof KlaviyoApiError) {
         error = outcome;
       } else if (outcome.ok) {
-        await governor?.observe(operation, outcome.headers);
+        await governor?.observe(budget.key, outcome.headers);
         const text = await outcome.text();
         return {
           status: outcome.status,
@@ -155,7 +179,7 @@ export function createKlaviyoClient(options: KlaviyoClientOptions) {
         };
       } else {
         error = await errorFromResponse(operation, outcome, now());
-        if (error.status === 429) await governor?.throttled(operation, error.retryAfterMs ?? 1_000);
+        if (error.status === 429) await governor?.throttled(budget.key, error.retryAfterMs ?? 1_000);
       }
       const delay = nextDelay(policy, state, error, now(), random);
       if (delay === undefined) throw error;

@@ -77,3 +77,32 @@ describe('the client against a 429 storm', () => {
     expect(clock.now() - started).toBe(6_000);
   });
 });
+
+describe('stricter limits a parameter brings', () => {
+  it('paces get_list with profile_count at the 1/s the spec states for it, not the 75/s of get_list', async () => {
+    const clock = await virtualClock(Date.parse('2026-07-15T11:00:00Z'));
+    const client = createKlaviyoClient({
+      apiKey: emu.account.privateKey,
+      baseUrl: emu.url,
+      ...clock,
+      governor: new RateGovernor(clock),
+    });
+    const list = await client.call('create_list', {
+      body: { data: { type: 'list', attributes: { name: 'Paced' } } },
+    });
+    const before = (await emu.inspect()).throttled;
+    const started = clock.now();
+    for (let i = 0; i < 5; i++) {
+      await client.call('get_list', {
+        path: { id: list.data.id },
+        query: { 'additional-fields[list]': ['profile_count'] },
+      });
+    }
+    expect((await emu.inspect()).throttled - before).toBe(0);
+    expect(clock.now() - started).toBeGreaterThanOrEqual(4_000);
+    // Without the parameter the same operation is not held back.
+    const plain = clock.now();
+    for (let i = 0; i < 5; i++) await client.call('get_list', { path: { id: list.data.id } });
+    expect(clock.now() - plain).toBe(0);
+  });
+});
