@@ -48,4 +48,14 @@ export const OUTBOX_MIGRATIONS: Migration[] = [
     // An account-wide pause after a 429, seen by every worker and app instance.
     sql: 'CREATE TABLE klaviyo_outbox_pause (account TEXT PRIMARY KEY, until_ms BIGINT NOT NULL)',
   },
+  {
+    version: 102,
+    name: 'klaviyo_rate_budget',
+    // The rate governor's shared budget (lib/outbox/rate-budget-postgres.ts); unused on SQLite,
+    // where one process owns the budget in memory.
+    sql: `
+      CREATE TABLE klaviyo_rate_log (key TEXT NOT NULL, sent_at BIGINT NOT NULL);
+      CREATE INDEX klaviyo_rate_log_key ON klaviyo_rate_log (key, sent_at);
+      CREATE TABLE klaviyo_rate_state (key TEXT PRIMARY KEY, remaining INTEGER, reset_at BIGINT, blocked_until BIGINT NOT NULL DEFAULT 0);`,
+  },
 ];
