@@ -62,3 +62,30 @@ describe('profiles resource', () => {
     expect(error).toMatchObject({ status: 404, code: 'not_found', retryable: false });
   });
 });
+
+describe('bulk profile import', () => {
+  it('imports 12,000 profiles in two jobs into a list, and reports the ones it could not import', async () => {
+    await emu.setRateLimits(false);
+    const list = await k.client.call('create_list', {
+      body: { data: { type: 'list', attributes: { name: 'Imported' } } },
+    });
+    const profiles = Array.from({ length: 12_000 }, (_, i) => ({
+      email: `import${i}@example.com`,
+      first_name: `Person ${i}`,
+    }));
+    profiles[5] = { email: 'not-an-email', first_name: 'Broken' };
+    const jobs = await k.profileImport.start(profiles, { listId: list.data.id });
+    expect(jobs.map((j) => j.attributes.total_count)).toEqual([10_000, 2_000]);
+    await emu.settle();
+    const first = await k.profileImport.job(jobs[0]?.id as string);
+    expect(first.attributes.status).toBe('complete');
+    const errors = [];
+    for await (const error of k.profileImport.errors(jobs[0]?.id as string)) errors.push(error);
+    expect(first.attributes.failed_count).toBe(1);
+    expect(errors.length).toBe(1);
+    expect((await k.profiles.getByEmail('import11999@example.com'))?.attributes.first_name).toBe(
+      'Person 11999',
+    );
+    await emu.setRateLimits(true);
+  });
+});

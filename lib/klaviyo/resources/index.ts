@@ -7,6 +7,7 @@ import { eventsResource } from './events';
 import { flowsResource } from './flows';
 import { listsResource } from './lists';
 import { metricsResource } from './metrics';
+import { profileImportResource } from './profile-import';
 import { profilesResource } from './profiles';
 import { reportsResource } from './reports';
 import { segmentsResource } from './segments';
@@ -18,6 +19,7 @@ export function createResources(client: KlaviyoClient) {
   return {
     client,
     profiles: profilesResource(client),
+    profileImport: profileImportResource(client),
     events: eventsResource(client),
     metrics: metricsResource(client),
     lists: listsResource(client),
