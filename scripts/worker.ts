@@ -8,7 +8,11 @@ import { getDispatcher } from '../lib/outbox/runtime';
 
 const IDLE_MS = 1_000;
 let stopping = false;
-for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void (stopping = true));
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    stopping = true;
+  });
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const dispatcher = await getDispatcher();

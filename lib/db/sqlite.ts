@@ -20,7 +20,9 @@ export function openSqlite(path: string): Database {
   const run: Queryable['query'] = async <T = Row>(sql: string, params: readonly unknown[] = []) => {
     const statement = db.prepare(sql);
     const values = params.map((v) => (typeof v === 'boolean' ? Number(v) : v));
-    return (statement.reader ? statement.all(...values) : (statement.run(...values), [])) as T[];
+    if (statement.reader) return statement.all(...values) as T[];
+    statement.run(...values);
+    return [];
   };
 
   let queue: Promise<unknown> = Promise.resolve();

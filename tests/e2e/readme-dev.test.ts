@@ -50,16 +50,21 @@ describeWithChromium('npm run dev', () => {
       const page = await browser.newPage();
       const response = await page.goto(appUrl, { timeout: 120_000 });
       expect(response?.status(), output.join('')).toBe(200);
-      await expect(page.getByTestId('klaviyo-mode').textContent()).resolves.toContain('Local Klaviyo emulator');
+      await expect(page.getByTestId('klaviyo-mode').textContent()).resolves.toContain(
+        'Local Klaviyo emulator',
+      );
     } finally {
       await browser.close();
     }
   }, 150_000);
 
   it('seeds the emulator with a demo account the app can read with its default key', async () => {
-    const response = await fetch(`${emulatorUrl}/api/campaigns?filter=${encodeURIComponent("equals(messages.channel,'email')")}`, {
-      headers: { Authorization: 'Klaviyo-API-Key pk_emulator_demo_private_key', revision: '2026-07-15' },
-    });
+    const response = await fetch(
+      `${emulatorUrl}/api/campaigns?filter=${encodeURIComponent("equals(messages.channel,'email')")}`,
+      {
+        headers: { Authorization: 'Klaviyo-API-Key pk_emulator_demo_private_key', revision: '2026-07-15' },
+      },
+    );
     expect(response.status).toBe(200);
     const body = await response.json();
     expect(body.data.length).toBeGreaterThan(3);

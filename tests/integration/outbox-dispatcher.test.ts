@@ -11,6 +11,7 @@ import type { LineSnapshot, OrderSnapshot } from '../../lib/tracking/types.js';
 import { dropPostgres, freshPostgres, freshSqlite } from '../support/databases.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { describeWithPostgres } from '../support/requirements.js';
+import { virtualClock } from '../support/virtual-clock.js';
 
 const line = (n: number): LineSnapshot => ({
   lineId: `l${n}`,
@@ -49,8 +50,7 @@ function dispatcherContract(
     let emu: TestEmulator;
     let db: Database;
     let store: OutboxStore;
-    let virtualNow = Date.parse('2026-07-15T12:00:00Z');
-    const clock = { now: () => virtualNow, sleep: async (ms: number) => void (virtualNow += ms) };
+    const clock = virtualClock(Date.parse('2026-07-15T12:00:00Z'));
 
     const dispatcher = () =>
       createDispatcher({
@@ -154,7 +154,7 @@ function dispatcherContract(
       for (let round = 0; round < 20 && delivered < 200; round++) {
         const r = await dispatcher().drain();
         delivered += r.delivered;
-        if (r.pausedUntil) virtualNow = Math.max(virtualNow, r.pausedUntil);
+        if (r.pausedUntil) clock.advanceTo(r.pausedUntil);
       }
       expect(delivered).toBe(200);
       const { faultsServed } = await emu.inspect();
@@ -171,7 +171,7 @@ function dispatcherContract(
       const during = await dispatcher().drain();
       expect(during).toMatchObject({ delivered: 0, dead: 0, retrying: 100 });
       await emu.clearFaults();
-      virtualNow += 60_000;
+      await clock.sleep(60_000);
       const after = await dispatcher().drain();
       expect(after.delivered).toBe(100);
       expect(
