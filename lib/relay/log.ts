@@ -1,0 +1,4 @@
+/** A structured log line: what happened, and the facts that explain it (never a shopper's data). */
+export type Log = (event: string, fields?: Record<string, unknown>) => void;
+
+export const consoleLog: Log = (event, fields = {}) => console.warn(JSON.stringify({ event, ...fields }));

@@ -1,0 +1,20 @@
+import type { CartSnapshot, LineSnapshot, ProductSnapshot } from '../tracking/types';
+
+/**
+ * What the relay asks of the merchant's platform. The browser sends only ids; everything an event
+ * says about a product or cart comes from here, so the relay cannot be used to send made-up events.
+ * The demo store implements it in lib/store/storefront.ts; a merchant plugs in their own.
+ */
+export interface Storefront {
+  /** The cookie that carries a signed-in shopper's session token. */
+  readonly sessionCookie: string;
+  /** A variant on sale, described for Viewed Product; nothing for an unknown or unpublished one. */
+  product(variantId: string): Promise<ProductSnapshot | undefined>;
+  /**
+   * The cart as of change `revision` (its lines now, numbered as the browser knew it), with the line
+   * that change added when it was an addition; nothing when the cart or revision does not exist.
+   */
+  cart(cartId: string, revision: number): Promise<{ cart: CartSnapshot; added?: LineSnapshot } | undefined>;
+  /** The email of the shopper a session token belongs to. */
+  shopperEmail(sessionToken: string): Promise<string | undefined>;
+}

@@ -1,0 +1,55 @@
+import 'server-only';
+import type { Queryable } from '../db/types';
+import { sellableVariant } from './catalog';
+
+/** Creates the variant's inventory row at the catalog's stock the first time it is touched. */
+async function ensureRow(tx: Queryable, variantId: string, now: number): Promise<void> {
+  const initial = sellableVariant(variantId)?.variant.initialStock ?? 0;
+  await tx.query(
+    'INSERT INTO store_inventory (variant_id, on_hand, updated_at) VALUES (?, ?, ?) ON CONFLICT (variant_id) DO NOTHING',
+    [variantId, initial, now],
+  );
+}
+
+/** Units on hand now. */
+export async function stockOf(db: Queryable, variantId: string): Promise<number> {
+  const rows = await db.query<{ on_hand: number }>(
+    'SELECT on_hand FROM store_inventory WHERE variant_id = ?',
+    [variantId],
+  );
+  return rows[0]?.on_hand ?? sellableVariant(variantId)?.variant.initialStock ?? 0;
+}
+
+/**
+ * Takes `quantity` units, or none when fewer are on hand. The conditional UPDATE is the check: on
+ * Postgres a concurrent checkout waits on the row and re-reads `on_hand`, so two shoppers cannot
+ * both buy the last unit.
+ */
+export async function takeStock(tx: Queryable, variantId: string, quantity: number, now: number) {
+  await ensureRow(tx, variantId, now);
+  const rows = await tx.query(
+    'UPDATE store_inventory SET on_hand = on_hand - ?, updated_at = ? WHERE variant_id = ? AND on_hand >= ? RETURNING on_hand',
+    [quantity, now, variantId, quantity],
+  );
+  return rows.length > 0;
+}
+
+/** Puts units back (a cancelled order). */
+export async function returnStock(tx: Queryable, variantId: string, quantity: number, now: number) {
+  await ensureRow(tx, variantId, now);
+  await tx.query('UPDATE store_inventory SET on_hand = on_hand + ?, updated_at = ? WHERE variant_id = ?', [
+    quantity,
+    now,
+    variantId,
+  ]);
+}
+
+/** Sets the count after a stock take (back office). */
+export async function setStock(tx: Queryable, variantId: string, onHand: number, now: number) {
+  await ensureRow(tx, variantId, now);
+  await tx.query('UPDATE store_inventory SET on_hand = ?, updated_at = ? WHERE variant_id = ?', [
+    onHand,
+    now,
+    variantId,
+  ]);
+}

@@ -1,0 +1,42 @@
+import 'server-only';
+import { eventMessage } from '../../outbox/types';
+import { fieldErrorOf } from '../../relay/field-error';
+import { cancelledOrder } from '../../tracking/orders';
+import type { StoreDeps } from '../deps';
+import { formInput } from '../form-input';
+import { returnStock } from '../inventory';
+import { type ActionResult, StoreError } from '../result';
+import { changeOrder, orderIdentity } from './lifecycle';
+import { cancelInput } from './lifecycle-input';
+import { orderSnapshot } from './snapshot';
+
+/**
+ * Cancels an order nothing of which has shipped or been refunded, puts its stock back and records
+ * Cancelled Order (valued negatively, so Klaviyo's revenue nets it out). A shipped or refunded order
+ * is refunded instead; cancelling twice is refused, so the event is recorded once.
+ */
+export async function cancelOrder(
+  deps: StoreDeps,
+  input: unknown,
+): Promise<ActionResult<{ status: 'cancelled' }>> {
+  const parsed = cancelInput.safeParse(formInput(input));
+  if (!parsed.success) return { ok: false, error: fieldErrorOf(parsed.error) };
+  const form = parsed.data;
+  return changeOrder(deps, form.orderId, async (tx, order, now) => {
+    if (order.status === 'cancelled') throw new StoreError(`${order.id} is already cancelled.`, 'orderId');
+    if (order.status !== 'placed') {
+      throw new StoreError(
+        `${order.id} is ${order.status.replace('_', ' ')}; refund it instead of cancelling.`,
+        'orderId',
+      );
+    }
+    for (const line of order.lines) await returnStock(tx, line.variantId, line.quantity, now);
+    await tx.query(
+      `UPDATE store_orders SET status = 'cancelled', cancelled_at = ?, cancel_reason = ? WHERE id = ?`,
+      [now, form.reason ?? null, order.id],
+    );
+    const cancellation = { at: new Date(now).toISOString(), ...(form.reason ? { reason: form.reason } : {}) };
+    const event = cancelledOrder(orderSnapshot(order), cancellation, orderIdentity(order));
+    return { data: { status: 'cancelled' as const }, messages: [eventMessage(event)] };
+  });
+}

@@ -1,0 +1,75 @@
+import 'server-only';
+import { eventMessage } from '../../outbox/types';
+import { fieldErrorOf } from '../../relay/field-error';
+import { fulfilledOrder } from '../../tracking/orders';
+import type { StoreDeps } from '../deps';
+import { formInput } from '../form-input';
+import { type ActionResult, StoreError } from '../result';
+import { changeOrder, orderIdentity, pickLines, saveStatus } from './lifecycle';
+import { fulfilInput } from './lifecycle-input';
+import { orderSnapshot } from './snapshot';
+import { unshippedQuantity } from './status';
+import type { OrderStatus } from './types';
+
+/**
+ * Ships all or part of an order and records Fulfilled Order for this shipment (its own unique id,
+ * valued at what it carried). Quantities beyond what is left to ship are refused.
+ */
+export async function fulfilOrder(
+  deps: StoreDeps,
+  input: unknown,
+): Promise<ActionResult<{ fulfillmentId: string; status: OrderStatus }>> {
+  const parsed = fulfilInput.safeParse(formInput(input));
+  if (!parsed.success) return { ok: false, error: fieldErrorOf(parsed.error) };
+  const form = parsed.data;
+  return changeOrder(deps, form.orderId, async (tx, order, now) => {
+    if (order.status === 'cancelled' || order.status === 'refunded') {
+      throw new StoreError(`${order.id} is ${order.status}; there is nothing to ship.`, 'orderId');
+    }
+    const wanted =
+      form.lines ??
+      order.lines
+        .filter((l) => unshippedQuantity(l) > 0)
+        .map((l) => ({ lineId: l.lineId, quantity: unshippedQuantity(l) }));
+    if (wanted.length === 0) throw new StoreError(`Everything on ${order.id} has shipped.`, 'lines');
+    const picked = pickLines(order, wanted);
+    for (const { line, quantity, index } of picked) {
+      const left = unshippedQuantity(line);
+      if (quantity > left)
+        throw new StoreError(`Only ${left} of ${line.lineId} left to ship.`, `lines.${index}.quantity`);
+    }
+    const [{ n } = { n: 0 }] = await tx.query<{ n: number }>(
+      'SELECT COUNT(*) AS n FROM store_fulfillments WHERE order_id = ?',
+      [order.id],
+    );
+    const fulfillmentId = `${order.id}-F${Number(n) + 1}`;
+    await tx.query(
+      'INSERT INTO store_fulfillments (id, order_id, carrier, tracking_number, lines, fulfilled_at) VALUES (?, ?, ?, ?, ?, ?)',
+      [
+        fulfillmentId,
+        order.id,
+        form.carrier ?? null,
+        form.trackingNumber ?? null,
+        JSON.stringify(wanted),
+        now,
+      ],
+    );
+    for (const { line, quantity } of picked) {
+      line.fulfilledQuantity += quantity;
+      await tx.query('UPDATE store_order_lines SET fulfilled_quantity = ? WHERE id = ?', [
+        line.fulfilledQuantity,
+        line.lineId,
+      ]);
+    }
+    const status = await saveStatus(tx, order);
+    const shipment = {
+      fulfillmentId,
+      fulfilledAt: new Date(now).toISOString(),
+      ...(form.carrier ? { carrier: form.carrier } : {}),
+      ...(form.trackingNumber ? { trackingNumber: form.trackingNumber } : {}),
+      lines: wanted,
+    };
+    const event = fulfilledOrder(orderSnapshot(order), shipment, orderIdentity(order));
+    return { data: { fulfillmentId, status }, messages: [eventMessage(event)] };
+  });
+}

@@ -1,0 +1,64 @@
+import 'server-only';
+import type { Queryable } from '../../db/types';
+import type { OutboxMessage } from '../../outbox/types';
+import { buildIdentity } from '../../tracking/identity';
+import type { StoreDeps } from '../deps';
+import { type ActionResult, asResult, StoreError } from '../result';
+import { lockOrder } from './records';
+import { deriveStatus } from './status';
+import type { OrderRecord } from './types';
+
+type Change<T> = (
+  tx: Queryable,
+  order: OrderRecord,
+  now: number,
+) => Promise<{ data: T; messages: OutboxMessage[] }>;
+
+/**
+ * Runs one back-office change of an order in a transaction with its events: the order row is locked,
+ * the change and its outbox messages commit together, and delivery is scheduled after the commit.
+ */
+export async function changeOrder<T>(
+  deps: StoreDeps,
+  orderId: string,
+  change: Change<T>,
+): Promise<ActionResult<T>> {
+  const result = await asResult(() =>
+    deps.db.transaction(async (tx) => {
+      const now = deps.now();
+      const order = await lockOrder(tx, orderId, deps.storeUrl, now);
+      if (!order) throw new StoreError('No such order.', 'orderId');
+      const { data, messages } = await change(tx, order, now);
+      await deps.outbox.enqueue(tx, messages, now);
+      return data;
+    }),
+  );
+  if (result.ok) deps.scheduleDelivery();
+  return result;
+}
+
+/** The customer as checkout recorded them; lifecycle events go to the profile the order went to. */
+export const orderIdentity = (order: OrderRecord) => buildIdentity(order.customer).identity;
+
+/** Stores the status the order's lines and money now imply, and returns it. */
+export async function saveStatus(tx: Queryable, order: OrderRecord) {
+  const status = deriveStatus(order);
+  await tx.query('UPDATE store_orders SET status = ?, refunded_cents = ? WHERE id = ?', [
+    status,
+    order.refundedCents,
+    order.id,
+  ]);
+  return status;
+}
+
+/** Finds the named lines of the order, or fails naming the first one that is not on it. */
+export function pickLines(order: OrderRecord, lines: { lineId: string; quantity: number }[]) {
+  return lines.map((wanted, i) => {
+    const line = order.lines.find((l) => l.lineId === wanted.lineId);
+    if (!line) throw new StoreError(`${wanted.lineId} is not a line of ${order.id}.`, `lines.${i}.lineId`);
+    return { line, quantity: wanted.quantity, index: i };
+  });
+}
+
+export const money = (cents: number, currency: string) =>
+  new Intl.NumberFormat('en-US', { style: 'currency', currency }).format(cents / 100);

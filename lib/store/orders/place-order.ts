@@ -1,0 +1,149 @@
+import 'server-only';
+import type { CountryCode } from 'libphonenumber-js';
+import type { Queryable } from '../../db/types';
+import { fieldErrorOf } from '../../relay/field-error';
+import { buildIdentity, type ProfileIdentity } from '../../tracking/identity';
+import { loadCart } from '../cart';
+import { CONSENT_DISCLOSURES } from '../consent-disclosures';
+import { recordCustomerOrder } from '../customers';
+import type { StoreDeps } from '../deps';
+import { formInput } from '../form-input';
+import { stockOf, takeStock } from '../inventory';
+import { type ActionResult, asResult, StoreError } from '../result';
+import { startShopperSession } from '../shopper-session';
+import { type CheckoutInput, checkoutInput } from './checkout-input';
+import { checkoutMessages } from './checkout-messages';
+import { orderLines, priceCart } from './pricing';
+import { findOrder, insertOrder, nextOrderId } from './records';
+import type { OrderRecord, OrderStatus } from './types';
+
+/** What the shopper is shown after checkout. */
+export interface OrderConfirmation {
+  orderId: string;
+  status: OrderStatus;
+  currency: string;
+  totalCents: number;
+}
+
+export interface PlacedOrder extends OrderConfirmation {
+  /** True when this cart had already become an order (a double submit): nothing new was written. */
+  alreadyPlaced: boolean;
+  /** A new shopper session token for the httpOnly cookie; never returned to the browser as data. */
+  shopperSession?: string;
+}
+
+/** The shopper's name and the shipping address fill in what the billing address leaves out. */
+function withNames(address: CheckoutInput['shippingAddress'], form: CheckoutInput) {
+  return {
+    ...address,
+    firstName: address.firstName ?? form.firstName,
+    lastName: address.lastName ?? form.lastName,
+  };
+}
+
+async function writeOrder(tx: Queryable, deps: StoreDeps, form: CheckoutInput, identity: ProfileIdentity) {
+  const now = deps.now();
+  // Touching the cart row first locks it: a double submit waits here, then sees the order.
+  const [cartRow] = await tx.query<{ status: string; order_id: string | null }>(
+    'UPDATE store_carts SET updated_at = ? WHERE id = ? RETURNING status, order_id',
+    [now, form.cartId],
+  );
+  if (!cartRow) throw new StoreError('This cart does not exist.', 'cartId');
+  if (cartRow.status === 'ordered' && cartRow.order_id) {
+    const existing = await findOrder(tx, cartRow.order_id, deps.storeUrl);
+    if (!existing) throw new Error(`cart ${form.cartId} names a missing order ${cartRow.order_id}`);
+    const { id: orderId, status, currency, totalCents } = existing;
+    return { orderId, status, currency, totalCents, alreadyPlaced: true };
+  }
+  const cart = await loadCart(tx, form.cartId);
+  if (!cart || cart.lines.length === 0) throw new StoreError('The cart is empty.', 'cartId');
+  const priced = priceCart(cart);
+  for (const { product, variant, quantity } of priced.items) {
+    if (await takeStock(tx, variant.id, quantity, now)) continue;
+    const left = await stockOf(tx, variant.id);
+    const what = `${product.title} (${variant.option})`;
+    throw new StoreError(left === 0 ? `${what} is sold out.` : `Only ${left} of ${what} left.`, 'cartId');
+  }
+  const orderId = await nextOrderId(tx);
+  const details = {
+    email: form.email,
+    phone: identity.phone_number,
+    firstName: form.firstName,
+    lastName: form.lastName,
+  };
+  const customer = await recordCustomerOrder(tx, details, now);
+  const shippingAddress = withNames(form.shippingAddress, form);
+  const order: OrderRecord = {
+    id: orderId,
+    cartId: cart.id,
+    customerId: customer.id,
+    status: 'placed',
+    currency: cart.currency,
+    customer: details,
+    shippingAddress,
+    billingAddress: form.billingAddress ? withNames(form.billingAddress, form) : shippingAddress,
+    ...priced,
+    refundedCents: 0,
+    placedAt: now,
+    lines: orderLines(orderId, priced.items, deps.storeUrl),
+  };
+  await insertOrder(tx, order);
+  await tx.query(`UPDATE store_carts SET status = 'ordered', order_id = ?, customer_email = ? WHERE id = ?`, [
+    orderId,
+    form.email,
+    cart.id,
+  ]);
+  const consent = {
+    ...(form.marketing.email ? { email: CONSENT_DISCLOSURES.email } : {}),
+    ...(form.marketing.sms ? { sms: CONSENT_DISCLOSURES.sms } : {}),
+  };
+  const facts = {
+    order,
+    identity,
+    lifetimeOrders: customer.ordersCount,
+    consent,
+    listId: deps.newsletterListId,
+  };
+  await deps.outbox.enqueue(tx, checkoutMessages(facts, deps.log), now);
+  const shopperSession = await startShopperSession(tx, customer.id, now);
+  return {
+    orderId,
+    status: order.status,
+    currency: order.currency,
+    totalCents: order.totalCents,
+    alreadyPlaced: false,
+    shopperSession,
+  };
+}
+
+/**
+ * Places the order for a cart. One transaction writes the order, its lines, the stock taken and the
+ * outbox messages (Placed Order, one Ordered Product per line, the profile update and any consent),
+ * so an order exists if and only if Klaviyo will hear of it. Delivery is only scheduled: checkout
+ * never waits for Klaviyo. A phone number that is not a real number is dropped (and logged), not fatal.
+ */
+export async function placeOrder(deps: StoreDeps, input: unknown): Promise<ActionResult<PlacedOrder>> {
+  const parsed = checkoutInput.safeParse(formInput(input));
+  if (!parsed.success) return { ok: false, error: fieldErrorOf(parsed.error) };
+  const form = parsed.data;
+  const customer = {
+    email: form.email,
+    phone: form.phone,
+    firstName: form.firstName,
+    lastName: form.lastName,
+  };
+  const { identity, dropped } = buildIdentity(customer, form.shippingAddress.country as CountryCode);
+  for (const { field, reason } of dropped) {
+    // The reason quotes what was typed; the log keeps the fact, not the shopper's data.
+    deps.log('checkout.identifier_dropped', {
+      cartId: form.cartId,
+      field,
+      reason: reason.replace(/'[^']*'/, '<redacted>'),
+    });
+  }
+  if (!identity.email)
+    return { ok: false, error: { field: 'email', message: 'email: is not an email address' } };
+  const result = await asResult(() => deps.db.transaction((tx) => writeOrder(tx, deps, form, identity)));
+  if (result.ok && !result.data.alreadyPlaced) deps.scheduleDelivery();
+  return result;
+}

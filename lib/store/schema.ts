@@ -1,0 +1,132 @@
+import type { Migration } from '../db/migrate';
+
+/**
+ * The demo store's tables (migrations 200+). One SQL text serves both backends: times are epoch
+ * milliseconds and money is integer cents, both BIGINT; JSON is kept as TEXT. CHECK constraints are
+ * the last line of defence behind the store functions (no negative stock, no over-refund).
+ */
+export const STORE_MIGRATIONS: Migration[] = [
+  {
+    version: 200,
+    name: 'store_carts',
+    sql: `
+      CREATE TABLE store_carts (
+        id TEXT PRIMARY KEY,
+        revision INTEGER NOT NULL DEFAULT 0,
+        currency TEXT NOT NULL,
+        customer_email TEXT,
+        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'ordered')),
+        order_id TEXT,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+      );
+      CREATE TABLE store_cart_lines (
+        cart_id TEXT NOT NULL REFERENCES store_carts (id) ON DELETE CASCADE,
+        variant_id TEXT NOT NULL,
+        quantity INTEGER NOT NULL CHECK (quantity > 0),
+        added_at BIGINT NOT NULL,
+        PRIMARY KEY (cart_id, variant_id)
+      );
+      CREATE TABLE store_cart_changes (
+        cart_id TEXT NOT NULL REFERENCES store_carts (id) ON DELETE CASCADE,
+        revision INTEGER NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('add', 'update', 'remove')),
+        variant_id TEXT NOT NULL,
+        quantity INTEGER NOT NULL CHECK (quantity >= 0),
+        at BIGINT NOT NULL,
+        PRIMARY KEY (cart_id, revision)
+      );`,
+  },
+  {
+    version: 201,
+    name: 'store_orders',
+    sql: `
+      CREATE TABLE store_counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL);
+      INSERT INTO store_counters (name, value) VALUES ('order_number', 100000);
+      CREATE TABLE store_customers (
+        id TEXT PRIMARY KEY,
+        email TEXT NOT NULL UNIQUE,
+        phone TEXT,
+        first_name TEXT,
+        last_name TEXT,
+        orders_count INTEGER NOT NULL DEFAULT 0,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+      );
+      CREATE TABLE store_orders (
+        id TEXT PRIMARY KEY,
+        cart_id TEXT UNIQUE REFERENCES store_carts (id),
+        customer_id TEXT NOT NULL REFERENCES store_customers (id),
+        status TEXT NOT NULL CHECK (status IN
+          ('placed', 'fulfilled', 'partially_fulfilled', 'cancelled', 'refunded', 'partially_refunded')),
+        currency TEXT NOT NULL,
+        email TEXT NOT NULL,
+        phone TEXT,
+        first_name TEXT NOT NULL,
+        last_name TEXT NOT NULL,
+        shipping_address TEXT NOT NULL,
+        billing_address TEXT NOT NULL,
+        subtotal_cents BIGINT NOT NULL,
+        shipping_cents BIGINT NOT NULL,
+        tax_cents BIGINT NOT NULL,
+        discount_cents BIGINT NOT NULL,
+        total_cents BIGINT NOT NULL CHECK (total_cents >= 0),
+        refunded_cents BIGINT NOT NULL DEFAULT 0 CHECK (refunded_cents >= 0 AND refunded_cents <= total_cents),
+        placed_at BIGINT NOT NULL,
+        cancelled_at BIGINT,
+        cancel_reason TEXT,
+        updated_at BIGINT NOT NULL
+      );
+      CREATE INDEX store_orders_customer ON store_orders (customer_id);
+      CREATE TABLE store_order_lines (
+        id TEXT PRIMARY KEY,
+        order_id TEXT NOT NULL REFERENCES store_orders (id),
+        position INTEGER NOT NULL,
+        product_id TEXT NOT NULL,
+        variant_id TEXT NOT NULL,
+        sku TEXT NOT NULL,
+        name TEXT NOT NULL,
+        variant_name TEXT,
+        categories TEXT NOT NULL,
+        price_cents BIGINT NOT NULL CHECK (price_cents >= 0),
+        quantity INTEGER NOT NULL CHECK (quantity > 0),
+        fulfilled_quantity INTEGER NOT NULL DEFAULT 0 CHECK (fulfilled_quantity BETWEEN 0 AND quantity),
+        refunded_quantity INTEGER NOT NULL DEFAULT 0 CHECK (refunded_quantity BETWEEN 0 AND quantity),
+        UNIQUE (order_id, position)
+      );
+      CREATE TABLE store_fulfillments (
+        id TEXT PRIMARY KEY,
+        order_id TEXT NOT NULL REFERENCES store_orders (id),
+        carrier TEXT,
+        tracking_number TEXT,
+        lines TEXT NOT NULL,
+        fulfilled_at BIGINT NOT NULL
+      );
+      CREATE TABLE store_refunds (
+        id TEXT PRIMARY KEY,
+        order_id TEXT NOT NULL REFERENCES store_orders (id),
+        amount_cents BIGINT NOT NULL CHECK (amount_cents > 0),
+        reason TEXT,
+        lines TEXT NOT NULL,
+        refunded_at BIGINT NOT NULL
+      );`,
+  },
+  {
+    version: 202,
+    name: 'store_inventory_and_sessions',
+    // Inventory rows appear on a variant's first sale, starting from the catalog's stock, so adding a
+    // product to the catalog needs no migration.
+    sql: `
+      CREATE TABLE store_inventory (
+        variant_id TEXT PRIMARY KEY,
+        on_hand INTEGER NOT NULL CHECK (on_hand >= 0),
+        updated_at BIGINT NOT NULL
+      );
+      CREATE TABLE store_shopper_sessions (
+        token_hash TEXT PRIMARY KEY,
+        customer_id TEXT NOT NULL REFERENCES store_customers (id),
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL
+      );`,
+  },
+];

@@ -1,0 +1,161 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { POST } from '../../app/api/klaviyo/track/route.js';
+import type { Database } from '../../lib/db/types.js';
+import { overrideRelayDeps } from '../../lib/relay/deps.js';
+import { removeFromCart } from '../../lib/store/cart.js';
+import { placeOrder } from '../../lib/store/orders/place-order.js';
+import { SHOPPER_SESSION_COOKIE } from '../../lib/store/shopper-session.js';
+import type { TrackEvent } from '../../lib/tracking/event.js';
+import { freshSqlite } from '../support/databases.js';
+import { expectStored, klaviyoCookie, relayRequest, testRelayDeps } from '../support/relay-fixtures.js';
+import { cartWith, checkoutForm, outboxMessages } from '../support/store-fixtures.js';
+
+let db: Database;
+let deps: ReturnType<typeof testRelayDeps>;
+const stored = (request: Promise<Response>, status: number, count: number) =>
+  expectStored(db, request, status, count);
+
+beforeAll(async () => {
+  db = await freshSqlite();
+  deps = testRelayDeps(db);
+  overrideRelayDeps(deps);
+});
+afterAll(async () => {
+  overrideRelayDeps(undefined);
+  await db.close();
+});
+
+const KLA = { __kla_id: klaviyoCookie('t0k3n.DEMO01') };
+const viewed = { metric: 'Viewed Product', variantId: 'wool-overshirt-m', viewId: 'view-0001' };
+const track = (body: unknown, options: Parameters<typeof relayRequest>[2] = {}) =>
+  POST(relayRequest('/api/klaviyo/track', body, { cookies: KLA, ...options }));
+
+const lastEvent = async () => (await outboxMessages(db)).at(-1)?.payload as TrackEvent;
+
+describe('POST /api/klaviyo/track', () => {
+  it('rebuilds Viewed Product from the catalog for the cookie’s exchange id', async () => {
+    const { body } = await stored(track({ ...viewed, viewId: 'view-rebuild' }), 202, 1);
+    expect(body).toMatchObject({
+      accepted: true,
+      enqueued: 1,
+      uniqueId: 'viewed-product:wool-overshirt-m:view-rebuild',
+    });
+    expect(await lastEvent()).toMatchObject({
+      metric: 'Viewed Product',
+      profile: { _kx: 't0k3n.DEMO01' },
+      properties: {
+        ProductID: 'wool-overshirt',
+        Price: 145,
+        URL: 'https://shop.test/products/wool-overshirt',
+      },
+    });
+    await stored(track({ ...viewed, viewId: 'view-rebuild' }), 202, 0); // the same fact is stored once
+  });
+
+  it('names the shopper from the session cookie, never from the body', async () => {
+    const placed = await placeOrder(
+      deps.store,
+      checkoutForm(await cartWith(deps.store, [['wool-overshirt-l', 1]]), { email: 'grace@example.com' }),
+    );
+    const session = placed.ok ? placed.data.shopperSession : undefined;
+    if (!session) throw new Error('no session');
+    await stored(
+      track({ ...viewed, viewId: 'view-session' }, { cookies: { [SHOPPER_SESSION_COOKIE]: session } }),
+      202,
+      1,
+    );
+    expect((await lastEvent()).profile).toEqual({ email: 'grace@example.com' });
+    const { body } = await stored(track({ ...viewed, email: 'victim@example.com' }), 400, 0);
+    expect(body.error).toEqual({ field: 'email', message: 'email is not accepted here.' });
+  });
+
+  it('rebuilds Added to Cart and Started Checkout from the cart, with the browser’s unique ids', async () => {
+    const cartId = await cartWith(deps.store, [
+      ['linen-button-down-m', 1],
+      ['wool-blend-scarf-navy', 2],
+    ]);
+    await stored(track({ metric: 'Added to Cart', cartId, revision: 2 }), 202, 1);
+    expect(await lastEvent()).toMatchObject({
+      uniqueId: `added-to-cart:${cartId}:2`,
+      value: 206,
+      properties: {
+        AddedItemSKU: 'SCF-NAVY',
+        AddedItemQuantity: 2,
+        AddedItemPrice: 64,
+        CheckoutURL: `https://shop.test/cart?restore=${cartId}`,
+      },
+    });
+    await stored(track({ metric: 'Started Checkout', cartId, revision: 2 }), 202, 1);
+    expect((await lastEvent()).uniqueId).toBe(`started-checkout:${cartId}:2`);
+    await removeFromCart(deps.store, { cartId, variantId: 'linen-button-down-m' });
+    const removal = await stored(track({ metric: 'Added to Cart', cartId, revision: 3 }), 400, 0);
+    expect(removal.body.error).toEqual({ field: 'revision', message: 'That change added nothing.' });
+    await stored(track({ metric: 'Added to Cart', cartId, revision: 4 }), 400, 0);
+    await stored(track({ metric: 'Started Checkout', cartId: crypto.randomUUID(), revision: 1 }), 400, 0);
+  });
+
+  it('sends nothing for an anonymous browser, or one identified to another Klaviyo account', async () => {
+    const anonymous = await stored(track(viewed, { cookies: {} }), 202, 0);
+    expect(anonymous.body).toEqual({ accepted: false, reason: 'anonymous' });
+    await stored(track(viewed, { cookies: { __kla_id: klaviyoCookie('t0k3n.OTHER1') } }), 202, 0);
+    for (const junk of ['garbage', '%E0%A4%A', '']) {
+      await stored(track(viewed, { cookies: { __kla_id: junk, [SHOPPER_SESSION_COOKIE]: junk } }), 202, 0);
+    }
+  });
+
+  it('refuses metrics the browser may not send, naming them', async () => {
+    for (const metric of ['Placed Order', 'Refunded Order', 'Active on Site', 42, undefined]) {
+      const { body } = await stored(track({ ...viewed, metric }), 400, 0);
+      expect(body.error).toMatchObject({ field: 'metric' });
+      if (typeof metric === 'string')
+        expect((body.error as { message: string }).message).toContain(`'${metric}'`);
+    }
+  });
+
+  it('refuses malformed bodies by field', async () => {
+    const cases: [unknown, string][] = [
+      [{ ...viewed, variantId: 'no-such-variant' }, 'variantId'],
+      [{ ...viewed, variantId: 'denim-work-short-30' }, 'variantId'],
+      [{ ...viewed, viewId: 'x' }, 'viewId'],
+      [{ ...viewed, properties: { $value: 1e9 } }, 'properties'],
+      [{ metric: 'Added to Cart', cartId: 'cart-1', revision: 1 }, 'cartId'],
+      [{ metric: 'Added to Cart', cartId: crypto.randomUUID(), revision: '1' }, 'revision'],
+      [[viewed], 'body'],
+      ['Viewed Product', 'body'],
+    ];
+    for (const [body, field] of cases) {
+      const result = await stored(track(body), 400, 0);
+      expect(result.body.error, JSON.stringify(body)).toMatchObject({ field });
+    }
+    const notJson = await stored(track(undefined, { raw: '{"metric":' }), 400, 0);
+    expect(notJson.body.error).toEqual({ field: 'body', message: 'The body is not valid JSON.' });
+  });
+
+  it('refuses other origins with 403', async () => {
+    for (const origin of ['https://evil.test', 'null', null, 'https://shop.test.evil.test']) {
+      const { body } = await stored(track(viewed, { origin }), 403, 0);
+      expect(body.error).toMatchObject({ field: 'origin' });
+    }
+  });
+
+  it('refuses bodies over 16 KB with 413, whatever Content-Length says', async () => {
+    const huge = JSON.stringify({ ...viewed, padding: 'x'.repeat(17_000) });
+    await stored(track(undefined, { raw: huge }), 413, 0);
+    const stream = new Blob([huge]).stream(); // chunked: no Content-Length to go by
+    const { body } = await stored(track(undefined, { raw: stream }), 413, 0);
+    expect(body.error).toMatchObject({ field: 'body' });
+  });
+
+  it('allows 60 events a minute per client, then 429 with Retry-After', async () => {
+    const ip = '192.0.2.60';
+    for (let i = 0; i < 60; i++)
+      expect((await track({ ...viewed, viewId: `burst-${i}x` }, { ip })).status).toBe(202);
+    const { response, body } = await stored(track({ ...viewed, viewId: 'burst-over' }, { ip }), 429, 0);
+    expect(Number(response.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(body.error).toMatchObject({ message: expect.stringContaining('Too many') });
+    expect((await track(viewed, { ip: '192.0.2.61' })).status).toBe(202); // other clients are not affected
+    deps.limiterClock.ms += 1000; // one token back a second later
+    expect((await track({ ...viewed, viewId: 'burst-later' }, { ip })).status).toBe(202);
+    expect((await track({ ...viewed, viewId: 'burst-later2' }, { ip })).status).toBe(429);
+  });
+});

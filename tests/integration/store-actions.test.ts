@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cancelOrder, fulfilOrder, refundOrder } from '../../app/(store)/back-office/actions.js';
+import { placeOrder } from '../../app/(store)/checkout/actions.js';
+import type { Database } from '../../lib/db/types.js';
+import { overrideStoreDeps } from '../../lib/store/deps.js';
+import { placeOrder as placeOrderInStore } from '../../lib/store/orders/place-order.js';
+import { freshSqlite } from '../support/databases.js';
+import {
+  cartWith,
+  checkoutForm,
+  countRows,
+  type TestStoreDeps,
+  testStoreDeps,
+} from '../support/store-fixtures.js';
+
+/**
+ * The server actions themselves, as Next.js calls them (public POST endpoints taking whatever a
+ * client sends), wired to a fresh SQLite through the store's dependency seam.
+ */
+let db: Database;
+let deps: TestStoreDeps;
+
+beforeAll(async () => {
+  db = await freshSqlite();
+  deps = testStoreDeps(db);
+  overrideStoreDeps(deps);
+});
+afterAll(async () => {
+  overrideStoreDeps(undefined);
+  await db.close();
+});
+
+describe('server actions', () => {
+  it('placeOrder refuses bad input by field before touching anything', async () => {
+    const cartId = await cartWith(deps, [['organic-cotton-tee-m', 1]]);
+    const before = await countRows(db, 'klaviyo_outbox');
+    const cases: [unknown, string | undefined][] = [
+      [undefined, undefined],
+      [42, undefined],
+      [checkoutForm(cartId, { email: 'nope' }), 'email'],
+      [checkoutForm(cartId, { totalCents: 0 }), 'totalCents'],
+      [checkoutForm(cartId, { shippingAddress: undefined }), 'shippingAddress'],
+    ];
+    for (const [input, field] of cases) {
+      const result = await placeOrder(input);
+      expect(result, JSON.stringify(input)).toMatchObject({ ok: false });
+      if (!result.ok) expect(result.error.field).toBe(field);
+    }
+    expect(await countRows(db, 'klaviyo_outbox')).toBe(before);
+  });
+
+  it('back-office actions change orders and refuse bad input', async () => {
+    const placed = await placeOrderInStore(
+      deps,
+      checkoutForm(await cartWith(deps, [['linen-napkins-indigo', 2]])),
+    );
+    if (!placed.ok) throw new Error(placed.error.message);
+    const { orderId } = placed.data;
+    const before = await countRows(db, 'klaviyo_outbox');
+    expect(await fulfilOrder({ orderId: 42 })).toMatchObject({ ok: false, error: { field: 'orderId' } });
+    expect(await refundOrder({ orderId, amountCents: 0 })).toMatchObject({
+      ok: false,
+      error: { field: 'amountCents' },
+    });
+    expect(await cancelOrder(null)).toMatchObject({ ok: false });
+    expect(await countRows(db, 'klaviyo_outbox')).toBe(before);
+
+    expect(await refundOrder({ orderId, amountCents: 500 })).toMatchObject({
+      ok: true,
+      data: { status: 'partially_refunded' },
+    });
+    expect(await fulfilOrder({ orderId })).toMatchObject({
+      ok: true,
+      data: { fulfillmentId: `${orderId}-F1` },
+    });
+    expect(await cancelOrder({ orderId })).toMatchObject({ ok: false, error: { field: 'orderId' } });
+    expect(await countRows(db, 'klaviyo_outbox')).toBe(before + 2);
+  });
+});

@@ -1,0 +1,75 @@
+import { expect } from 'vitest';
+import type { Database } from '../../lib/db/types.js';
+import type { RelayDeps } from '../../lib/relay/deps.js';
+import { RateLimiter } from '../../lib/relay/rate-limit.js';
+import { CONSENT_DISCLOSURES } from '../../lib/store/consent-disclosures.js';
+import { demoStorefront } from '../../lib/store/storefront.js';
+import { countRows, LIST_ID, testStoreDeps } from './store-fixtures.js';
+
+export const COMPANY_ID = 'DEMO01';
+
+/**
+ * Relay dependencies over the same database and store. The rate limiter has a clock of its own that
+ * stands still until a test moves it (`limiterClock.ms += ...`).
+ */
+export function testRelayDeps(db: Database) {
+  const store = testStoreDeps(db);
+  const limiterClock = { ms: 0 };
+  const deps: RelayDeps = {
+    ...store,
+    limiter: new RateLimiter(() => limiterClock.ms),
+    storefront: demoStorefront(store),
+    companyId: COMPANY_ID,
+    newsletterListId: LIST_ID,
+    disclosures: CONSENT_DISCLOSURES,
+  };
+  return Object.assign(deps, { logs: store.logs, deliveries: store.deliveries, store, limiterClock });
+}
+
+let clients = 0;
+
+/**
+ * A POST to a relay route as a same-origin browser would send it: Origin and Host of the shop, a
+ * client IP of its own (so rate limits of other tests do not apply), and the given cookies.
+ */
+export function relayRequest(
+  path: string,
+  body: unknown,
+  options: {
+    origin?: string | null;
+    cookies?: Record<string, string>;
+    ip?: string;
+    raw?: BodyInit;
+    headers?: Record<string, string>;
+  } = {},
+): Request {
+  const headers = new Headers({ 'content-type': 'application/json', host: 'shop.test', ...options.headers });
+  if (options.origin !== null) headers.set('origin', options.origin ?? 'https://shop.test');
+  if (options.cookies) {
+    headers.set(
+      'cookie',
+      Object.entries(options.cookies)
+        .map(([k, v]) => `${k}=${v}`)
+        .join('; '),
+    );
+  }
+  headers.set('x-forwarded-for', options.ip ?? `10.1.${Math.floor(++clients / 250)}.${clients % 250}`);
+  const init = { method: 'POST', headers, body: options.raw ?? JSON.stringify(body), duplex: 'half' };
+  return new Request(`https://shop.test${path}`, init as RequestInit);
+}
+
+/** The `__kla_id` cookie klaviyo.js writes once the browser is identified (klaviyo-onsite.md §1.6). */
+export const klaviyoCookie = (exchangeId: string) =>
+  encodeURIComponent(btoa(JSON.stringify({ cid: 'Y2lk', $exchange_id: exchangeId })));
+
+/** Awaits a route's answer, checks its status and that exactly `stored` messages were added to the outbox. */
+export async function expectStored(db: Database, request: Promise<Response>, status: number, stored: number) {
+  const before = await countRows(db, 'klaviyo_outbox');
+  const response = await request;
+  const body = (await response.json()) as Record<string, unknown> & {
+    error?: { field?: string; message: string };
+  };
+  expect(response.status, JSON.stringify(body)).toBe(status);
+  expect(await countRows(db, 'klaviyo_outbox')).toBe(before + stored);
+  return { body, response };
+}
