@@ -18,7 +18,11 @@ export function getDatabase(): Promise<Database> {
     const db = outbox.databaseUrl ? openPostgres(outbox.databaseUrl) : openSqlite(outbox.sqlitePath);
     await migrate(db, ALL_MIGRATIONS);
     return db;
-  })();
+  })().catch((error: unknown) => {
+    // A database that is down at the first request must not stay "down" until a restart.
+    opening = undefined;
+    throw error;
+  });
   return opening;
 }
 

@@ -16,16 +16,17 @@ const types = {
 
 /**
  * Postgres for several app instances or serverless hosts. `schema` isolates a test run (or a tenant)
- * by search_path.
+ * by search_path, set for every connection by the server at connect time.
  */
 export function openPostgres(url: string, options: { schema?: string; max?: number } = {}): Database {
-  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10, types });
-  if (options.schema) {
-    const schema = options.schema;
-    pool.on('connect', (client) => {
-      void client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"; SET search_path TO "${schema}"`);
-    });
-  }
+  if (options.schema && !/^\w+$/.test(options.schema))
+    throw new TypeError(`'${options.schema}' is not a valid schema name.`);
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.max ?? 10,
+    types,
+    ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+  });
   const query =
     (client: pg.Pool | pg.PoolClient): Queryable['query'] =>
     async <T = Row>(sql: string, params: readonly unknown[] = []) =>

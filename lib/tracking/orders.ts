@@ -77,9 +77,12 @@ export function fulfilledOrder(
   profile: ProfileIdentity,
 ): TrackEvent {
   const lines = linesFor(order, fulfillment.lines);
+  // One shipment with everything is valued at the order total; otherwise at what it carried.
   const shippedAll = order.lines.every((l) =>
     lines.some((s) => s.lineId === l.lineId && s.quantity >= l.quantity),
   );
+  const completes = fulfillment.completesOrder ?? shippedAll;
+
   return {
     metric: METRICS.fulfilledOrder,
     uniqueId: uniqueId('fulfilled-order', order.orderId, fulfillment.fulfillmentId),
@@ -90,7 +93,7 @@ export function fulfilledOrder(
     properties: {
       ...base(order),
       FulfillmentId: fulfillment.fulfillmentId,
-      IsPartial: !shippedAll,
+      IsPartial: !completes,
       ...(fulfillment.carrier ? { Carrier: fulfillment.carrier } : {}),
       ...(fulfillment.trackingNumber ? { TrackingNumber: fulfillment.trackingNumber } : {}),
       Items: lines.map(itemOf),

@@ -79,6 +79,8 @@ export interface RefundSnapshot {
 export interface FulfillmentSnapshot {
   fulfillmentId: string;
   fulfilledAt: string;
+  /** True when this shipment sends the last of the order (earlier shipments included). */
+  completesOrder?: boolean;
   carrier?: string;
   trackingNumber?: string;
   lines: { lineId: string; quantity: number }[];

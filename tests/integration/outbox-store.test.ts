@@ -77,7 +77,8 @@ function outboxContract(name: string, open: () => Promise<Database>, close: (db:
         { status: 400, code: 'invalid', detail: 'bad', pointer: '/data/attributes/time' },
         50_000_000,
       );
-      expect(await store.claim('w', 1000, 1000, 55_000_000)).toEqual([]);
+      const dueAgain = await store.claim('w', 1000, 1000, 55_000_000);
+      expect(dueAgain.filter((r) => r.key.includes(':D'))).toEqual([]);
       const dead = await store.list({ state: 'dead' });
       expect(dead.map((r) => r.id)).toEqual([d2.id]);
       expect(dead[0]?.lastError).toMatchObject({ code: 'invalid', pointer: '/data/attributes/time' });

@@ -40,7 +40,7 @@ onBothDatabases('fulfilment and cancellation', (db) => {
     const events = await lifecycleEvents(d.db, orderId);
     expect(events.map((e) => [e.metric, e.uniqueId, e.value, e.properties.IsPartial])).toEqual([
       ['Fulfilled Order', `fulfilled-order:${orderId}:${orderId}-F1`, 64, true],
-      ['Fulfilled Order', `fulfilled-order:${orderId}:${orderId}-F2`, 80, true],
+      ['Fulfilled Order', `fulfilled-order:${orderId}:${orderId}-F2`, 80, false],
     ]);
     expect(events[0]?.properties).toMatchObject({ Carrier: 'UPS', TrackingNumber: '1Z999' });
     expect(events[0]?.profile.email).toBe('ada.lovelace@example.com');

@@ -19,6 +19,7 @@ export async function freshSqlite(): Promise<Database> {
 export async function freshPostgres(): Promise<Database & { schema: string }> {
   const schema = `t_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
   const db = openPostgres(TEST_DATABASE_URL, { schema, max: 5 });
+  await db.query(`CREATE SCHEMA ${schema}`);
   await migrate(db, ALL_MIGRATIONS);
   return Object.assign(db, { schema });
 }

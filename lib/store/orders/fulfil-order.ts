@@ -68,6 +68,7 @@ export async function fulfilOrder(
       ...(form.carrier ? { carrier: form.carrier } : {}),
       ...(form.trackingNumber ? { trackingNumber: form.trackingNumber } : {}),
       lines: wanted,
+      completesOrder: status === 'fulfilled',
     };
     const event = fulfilledOrder(orderSnapshot(order), shipment, orderIdentity(order));
     return { data: { fulfillmentId, status }, messages: [eventMessage(event)] };
