@@ -2,6 +2,7 @@ import 'server-only';
 import { randomUUID } from 'node:crypto';
 import type { KlaviyoClient } from '../klaviyo/client';
 import type { KlaviyoApiError } from '../klaviyo/errors';
+import { deliverBackInStock } from './deliver/back-in-stock';
 import { deliverConsent } from './deliver/consent';
 import { deliverEvents } from './deliver/events';
 import type { Outcomes } from './deliver/outcome';
@@ -60,11 +61,13 @@ export function createDispatcher(options: DispatcherOptions) {
       records.filter((r): r is Extract<OutboxRecord, { kind: K }> => r.kind === kind);
     const outcomes: Outcomes = new Map();
     // Consent and profiles first, so events land on profiles that already carry their consent.
-    for (const part of [
+    const parts = [
       await deliverConsent(client, of('consent')),
       await deliverProfiles(client, of('profile')),
       await deliverEvents(client, of('event')),
-    ]) {
+      await deliverBackInStock(client, of('back-in-stock')),
+    ];
+    for (const part of parts) {
       for (const [id, outcome] of part) outcomes.set(id, outcome);
     }
     return outcomes;

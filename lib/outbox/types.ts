@@ -9,11 +9,19 @@ export interface ProfileUpdate {
   location?: Record<string, string | undefined>;
 }
 
+/** A shopper asking to hear when a sold-out variant (the store's variant id) is back. */
+export interface BackInStockRequest {
+  profile: ProfileIdentity;
+  variantId: string;
+  channels: ('EMAIL' | 'SMS')[];
+}
+
 /** What can be put in the outbox; `key` makes enqueueing the same fact twice a no-op. */
 export type OutboxMessage =
   | { kind: 'event'; key: string; payload: TrackEvent }
   | { kind: 'profile'; key: string; payload: ProfileUpdate }
-  | { kind: 'consent'; key: string; payload: ConsentChange };
+  | { kind: 'consent'; key: string; payload: ConsentChange }
+  | { kind: 'back-in-stock'; key: string; payload: BackInStockRequest };
 
 export type OutboxState = 'pending' | 'retrying' | 'delivered' | 'dead';
 
@@ -50,4 +58,9 @@ export const profileMessage = (key: string, update: ProfileUpdate): OutboxMessag
   kind: 'profile',
   key: `profile:${key}`,
   payload: update,
+});
+export const backInStockMessage = (request: BackInStockRequest): OutboxMessage => ({
+  kind: 'back-in-stock',
+  key: `back-in-stock:${request.variantId}:${request.profile.email ?? request.profile.phone_number ?? request.profile.external_id ?? request.profile._kx}`,
+  payload: request,
 });

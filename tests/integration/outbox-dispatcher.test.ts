@@ -4,7 +4,13 @@ import { createKlaviyoClient } from '../../lib/klaviyo/client.js';
 import { RateGovernor } from '../../lib/klaviyo/governor.js';
 import { createDispatcher } from '../../lib/outbox/dispatcher.js';
 import { OutboxStore } from '../../lib/outbox/store.js';
-import { consentMessage, eventMessage, type OutboxMessage, profileMessage } from '../../lib/outbox/types.js';
+import {
+  backInStockMessage,
+  consentMessage,
+  eventMessage,
+  type OutboxMessage,
+  profileMessage,
+} from '../../lib/outbox/types.js';
 import { consentChange } from '../../lib/tracking/consent.js';
 import { orderedProducts, placedOrder } from '../../lib/tracking/orders.js';
 import type { LineSnapshot, OrderSnapshot } from '../../lib/tracking/types.js';
@@ -118,6 +124,64 @@ function dispatcherContract(
       );
       expect(profile.body.data[0].attributes.first_name).toBe('Ada');
       expect(profile.body.data[0].attributes.subscriptions.email.marketing.consent).toBe('SUBSCRIBED');
+    });
+
+    it('delivers back-in-stock requests for the store’s variants, and dead-letters one Klaviyo does not know', async () => {
+      const item = {
+        type: 'catalog-item',
+        attributes: {
+          external_id: 'organic-cotton-tee',
+          title: 'Tee',
+          description: 'Tee',
+          url: 'https://shop.test/tee',
+        },
+      };
+      expect((await emu.api('/api/catalog-items', { method: 'POST', body: { data: item } })).status).toBe(
+        201,
+      );
+      const variant = {
+        type: 'catalog-variant',
+        attributes: {
+          external_id: 'organic-cotton-tee-xl',
+          title: 'Tee XL',
+          description: 'Tee',
+          sku: 'TEE-XL',
+          inventory_quantity: 0,
+          price: 32,
+          url: 'https://shop.test/tee',
+        },
+        relationships: {
+          item: { data: { type: 'catalog-item', id: '$custom:::$default:::organic-cotton-tee' } },
+        },
+      };
+      expect(
+        (await emu.api('/api/catalog-variants', { method: 'POST', body: { data: variant } })).status,
+      ).toBe(201);
+      await enqueue([
+        backInStockMessage({
+          profile: { email: 'wait@example.com' },
+          variantId: 'organic-cotton-tee-xl',
+          channels: ['EMAIL'],
+        }),
+        backInStockMessage({
+          profile: { email: 'wait@example.com' },
+          variantId: 'no-such-variant',
+          channels: ['EMAIL'],
+        }),
+      ]);
+      const result = await dispatcher().drain();
+      expect(result).toMatchObject({ delivered: 1, dead: 1 });
+      const { log } = await emu.inspect();
+      expect(
+        log.filter((l: { operation: string }) => l.operation === 'create_back_in_stock_subscription'),
+      ).toEqual([
+        expect.objectContaining({
+          payload: expect.objectContaining({
+            variantId: '$custom:::$default:::organic-cotton-tee-xl',
+            channels: ['EMAIL'],
+          }),
+        }),
+      ]);
     });
 
     it('dead-letters a poison event with Klaviyo’s error and pointer, and delivers the rest', async () => {
