@@ -6,6 +6,8 @@ import { Emulator } from './core/emulator.js';
 import { EmulatorError } from './core/errors.js';
 import { handleApi, send } from './core/http.js';
 import { allHandlers } from './handlers/index.js';
+import { applyClientCors } from './onsite/client-cors.js';
+import { serveOnsiteScript } from './onsite/script-route.js';
 
 export interface StartOptions {
   port?: number;
@@ -51,6 +53,8 @@ export async function startEmulator(options: StartOptions = {}): Promise<Running
         });
       return;
     }
+    // The klaviyo.js stand-in, and CORS for the browser's /client/* calls (emulator/onsite/).
+    if (serveOnsiteScript(req, res, url) || applyClientCors(req, res, url)) return;
     void handleApi(emulator, req, res, url);
   });
   server.keepAliveTimeout = 5_000;
