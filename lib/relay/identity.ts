@@ -1,5 +1,5 @@
 import 'server-only';
-import { exchangeIdFromCookie, type ProfileIdentity } from '../tracking/identity';
+import { accountExchangeId, type ProfileIdentity } from '../tracking/identity';
 import type { RelayDeps } from './deps';
 
 /**
@@ -12,10 +12,8 @@ export async function shopperIdentity(
   deps: Pick<RelayDeps, 'storefront' | 'companyId'>,
 ): Promise<ProfileIdentity> {
   const identity: ProfileIdentity = {};
-  const exchangeId = exchangeIdFromCookie(cookies.get('__kla_id'));
-  // An exchange id is `<token>.<company id>`; klaviyo.js ignores one minted for another account
-  // (klaviyo-onsite.md §1.7), and so does the relay.
-  if (exchangeId?.endsWith(`.${deps.companyId}`)) identity._kx = exchangeId;
+  const exchangeId = accountExchangeId(cookies.get('__kla_id'), deps.companyId);
+  if (exchangeId) identity._kx = exchangeId;
   const token = cookies.get(deps.storefront.sessionCookie);
   const email = token ? await deps.storefront.shopperEmail(token) : undefined;
   if (email) identity.email = email;

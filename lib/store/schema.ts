@@ -129,4 +129,18 @@ export const STORE_MIGRATIONS: Migration[] = [
         expires_at BIGINT NOT NULL
       );`,
   },
+  {
+    version: 203,
+    name: 'store_customer_credentials',
+    // Shopper accounts: a password for a customer row. Kept apart from store_customers, which guest
+    // checkouts create too, so "has an account" is simply "has a row here".
+    sql: `
+      CREATE TABLE store_customer_credentials (
+        customer_id TEXT PRIMARY KEY REFERENCES store_customers (id),
+        password_hash TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+      );
+      CREATE INDEX store_shopper_sessions_customer ON store_shopper_sessions (customer_id);`,
+  },
 ];

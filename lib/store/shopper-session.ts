@@ -33,3 +33,22 @@ export async function shopperEmail(q: Queryable, token: string, now: number): Pr
   );
   return row?.email;
 }
+
+/** The customer a live session token belongs to. */
+export async function shopperCustomerId(
+  q: Queryable,
+  token: string,
+  now: number,
+): Promise<string | undefined> {
+  if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return undefined;
+  const [row] = await q.query<{ customer_id: string }>(
+    'SELECT customer_id FROM store_shopper_sessions WHERE token_hash = ? AND expires_at > ?',
+    [hashOf(token), now],
+  );
+  return row?.customer_id;
+}
+
+/** Signs a session out: its row goes, so the cookie is worthless even if it was copied. */
+export async function endShopperSession(q: Queryable, token: string): Promise<void> {
+  await q.query('DELETE FROM store_shopper_sessions WHERE token_hash = ?', [hashOf(token)]);
+}

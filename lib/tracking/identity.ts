@@ -67,3 +67,12 @@ export function exchangeIdFromCookie(cookie: string | undefined): string | undef
     return undefined;
   }
 }
+
+/**
+ * The exchange id of `__kla_id` when it belongs to this account: an exchange id is
+ * `<token>.<company id>`, and klaviyo.js ignores one minted for another account (klaviyo-onsite.md §1.7).
+ */
+export function accountExchangeId(cookie: string | undefined, companyId: string): string | undefined {
+  const exchangeId = exchangeIdFromCookie(cookie);
+  return exchangeId?.endsWith(`.${companyId}`) ? exchangeId : undefined;
+}

@@ -179,3 +179,18 @@ onBothDatabases('checkout', (db) => {
     expect(result).toMatchObject({ ok: true, data: { totalCents: 4000 } }); // $32 + $8 shipping
   });
 });
+
+onBothDatabases('checkout from a browsing session', (db) => {
+  it('carries the browser’s Klaviyo exchange id on the order events, so earlier browsing joins the profile', async () => {
+    const d = testStoreDeps(db());
+    const cartId = await cartWith(d, [[TEE, 1]]);
+    const browser = async () => ({ exchangeId: 'tok123.DEMO01' });
+    const result = await placeOrder(d, checkoutForm(cartId, { email: 'browser@example.com' }), browser);
+    if (!result.ok) throw new Error(result.error.message);
+    const events = (await outboxMessages(d.db))
+      .filter((m) => m.kind === 'event')
+      .map((m) => m.payload as TrackEvent);
+    const placed = events.find((e) => e.uniqueId === `placed-order:${result.data.orderId}`);
+    expect(placed?.profile).toMatchObject({ email: 'browser@example.com', _kx: 'tok123.DEMO01' });
+  });
+});

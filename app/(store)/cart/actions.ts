@@ -14,6 +14,8 @@ import { CART_COOKIE, cookieOptions } from '@/lib/store/cookies';
 import { storeDeps } from '@/lib/store/deps';
 import { formInput } from '@/lib/store/form-input';
 import type { ActionResult } from '@/lib/store/result';
+import { demoStorefront } from '@/lib/store/storefront';
+import type { CartSnapshot, LineSnapshot } from '@/lib/tracking/types';
 
 const CART_DAYS = 30;
 
@@ -50,4 +52,41 @@ export async function updateCartLine(input: unknown): Promise<ActionResult<CartC
 
 export async function removeFromCart(input: unknown): Promise<ActionResult<CartChange>> {
   return remove(await storeDeps(), await withCart(input));
+}
+
+/** What the product page needs after an add: the cart as of that change, for Added to Cart. */
+export interface AddedToBag extends CartChange {
+  /** Absent only if the cart changed again before it was read; tracking is then skipped, not guessed. */
+  tracking?: { cart: CartSnapshot; added: LineSnapshot };
+}
+
+/**
+ * The product page's add: `addToCart` plus the cart snapshot the browser's Added to Cart is built from
+ * (lib/tracking/browse.ts), read on the server so klaviyo.js and the relay derive the same unique_id
+ * `added-to-cart:<cartId>:<revision>` from the same lines and prices.
+ */
+export async function addToBag(input: unknown): Promise<ActionResult<AddedToBag>> {
+  const deps = await storeDeps();
+  const result = await add(deps, await withCart(input));
+  if (!result.ok) return result;
+  const found = await demoStorefront(deps).cart(result.data.cartId, result.data.revision);
+  const tracking = found?.added ? { cart: found.cart, added: found.added } : undefined;
+  return { ok: true, data: { ...result.data, ...(tracking ? { tracking } : {}) } };
+}
+
+/**
+ * Restores a cart from an abandoned-cart link (`/cart?restore=<id>`, the events' CheckoutURL): the
+ * cookie is pointed at it if it is still open. The id is a random UUID, so the link is the key.
+ */
+export async function restoreCart(cartId: unknown): Promise<ActionResult<{ cartId: string }>> {
+  if (typeof cartId !== 'string' || !/^[0-9a-f-]{36}$/.test(cartId)) {
+    return { ok: false, error: { field: 'cartId', message: 'That link does not name a cart.' } };
+  }
+  const cart = await loadCart((await storeDeps()).db, cartId);
+  if (!cart) return { ok: false, error: { field: 'cartId', message: 'That cart no longer exists.' } };
+  if (cart.status !== 'open') {
+    return { ok: false, error: { field: 'cartId', message: 'That cart has already been checked out.' } };
+  }
+  (await cookies()).set(CART_COOKIE, cart.id, cookieOptions(CART_DAYS, env().nodeEnv === 'production'));
+  return { ok: true, data: { cartId: cart.id } };
 }

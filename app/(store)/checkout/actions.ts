@@ -1,6 +1,7 @@
 'use server';
 
 import { cookies } from 'next/headers';
+import { redirect } from 'next/navigation';
 import { env } from '@/lib/env';
 import {
   CART_COOKIE,
@@ -11,6 +12,7 @@ import {
 import { storeDeps } from '@/lib/store/deps';
 import { type OrderConfirmation, placeOrder as placeOrderInStore } from '@/lib/store/orders/place-order';
 import type { ActionResult } from '@/lib/store/result';
+import { accountExchangeId } from '@/lib/tracking/identity';
 
 /**
  * The checkout form's action (see lib/store/orders/place-order.ts for what it records and enqueues).
@@ -19,9 +21,12 @@ import type { ActionResult } from '@/lib/store/result';
  */
 export async function placeOrder(input: unknown): Promise<ActionResult<OrderConfirmation>> {
   const deps = await storeDeps();
+  const browser = async () => ({
+    exchangeId: accountExchangeId((await cookies()).get('__kla_id')?.value, env().klaviyo.companyId),
+  });
   let result: Awaited<ReturnType<typeof placeOrderInStore>>;
   try {
-    result = await placeOrderInStore(deps, input);
+    result = await placeOrderInStore(deps, input, browser);
   } catch (error) {
     // The transaction rolled back, so nothing was placed and nothing will be sent: safe to retry.
     deps.log('checkout.failed', { error: error instanceof Error ? error.message : String(error) });
@@ -42,4 +47,27 @@ export async function placeOrder(input: unknown): Promise<ActionResult<OrderConf
     );
   }
   return { ok: true, data: confirmation };
+}
+
+/** What the checkout form shows after a refused submit: the problem, and what was typed, to keep. */
+export interface CheckoutFormState {
+  error?: { field?: string; message: string };
+  values?: Record<string, string>;
+}
+
+/**
+ * The checkout form's `useActionState` action: places the order and, on success, goes to its
+ * confirmation page (the shopper session set above is what lets them see it). Works without JS.
+ */
+export async function submitCheckout(
+  _previous: CheckoutFormState,
+  form: FormData,
+): Promise<CheckoutFormState> {
+  const result = await placeOrder(form);
+  if (result.ok) redirect(`/orders/${result.data.orderId}`);
+  const values: Record<string, string> = {};
+  for (const [name, value] of form.entries()) {
+    if (typeof value === 'string' && !name.startsWith('$ACTION')) values[name] = value;
+  }
+  return { error: result.error, values };
 }

@@ -122,7 +122,15 @@ async function writeOrder(tx: Queryable, deps: StoreDeps, form: CheckoutInput, i
  * so an order exists if and only if Klaviyo will hear of it. Delivery is only scheduled: checkout
  * never waits for Klaviyo. A phone number that is not a real number is dropped (and logged), not fatal.
  */
-export async function placeOrder(deps: StoreDeps, input: unknown): Promise<ActionResult<PlacedOrder>> {
+export async function placeOrder(
+  deps: StoreDeps,
+  input: unknown,
+  /**
+   * Klaviyo's exchange id from the browser's `__kla_id` cookie, so the order joins the shopper's
+   * browsing; read only once the input is valid.
+   */
+  browser: () => Promise<{ exchangeId?: string }> = async () => ({}),
+): Promise<ActionResult<PlacedOrder>> {
   const parsed = checkoutInput.safeParse(formInput(input));
   if (!parsed.success) return { ok: false, error: fieldErrorOf(parsed.error) };
   const form = parsed.data;
@@ -131,6 +139,7 @@ export async function placeOrder(deps: StoreDeps, input: unknown): Promise<Actio
     phone: form.phone,
     firstName: form.firstName,
     lastName: form.lastName,
+    exchangeId: (await browser()).exchangeId,
   };
   const { identity, dropped } = buildIdentity(customer, form.shippingAddress.country as CountryCode);
   for (const { field, reason } of dropped) {

@@ -1,0 +1,24 @@
+import 'server-only';
+import { cookies } from 'next/headers';
+import { cache } from 'react';
+import { currentShopper } from '@/lib/store/accounts';
+import { openCartView } from '@/lib/store/cart-view';
+import { CART_COOKIE, SHOPPER_SESSION_COOKIE } from '@/lib/store/cookies';
+import { storeDeps } from '@/lib/store/deps';
+
+/*
+ * What every store page reads from the shopper's cookies, once per request (React `cache`): the
+ * layout's header and the page itself share one lookup.
+ */
+
+/** The signed-in shopper or the guest who checked out in this browser, if any. */
+export const getShopper = cache(async () => {
+  const token = (await cookies()).get(SHOPPER_SESSION_COOKIE)?.value;
+  return currentShopper(await storeDeps(), token);
+});
+
+/** The shopper's open cart, priced from the catalog, if there is one. */
+export const getCart = cache(async () => {
+  const id = (await cookies()).get(CART_COOKIE)?.value;
+  return openCartView(await storeDeps(), id);
+});

@@ -1,0 +1,84 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import { redirect } from 'next/navigation';
+import { storeDeps } from '@/lib/store/deps';
+import { formatDate, formatMoney } from '@/lib/store/format';
+import { ordersOfCustomer } from '@/lib/store/shopper-orders';
+import { getShopper } from '../_lib/session';
+import { signOut } from './actions';
+
+export const metadata: Metadata = { title: 'Your account', robots: { index: false } };
+
+const STATUS: Record<string, string> = {
+  placed: 'Confirmed',
+  fulfilled: 'Shipped',
+  partially_fulfilled: 'Partly shipped',
+  cancelled: 'Cancelled',
+  refunded: 'Refunded',
+  partially_refunded: 'Partly refunded',
+};
+
+/** The signed-in shopper's account: their details and order history. */
+export default async function AccountPage() {
+  const shopper = await getShopper();
+  if (!shopper?.hasAccount) redirect('/account/sign-in');
+  const orders = await ordersOfCustomer(await storeDeps(), shopper.customerId);
+  return (
+    <div className="page page--narrow">
+      <header className="page-head page-head--split">
+        <div>
+          <p className="eyebrow">Your account</p>
+          <h1 className="page-title">Hello, {shopper.firstName ?? 'there'}</h1>
+          <p className="page-lead">{shopper.email}</p>
+        </div>
+        <form action={signOut}>
+          <button type="submit" className="button button--secondary">
+            Sign out
+          </button>
+        </form>
+      </header>
+      <section aria-labelledby="orders-title">
+        <h2 id="orders-title" className="section__title">
+          Orders
+        </h2>
+        {orders.length === 0 ? (
+          <div className="empty">
+            <p>No orders yet.</p>
+            <Link href="/collections/all" className="button button--primary">
+              Start shopping
+            </Link>
+          </div>
+        ) : (
+          <table className="orders-table">
+            <thead>
+              <tr>
+                <th scope="col">Order</th>
+                <th scope="col">Date</th>
+                <th scope="col">Status</th>
+                <th scope="col">Items</th>
+                <th scope="col" className="num">
+                  Total
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {orders.map((o) => (
+                <tr key={o.id}>
+                  <th scope="row">
+                    <Link href={`/orders/${o.id}`}>{o.id}</Link>
+                  </th>
+                  <td>{formatDate(o.placedAt)}</td>
+                  <td>
+                    <span className={`status status--${o.status}`}>{STATUS[o.status] ?? o.status}</span>
+                  </td>
+                  <td>{o.itemCount}</td>
+                  <td className="num">{formatMoney(o.totalCents, o.currency)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,71 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import { SearchIcon } from '@/components/store/icons';
+import { ProductGrid } from '@/components/store/product-grid';
+import { searchProducts } from '@/lib/store/catalog';
+import { productCards } from '../_lib/cards';
+
+export const metadata: Metadata = { title: 'Search' };
+
+const SUGGESTIONS = ['linen', 'merino', 'cotton', 'jacket', 'mug'];
+
+/** Search over titles, descriptions and categories (lib/store/catalog.ts `searchProducts`). */
+export default async function SearchPage({
+  searchParams,
+}: {
+  searchParams: Promise<{ q?: string | string[] }>;
+}) {
+  const raw = (await searchParams).q;
+  const query = (Array.isArray(raw) ? raw[0] : raw)?.trim().slice(0, 100) ?? '';
+  const cards = query ? await productCards(searchProducts(query)) : [];
+  return (
+    <div className="page">
+      <header className="page-head">
+        <h1 className="page-title">{query ? `Results for “${query}”` : 'Search'}</h1>
+        <search>
+          <form action="/search" className="search-form">
+            <label htmlFor="search-q" className="visually-hidden">
+              Search the shop
+            </label>
+            <input
+              id="search-q"
+              name="q"
+              type="search"
+              defaultValue={query}
+              placeholder="Linen, merino, mugs…"
+              className="input"
+            />
+            <button type="submit" className="button button--primary">
+              <SearchIcon /> Search
+            </button>
+          </form>
+        </search>
+      </header>
+      {query ? (
+        <p className="result-count result-count--spaced" role="status">
+          {cards.length} {cards.length === 1 ? 'product' : 'products'}
+        </p>
+      ) : null}
+      {cards.length > 0 ? (
+        <ProductGrid products={cards} label={`Results for ${query}`} />
+      ) : (
+        <div className="empty">
+          {query ? (
+            <p>Nothing matches “{query}”. Try another word, or one of these:</p>
+          ) : (
+            <p>Try one of these:</p>
+          )}
+          <ul className="chips">
+            {SUGGESTIONS.map((s) => (
+              <li key={s}>
+                <Link href={`/search?q=${s}`} className="chip">
+                  {s}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,122 @@
+'use client';
+
+import Link from 'next/link';
+import { useActionState } from 'react';
+import { ConsentCheckbox } from './consent-checkbox';
+import { TextField } from './field';
+import { type FormError, fieldMessage, formMessage } from './form-errors';
+import { SubmitButton } from './submit-button';
+
+export interface AccountState {
+  error?: FormError;
+  values?: { email?: string; firstName?: string; lastName?: string };
+}
+type AccountAction = (previous: AccountState, form: FormData) => Promise<AccountState>;
+
+function Alert({ message }: { message?: string }) {
+  return message ? (
+    <p className="form-alert" role="alert">
+      {message}
+    </p>
+  ) : null;
+}
+
+export function SignInForm({ action, next }: { action: AccountAction; next?: string }) {
+  const [state, submit] = useActionState(action, {});
+  const err = state.error;
+  return (
+    <form action={submit} className="form-stack">
+      {next ? <input type="hidden" name="next" value={next} /> : null}
+      <Alert message={formMessage(err, ['email', 'password'])} />
+      <TextField
+        name="email"
+        label="Email"
+        type="email"
+        autoComplete="email"
+        defaultValue={state.values?.email}
+        error={fieldMessage(err, 'email', 'Email')}
+      />
+      <TextField
+        name="password"
+        label="Password"
+        type="password"
+        autoComplete="current-password"
+        error={fieldMessage(err, 'password', 'Password')}
+      />
+      <SubmitButton pendingLabel="Signing in…" className="button button--primary button--wide">
+        Sign in
+      </SubmitButton>
+      <p className="form-aside">
+        New here?{' '}
+        <Link href={next ? `/account/sign-up?next=${encodeURIComponent(next)}` : '/account/sign-up'}>
+          Create an account
+        </Link>
+      </p>
+    </form>
+  );
+}
+
+export function SignUpForm({
+  action,
+  next,
+  minPasswordLength,
+  defaults,
+}: {
+  action: AccountAction;
+  next?: string;
+  minPasswordLength: number;
+  defaults?: AccountState['values'];
+}) {
+  const [state, submit] = useActionState(action, {});
+  const err = state.error;
+  const values = state.values ?? defaults;
+  return (
+    <form action={submit} className="form-stack">
+      {next ? <input type="hidden" name="next" value={next} /> : null}
+      <Alert message={formMessage(err, ['email', 'password', 'firstName', 'lastName', 'marketing.email'])} />
+      <div className="field-row">
+        <TextField
+          name="firstName"
+          label="First name"
+          autoComplete="given-name"
+          defaultValue={values?.firstName}
+          error={fieldMessage(err, 'firstName', 'First name')}
+        />
+        <TextField
+          name="lastName"
+          label="Last name"
+          autoComplete="family-name"
+          defaultValue={values?.lastName}
+          error={fieldMessage(err, 'lastName', 'Last name')}
+        />
+      </div>
+      <TextField
+        name="email"
+        label="Email"
+        type="email"
+        autoComplete="email"
+        defaultValue={values?.email}
+        error={fieldMessage(err, 'email', 'Email')}
+      />
+      <TextField
+        name="password"
+        label="Password"
+        type="password"
+        autoComplete="new-password"
+        minLength={minPasswordLength}
+        hint={`At least ${minPasswordLength} characters.`}
+        error={fieldMessage(err, 'password', 'Password')}
+      />
+      <ConsentCheckbox channel="email" error={fieldMessage(err, 'marketing.email', 'Consent')} />
+      <SubmitButton pendingLabel="Creating your account…" className="button button--primary button--wide">
+        Create account
+      </SubmitButton>
+      <p className="form-aside">
+        Already have an account?{' '}
+        <Link href={next ? `/account/sign-in?next=${encodeURIComponent(next)}` : '/account/sign-in'}>
+          Sign in
+        </Link>
+      </p>
+    </form>
+  );
+}

@@ -1,0 +1,37 @@
+import 'server-only';
+import type { Queryable } from '../db/types';
+import { type CatalogProduct, sellableVariant } from './catalog';
+
+/**
+ * Units on hand for many variants in one query, for product grids and pages. A variant never sold
+ * has no inventory row yet and is at the catalog's starting stock (see inventory.ts).
+ */
+export async function stockLevels(
+  db: Queryable,
+  variantIds: readonly string[],
+): Promise<Map<string, number>> {
+  const levels = new Map(variantIds.map((id) => [id, sellableVariant(id)?.variant.initialStock ?? 0]));
+  if (variantIds.length === 0) return levels;
+  const rows = await db.query<{ variant_id: string; on_hand: number }>(
+    `SELECT variant_id, on_hand FROM store_inventory WHERE variant_id IN (${variantIds.map(() => '?').join(', ')})`,
+    variantIds,
+  );
+  for (const row of rows) levels.set(row.variant_id, Number(row.on_hand));
+  return levels;
+}
+
+/** What a product card says about stock: all gone, some options gone, or nothing worth saying. */
+export type Availability = 'sold-out' | 'limited' | 'available';
+
+export function availabilityOf(product: CatalogProduct, levels: Map<string, number>): Availability {
+  const inStock = product.variants.filter((v) => (levels.get(v.id) ?? 0) > 0).length;
+  if (inStock === 0) return 'sold-out';
+  return inStock < product.variants.length ? 'limited' : 'available';
+}
+
+/** Stock for every variant of these products. */
+export const stockForProducts = (db: Queryable, products: readonly CatalogProduct[]) =>
+  stockLevels(
+    db,
+    products.flatMap((p) => p.variants.map((v) => v.id)),
+  );

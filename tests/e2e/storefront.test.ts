@@ -1,0 +1,171 @@
+// biome-ignore-all lint/performance/useDomNodeTextContent: these are Playwright's Locator.innerText(), which waits for the element; not the DOM property
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { openSqlite } from '../../lib/db/sqlite.js';
+import { CONSENT_DISCLOSURES } from '../../lib/store/consent-disclosures.js';
+import {
+  E2E_COMPANY_ID,
+  E2E_EMULATOR_PORT,
+  E2E_PRIVATE_KEY,
+  type RunningApp,
+  startApp,
+} from '../support/app-server.js';
+import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, describeWithChromium } from '../support/requirements.js';
+
+/**
+ * The demo storefront as a shopper uses it, on the shared production build (`next start`) against the
+ * seeded emulator: home → collection → product (switch variant) → add to bag → bag → checkout with
+ * consent → confirmation. It asserts what the shopper sees, then that the order exists in the store's
+ * database with its consent, and that Klaviyo (the emulator) recorded Placed Order for it.
+ */
+const SHOTS = join(import.meta.dirname, '..', '..', 'artifacts', 'screenshots');
+
+describeWithChromium('storefront', () => {
+  let emu: TestEmulator;
+  let app: RunningApp;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    emu = await startTestEmulator({
+      seed: true,
+      port: E2E_EMULATOR_PORT,
+      account: { id: E2E_COMPANY_ID, privateKey: E2E_PRIVATE_KEY, name: 'Northwind Goods' },
+    });
+    app = await startApp();
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    page.on('pageerror', (error) => pageErrors.push(String(error)));
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    app?.stop();
+    await emu?.close();
+  });
+
+  const shot = (name: string) =>
+    page.screenshot({ path: join(SHOTS, `store-e2e-${name}.png`), fullPage: true });
+  const bagCount = async () =>
+    ((await page.getByTestId('bag-link').locator('.bag-count').textContent()) ?? '')
+      .replace(/\s+/g, ' ')
+      .trim();
+
+  it('takes a shopper from the home page to a confirmed order', async () => {
+    // Home: the shop, the cookie banner, and which Klaviyo this instance talks to.
+    const home = await page.goto(app.url);
+    expect(home?.status(), app.output.join('')).toBe(200);
+    await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe(
+      'Everyday things, made to last.',
+    );
+    await expect(page.getByTestId('klaviyo-mode').innerText()).resolves.toContain('Local Klaviyo emulator');
+    await page.getByRole('button', { name: 'Accept' }).click();
+    await expect(page.locator('.consent-banner').count()).resolves.toBe(0);
+    await shot('home');
+
+    // Collection.
+    await page
+      .getByRole('navigation', { name: 'Shop by category' })
+      .getByRole('link', { name: 'Outerwear' })
+      .click();
+    await page.waitForURL('**/collections/outerwear');
+    await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Outerwear');
+    await expect(page.locator('.result-count').innerText()).resolves.toBe('4 products');
+    await shot('collection');
+
+    // Product: the first size in stock is chosen; M is sold out and offers the back-in-stock form.
+    await page.getByRole('link', { name: /Waxed Canvas Jacket/ }).click();
+    await page.waitForURL('**/products/waxed-canvas-jacket');
+    await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Waxed Canvas Jacket');
+    await expect(page.locator('.picker__legend').innerText()).resolves.toBe('Size: S');
+    await page.locator('label').filter({ hasText: /^M/ }).click();
+    await expect(page.locator('.picker__legend').innerText()).resolves.toBe('Size: M — sold out');
+    await expect(page.getByRole('button', { name: 'Email me when it’s back' }).isVisible()).resolves.toBe(
+      true,
+    );
+    await page.locator('label').filter({ hasText: /^L$/ }).click();
+    await page.waitForFunction(() => window.location.search === '?variant=waxed-canvas-jacket-l');
+
+    // Add to bag: confirmation in place and the header's count.
+    await page.getByRole('button', { name: 'Add to bag — $198' }).click();
+    await page.getByText('Added to your bag.').waitFor();
+    await expect.poll(bagCount, { timeout: 10_000 }).toBe('1 item');
+    await shot('product');
+
+    // Bag.
+    await page.getByRole('link', { name: /View bag/ }).click();
+    await page.waitForURL('**/cart');
+    const line = page.locator('.cart-line');
+    await line.first().waitFor(); // past the loading skeleton
+    await expect(line.count()).resolves.toBe(1);
+    await expect(line.innerText()).resolves.toMatch(/Waxed Canvas Jacket\s+L\s+\$198 each/);
+    await expect(page.locator('.totals__total').innerText()).resolves.toMatch(/Total\s+\$198\.00/);
+    await expect(page.getByText('You’ve earned free shipping.').isVisible()).resolves.toBe(true);
+    await shot('cart');
+
+    // Checkout, with the exact disclosure text beside each consent box.
+    await page.getByRole('link', { name: 'Check out' }).click();
+    await page.waitForURL('**/checkout');
+    const emailConsent = page.getByLabel(CONSENT_DISCLOSURES.email.text, { exact: true });
+    await expect(emailConsent.isChecked()).resolves.toBe(false);
+    await expect(page.getByLabel(CONSENT_DISCLOSURES.sms.text, { exact: true }).count()).resolves.toBe(1);
+    await page.getByLabel('Email', { exact: true }).fill('grace.hopper@example.com');
+    await emailConsent.check();
+    await page.getByLabel('First name').fill('Grace');
+    await page.getByLabel('Last name').fill('Hopper');
+    await page.getByLabel('Address', { exact: true }).fill('1 Compiler Lane');
+    await page.getByLabel('City').fill('Arlington');
+    await page.getByLabel(/State/).fill('VA');
+    await page.getByLabel('Postal code').fill('22201');
+    await shot('checkout');
+    await page.getByRole('button', { name: 'Place order · $198.00' }).click();
+
+    // Confirmation.
+    await page.waitForURL('**/orders/NW-*');
+    await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Thank you, Grace!');
+    const orderId = await page.getByTestId('order-number').innerText();
+    expect(orderId).toMatch(/^NW-\d+$/);
+    await expect(page.locator('.summary').innerText()).resolves.toMatch(
+      /Waxed Canvas Jacket[\s\S]*\$198\.00/,
+    );
+    await expect(bagCount()).resolves.toBe('0 items');
+    await shot('confirmation');
+
+    // The order exists, with its consent and events in the same database...
+    const db = openSqlite(app.sqlitePath);
+    try {
+      const [order] = await db.query<{ email: string; total_cents: number; status: string }>(
+        'SELECT email, total_cents, status FROM store_orders WHERE id = ?',
+        [orderId],
+      );
+      expect(order).toEqual({ email: 'grace.hopper@example.com', total_cents: 19800, status: 'placed' });
+      const consent = await db.query<{ payload: string }>(
+        `SELECT payload FROM klaviyo_outbox WHERE kind = 'consent' AND payload LIKE ?`,
+        ['%grace.hopper@example.com%'],
+      );
+      expect(consent.map((c) => JSON.parse(c.payload))).toMatchObject([
+        { channel: 'email', source: 'Checkout', disclosure: { text: CONSENT_DISCLOSURES.email.text } },
+      ]);
+    } finally {
+      await db.close();
+    }
+    // ...and Klaviyo hears of it without the shopper having waited (delivered after the response).
+    await expect
+      .poll(
+        async () => {
+          const recorded = await emu.inspect('?events=full&metric=Placed%20Order');
+          return recorded.events.filter(
+            (e: { properties: { OrderId?: string } }) => e.properties.OrderId === orderId,
+          ).length;
+        },
+        { timeout: 30_000, interval: 500 },
+      )
+      .toBe(1);
+    expect(pageErrors).toEqual([]);
+  }, 180_000);
+});
