@@ -11,6 +11,11 @@ const LIVE_API_URL = 'https://a.klaviyo.com';
 const EMULATOR_API_URL = 'http://127.0.0.1:8787';
 const EMULATOR_PRIVATE_KEY = 'pk_emulator_demo_private_key';
 const EMULATOR_COMPANY_ID = 'DEMO01';
+// Development and test only: production refuses to start without its own secret and admin credentials.
+const DEV_AUTH_SECRET = 'development-only-nextauth-secret-never-use-in-production';
+const DEV_ADMIN_EMAIL = 'admin@example.com';
+/** `scrypt:N:r:p:salt:hash` (base64url), as `npm run admin:hash-password` prints it; no `$`, which .env files expand. */
+export const PASSWORD_HASH_PATTERN = /^scrypt:\d+:\d+:\d+:[A-Za-z0-9_-]{16,}:[A-Za-z0-9_-]{43,}$/;
 
 const bool = z
   .enum(['true', 'false', '1', '0'])
@@ -40,6 +45,25 @@ const schema = z
       .regex(/^[A-Za-z0-9]{6}$/, 'must be a Klaviyo list id (six letters and digits, as in the list URL)')
       .optional(),
     STORE_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:3000'),
+    NEXTAUTH_SECRET: z
+      .string()
+      .min(32, 'must be at least 32 characters (openssl rand -base64 32)')
+      .optional(),
+    NEXTAUTH_URL: z.url({ protocol: /^https?$/ }).optional(),
+    ADMIN_EMAIL: z.email('must be an email address').optional(),
+    ADMIN_PASSWORD_HASH: z
+      .string()
+      .regex(PASSWORD_HASH_PATTERN, 'must be the output of `npm run admin:hash-password` (scrypt:...)')
+      .optional(),
+    ADMIN_OAUTH_EMAILS: z
+      .string()
+      .transform((v) => v.split(',').map((e) => e.trim().toLowerCase()))
+      .pipe(z.array(z.email('must be a comma-separated list of email addresses')))
+      .optional(),
+    GITHUB_ID: z.string().min(1).optional(),
+    GITHUB_SECRET: z.string().min(1).optional(),
+    GOOGLE_CLIENT_ID: z.string().min(1).optional(),
+    GOOGLE_CLIENT_SECRET: z.string().min(1).optional(),
   })
   .superRefine((raw, ctx) => {
     if (raw.NODE_ENV !== 'production') return;
@@ -51,6 +75,36 @@ const schema = z
         code: 'custom',
         path: ['KLAVIYO_API_URL'],
         message: `points at ${raw.KLAVIYO_API_URL}, not ${LIVE_API_URL}; set KLAVIYO_ALLOW_EMULATOR=true only to run a production build against the emulator`,
+      });
+    }
+  })
+  .superRefine((raw, ctx) => {
+    // An OAuth provider needs both halves of its client; half a pair is a typo, not "off".
+    for (const [id, secret] of [
+      ['GITHUB_ID', 'GITHUB_SECRET'],
+      ['GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET'],
+    ] as const) {
+      if (Boolean(raw[id]) !== Boolean(raw[secret]))
+        ctx.addIssue({
+          code: 'custom',
+          path: [raw[id] ? secret : id],
+          message: `is required with ${raw[id] ? id : secret}`,
+        });
+    }
+    if (raw.NODE_ENV !== 'production') return;
+    // The admin dashboard: no shared development secret and no generated password in production.
+    for (const key of ['NEXTAUTH_SECRET', 'NEXTAUTH_URL', 'ADMIN_EMAIL'] as const) {
+      if (!raw[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required in production' });
+    }
+    const oauth = Boolean(
+      (raw.GITHUB_ID && raw.GITHUB_SECRET) || (raw.GOOGLE_CLIENT_ID && raw.GOOGLE_CLIENT_SECRET),
+    );
+    if (!raw.ADMIN_PASSWORD_HASH && !oauth) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ADMIN_PASSWORD_HASH'],
+        message:
+          'is required in production unless an OAuth provider (GITHUB_ID/GITHUB_SECRET or GOOGLE_CLIENT_ID/GOOGLE_CLIENT_SECRET) is set',
       });
     }
   })
@@ -66,9 +120,30 @@ const schema = z
         live: apiUrl === LIVE_API_URL,
         newsletterListId: raw.KLAVIYO_NEWSLETTER_LIST_ID,
       },
-      outbox: { databaseUrl: raw.DATABASE_URL, sqlitePath: raw.OUTBOX_SQLITE_PATH, drainSecret: raw.OUTBOX_DRAIN_SECRET },
+      outbox: {
+        databaseUrl: raw.DATABASE_URL,
+        sqlitePath: raw.OUTBOX_SQLITE_PATH,
+        drainSecret: raw.OUTBOX_DRAIN_SECRET,
+      },
       emulatorPort: raw.EMULATOR_PORT,
       storeUrl: raw.STORE_URL.replace(/\/$/, ''),
+      auth: {
+        secret: raw.NEXTAUTH_SECRET ?? DEV_AUTH_SECRET,
+        url: raw.NEXTAUTH_URL,
+        adminEmail: (raw.ADMIN_EMAIL ?? DEV_ADMIN_EMAIL).toLowerCase(),
+        /** Unset outside production: a generated password is printed at start (lib/auth/dev-password.ts). */
+        adminPasswordHash: raw.ADMIN_PASSWORD_HASH,
+        /** Who may sign in through an OAuth provider: the admin and these addresses. */
+        oauthEmails: [(raw.ADMIN_EMAIL ?? DEV_ADMIN_EMAIL).toLowerCase(), ...(raw.ADMIN_OAUTH_EMAILS ?? [])],
+        github:
+          raw.GITHUB_ID && raw.GITHUB_SECRET
+            ? { clientId: raw.GITHUB_ID, clientSecret: raw.GITHUB_SECRET }
+            : undefined,
+        google:
+          raw.GOOGLE_CLIENT_ID && raw.GOOGLE_CLIENT_SECRET
+            ? { clientId: raw.GOOGLE_CLIENT_ID, clientSecret: raw.GOOGLE_CLIENT_SECRET }
+            : undefined,
+      },
     };
   });
 

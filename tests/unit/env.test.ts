@@ -42,6 +42,10 @@ describe('configuration', () => {
       'KLAVIYO_API_URL is required in production',
       'KLAVIYO_PRIVATE_KEY is required in production',
       'NEXT_PUBLIC_KLAVIYO_COMPANY_ID is required in production',
+      'NEXTAUTH_SECRET is required in production',
+      'NEXTAUTH_URL is required in production',
+      'ADMIN_EMAIL is required in production',
+      expect.stringMatching(/^ADMIN_PASSWORD_HASH is required in production unless an OAuth provider/),
     ]);
   });
 
@@ -51,6 +55,11 @@ describe('configuration', () => {
       KLAVIYO_API_URL: 'http://127.0.0.1:8787',
       KLAVIYO_PRIVATE_KEY: 'pk_abc',
       NEXT_PUBLIC_KLAVIYO_COMPANY_ID: 'AbC123',
+      NEXTAUTH_SECRET: 'a-production-secret-of-at-least-32-chars',
+      NEXTAUTH_URL: 'https://shop.example.com',
+      ADMIN_EMAIL: 'owner@shop.example.com',
+      GITHUB_ID: 'gh-client',
+      GITHUB_SECRET: 'gh-secret',
     };
     expect(problemsOf(base)[0]).toMatch(
       /KLAVIYO_API_URL points at http:\/\/127\.0\.0\.1:8787.*KLAVIYO_ALLOW_EMULATOR/,

@@ -1,0 +1,13 @@
+import { Card } from '@/components/admin/ui/layout';
+import { SkeletonBlock } from '@/components/admin/ui/states';
+
+export default function AdminLoading() {
+  return (
+    <div style={{ display: 'grid', gap: 16 }}>
+      <SkeletonBlock height={32} />
+      <Card>
+        <SkeletonBlock height={240} />
+      </Card>
+    </div>
+  );
+}

@@ -1,0 +1,10 @@
+import type { Metadata } from 'next';
+import { SegmentsView } from '@/components/admin/views/segments-view';
+import { requireMerchantPage } from '@/lib/auth';
+
+export const metadata: Metadata = { title: 'Segments' };
+
+export default async function SegmentsPage() {
+  await requireMerchantPage('/admin/segments');
+  return <SegmentsView />;
+}

@@ -1,0 +1,11 @@
+import type { Metadata } from 'next';
+import { SettingsView } from '@/components/admin/views/settings-view';
+import { requireMerchantPage } from '@/lib/auth';
+import { recheckConnection } from './actions';
+
+export const metadata: Metadata = { title: 'Settings' };
+
+export default async function SettingsPage() {
+  await requireMerchantPage('/admin/settings');
+  return <SettingsView recheck={recheckConnection} />;
+}

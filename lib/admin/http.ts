@@ -1,0 +1,35 @@
+import 'server-only';
+import { z } from 'zod';
+import { failureResponse } from './errors';
+
+/** Parses a request's query string with `schema`; a 400 naming the field when it does not fit. */
+export function parseQuery<S extends z.ZodType>(
+  request: Request,
+  schema: S,
+): { ok: true; data: z.output<S> } | { ok: false; response: Response } {
+  const parsed = schema.safeParse(Object.fromEntries(new URL(request.url).searchParams));
+  if (parsed.success) return { ok: true, data: parsed.data };
+  const issue = parsed.error.issues[0];
+  const field = issue?.path.join('.') || 'query';
+  return {
+    ok: false,
+    response: Response.json(
+      { error: { code: 'invalid', message: `${field}: ${issue?.message ?? 'invalid'}`, field } },
+      { status: 400 },
+    ),
+  };
+}
+
+/** Runs one lib/admin read and answers with its JSON, or the failure's status. Never cached by browsers. */
+export async function answer<T>(read: () => Promise<T>): Promise<Response> {
+  try {
+    return Response.json(await read(), { headers: { 'Cache-Control': 'no-store' } });
+  } catch (error) {
+    return failureResponse(error);
+  }
+}
+
+/** A Klaviyo cursor as it travels in `?cursor=`: opaque, but bounded. */
+export const cursorParam = z.string().min(1).max(1000).optional();
+/** A Klaviyo resource id in a path. */
+export const klaviyoId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a Klaviyo id');

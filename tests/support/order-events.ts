@@ -1,0 +1,59 @@
+import type { Database } from '../../lib/db/types.js';
+import type { OutboxStore } from '../../lib/outbox/store.js';
+import { eventMessage, type OutboxMessage } from '../../lib/outbox/types.js';
+import { orderedProducts, placedOrder } from '../../lib/tracking/orders.js';
+import type { LineSnapshot, OrderSnapshot } from '../../lib/tracking/types.js';
+
+const line = (n: number): LineSnapshot => ({
+  lineId: `l${n}`,
+  productId: `p${n}`,
+  variantId: `v${n}`,
+  sku: `SKU-${n}`,
+  name: `Product ${n}`,
+  categories: ['Tops'],
+  url: `https://shop.test/p/${n}`,
+  priceCents: 1000 * n,
+  quantity: 1,
+});
+
+/** One order's facts as the store would enqueue them: Placed Order and an Ordered Product per line. */
+export function orderEvents(
+  orderId: string,
+  email: string,
+  placedAt = '2026-07-15T12:00:00Z',
+): OutboxMessage[] {
+  const order: OrderSnapshot = {
+    orderId,
+    currency: 'USD',
+    placedAt,
+    customer: { email },
+    lines: [line(1), line(2), line(3)],
+    discountCents: 0,
+    shippingCents: 0,
+    taxCents: 0,
+    totalCents: 6000,
+  };
+  const profile = { email };
+  return [placedOrder(order, profile), ...orderedProducts(order, profile)].map(eventMessage);
+}
+
+/**
+ * Enqueues `orders` orders of four events each (shoppers reorder: `orders / 4` profiles) and returns
+ * the unique ids Klaviyo must end up with. Committed in chunks, as many checkouts would.
+ */
+export async function enqueueOrders(
+  db: Database,
+  store: OutboxStore,
+  orders: number,
+  prefix: string,
+): Promise<string[]> {
+  const shoppers = Math.max(1, Math.floor(orders / 4));
+  const messages = Array.from({ length: orders }, (_, i) =>
+    orderEvents(`${prefix}${i}`, `shopper${i % shoppers}@example.com`),
+  ).flat();
+  for (let i = 0; i < messages.length; i += 1000) {
+    const chunk = messages.slice(i, i + 1000);
+    await db.transaction((tx) => store.enqueue(tx, chunk));
+  }
+  return messages.map((m) => (m.kind === 'event' ? m.payload.uniqueId : m.key));
+}
