@@ -14,13 +14,14 @@ export interface Migration {
  * once (Postgres takes an advisory lock; SQLite's IMMEDIATE transaction serialises writers).
  */
 export async function migrate(db: Database, migrations: readonly Migration[]): Promise<number> {
-  await db.query(
-    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
-  );
   let applied = 0;
   for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
     const done = await db.transaction(async (tx) => {
       if (db.dialect === 'postgres') await tx.query('SELECT pg_advisory_xact_lock(727274)');
+      // Created under the lock: processes starting together on a fresh database would race otherwise.
+      await tx.query(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
+      );
       const seen = await tx.query('SELECT 1 FROM schema_migrations WHERE version = ?', [migration.version]);
       if (seen.length > 0) return false;
       const sql = typeof migration.sql === 'string' ? migration.sql : migration.sql[db.dialect];

@@ -85,20 +85,20 @@ export function createDispatcher(options: DispatcherOptions) {
       if (error.status === 429) {
         const until = now() + (error.retryAfterMs ?? 1_000);
         await store.pause(account, until);
-        await store.markRetry([record.id], toDeliveryError(error), until, false, now());
+        await store.markRetry(owner, [record.id], toDeliveryError(error), until, false, now());
         result.pausedUntil = Math.max(result.pausedUntil ?? 0, until);
         result.retrying++;
       } else if (error.retryable || isAccountProblem(error)) {
         const ceiling = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** record.attempts);
         const wait = Math.round(ceiling / 2 + random() * (ceiling / 2));
-        await store.markRetry([record.id], toDeliveryError(error), now() + wait, true, now());
+        await store.markRetry(owner, [record.id], toDeliveryError(error), now() + wait, true, now());
         result.retrying++;
       } else {
-        await store.markDead([record.id], toDeliveryError(error), now());
+        await store.markDead(owner, [record.id], toDeliveryError(error), now());
         result.dead++;
       }
     }
-    await store.markDelivered(delivered, now());
+    await store.markDelivered(owner, delivered, now());
     result.delivered = delivered.length;
     return result;
   }

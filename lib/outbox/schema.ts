@@ -58,4 +58,10 @@ export const OUTBOX_MIGRATIONS: Migration[] = [
       CREATE INDEX klaviyo_rate_log_key ON klaviyo_rate_log (key, sent_at);
       CREATE TABLE klaviyo_rate_state (key TEXT PRIMARY KEY, remaining INTEGER, reset_at BIGINT, blocked_until BIGINT NOT NULL DEFAULT 0);`,
   },
+  {
+    version: 103,
+    name: 'klaviyo_outbox_due',
+    // Claims read only due rows, oldest first; without this index each claim sorts the whole backlog.
+    sql: "CREATE INDEX klaviyo_outbox_due ON klaviyo_outbox (available_at, id) WHERE state IN ('pending', 'retrying')",
+  },
 ];

@@ -65,7 +65,7 @@ export class OutboxStore {
     return this.db.transaction(async (tx) => {
       const rows = await tx.query<Row>(
         `UPDATE klaviyo_outbox SET lease_owner = ?, lease_until = ?, updated_at = ?
-         WHERE id IN (SELECT id FROM klaviyo_outbox WHERE ${due} ORDER BY id LIMIT ? ${lock})
+         WHERE id IN (SELECT id FROM klaviyo_outbox WHERE ${due} ORDER BY available_at, id LIMIT ? ${lock})
          RETURNING *`,
         [owner, now + leaseMs, now, now, now, limit],
       );
@@ -73,17 +73,22 @@ export class OutboxStore {
     });
   }
 
-  async markDelivered(ids: readonly number[], now = Date.now()): Promise<void> {
+  /**
+   * The marks below change only rows the caller still holds: a worker whose lease ran out must not
+   * undo what the worker that claimed the rows after it has recorded.
+   */
+  async markDelivered(owner: string, ids: readonly number[], now = Date.now()): Promise<void> {
     if (ids.length === 0) return;
     await this.db.query(
       `UPDATE klaviyo_outbox SET state = 'delivered', delivered_at = ?, updated_at = ?, attempts = attempts + 1,
-       lease_owner = NULL, lease_until = NULL, last_error = NULL WHERE id IN (${placeholders(ids.length)})`,
-      [now, now, ...ids],
+       lease_owner = NULL, lease_until = NULL, last_error = NULL WHERE lease_owner = ? AND id IN (${placeholders(ids.length)})`,
+      [now, now, owner, ...ids],
     );
   }
 
   /** Schedules another attempt; `countAttempt` is false when Klaviyo only asked us to wait (429). */
   async markRetry(
+    owner: string,
     ids: readonly number[],
     error: DeliveryError,
     availableAt: number,
@@ -93,18 +98,23 @@ export class OutboxStore {
     if (ids.length === 0) return;
     await this.db.query(
       `UPDATE klaviyo_outbox SET state = 'retrying', available_at = ?, updated_at = ?, attempts = attempts + ?,
-       lease_owner = NULL, lease_until = NULL, last_error = ? WHERE id IN (${placeholders(ids.length)})`,
-      [availableAt, now, countAttempt ? 1 : 0, JSON.stringify(error), ...ids],
+       lease_owner = NULL, lease_until = NULL, last_error = ? WHERE lease_owner = ? AND id IN (${placeholders(ids.length)})`,
+      [availableAt, now, countAttempt ? 1 : 0, JSON.stringify(error), owner, ...ids],
     );
   }
 
   /** Dead-letters messages Klaviyo rejected for good, with its error and pointer, for the merchant to see and replay. */
-  async markDead(ids: readonly number[], error: DeliveryError, now = Date.now()): Promise<void> {
+  async markDead(
+    owner: string,
+    ids: readonly number[],
+    error: DeliveryError,
+    now = Date.now(),
+  ): Promise<void> {
     if (ids.length === 0) return;
     await this.db.query(
       `UPDATE klaviyo_outbox SET state = 'dead', updated_at = ?, attempts = attempts + 1,
-       lease_owner = NULL, lease_until = NULL, last_error = ? WHERE id IN (${placeholders(ids.length)})`,
-      [now, JSON.stringify(error), ...ids],
+       lease_owner = NULL, lease_until = NULL, last_error = ? WHERE lease_owner = ? AND id IN (${placeholders(ids.length)})`,
+      [now, JSON.stringify(error), owner, ...ids],
     );
   }
 

@@ -66,6 +66,7 @@ function outboxContract(name: string, open: () => Promise<Database>, close: (db:
       const [d1, d2] = claimed;
       if (!d1 || !d2) throw new Error('expected D1 and D2');
       await store.markRetry(
+        'w',
         [d1.id],
         { status: 503, code: 'server_error', detail: 'down' },
         60_000_000,
@@ -73,6 +74,7 @@ function outboxContract(name: string, open: () => Promise<Database>, close: (db:
         50_000_000,
       );
       await store.markDead(
+        'w',
         [d2.id],
         { status: 400, code: 'invalid', detail: 'bad', pointer: '/data/attributes/time' },
         50_000_000,
@@ -82,9 +84,34 @@ function outboxContract(name: string, open: () => Promise<Database>, close: (db:
       const dead = await store.list({ state: 'dead' });
       expect(dead.map((r) => r.id)).toEqual([d2.id]);
       expect(dead[0]?.lastError).toMatchObject({ code: 'invalid', pointer: '/data/attributes/time' });
-      expect(await store.replay()).toBe(1);
-      await store.markDelivered([d1.id, d2.id]);
+      expect(await store.replay(undefined, 60_000_000)).toBe(1);
+      const again = (await store.claim('w2', 1000, 1000, 70_000_000)).filter((r) => r.key.includes(':D'));
+      expect(again.map((r) => r.id).sort()).toEqual([d1.id, d2.id].sort());
+      await store.markDelivered('w2', [d1.id, d2.id]);
       expect((await store.counts()).dead).toBe(0);
+    });
+
+    it('ignores the marks of a worker whose lease ran out and whose rows another worker claimed', async () => {
+      await db.transaction(async (tx) => store.enqueue(tx, [message('E1')], 0));
+      const [first] = (await store.claim('slow', 1000, 1_000, 80_000_000)).filter((r) =>
+        r.key.includes(':E1'),
+      );
+      if (!first) throw new Error('expected E1');
+      const [second] = (await store.claim('fast', 1000, 1_000, 80_002_000)).filter((r) =>
+        r.key.includes(':E1'),
+      );
+      expect(second?.id).toBe(first.id);
+      await store.markDelivered('fast', [first.id], 80_002_500);
+      await store.markRetry(
+        'slow',
+        [first.id],
+        { status: 503, code: 'server_error', detail: 'late' },
+        90_000_000,
+        true,
+        80_003_000,
+      );
+      const [row] = (await store.list({ limit: 200 })).filter((r) => r.id === first.id);
+      expect(row?.state).toBe('delivered');
     });
 
     it('keeps the longest account pause', async () => {

@@ -16,7 +16,13 @@ export async function deliverProfiles(
   records: readonly ProfileRecord[],
 ): Promise<Outcomes> {
   const outcomes: Outcomes = new Map();
+  // Once Klaviyo is throttling or failing, the rest would meet the same answer: stop asking.
+  let stop: KlaviyoApiError | undefined;
   await eachLimited(records, 8, async (record) => {
+    if (stop) {
+      outcomes.set(record.id, stop);
+      return;
+    }
     try {
       try {
         await client.call('create_or_update_profile', { body: profileImportBody(record.payload) });
@@ -37,6 +43,7 @@ export async function deliverProfiles(
       outcomes.set(record.id, undefined);
     } catch (error) {
       if (!(error instanceof KlaviyoApiError)) throw error;
+      if (error.retryable) stop = error;
       outcomes.set(record.id, error);
     }
   });
