@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
-import { sdkError, sdkFor } from '../support/sdk.js';
+import { sdkFailure, sdkFor } from '../support/sdk.js';
 
 let emu: TestEmulator;
 let sdk: ReturnType<typeof sdkFor>;
@@ -14,15 +14,6 @@ afterAll(async () => {
   expect(emu.specViolations).toEqual([]);
   await emu.close();
 });
-
-async function failure(call: Promise<unknown>) {
-  try {
-    await call;
-  } catch (error) {
-    return sdkError(error);
-  }
-  throw new Error('expected the call to fail');
-}
 
 async function createProfile(email: string, properties: Record<string, unknown> = {}) {
   const created = await sdk.profiles.createProfile({
@@ -192,7 +183,7 @@ describe('create_segment', () => {
   });
 
   it('rejects definitions that name unknown lists or metrics', async () => {
-    const unknownGroup = await failure(
+    const unknownGroup = await sdkFailure(
       sdk.segments.createSegment({
         data: {
           type: 'segment',
@@ -209,7 +200,7 @@ describe('create_segment', () => {
         { source: { pointer: '/data/attributes/definition/condition_groups/0/conditions/0/group_ids' } },
       ],
     });
-    const unknownMetric = await failure(
+    const unknownMetric = await sdkFailure(
       sdk.segments.createSegment({
         data: {
           type: 'segment',
@@ -250,7 +241,7 @@ describe('update_segment and delete_segment', () => {
 
   it('deactivates only on its own, and an inactive segment stops gaining members', async () => {
     const segment = await createSegment('Gold (d)', anyOf(tierIs('gold-d')));
-    const mixed = await failure(
+    const mixed = await sdkFailure(
       sdk.segments.updateSegment(segment.id, {
         data: { type: 'segment', id: segment.id, attributes: { isActive: false, name: 'Renamed' } },
       } as never),
@@ -270,7 +261,7 @@ describe('update_segment and delete_segment', () => {
   it('deletes a segment; reading it afterwards is a 404', async () => {
     const segment = await createSegment('Short-lived', anyOf(tierIs('none')));
     expect((await sdk.segments.deleteSegment(segment.id)).response.status).toBe(204);
-    expect(await failure(sdk.segments.getSegment(segment.id))).toMatchObject({ status: 404 });
-    expect(await failure(sdk.segments.deleteSegment(segment.id))).toMatchObject({ status: 404 });
+    expect(await sdkFailure(sdk.segments.getSegment(segment.id))).toMatchObject({ status: 404 });
+    expect(await sdkFailure(sdk.segments.deleteSegment(segment.id))).toMatchObject({ status: 404 });
   });
 });

@@ -1,15 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
-import { sdkError, sdkFor } from '../support/sdk.js';
+import { sdkFailure, sdkFor } from '../support/sdk.js';
 
 let emu: TestEmulator;
 let sdk: ReturnType<typeof sdkFor>;
-
-/** The error of an SDK call that must fail (a call that succeeds fails the test). */
-const failure = (call: Promise<unknown>) =>
-  call.then(() => {
-    throw new Error('expected the call to fail');
-  }, sdkError);
 
 const VARIANT_ID = '$custom:::$default:::bis-tee-m';
 
@@ -99,7 +93,7 @@ describe('server-side back in stock subscriptions', () => {
   it('rejects an unknown variant with 400 naming it, and records nothing', async () => {
     const before = (await emu.inspect()).counts.profiles;
     const missing = '$custom:::$default:::no-such-variant';
-    const error = await failure(
+    const error = await sdkFailure(
       sdk.catalogs.createBackInStockSubscription(
         subscription(['EMAIL'], { attributes: { email: 'nobody@example.com' } }, missing),
       ),
@@ -115,7 +109,7 @@ describe('server-side back in stock subscriptions', () => {
   });
 
   it('rejects a subscription without a profile, or without an address for its channel', async () => {
-    const noProfile = await failure(
+    const noProfile = await sdkFailure(
       sdk.catalogs.createBackInStockSubscription(subscription(['EMAIL'], undefined)),
     );
     expect(noProfile).toMatchObject({
@@ -123,7 +117,7 @@ describe('server-side back in stock subscriptions', () => {
       errors: [{ source: { pointer: '/data/attributes/profile' } }],
     });
 
-    const smsWithoutPhone = await failure(
+    const smsWithoutPhone = await sdkFailure(
       sdk.catalogs.createBackInStockSubscription(
         subscription(['SMS'], { attributes: { email: 'sms-less@example.com' } }),
       ),
@@ -133,7 +127,7 @@ describe('server-side back in stock subscriptions', () => {
       errors: [{ source: { pointer: '/data/attributes/profile/data/attributes/phone_number' } }],
     });
 
-    const unknownProfile = await failure(
+    const unknownProfile = await sdkFailure(
       sdk.catalogs.createBackInStockSubscription(
         subscription(['EMAIL'], { id: '01J00000000000000000000000', attributes: {} }),
       ),

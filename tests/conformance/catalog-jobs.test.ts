@@ -1,15 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
-import { sdkError, sdkFor } from '../support/sdk.js';
+import { sdkFailure, sdkFor } from '../support/sdk.js';
 
 let emu: TestEmulator;
 let sdk: ReturnType<typeof sdkFor>;
-
-/** The error of an SDK call that must fail (a call that succeeds fails the test). */
-const failure = (call: Promise<unknown>) =>
-  call.then(() => {
-    throw new Error('expected the call to fail');
-  }, sdkError);
 
 beforeAll(async () => {
   emu = await startTestEmulator({ rateLimits: false });
@@ -76,13 +70,13 @@ describe('catalog bulk jobs through the official SDK', () => {
 
   it('rejects a job of 101 items, or of none, with 400 before queueing it', async () => {
     const many = Array.from({ length: 101 }, (_, i) => `too-many-${i}`);
-    const error = await failure(sdk.catalogs.bulkCreateCatalogItems(createItems(many)));
+    const error = await sdkFailure(sdk.catalogs.bulkCreateCatalogItems(createItems(many)));
     expect(error).toMatchObject({
       status: 400,
       errors: [{ code: 'invalid', source: { pointer: '/data/attributes/items/data' } }],
     });
     expect(error.errors[0].detail).toContain('up to 100');
-    const none = await failure(sdk.catalogs.bulkCreateCatalogItems(createItems([])));
+    const none = await sdkFailure(sdk.catalogs.bulkCreateCatalogItems(createItems([])));
     expect(none.status).toBe(400);
     const seen = await emu.inspect();
     expect(seen.jobs.filter((j: any) => j.total_count === 101 || j.total_count === 0)).toEqual([]);
@@ -123,7 +117,7 @@ describe('catalog bulk jobs through the official SDK', () => {
       completedCount: 2,
       failedCount: 0,
     });
-    expect((await failure(sdk.catalogs.getCatalogItem(id('upd-2')))).status).toBe(404);
+    expect((await sdkFailure(sdk.catalogs.getCatalogItem(id('upd-2')))).status).toBe(404);
   });
 
   it('runs variant and category jobs of each kind', async () => {
@@ -220,7 +214,7 @@ describe('catalog bulk jobs through the official SDK', () => {
     expect(
       (await sdk.catalogs.getBulkDeleteCategoriesJob(categoryDelete.body.data.id)).body.data.attributes,
     ).toMatchObject({ completedCount: 1 });
-    expect((await failure(sdk.catalogs.getCatalogCategory(id('bulk-cat')))).status).toBe(404);
+    expect((await sdkFailure(sdk.catalogs.getCatalogCategory(id('bulk-cat')))).status).toBe(404);
   });
 
   it('lists each kind of job, filtered on status', async () => {
@@ -289,17 +283,17 @@ describe('catalog bulk jobs through the official SDK', () => {
     }
     const queued = await sdk.catalogs.getBulkCreateCatalogItemsJobs({ filter: 'equals(status,"queued")' });
     expect(queued.body.data).toEqual([]);
-    const bad = await failure(
+    const bad = await sdkFailure(
       sdk.catalogs.getBulkCreateCatalogItemsJobs({ filter: 'equals(total_count,3)' }),
     );
     expect(bad).toMatchObject({ status: 400, errors: [{ source: { parameter: 'filter' } }] });
   });
 
   it('answers 404 for an unknown job or a job of another kind', async () => {
-    const unknown = await failure(sdk.catalogs.getBulkCreateCatalogItemsJob('01J00000000000000000000000'));
+    const unknown = await sdkFailure(sdk.catalogs.getBulkCreateCatalogItemsJob('01J00000000000000000000000'));
     expect(unknown).toMatchObject({ status: 404, errors: [{ code: 'not_found' }] });
     const itemJob = await sdk.catalogs.bulkCreateCatalogItems(createItems(['kind-check']));
-    const wrongKind = await failure(sdk.catalogs.getBulkDeleteCatalogItemsJob(itemJob.body.data.id));
+    const wrongKind = await sdkFailure(sdk.catalogs.getBulkDeleteCatalogItemsJob(itemJob.body.data.id));
     expect(wrongKind.status).toBe(404);
   });
 
@@ -311,7 +305,7 @@ describe('catalog bulk jobs through the official SDK', () => {
       account.addJob('catalog-variant-bulk-update-job', 1, () => {}),
     );
     for (const j of stuck) j.attributes.status = 'processing';
-    const error = await failure(sdk.catalogs.bulkCreateCatalogItems(createItems(['one-too-many'])));
+    const error = await sdkFailure(sdk.catalogs.bulkCreateCatalogItems(createItems(['one-too-many'])));
     expect(error).toMatchObject({ status: 429, errors: [{ code: 'throttled' }] });
     expect(error.errors[0].detail).toContain('500');
     expect(error.headers['retry-after']).toBe('1');

@@ -1,15 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
-import { sdkError, sdkFor } from '../support/sdk.js';
+import { sdkFailure, sdkFor } from '../support/sdk.js';
 
 let emu: TestEmulator;
 let sdk: ReturnType<typeof sdkFor>;
-
-/** The error of an SDK call that must fail (a call that succeeds fails the test). */
-const failure = (call: Promise<unknown>) =>
-  call.then(() => {
-    throw new Error('expected the call to fail');
-  }, sdkError);
 
 beforeAll(async () => {
   // These tests create many resources quickly; rate limits have their own tests.
@@ -101,13 +95,13 @@ describe('catalog items', () => {
     expect(fetched.body.data.attributes.title).toBe('Crud Tee v2');
 
     expect((await sdk.catalogs.deleteCatalogItem(id('crud-tee'))).response.status).toBe(204);
-    const gone = await failure(sdk.catalogs.getCatalogItem(id('crud-tee')));
+    const gone = await sdkFailure(sdk.catalogs.getCatalogItem(id('crud-tee')));
     expect(gone).toMatchObject({ status: 404, errors: [{ code: 'not_found' }] });
   });
 
   it('rejects a second item with the same external_id with 409 naming it', async () => {
     await sdk.catalogs.createCatalogItem(item('dup-mug'));
-    const error = await failure(sdk.catalogs.createCatalogItem(item('dup-mug')));
+    const error = await sdkFailure(sdk.catalogs.createCatalogItem(item('dup-mug')));
     expect(error.status).toBe(409);
     expect(error.errors[0]).toMatchObject({
       code: 'conflict',
@@ -117,7 +111,7 @@ describe('catalog items', () => {
   });
 
   it('rejects an unknown category, a catalog other than $default and a null required field', async () => {
-    const unknown = await failure(
+    const unknown = await sdkFailure(
       sdk.catalogs.createCatalogItem(item('orphan', {}, [id('no-such-category')])),
     );
     expect(unknown).toMatchObject({
@@ -126,7 +120,7 @@ describe('catalog items', () => {
     });
     expect(unknown.errors[0].detail).toContain('no-such-category');
 
-    const catalog = await failure(
+    const catalog = await sdkFailure(
       sdk.catalogs.createCatalogItem(item('other-catalog', { catalogType: 'summer' })),
     );
     expect(catalog).toMatchObject({
@@ -158,7 +152,7 @@ describe('catalog items', () => {
       sdk.catalogs.addCategoriesToCatalogItem(missing, refs('catalog-category', [])),
     ];
     for (const call of calls) {
-      expect(await failure(call)).toMatchObject({ status: 404, errors: [{ code: 'not_found' }] });
+      expect(await sdkFailure(call)).toMatchObject({ status: 404, errors: [{ code: 'not_found' }] });
     }
   });
 
@@ -183,7 +177,7 @@ describe('catalog items', () => {
     expect(newest.body.data[0]?.attributes.externalId).toBe('pager-4');
     expect(newest.body.data).toHaveLength(5);
 
-    const tooBig = await failure(sdk.catalogs.getCatalogItems({ pageSize: 101 }));
+    const tooBig = await sdkFailure(sdk.catalogs.getCatalogItems({ pageSize: 101 }));
     expect(tooBig).toMatchObject({ status: 400, errors: [{ source: { parameter: 'page[size]' } }] });
   });
 
@@ -207,19 +201,21 @@ describe('catalog items', () => {
     });
     expect(inCategory.body.data.map((d) => d.id)).toEqual([id('filter-a')]);
 
-    const badField = await failure(sdk.catalogs.getCatalogItems({ filter: 'equals(sku,"X")' }));
+    const badField = await sdkFailure(sdk.catalogs.getCatalogItems({ filter: 'equals(sku,"X")' }));
     expect(badField).toMatchObject({
       status: 400,
       errors: [{ code: 'invalid', source: { parameter: 'filter' } }],
     });
-    const badOperator = await failure(sdk.catalogs.getCatalogItems({ filter: 'equals(title,"Filter")' }));
+    const badOperator = await sdkFailure(sdk.catalogs.getCatalogItems({ filter: 'equals(title,"Filter")' }));
     expect(badOperator.status).toBe(400);
   });
 });
 
 describe('catalog variants', () => {
   it('requires an existing item, then creates, lists, updates and deletes variants', async () => {
-    const orphan = await failure(sdk.catalogs.createCatalogVariant(variant('orphan-s', id('no-such-item'))));
+    const orphan = await sdkFailure(
+      sdk.catalogs.createCatalogVariant(variant('orphan-s', id('no-such-item'))),
+    );
     expect(orphan).toMatchObject({
       status: 400,
       errors: [{ code: 'invalid', source: { pointer: '/data/relationships/item/data/id' } }],
@@ -241,7 +237,7 @@ describe('catalog variants', () => {
     expect(small.body.data.relationships?.item?.data).toEqual({ type: 'catalog-item', id: id('hoodie') });
     await sdk.catalogs.createCatalogVariant(variant('hoodie-m', id('hoodie'), { sku: 'HOOD-M' }));
 
-    const dup = await failure(sdk.catalogs.createCatalogVariant(variant('hoodie-s', id('hoodie'))));
+    const dup = await sdkFailure(sdk.catalogs.createCatalogVariant(variant('hoodie-s', id('hoodie'))));
     expect(dup.status).toBe(409);
 
     const bySku = await sdk.catalogs.getCatalogVariants({ filter: 'equals(sku,"HOOD-M")' });
@@ -265,7 +261,7 @@ describe('catalog variants', () => {
     ).toBe(0);
 
     expect((await sdk.catalogs.deleteCatalogVariant(id('hoodie-m'))).response.status).toBe(204);
-    const gone = await failure(sdk.catalogs.getCatalogVariant(id('hoodie-m')));
+    const gone = await sdkFailure(sdk.catalogs.getCatalogVariant(id('hoodie-m')));
     expect(gone.status).toBe(404);
   });
 
@@ -292,7 +288,7 @@ describe('catalog variants', () => {
     ]);
 
     await sdk.catalogs.deleteCatalogItem(id('beanie'));
-    const variant404 = await failure(sdk.catalogs.getCatalogVariant(id('beanie-oat')));
+    const variant404 = await sdkFailure(sdk.catalogs.getCatalogVariant(id('beanie-oat')));
     expect(variant404.status).toBe(404);
   });
 });
@@ -310,7 +306,7 @@ describe('catalog categories', () => {
     });
     expect(created.body.data.links.self).toContain('/api/catalog-categories/');
 
-    const dup = await failure(sdk.catalogs.createCatalogCategory(category('kitchen', 'Again')));
+    const dup = await sdkFailure(sdk.catalogs.createCatalogCategory(category('kitchen', 'Again')));
     expect(dup.status).toBe(409);
 
     const byName = await sdk.catalogs.getCatalogCategories({ filter: 'contains(name,"Kitch")' });
@@ -330,7 +326,7 @@ describe('catalog categories', () => {
 
     expect((await sdk.catalogs.deleteCatalogCategory(id('kitchen'))).response.status).toBe(204);
     expect((await sdk.catalogs.getCategoryIdsForCatalogItem(id('cat-item-1'))).body.data).toEqual([]);
-    const gone = await failure(sdk.catalogs.getCatalogCategory(id('kitchen')));
+    const gone = await sdkFailure(sdk.catalogs.getCatalogCategory(id('kitchen')));
     expect(gone).toMatchObject({ status: 404, errors: [{ code: 'not_found' }] });
   });
 
@@ -380,7 +376,7 @@ describe('catalog categories', () => {
 
   it('rejects unknown members with 400 and unknown categories with 404', async () => {
     await sdk.catalogs.createCatalogCategory(category('strict-cat', 'Strict'));
-    const unknownItem = await failure(
+    const unknownItem = await sdkFailure(
       sdk.catalogs.addItemsToCatalogCategory(id('strict-cat'), refs('catalog-item', [id('nope')])),
     );
     expect(unknownItem).toMatchObject({ status: 400, errors: [{ source: { pointer: '/data/0/id' } }] });
@@ -393,6 +389,6 @@ describe('catalog categories', () => {
       sdk.catalogs.removeItemsFromCatalogCategory(missing, refs('catalog-item', [])),
       sdk.catalogs.deleteCatalogCategory(missing),
     ];
-    for (const call of calls) expect((await failure(call)).status).toBe(404);
+    for (const call of calls) expect((await sdkFailure(call)).status).toBe(404);
   });
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Account } from '../../emulator/store/account.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
-import { sdkError, sdkFor } from '../support/sdk.js';
+import { sdkFailure, sdkFor } from '../support/sdk.js';
 
 let emu: TestEmulator;
 let sdk: ReturnType<typeof sdkFor>;
@@ -16,16 +16,6 @@ afterAll(async () => {
   expect(emu.specViolations).toEqual([]);
   await emu.close();
 });
-
-/** The JSON:API errors of a call that must fail. */
-async function failure(call: Promise<unknown>) {
-  try {
-    await call;
-  } catch (error) {
-    return sdkError(error);
-  }
-  throw new Error('expected the call to fail');
-}
 
 async function createList(name: string, optInProcess?: string) {
   const created = await sdk.lists.createList({
@@ -68,7 +58,7 @@ describe('list CRUD through the official SDK', () => {
   });
 
   it('rejects an empty list name with a pointer to it', async () => {
-    const error = await failure(
+    const error = await sdkFailure(
       sdk.lists.createList({ data: { type: 'list', attributes: { name: '  ' } } } as never),
     );
     expect(error).toMatchObject({
@@ -80,7 +70,7 @@ describe('list CRUD through the official SDK', () => {
   it('deletes a list; reading it afterwards is a 404', async () => {
     const list = await createList('Temporary');
     expect((await sdk.lists.deleteList(list.id)).response.status).toBe(204);
-    const error = await failure(sdk.lists.getList(list.id));
+    const error = await sdkFailure(sdk.lists.getList(list.id));
     expect(error).toMatchObject({ status: 404, errors: [{ code: 'not_found' }] });
   });
 
@@ -94,7 +84,7 @@ describe('list CRUD through the official SDK', () => {
       () => sdk.lists.addProfilesToList('nope00', members([])),
       () => sdk.lists.removeProfilesFromList('nope00', members([])),
     ]) {
-      expect(await failure(call())).toMatchObject({ status: 404, errors: [{ code: 'not_found' }] });
+      expect(await sdkFailure(call())).toMatchObject({ status: 404, errors: [{ code: 'not_found' }] });
     }
   });
 
@@ -158,7 +148,7 @@ describe('get_lists paging, filtering and sorting', () => {
   });
 
   it('rejects page[size] above 10', async () => {
-    const error = await failure(sdk.lists.getLists({ pageSize: 11 }));
+    const error = await sdkFailure(sdk.lists.getLists({ pageSize: 11 }));
     expect(error).toMatchObject({ status: 400, errors: [{ source: { parameter: 'page[size]' } }] });
   });
 
@@ -175,7 +165,7 @@ describe('get_lists paging, filtering and sorting', () => {
   });
 
   it('rejects a filter field the endpoint does not allow', async () => {
-    const error = await failure(sdk.lists.getLists({ filter: 'equals(opt_in_process,"single_opt_in")' }));
+    const error = await sdkFailure(sdk.lists.getLists({ filter: 'equals(opt_in_process,"single_opt_in")' }));
     expect(error).toMatchObject({
       status: 400,
       errors: [{ code: 'invalid', source: { parameter: 'filter' } }],
@@ -262,7 +252,9 @@ describe('list membership', () => {
   });
 
   it('rejects a member filter field the endpoint does not allow', async () => {
-    const error = await failure(sdk.lists.getProfilesForList(listId, { filter: 'equals(first_name,"Ann")' }));
+    const error = await sdkFailure(
+      sdk.lists.getProfilesForList(listId, { filter: 'equals(first_name,"Ann")' }),
+    );
     expect(error).toMatchObject({ status: 400, errors: [{ source: { parameter: 'filter' } }] });
   });
 
@@ -272,7 +264,7 @@ describe('list membership', () => {
     expect(lists.body.data[0]?.attributes.name).toBe('Members');
     const ids = await sdk.profiles.getListIdsForProfile(profiles[0] as string);
     expect(ids.body.data).toEqual([{ type: 'list', id: listId }]);
-    const error = await failure(sdk.profiles.getListsForProfile('01NOPE0000000000000000000'));
+    const error = await sdkFailure(sdk.profiles.getListsForProfile('01NOPE0000000000000000000'));
     expect(error).toMatchObject({ status: 404 });
   });
 
@@ -300,7 +292,7 @@ describe('list membership', () => {
       () => sdk.lists.addProfilesToList(listId, members(many)),
       () => sdk.lists.removeProfilesFromList(listId, members(many)),
     ]) {
-      expect(await failure(call())).toMatchObject({
+      expect(await sdkFailure(call())).toMatchObject({
         status: 400,
         errors: [{ code: 'invalid', source: { pointer: '/data' } }],
       });
@@ -309,7 +301,7 @@ describe('list membership', () => {
 
   it('rejects an unknown profile id, naming it, and adds nobody', async () => {
     const fresh = await createProfile('not-added@example.com');
-    const error = await failure(
+    const error = await sdkFailure(
       sdk.lists.addProfilesToList(listId, members([fresh, '01NOPE0000000000000000000'])),
     );
     expect(error.status).toBe(400);

@@ -3,7 +3,7 @@ import { seedAudience } from '../../emulator/seed/audience.js';
 import { seededRandom } from '../../emulator/seed/random.js';
 import type { Account } from '../../emulator/store/account.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
-import { sdkError, sdkFor } from '../support/sdk.js';
+import { sdkFailure, sdkFor } from '../support/sdk.js';
 
 let emu: TestEmulator;
 let sdk: ReturnType<typeof sdkFor>;
@@ -24,15 +24,6 @@ afterAll(async () => {
   await emu.close();
 });
 
-async function failure(call: Promise<unknown>) {
-  try {
-    await call;
-  } catch (error) {
-    return sdkError(error);
-  }
-  throw new Error('expected the call to fail');
-}
-
 /** Every member id of a segment, following links.next 100 at a time. */
 async function allMemberIds(id: string): Promise<string[]> {
   const ids: string[] = [];
@@ -51,7 +42,7 @@ describe('get_segments', () => {
     expect(all.body.data.map((s) => s.attributes.name).sort()).toEqual(Object.keys(segmentIds).sort());
     expect(all.body.data).toHaveLength(6);
     expect(all.body.data[0]?.attributes).toMatchObject({ isActive: true, isProcessing: false });
-    const error = await failure(sdk.segments.getSegments({ pageSize: 11 }));
+    const error = await sdkFailure(sdk.segments.getSegments({ pageSize: 11 }));
     expect(error).toMatchObject({ status: 400, errors: [{ source: { parameter: 'page[size]' } }] });
   });
 
@@ -84,7 +75,7 @@ describe('get_segments', () => {
   });
 
   it('rejects a filter field the endpoint does not allow', async () => {
-    const error = await failure(sdk.segments.getSegments({ filter: 'equals(is_processing,false)' }));
+    const error = await sdkFailure(sdk.segments.getSegments({ filter: 'equals(is_processing,false)' }));
     expect(error).toMatchObject({
       status: 400,
       errors: [{ code: 'invalid', source: { parameter: 'filter' } }],
@@ -142,7 +133,7 @@ describe('get_segment and its members', () => {
 
   it('rejects a member filter the endpoint does not allow', async () => {
     const id = segmentIds['Repeat Buyers'] as string;
-    const error = await failure(
+    const error = await sdkFailure(
       sdk.segments.getProfilesForSegment(id, { filter: 'equals(external_id,["x"])' }),
     );
     expect(error).toMatchObject({ status: 400, errors: [{ source: { parameter: 'filter' } }] });
@@ -161,7 +152,7 @@ describe('get_segment and its members', () => {
       sdk.segments.getProfilesForSegment('nope00'),
       sdk.segments.getProfileIdsForSegment('nope00'),
     ]) {
-      expect(await failure(call)).toMatchObject({ status: 404, errors: [{ code: 'not_found' }] });
+      expect(await sdkFailure(call)).toMatchObject({ status: 404, errors: [{ code: 'not_found' }] });
     }
   });
 });
@@ -191,11 +182,13 @@ describe("a profile's segments", () => {
   });
 
   it('answers 404 for an unknown profile', async () => {
-    expect(await failure(sdk.profiles.getSegmentsForProfile('01NOPE0000000000000000000'))).toMatchObject({
+    expect(await sdkFailure(sdk.profiles.getSegmentsForProfile('01NOPE0000000000000000000'))).toMatchObject({
       status: 404,
     });
-    expect(await failure(sdk.profiles.getSegmentIdsForProfile('01NOPE0000000000000000000'))).toMatchObject({
-      status: 404,
-    });
+    expect(await sdkFailure(sdk.profiles.getSegmentIdsForProfile('01NOPE0000000000000000000'))).toMatchObject(
+      {
+        status: 404,
+      },
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
-import { sdkError, sdkFor } from '../support/sdk.js';
+import { sdkFailure, sdkFor } from '../support/sdk.js';
 
 let emu: TestEmulator;
 let sdk: ReturnType<typeof sdkFor>;
@@ -13,16 +13,6 @@ afterAll(async () => {
   expect(emu.specViolations).toEqual([]);
   await emu.close();
 });
-
-/** The JSON:API errors of a call that must fail. */
-async function failure(call: Promise<unknown>) {
-  try {
-    await call;
-  } catch (error) {
-    return sdkError(error);
-  }
-  throw new Error('expected the call to fail');
-}
 
 async function createList(name: string, optInProcess = 'single_opt_in') {
   const created = await sdk.lists.createList({
@@ -222,13 +212,13 @@ describe('bulk_subscribe_profiles', () => {
       ]),
     ];
     for (const body of cases) {
-      const error = await failure(sdk.profiles.bulkSubscribeProfiles(body));
+      const error = await sdkFailure(sdk.profiles.bulkSubscribeProfiles(body));
       expect(error).toMatchObject({ status: 400, errors: [{ code: 'invalid', source: { pointer } }] });
     }
   });
 
   it('rejects channel consent without the identifier it needs, and malformed identifiers', async () => {
-    const noEmail = await failure(
+    const noEmail = await sdkFailure(
       sdk.profiles.bulkSubscribeProfiles(
         subscribeBody([{ phoneNumber: '+15005550007', subscriptions: emailMarketing }]),
       ),
@@ -236,7 +226,7 @@ describe('bulk_subscribe_profiles', () => {
     expect(noEmail.errors[0]).toMatchObject({
       source: { pointer: '/data/attributes/profiles/data/0/attributes/email' },
     });
-    const badPhone = await failure(
+    const badPhone = await sdkFailure(
       sdk.profiles.bulkSubscribeProfiles(
         subscribeBody([
           { phoneNumber: '555-0100', subscriptions: { sms: { marketing: { consent: 'SUBSCRIBED' } } } },
@@ -253,12 +243,12 @@ describe('bulk_subscribe_profiles', () => {
       email: `bulk${i}@example.com`,
       subscriptions: emailMarketing,
     }));
-    const tooMany = await failure(sdk.profiles.bulkSubscribeProfiles(subscribeBody(many)));
+    const tooMany = await sdkFailure(sdk.profiles.bulkSubscribeProfiles(subscribeBody(many)));
     expect(tooMany).toMatchObject({
       status: 400,
       errors: [{ code: 'invalid', source: { pointer: '/data/attributes/profiles/data' } }],
     });
-    const unknownList = await failure(
+    const unknownList = await sdkFailure(
       sdk.profiles.bulkSubscribeProfiles(
         subscribeBody([{ email: 'x@example.com', subscriptions: emailMarketing }], { listId: 'nope00' }),
       ),
@@ -352,7 +342,7 @@ describe('bulk_unsubscribe_profiles', () => {
       email: `un${i}@example.com`,
       subscriptions: emailOptOut,
     }));
-    const error = await failure(sdk.profiles.bulkUnsubscribeProfiles(unsubscribeBody(many)));
+    const error = await sdkFailure(sdk.profiles.bulkUnsubscribeProfiles(unsubscribeBody(many)));
     expect(error).toMatchObject({
       status: 400,
       errors: [{ code: 'invalid', source: { pointer: '/data/attributes/profiles/data' } }],
@@ -462,7 +452,7 @@ describe('bulk profile import jobs', () => {
     expect(ids).toContain(first.body.data.id);
     expect(ids.indexOf(second.body.data.id)).toBeLessThan(ids.indexOf(first.body.data.id));
     expect(complete.body.data.every((j) => j.attributes.status === 'complete')).toBe(true);
-    const badFilter = await failure(
+    const badFilter = await sdkFailure(
       sdk.profiles.getBulkImportProfilesJobs({ filter: 'equals(total_count,1)' }),
     );
     expect(badFilter).toMatchObject({ status: 400, errors: [{ source: { parameter: 'filter' } }] });
@@ -470,19 +460,21 @@ describe('bulk profile import jobs', () => {
 
   it('rejects more than 10,000 profiles, an oversized profile and an unknown list', async () => {
     const many = Array.from({ length: 10_001 }, (_, i) => ({ email: `i${i}@x.io` }));
-    expect(await failure(sdk.profiles.bulkImportProfiles(importBody(many)))).toMatchObject({
+    expect(await sdkFailure(sdk.profiles.bulkImportProfiles(importBody(many)))).toMatchObject({
       status: 400,
       errors: [{ source: { pointer: '/data/attributes/profiles/data' } }],
     });
     const big = { email: 'big@example.com', properties: { notes: 'x'.repeat(101 * 1024) } };
     expect(
-      await failure(sdk.profiles.bulkImportProfiles(importBody([{ email: 'ok@example.com' }, big]))),
+      await sdkFailure(sdk.profiles.bulkImportProfiles(importBody([{ email: 'ok@example.com' }, big]))),
     ).toMatchObject({
       status: 400,
       errors: [{ source: { pointer: '/data/attributes/profiles/data/1' } }],
     });
     expect(
-      await failure(sdk.profiles.bulkImportProfiles(importBody([{ email: 'ok@example.com' }], ['nope00']))),
+      await sdkFailure(
+        sdk.profiles.bulkImportProfiles(importBody([{ email: 'ok@example.com' }], ['nope00'])),
+      ),
     ).toMatchObject({
       status: 400,
       errors: [{ source: { pointer: '/data/relationships/lists/data/0/id' } }],
@@ -496,7 +488,7 @@ describe('bulk profile import jobs', () => {
       sdk.profiles.getProfilesForBulkImportProfilesJob('01NOPE0000000000000000000'),
       sdk.profiles.getListForBulkImportProfilesJob('01NOPE0000000000000000000'),
     ]) {
-      expect(await failure(call)).toMatchObject({ status: 404, errors: [{ code: 'not_found' }] });
+      expect(await sdkFailure(call)).toMatchObject({ status: 404, errors: [{ code: 'not_found' }] });
     }
   });
 });
@@ -534,7 +526,7 @@ describe('request_profile_deletion', () => {
     expect(accepted.response.status).toBe(202);
     await emu.settle();
 
-    expect(await failure(sdk.profiles.getProfile(profile.id as string))).toMatchObject({ status: 404 });
+    expect(await sdkFailure(sdk.profiles.getProfile(profile.id as string))).toMatchObject({ status: 404 });
     expect(await memberIds(listId)).toEqual([]);
     const seen = await emu.inspect('?events=full');
     expect(seen.events.filter((e: any) => e.profileId === profile.id)).toEqual([]);
@@ -552,7 +544,7 @@ describe('request_profile_deletion', () => {
       { attributes: {} },
       { id: '01NOPE0000000000000000000', attributes: { email: 'a@example.com' } },
     ]) {
-      expect(await failure(sdk.dataPrivacy.requestProfileDeletion(deletionBody(data)))).toMatchObject({
+      expect(await sdkFailure(sdk.dataPrivacy.requestProfileDeletion(deletionBody(data)))).toMatchObject({
         status: 400,
         errors: [{ code: 'invalid', source: { pointer: '/data/attributes/profile/data' } }],
       });

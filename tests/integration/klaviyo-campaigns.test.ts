@@ -5,6 +5,7 @@ import type { KlaviyoClient } from '../../lib/klaviyo/client.js';
 import { KlaviyoApiError } from '../../lib/klaviyo/errors.js';
 import { buildFilter, equals } from '../../lib/klaviyo/filter.js';
 import { type CampaignChannel, campaignsResource } from '../../lib/klaviyo/resources/campaigns.js';
+import { collect } from '../support/collect.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { klaviyoFor } from '../support/klaviyo.js';
 
@@ -23,12 +24,6 @@ afterAll(async () => {
   expect(emu.specViolations).toEqual([]);
   await emu.close();
 });
-
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const all: T[] = [];
-  for await (const item of items) all.push(item);
-  return all;
-}
 
 /** What the emulator holds: campaigns whose messages use the channel, optionally of some statuses. */
 function heldCampaigns(channel: string, statuses?: string[]): GenericRecord[] {

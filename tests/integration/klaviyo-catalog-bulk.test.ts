@@ -6,6 +6,7 @@ import {
   type NewCatalogItem,
   type NewCatalogVariant,
 } from '../../lib/klaviyo/resources/catalogs.js';
+import { collect } from '../support/collect.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { klaviyoFor } from '../support/klaviyo.js';
 
@@ -25,12 +26,6 @@ afterAll(async () => {
   expect(emu.specViolations).toEqual([]);
   await emu.close();
 });
-
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const all: T[] = [];
-  for await (const item of items) all.push(item);
-  return all;
-}
 
 const item = (externalId: string, extra: Partial<NewCatalogItem> = {}): NewCatalogItem => ({
   external_id: externalId,

@@ -7,6 +7,7 @@ import {
   type NewCatalogItem,
   type NewCatalogVariant,
 } from '../../lib/klaviyo/resources/catalogs.js';
+import { collect } from '../support/collect.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { klaviyoFor } from '../support/klaviyo.js';
 
@@ -24,11 +25,6 @@ afterAll(async () => {
   await emu.close();
 });
 
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const all: T[] = [];
-  for await (const item of items) all.push(item);
-  return all;
-}
 const idsOf = async (items: AsyncIterable<{ id: string }>) => (await collect(items)).map((r) => r.id);
 
 const item = (externalId: string, extra: Partial<NewCatalogItem> = {}): NewCatalogItem => ({

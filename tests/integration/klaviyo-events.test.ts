@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KlaviyoApiError } from '../../lib/klaviyo/errors.js';
 import { type EventInput, eventsResource } from '../../lib/klaviyo/resources/events.js';
+import { collect } from '../support/collect.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { klaviyoFor } from '../support/klaviyo.js';
 
@@ -26,12 +27,6 @@ type Recorded = { id: string; email: string | null; uniqueId: string; [field: st
 const recorded = async (metric: string): Promise<Recorded[]> =>
   (await emu.inspect(`?events=full&metric=${encodeURIComponent(metric)}`)).events;
 const requests = async (operation: string): Promise<number> => (await emu.inspect()).requests[operation] ?? 0;
-
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const all: T[] = [];
-  for await (const item of items) all.push(item);
-  return all;
-}
 
 describe('events resource', () => {
   it('creates one event with its unique_id, value, currency, time and profile identifiers', async () => {

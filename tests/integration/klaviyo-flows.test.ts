@@ -3,6 +3,7 @@ import type { Account } from '../../emulator/store/account.js';
 import type { GenericRecord } from '../../emulator/store/types.js';
 import { KlaviyoApiError } from '../../lib/klaviyo/errors.js';
 import { flowsResource } from '../../lib/klaviyo/resources/flows.js';
+import { collect } from '../support/collect.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { klaviyoFor } from '../support/klaviyo.js';
 
@@ -19,12 +20,6 @@ afterAll(async () => {
   expect(emu.specViolations).toEqual([]);
   await emu.close();
 });
-
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const all: T[] = [];
-  for await (const item of items) all.push(item);
-  return all;
-}
 
 const heldFlows = (): GenericRecord[] => [...held.collection('flow').values()];
 const heldFlow = (name: string): GenericRecord => {

@@ -3,6 +3,7 @@ import type { Account } from '../../emulator/store/account.js';
 import { KlaviyoApiError } from '../../lib/klaviyo/errors.js';
 import { equalsAny } from '../../lib/klaviyo/filter.js';
 import { listsResource } from '../../lib/klaviyo/resources/lists.js';
+import { collect } from '../support/collect.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { klaviyoFor } from '../support/klaviyo.js';
 
@@ -21,12 +22,6 @@ afterAll(async () => {
 });
 
 const requests = async (operation: string): Promise<number> => (await emu.inspect()).requests[operation] ?? 0;
-
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const all: T[] = [];
-  for await (const item of items) all.push(item);
-  return all;
-}
 
 /** Profiles made in the emulator's store: setup for membership, not what is under test. */
 const makeProfiles = (prefix: string, n: number) =>

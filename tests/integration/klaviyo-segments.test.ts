@@ -5,6 +5,7 @@ import type { Account } from '../../emulator/store/account.js';
 import { KlaviyoApiError } from '../../lib/klaviyo/errors.js';
 import { equals } from '../../lib/klaviyo/filter.js';
 import { segmentsResource } from '../../lib/klaviyo/resources/segments.js';
+import { collect } from '../support/collect.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { klaviyoFor } from '../support/klaviyo.js';
 
@@ -35,12 +36,6 @@ afterAll(async () => {
 });
 
 const requests = async (operation: string): Promise<number> => (await emu.inspect()).requests[operation] ?? 0;
-
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const all: T[] = [];
-  for await (const item of items) all.push(item);
-  return all;
-}
 
 /** The seeded segment with the most members. */
 const biggest = () => [...account.segments.values()].sort((a, b) => b.members.size - a.members.size)[0];
