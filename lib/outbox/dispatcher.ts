@@ -60,10 +60,13 @@ export function createDispatcher(options: DispatcherOptions) {
     const of = <K extends OutboxRecord['kind']>(kind: K) =>
       records.filter((r): r is Extract<OutboxRecord, { kind: K }> => r.kind === kind);
     const outcomes: Outcomes = new Map();
-    // Consent and profiles first, so events land on profiles that already carry their consent.
+    // Profiles first: a profile write carries the browser's exchange id (`_kx`) beside the email, so it
+    // joins a new email to the profile the shopper browsed as. Consent next (its job takes only email
+    // and phone, which would otherwise start a second profile), then events, which so land on a profile
+    // that already carries its consent.
     const parts = [
-      await deliverConsent(client, of('consent')),
       await deliverProfiles(client, of('profile')),
+      await deliverConsent(client, of('consent')),
       await deliverEvents(client, of('event')),
       await deliverBackInStock(client, of('back-in-stock')),
     ];

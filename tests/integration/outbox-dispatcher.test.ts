@@ -126,6 +126,59 @@ function dispatcherContract(
       expect(profile.body.data[0].attributes.subscriptions.email.marketing.consent).toBe('SUBSCRIBED');
     });
 
+    it('joins a checkout to the profile the browser’s exchange id names: order, profile and consent on one', async () => {
+      // Klaviyo knows the shopper by phone and exchange id only (she came from a text message's link);
+      // at checkout she gives an email for the first time.
+      const kx = `c21zLWxpbms=.${emu.account.id}`;
+      const known = await emu.api(`/client/profiles/?company_id=${emu.account.id}`, {
+        method: 'POST',
+        body: { data: { type: 'profile', attributes: { phone_number: '+12025550111', _kx: kx } } },
+      });
+      expect(known.status).toBe(202);
+      const email = 'joined@example.com';
+      const identity = { email, _kx: kx };
+      const order: OrderSnapshot = {
+        orderId: 'J1',
+        currency: 'USD',
+        placedAt: '2026-07-15T12:00:00Z',
+        customer: { email },
+        lines: [line(1)],
+        discountCents: 0,
+        shippingCents: 0,
+        taxCents: 0,
+        totalCents: 1000,
+      };
+      const consent = consentChange({
+        channel: 'email',
+        status: 'SUBSCRIBED',
+        profile: { email },
+        consentedAt: '2026-07-15T12:00:00Z',
+        source: 'Checkout',
+      });
+      // Queued consent first, the opposite of the order delivery needs.
+      await enqueue([
+        consentMessage(consent),
+        eventMessage(placedOrder(order, identity)),
+        profileMessage('order:J1', { profile: identity, properties: { 'NW Lifetime Orders': 1 } }),
+      ]);
+      expect(await dispatcher().drain()).toMatchObject({ delivered: 3, retrying: 0, dead: 0 });
+      await emu.settle();
+      const found = await emu.api(
+        `/api/profiles?filter=${encodeURIComponent(`equals(email,"${email}")`)}&additional-fields[profile]=subscriptions`,
+      );
+      expect(found.body.data).toHaveLength(1);
+      expect(found.body.data[0].attributes).toMatchObject({
+        email,
+        phone_number: '+12025550111',
+        properties: { 'NW Lifetime Orders': 1 },
+        subscriptions: { email: { marketing: { consent: 'SUBSCRIBED' } } },
+      });
+      const placed = (await emu.inspect('?events=full&metric=Placed%20Order')).events.filter(
+        (e: { uniqueId: string }) => e.uniqueId === 'placed-order:J1',
+      );
+      expect(placed.map((e: { profileId: string }) => e.profileId)).toEqual([found.body.data[0].id]);
+    });
+
     it('delivers back-in-stock requests for the store’s variants, and dead-letters one Klaviyo does not know', async () => {
       const item = {
         type: 'catalog-item',
