@@ -17,11 +17,26 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH, describeWithChromium } from '../support/r
 
 /**
  * The demo storefront as a shopper uses it, on the shared production build (`next start`) against the
- * seeded emulator: home → collection → product (switch variant) → add to bag → bag → checkout with
- * consent → confirmation. It asserts what the shopper sees, then that the order exists in the store's
- * database with its consent, and that Klaviyo (the emulator) recorded Placed Order for it.
+ * seeded emulator. An SMS subscriber, known to Klaviyo by her phone number only, follows a text
+ * message's link (with its `_kx` exchange token) to the shop, accepts cookies, and goes home →
+ * collection → product (three sizes seen) → add to bag → bag → checkout with email consent →
+ * confirmation as a guest. The test asserts what she sees, that the order and its consent are in the
+ * store's database, and then what Klaviyo (the emulator) recorded: the browser's events and the
+ * server's, all on her one profile, which now also carries the email she typed, and each event once
+ * although both the browser and the server relay sent it.
  */
 const SHOTS = join(import.meta.dirname, '..', '..', 'artifacts', 'screenshots');
+const SHOPPER = { email: 'grace.hopper@example.com', phone: '+12025550147' };
+/** The exchange token Klaviyo put in the text message's link (`<token>.<company id>`, klaviyo-onsite.md §1.7). */
+const LINK_TOKEN = `c21zLWNhbXBhaWduLWdyYWNl.${E2E_COMPANY_ID}`;
+
+interface RecordedEvent {
+  metric: string;
+  profileId: string;
+  uniqueId: string;
+  source: string;
+  properties: Record<string, unknown>;
+}
 
 describeWithChromium('storefront', () => {
   let emu: TestEmulator;
@@ -56,9 +71,32 @@ describeWithChromium('storefront', () => {
       .replace(/\s+/g, ' ')
       .trim();
 
-  it('takes a shopper from the home page to a confirmed order', async () => {
+  /** Profiles holding an identifier, through the private API as the merchant's tools would look. */
+  const profilesBy = async (field: 'email' | 'phone_number' | '_kx', value: string) => {
+    const filter = encodeURIComponent(`equals(${field},"${value}")`);
+    const found = await emu.api(`/api/profiles?filter=${filter}`);
+    expect(found.status).toBe(200);
+    return found.body.data as {
+      id: string;
+      attributes: { email: string | null; phone_number: string | null };
+    }[];
+  };
+  const eventsOn = async (profileId: string): Promise<RecordedEvent[]> =>
+    (await emu.inspect('?events=full')).events.filter((e: RecordedEvent) => e.profileId === profileId);
+
+  it('takes a shopper from a text message link to a confirmed order', async () => {
+    // Klaviyo knows her by phone only, and minted the link's token for her when it sent the text.
+    expect(await profilesBy('email', SHOPPER.email)).toEqual([]);
+    const known = await emu.api(`/client/profiles/?company_id=${E2E_COMPANY_ID}`, {
+      method: 'POST',
+      body: { data: { type: 'profile', attributes: { phone_number: SHOPPER.phone, _kx: LINK_TOKEN } } },
+    });
+    expect(known.status).toBe(202);
+    const [subscriber] = await profilesBy('phone_number', SHOPPER.phone);
+    if (!subscriber) throw new Error('the SMS subscriber was not created');
+
     // Home: the shop, the cookie banner, and which Klaviyo this instance talks to.
-    const home = await page.goto(app.url);
+    const home = await page.goto(`${app.url}/?_kx=${encodeURIComponent(LINK_TOKEN)}`);
     expect(home?.status(), app.output.join('')).toBe(200);
     await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe(
       'Everyday things, made to last.',
@@ -114,7 +152,7 @@ describeWithChromium('storefront', () => {
     const emailConsent = page.getByLabel(CONSENT_DISCLOSURES.email.text, { exact: true });
     await expect(emailConsent.isChecked()).resolves.toBe(false);
     await expect(page.getByLabel(CONSENT_DISCLOSURES.sms.text, { exact: true }).count()).resolves.toBe(1);
-    await page.getByLabel('Email', { exact: true }).fill('grace.hopper@example.com');
+    await page.getByLabel('Email', { exact: true }).fill(SHOPPER.email);
     await emailConsent.check();
     await page.getByLabel('First name').fill('Grace');
     await page.getByLabel('Last name').fill('Hopper');
@@ -143,10 +181,10 @@ describeWithChromium('storefront', () => {
         'SELECT email, total_cents, status FROM store_orders WHERE id = ?',
         [orderId],
       );
-      expect(order).toEqual({ email: 'grace.hopper@example.com', total_cents: 19800, status: 'placed' });
+      expect(order).toEqual({ email: SHOPPER.email, total_cents: 19800, status: 'placed' });
       const consent = await db.query<{ payload: string }>(
         `SELECT payload FROM klaviyo_outbox WHERE kind = 'consent' AND payload LIKE ?`,
-        ['%grace.hopper@example.com%'],
+        [`%${SHOPPER.email}%`],
       );
       expect(consent.map((c) => JSON.parse(c.payload))).toMatchObject([
         { channel: 'email', source: 'Checkout', disclosure: { text: CONSENT_DISCLOSURES.email.text } },
@@ -154,18 +192,63 @@ describeWithChromium('storefront', () => {
     } finally {
       await db.close();
     }
-    // ...and Klaviyo hears of it without the shopper having waited (delivered after the response).
-    await expect
-      .poll(
-        async () => {
-          const recorded = await emu.inspect('?events=full&metric=Placed%20Order');
-          return recorded.events.filter(
-            (e: { properties: { OrderId?: string } }) => e.properties.OrderId === orderId,
-          ).length;
-        },
-        { timeout: 30_000, interval: 500 },
-      )
-      .toBe(1);
+    // ...and Klaviyo hears of it without the shopper having waited (delivered after the response), on
+    // the profile her text message's link identified: the order joined her browsing to her new email.
+    const placed = async () =>
+      (await eventsOn(subscriber.id))
+        .filter((e) => e.metric === 'Placed Order')
+        .map((e) => e.properties.OrderId);
+    await expect.poll(placed, { timeout: 30_000, interval: 500 }).toEqual([orderId]);
+    const [joined, ...others] = await profilesBy('email', SHOPPER.email);
+    expect(others).toEqual([]);
+    expect(joined).toMatchObject({
+      id: subscriber.id,
+      attributes: { email: SHOPPER.email, phone_number: SHOPPER.phone },
+    });
+
+    // Every browser event reached Klaviyo twice, from klaviyo.js and from the server relay (same
+    // unique_id, so one is kept): wait for both copies, then count what her profile holds.
+    const browserEvents = ['Viewed Product', 'Added to Cart', 'Started Checkout'];
+    const secondCopies = async () =>
+      (await emu.inspect()).suppressed
+        .filter((s: { profileId: string; metricName: string }) => s.profileId === subscriber.id)
+        .map((s: { metricName: string; uniqueId: string }) => `${s.metricName} ${s.uniqueId}`)
+        .sort();
+    await expect.poll(async () => (await secondCopies()).length, { timeout: 30_000, interval: 500 }).toBe(5);
+    const events = await eventsOn(subscriber.id);
+    const of = (metric: string) => events.filter((e) => e.metric === metric);
+    expect(
+      of('Viewed Product')
+        .map((e) => e.properties.VariantID)
+        .sort(),
+    ).toEqual(['waxed-canvas-jacket-l', 'waxed-canvas-jacket-m', 'waxed-canvas-jacket-s']);
+    const [added] = of('Added to Cart');
+    const [started] = of('Started Checkout');
+    expect(of('Added to Cart')).toHaveLength(1);
+    expect(of('Started Checkout')).toHaveLength(1);
+    expect(added?.properties).toMatchObject({
+      AddedItemVariantID: 'waxed-canvas-jacket-l',
+      AddedItemPrice: 198,
+    });
+    expect(started?.properties).toMatchObject({ $value: 198, ItemNames: ['Waxed Canvas Jacket'] });
+    expect(await secondCopies()).toEqual(
+      events
+        .filter((e) => browserEvents.includes(e.metric))
+        .map((e) => `${e.metric} ${e.uniqueId}`)
+        .sort(),
+    );
+    // The server's own events: the order and its one line, from the API.
+    expect(of('Placed Order').map((e) => [e.source, e.properties.OrderId])).toEqual([['api', orderId]]);
+    expect(of('Ordered Product').map((e) => [e.source, e.properties.VariantID])).toEqual([
+      ['api', 'waxed-canvas-jacket-l'],
+    ]);
+    // No copy of any of them went to another profile.
+    const ours = new Set(events.map((e) => e.uniqueId));
+    const elsewhere = (await emu.inspect('?events=full')).events.filter(
+      (e: RecordedEvent) =>
+        e.profileId !== subscriber.id && (ours.has(e.uniqueId) || e.properties.OrderId === orderId),
+    );
+    expect(elsewhere).toEqual([]);
     expect(pageErrors).toEqual([]);
   }, 180_000);
 });
