@@ -50,8 +50,11 @@ export function ProductDetail({
 
   const select = (id: string) => {
     setSelectedId(id);
-    // Not router.replace: the server has nothing new to render for another option.
-    window.history.replaceState(null, '', `?variant=${encodeURIComponent(id)}`);
+    // Not router.replace: the server has nothing new to render for another option. The link's other
+    // parameters (utm_*, Klaviyo's _kx) stay, for whatever reads them later.
+    const search = new URLSearchParams(window.location.search);
+    search.set('variant', id);
+    window.history.replaceState(null, '', `?${search}`);
   };
 
   return (

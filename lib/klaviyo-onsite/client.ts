@@ -44,13 +44,21 @@ export class OnsiteClient implements KlaviyoOnsite {
   /** klaviyo.js's globals while consent is withdrawn (it has no unload, §2), to restore on a new grant. */
   private parked: Pick<KlaviyoWindow, 'klaviyo' | '_learnq'> | undefined;
 
+  /**
+   * An email or SMS link's exchange token (§1.7), read when the page first runs: by the time the
+   * shopper answers the cookie banner, a variant picker or a client navigation may have rewritten the URL.
+   */
+  private linkToken: string | undefined;
+
   constructor(
     readonly companyId: string,
     readonly relayUrl?: string,
     private readonly win = (typeof window === 'undefined' ? undefined : window) as unknown as
       | KlaviyoWindow
       | undefined,
-  ) {}
+  ) {
+    this.linkToken = win ? exchangeTokenFromSearch(win.location.search, companyId) : undefined;
+  }
 
   identify = (properties: Properties) => this.call('identify', [properties]) as Promise<Properties>;
   track = (event: string, properties?: Properties) =>
@@ -72,7 +80,8 @@ export class OnsiteClient implements KlaviyoOnsite {
       this.parked = undefined;
       installQueue(win);
       // An email link's exchange token identifies the visitor before anything is tracked (§1.7).
-      const token = exchangeTokenFromSearch(win.location.search, this.companyId);
+      const token = this.linkToken;
+      this.linkToken = undefined;
       if (token) this.send({ method: 'identify', args: [{ _kx: token }], resolve: () => {} });
       for (const call of this.waiting.splice(0)) this.send(call);
     } else if (consent === 'denied') {

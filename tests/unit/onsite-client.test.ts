@@ -89,6 +89,15 @@ describe('OnsiteClient (the gate between the page and klaviyo.js)', () => {
     expect(methods(win._klOnsite).map((m) => m[0])).toEqual(['identify', 'track']);
   });
 
+  it('keeps the link’s _kx when the URL changes before the shopper consents', async () => {
+    const { win } = fakeKlaviyoWindow({ search: '?_kx=tok%3D%3D.ABC123' });
+    const client = new OnsiteClient('ABC123', undefined, win);
+    win.location.search = '?variant=tee-m'; // a variant picked while the cookie banner was open
+    client.setConsent('granted');
+    await settle();
+    expect(methods(win._klOnsite)).toEqual([['identify', { _kx: 'tok==.ABC123' }]]);
+  });
+
   it('on denial drops waiting calls, sets __kla_off, clears cookies and cuts klaviyo.js off the page', async () => {
     const { win, jar } = fakeKlaviyoWindow({ cookies: ['__kla_id=abc'] });
     const client = new OnsiteClient('ABC123', undefined, win);
