@@ -6,8 +6,10 @@
  * Deliberate differences, because the real behaviour cannot be reproduced offline:
  * - Promises and callbacks always settle with the documented value (§5.2 step 6).
  * - Klaviyo answers client/profiles with meta.exchange_id (§1.11a); the documented API and the emulator
- *   answer 202 with no body. So a profile write that names a person carries an exchange id the stand-in
- *   mints, as `_kx`, and the emulator resolves later events (and server events given it) by that id.
+ *   answer 202 with no body. So a profile write carries the browser's exchange id as `_kx` (the one its
+ *   cookie holds, else one the stand-in mints when the write names a person), and the emulator resolves
+ *   later events (and server events given it) by that id. Keeping the cookie's id is how Klaviyo, given
+ *   `$exchange_id`, adds an email typed later to the profile the browser was already identified as.
  * - The bot filter (§1.6) is off unless `robotCheck` is set, since tests drive headless Chromium.
  */
 (() => {
@@ -167,9 +169,9 @@
     const [props, done] = [pending, waiters];
     [pending, waiters] = [null, []];
     const attrs = { ...idsOf(identity), ...props };
-    // See the header: the _kx given, else a fresh one for a write naming a person, else the cookie's.
+    // See the header: the _kx given, else the cookie's, else a fresh one for a write naming a person.
     const names = PERSON.some((k) => props[k]);
-    const kx = attrs._kx || (names ? `standin-${uuid()}.${ID}` : identity.$exchange_id);
+    const kx = attrs._kx || identity.$exchange_id || (names ? `standin-${uuid()}.${ID}` : undefined);
     if (kx) attrs._kx = kx;
     if (kx && kx === identity.$exchange_id) attrs.$exchange_id = kx;
     send('profiles', { data: profileData(attrs) }, cfg.revisionProfiles, (status, json) => {

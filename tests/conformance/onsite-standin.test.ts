@@ -399,6 +399,31 @@ describeWithChromium('klaviyo.js stand-in (§5)', () => {
     await context.close();
   });
 
+  it('an email typed after a _kx visit goes on the profile the link named, keeping its exchange id', async () => {
+    const probe = emu.emulator.createAccount({ name: 'kx then email' }).account;
+    const token = `c21z.${probe.id}`;
+    // Klaviyo knows this token as the phone number it texted the link to.
+    await emu.api(`/client/profiles/?company_id=${probe.id}`, {
+      method: 'POST',
+      body: { data: { type: 'profile', attributes: { phone_number: '+12025550123', _kx: token } } },
+    });
+    const { page, seen } = await open(`/landing?_kx=${encodeURIComponent(token)}`);
+    await load(page, `${emu.url}/onsite/js/${probe.id}/klaviyo.js`);
+    await idle(page, 900);
+    await page.evaluate(() => (window as any).klaviyo.identify({ $email: 'hal@example.com' }));
+    const typed = profilePosts(seen).at(-1)?.body.data.attributes;
+    expect(typed).toMatchObject({
+      email: 'hal@example.com',
+      _kx: token,
+      properties: { $exchange_id: token },
+    });
+    expect((await cookieOf(page)).$exchange_id).toBe(token);
+    expect([...probe.profiles.values()].map((p) => [p.attributes.phone_number, p.attributes.email])).toEqual([
+      ['+12025550123', 'hal@example.com'],
+    ]);
+    await page.context().close();
+  });
+
   it('makes no request at all while __kla_off=true, yet settles every call', async () => {
     const { page, scriptUrl, seen } = await open('/', { cookies: [{ name: '__kla_off', value: 'true' }] });
     await load(page, scriptUrl);
