@@ -1,6 +1,8 @@
 'use client';
 
 import { type ComponentProps, useActionState, useEffect, useRef, useState } from 'react';
+import { TrackStartedCheckout } from '@/components/klaviyo/track-started-checkout';
+import type { CartSnapshot } from '@/lib/tracking/types';
 import { ConsentCheckbox } from './consent-checkbox';
 import { SelectField, TextField } from './field';
 import { type FormError, fieldMessage, formMessage } from './form-errors';
@@ -32,15 +34,20 @@ type FieldName = keyof typeof FIELDS;
  * The checkout form, posting to the `submitCheckout` server action (which places the order and moves on
  * to its confirmation). Field names are exactly the checkout schema's (it refuses anything else), the
  * cart travels in a hidden field, and the marketing boxes carry the version of the text they show.
+ * It tracks Started Checkout for the cart on screen, and again with the email once a valid one is
+ * entered, which is when Klaviyo first knows a guest.
  */
 export function CheckoutForm({
   action,
+  cart,
   cartId,
   totalLabel,
   countries,
   defaults,
 }: {
   action: (previous: CheckoutState, form: FormData) => Promise<CheckoutState>;
+  /** The cart for Started Checkout; none when it could not be priced. */
+  cart?: CartSnapshot;
   cartId: string;
   totalLabel: string;
   countries: { code: string; name: string }[];
@@ -48,6 +55,7 @@ export function CheckoutForm({
 }) {
   const [state, submit] = useActionState(action, {});
   const [sms, setSms] = useState(Boolean(state.values?.['marketing.sms']));
+  const [enteredEmail, setEnteredEmail] = useState<string>();
   const v = state.values;
   const value = (name: FieldName, fallback?: string) => v?.[name] ?? fallback;
   const err = (name: FieldName) => fieldMessage(state.error, name, FIELDS[name]);
@@ -74,6 +82,7 @@ export function CheckoutForm({
       aria-describedby={alert ? 'checkout-alert' : undefined}
     >
       <input type="hidden" name="cartId" value={cartId} />
+      {cart ? <TrackStartedCheckout cart={cart} email={enteredEmail} /> : null}
       {alert ? (
         <p id="checkout-alert" className="form-alert" role="alert">
           {alert}
@@ -88,6 +97,9 @@ export function CheckoutForm({
           type: 'email',
           autoComplete: 'email',
           defaultValue: value('email', defaults.email),
+          onBlur: ({ currentTarget: input }) => {
+            if (input.value && input.validity.valid) setEnteredEmail(input.value.trim().toLowerCase());
+          },
         })}
         <ConsentCheckbox
           channel="email"

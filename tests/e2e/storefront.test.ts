@@ -61,6 +61,7 @@ describeWithChromium('storefront', () => {
   afterAll(async () => {
     await browser?.close();
     app?.stop();
+    expect(emu?.specViolations).toEqual([]);
     await emu?.close();
   });
 
@@ -206,14 +207,18 @@ describeWithChromium('storefront', () => {
       attributes: { email: SHOPPER.email, phone_number: SHOPPER.phone },
     });
 
-    // Every browser event reached Klaviyo twice, from klaviyo.js and from the server relay (same
-    // unique_id, so one is kept): wait for both copies, then count what her profile holds.
+    // Every browser event reached Klaviyo at least twice, from klaviyo.js and from the server relay
+    // (Started Checkout twice more, once her email was typed), always with one unique_id, so one copy
+    // is kept: wait for the repeats of all five, then count what her profile holds.
     const browserEvents = ['Viewed Product', 'Added to Cart', 'Started Checkout'];
     const secondCopies = async () =>
-      (await emu.inspect()).suppressed
-        .filter((s: { profileId: string; metricName: string }) => s.profileId === subscriber.id)
-        .map((s: { metricName: string; uniqueId: string }) => `${s.metricName} ${s.uniqueId}`)
-        .sort();
+      [
+        ...new Set(
+          (await emu.inspect()).suppressed
+            .filter((s: { profileId: string }) => s.profileId === subscriber.id)
+            .map((s: { metricName: string; uniqueId: string }) => `${s.metricName} ${s.uniqueId}`),
+        ),
+      ].sort();
     await expect.poll(async () => (await secondCopies()).length, { timeout: 30_000, interval: 500 }).toBe(5);
     const events = await eventsOn(subscriber.id);
     const of = (metric: string) => events.filter((e) => e.metric === metric);
@@ -251,4 +256,40 @@ describeWithChromium('storefront', () => {
     expect(elsewhere).toEqual([]);
     expect(pageErrors).toEqual([]);
   }, 180_000);
+
+  it('records Started Checkout for a guest once she types her email, ready for an abandoned-checkout flow', async () => {
+    const guest = 'ada.guest@example.com';
+    const context = await browser.newContext();
+    const tab = await context.newPage();
+    tab.on('pageerror', (error) => pageErrors.push(String(error)));
+    await tab.goto(`${app.url}/products/organic-cotton-tee`);
+    await tab.getByRole('button', { name: 'Accept' }).click();
+    await tab.getByRole('button', { name: /^Add to bag/ }).click();
+    await tab.getByText('Added to your bag.').waitFor();
+    await tab.goto(`${app.url}/checkout`);
+    await tab.getByLabel('Email', { exact: true }).fill(guest);
+    await tab.getByLabel('First name').focus(); // she moves on, and leaves before paying
+
+    const profile = async () => (await profilesBy('email', guest))[0];
+    await expect.poll(profile, { timeout: 15_000, interval: 250 }).toBeDefined();
+    const { id } = (await profile()) as { id: string };
+    // klaviyo.js and the relay each sent it again once she was known: one kept, one suppressed.
+    const repeats = async () =>
+      (await emu.inspect()).suppressed.filter(
+        (s: { profileId: string; metricName: string }) =>
+          s.profileId === id && s.metricName === 'Started Checkout',
+      ).length;
+    await expect.poll(repeats, { timeout: 15_000, interval: 250 }).toBeGreaterThan(0);
+    const events = (await eventsOn(id)).filter((e) => e.metric !== '__activity__');
+    // Before her email she was anonymous: her view and Added to Cart had no profile to land on.
+    expect(events.map((e) => e.metric)).toEqual(['Started Checkout']);
+    expect(events[0]?.properties).toMatchObject({
+      $value: 32,
+      ItemNames: ['Organic Cotton Tee'],
+      CheckoutURL: expect.stringMatching(/\/cart\?restore=[0-9a-f-]{36}$/),
+    });
+    expect(await profilesBy('email', guest)).toHaveLength(1);
+    await context.close();
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
 });

@@ -1,7 +1,6 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { redirect } from 'next/navigation';
-import { TrackStartedCheckout } from '@/components/klaviyo';
 import { CheckoutForm } from '@/components/store/checkout-form';
 import { OrderSummary } from '@/components/store/order-summary';
 import { cartSnapshot } from '@/lib/store/cart-view';
@@ -19,7 +18,7 @@ const COUNTRIES = SHIPPING_COUNTRIES.map((code) => ({ code, name: countryNames.o
 
 /**
  * Checkout: contact (with email and SMS consent), shipping address, then the `submitCheckout` action.
- * Started Checkout is tracked for the cart revision on screen (`started-checkout:<cartId>:<revision>`).
+ * The form tracks Started Checkout for the cart revision on screen (`started-checkout:<cartId>:<revision>`).
  */
 export default async function CheckoutPage() {
   const [cart, shopper] = await Promise.all([getCart(), getShopper()]);
@@ -27,7 +26,6 @@ export default async function CheckoutPage() {
   const snapshot = await cartSnapshot(await storeDeps(), cart);
   return (
     <div className="page checkout">
-      {snapshot ? <TrackStartedCheckout cart={snapshot} /> : null}
       <div className="checkout__main">
         <nav aria-label="Breadcrumb" className="breadcrumb">
           <ol>
@@ -47,6 +45,7 @@ export default async function CheckoutPage() {
         )}
         <CheckoutForm
           action={submitCheckout}
+          cart={snapshot}
           cartId={cart.id}
           totalLabel={formatMoney(cart.totalCents, cart.currency)}
           countries={COUNTRIES}
