@@ -8,6 +8,7 @@ import { CONSENT_DISCLOSURES } from '../../lib/store/consent-disclosures.js';
 import {
   E2E_COMPANY_ID,
   E2E_EMULATOR_PORT,
+  E2E_EMULATOR_URL,
   E2E_PRIVATE_KEY,
   type RunningApp,
   startApp,
@@ -44,6 +45,7 @@ describeWithChromium('storefront', () => {
   let browser: Browser;
   let page: Page;
   const pageErrors: string[] = [];
+  const browserRequests: string[] = [];
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
@@ -56,6 +58,7 @@ describeWithChromium('storefront', () => {
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
     page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
     page.on('pageerror', (error) => pageErrors.push(String(error)));
+    page.on('request', (request) => browserRequests.push(request.url()));
   }, 180_000);
 
   afterAll(async () => {
@@ -103,8 +106,12 @@ describeWithChromium('storefront', () => {
       'Everyday things, made to last.',
     );
     await expect(page.getByTestId('klaviyo-mode').innerText()).resolves.toContain('Local Klaviyo emulator');
+    // Until she answers the banner, the browser asks nothing of Klaviyo: not even klaviyo.js.
+    await page.waitForLoadState('networkidle');
+    expect(browserRequests.filter((url) => url.startsWith(E2E_EMULATOR_URL))).toEqual([]);
     await page.getByRole('button', { name: 'Accept' }).click();
     await expect(page.locator('.consent-banner').count()).resolves.toBe(0);
+    await page.waitForFunction(() => 'klaviyoModulesObject' in window); // the stand-in has run
     await shot('home');
 
     // Collection.
