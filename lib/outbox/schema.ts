@@ -64,4 +64,13 @@ export const OUTBOX_MIGRATIONS: Migration[] = [
     // Claims read only due rows, oldest first; without this index each claim sorts the whole backlog.
     sql: "CREATE INDEX klaviyo_outbox_due ON klaviyo_outbox (available_at, id) WHERE state IN ('pending', 'retrying')",
   },
+  {
+    version: 104,
+    name: 'klaviyo_outbox_order_key',
+    // Messages with one order key are delivered oldest first (orderKeyOf in lib/outbox/types.ts); the
+    // index answers "is an older one still waiting?" for each candidate of a claim.
+    sql: `
+      ALTER TABLE klaviyo_outbox ADD COLUMN order_key TEXT;
+      CREATE INDEX klaviyo_outbox_order ON klaviyo_outbox (order_key, id) WHERE state IN ('pending', 'retrying');`,
+  },
 ];

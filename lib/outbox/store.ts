@@ -1,6 +1,12 @@
 import 'server-only';
 import type { Database, Queryable } from '../db/types';
-import type { DeliveryError, OutboxMessage, OutboxRecord, OutboxState } from './types';
+import {
+  type DeliveryError,
+  type OutboxMessage,
+  type OutboxRecord,
+  type OutboxState,
+  orderKeyOf,
+} from './types';
 
 interface Row {
   id: number;
@@ -47,25 +53,31 @@ export class OutboxStore {
     let added = 0;
     for (const m of messages) {
       const rows = await tx.query(
-        `INSERT INTO klaviyo_outbox (kind, dedup_key, payload, state, attempts, available_at, created_at, updated_at)
-         VALUES (?, ?, ?, 'pending', 0, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING RETURNING id`,
-        [m.kind, m.key, JSON.stringify(m.payload), now, now, now],
+        `INSERT INTO klaviyo_outbox (kind, dedup_key, order_key, payload, state, attempts, available_at, created_at, updated_at)
+         VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING RETURNING id`,
+        [m.kind, m.key, orderKeyOf(m), JSON.stringify(m.payload), now, now, now],
       );
       added += rows.length;
     }
     return added;
   }
 
-  /** Leases up to `limit` due messages, oldest first, to `owner` until `now + leaseMs`. */
+  /**
+   * Leases up to `limit` due messages, oldest first, to `owner` until `now + leaseMs`. A message with an
+   * order key waits while an older one with the same key is undelivered (backing off, or leased to a
+   * worker), so a retried profile write never lands after a newer one and overwrites it.
+   */
   async claim(owner: string, limit: number, leaseMs: number, now = Date.now()): Promise<OutboxRecord[]> {
-    const due = `state IN ('pending', 'retrying') AND available_at <= ? AND (lease_until IS NULL OR lease_until < ?)`;
+    const due = `state IN ('pending', 'retrying') AND available_at <= ? AND (lease_until IS NULL OR lease_until < ?)
+      AND (order_key IS NULL OR NOT EXISTS (SELECT 1 FROM klaviyo_outbox older WHERE older.order_key = candidate.order_key
+        AND older.id < candidate.id AND older.state IN ('pending', 'retrying')))`;
     // Postgres: SKIP LOCKED lets many workers claim disjoint batches at once. SQLite has one writer,
     // so the IMMEDIATE transaction already makes select-and-lease atomic.
     const lock = this.db.dialect === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : '';
     return this.db.transaction(async (tx) => {
       const rows = await tx.query<Row>(
         `UPDATE klaviyo_outbox SET lease_owner = ?, lease_until = ?, updated_at = ?
-         WHERE id IN (SELECT id FROM klaviyo_outbox WHERE ${due} ORDER BY available_at, id LIMIT ? ${lock})
+         WHERE id IN (SELECT id FROM klaviyo_outbox candidate WHERE ${due} ORDER BY available_at, id LIMIT ? ${lock})
          RETURNING *`,
         [owner, now + leaseMs, now, now, now, limit],
       );

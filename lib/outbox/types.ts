@@ -59,6 +59,26 @@ export const profileMessage = (key: string, update: ProfileUpdate): OutboxMessag
   key: `profile:${key}`,
   payload: update,
 });
+/**
+ * Messages that must reach Klaviyo in the order they were accepted share an order key: writes to one
+ * profile, where the last write wins (create_or_update_profile), and consent changes for one channel
+ * of one person, where a late subscribe would undo a newer unsubscribe. Events need none: each carries
+ * its own time and unique_id.
+ */
+export function orderKeyOf(message: OutboxMessage): string | null {
+  if (message.kind === 'profile') {
+    const { email, phone_number, external_id, _kx } = message.payload.profile;
+    const who = email ?? phone_number ?? external_id ?? _kx;
+    return who ? `profile:${who}` : null;
+  }
+  if (message.kind === 'consent') {
+    const { channel, profile } = message.payload;
+    const who = channel === 'sms' ? profile.phone_number : profile.email;
+    return who ? `consent:${channel}:${who}` : null;
+  }
+  return null;
+}
+
 export const backInStockMessage = (request: BackInStockRequest): OutboxMessage => ({
   kind: 'back-in-stock',
   key: `back-in-stock:${request.variantId}:${request.profile.email ?? request.profile.phone_number ?? request.profile.external_id ?? request.profile._kx}`,

@@ -277,13 +277,11 @@ describe('a returning shopper’s profile across an outage', () => {
   });
 
   /**
-   * KNOWN BUG (lib/outbox), kept as `it.fails` until fixed: profile updates are last-write-wins at
-   * Klaviyo, but the outbox retries each on its own backoff, so an older update that met more of the
-   * outage is delivered after a newer one and overwrites it. Here the shopper's first order's update
-   * (lifetime orders 1) lands after the second's (2), and the profile ends up saying 1. When this
-   * starts passing, make it a plain `it`.
+   * Profile writes are last-write-wins at Klaviyo, and each message backs off on its own: the first
+   * order's update (lifetime orders 1) meets more of the outage than the second's (2). Writes to one
+   * profile are handed out oldest first (the outbox's order key), so the profile ends up saying 2.
    */
-  it.fails('ends with the newest profile update, not the one that waited longest', async () => {
+  it('ends with the newest profile update, not the one that waited longest', async () => {
     const shopper = 99; // loadCheckout's shopper 99 of 250
     await h.emu.setFaults({ down: true });
     const first = await loadCheckout(h.deps, shopper);

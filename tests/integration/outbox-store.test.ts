@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../lib/db/types.js';
 import { OutboxStore } from '../../lib/outbox/store.js';
-import { eventMessage } from '../../lib/outbox/types.js';
+import { consentMessage, eventMessage, type OutboxRecord, profileMessage } from '../../lib/outbox/types.js';
+import { consentChange } from '../../lib/tracking/consent.js';
 import { placedOrder } from '../../lib/tracking/orders.js';
 import type { OrderSnapshot } from '../../lib/tracking/types.js';
 import { dropPostgres, freshPostgres, freshSqlite } from '../support/databases.js';
@@ -112,6 +113,73 @@ function outboxContract(name: string, open: () => Promise<Database>, close: (db:
       );
       const [row] = (await store.list({ limit: 200 })).filter((r) => r.id === first.id);
       expect(row?.state).toBe('delivered');
+    });
+
+    it('hands out writes to one profile, and consent changes for one address, oldest first', async () => {
+      const t = 100_000_000;
+      const lifetime = (n: number) =>
+        profileMessage(`order:F${n}`, {
+          profile: { email: 'f@example.com' },
+          properties: { 'NW Lifetime Orders': n },
+        });
+      const consent = (status: 'SUBSCRIBED' | 'UNSUBSCRIBED', at: string) =>
+        consentMessage(
+          consentChange({
+            channel: 'email',
+            status,
+            profile: { email: 'f@example.com' },
+            consentedAt: at,
+            source: 'F',
+          }),
+        );
+      const other = profileMessage('other:F', { profile: { email: 'g@example.com' } });
+      await db.transaction((tx) =>
+        store.enqueue(
+          tx,
+          [
+            lifetime(1),
+            consent('SUBSCRIBED', '2026-07-15T12:00:00Z'),
+            lifetime(2),
+            consent('UNSUBSCRIBED', '2026-07-15T12:05:00Z'),
+            other,
+            message('F1'),
+          ],
+          t,
+        ),
+      );
+      // Rows other tests left due are claimed too; this test's rows are the ones enqueued at t.
+      const keys = (records: OutboxRecord[]) => records.filter((r) => r.createdAt === t).map((r) => r.key);
+      const first = await store.claim('w', 1000, 1000, t);
+      const [older, olderConsent] = first.filter(
+        (r) => r.createdAt === t && r.kind !== 'event' && r.key !== other.key,
+      );
+      expect(keys(first)).toEqual([
+        lifetime(1).key,
+        consent('SUBSCRIBED', '2026-07-15T12:00:00Z').key,
+        other.key,
+        'event:placed-order:F1',
+      ]);
+      if (!older || !olderConsent) throw new Error('expected the older profile write and consent');
+      // The older ones back off: the newer wait behind them, however long that takes.
+      const error = { status: 503, code: 'server_error', detail: 'down' };
+      await store.markRetry('w', [older.id, olderConsent.id], error, t + 60_000, true, t);
+      await store.markDelivered(
+        'w',
+        first.filter((r) => r.id !== older.id && r.id !== olderConsent.id).map((r) => r.id),
+        t,
+      );
+      expect(keys(await store.claim('w', 1000, 1000, t + 30_000))).toEqual([]);
+      const retried = await store.claim('w', 1000, 1000, t + 60_000);
+      expect(keys(retried)).toEqual([lifetime(1).key, consent('SUBSCRIBED', '2026-07-15T12:00:00Z').key]);
+      await store.markDelivered(
+        'w',
+        retried.map((r) => r.id),
+        t + 60_000,
+      );
+      expect(keys(await store.claim('w', 1000, 1000, t + 60_001))).toEqual([
+        lifetime(2).key,
+        consent('UNSUBSCRIBED', '2026-07-15T12:05:00Z').key,
+      ]);
     });
 
     it('keeps the longest account pause', async () => {
