@@ -60,23 +60,18 @@ export const profileMessage = (key: string, update: ProfileUpdate): OutboxMessag
   payload: update,
 });
 /**
- * Messages that must reach Klaviyo in the order they were accepted share an order key: writes to one
- * profile, where the last write wins (create_or_update_profile), and consent changes for one channel
- * of one person, where a late subscribe would undo a newer unsubscribe. Events need none: each carries
- * its own time and unique_id.
+ * Messages about one person, profile writes and consent changes, share an order key and reach
+ * Klaviyo in the order they were accepted: profile writes are last-write-wins there
+ * (create_or_update_profile), a late subscribe would undo a newer unsubscribe, and a consent job
+ * (email and phone only) sent before the profile write that carries the browser's exchange id would
+ * start a second profile instead of joining the one the shopper browsed as. Events need no order:
+ * each carries its own time and unique_id.
  */
 export function orderKeyOf(message: OutboxMessage): string | null {
-  if (message.kind === 'profile') {
-    const { email, phone_number, external_id, _kx } = message.payload.profile;
-    const who = email ?? phone_number ?? external_id ?? _kx;
-    return who ? `profile:${who}` : null;
-  }
-  if (message.kind === 'consent') {
-    const { channel, profile } = message.payload;
-    const who = channel === 'sms' ? profile.phone_number : profile.email;
-    return who ? `consent:${channel}:${who}` : null;
-  }
-  return null;
+  if (message.kind !== 'profile' && message.kind !== 'consent') return null;
+  const { email, phone_number, external_id, _kx } = message.payload.profile;
+  const who = email ?? phone_number ?? external_id ?? _kx;
+  return who ? `person:${who}` : null;
 }
 
 export const backInStockMessage = (request: BackInStockRequest): OutboxMessage => ({

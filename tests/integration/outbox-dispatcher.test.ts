@@ -155,11 +155,11 @@ function dispatcherContract(
         consentedAt: '2026-07-15T12:00:00Z',
         source: 'Checkout',
       });
-      // Queued consent first, the opposite of the order delivery needs.
+      // Queued as checkout queues them (lib/store/orders/checkout-messages.ts).
       await enqueue([
-        consentMessage(consent),
         eventMessage(placedOrder(order, identity)),
         profileMessage('order:J1', { profile: identity, properties: { 'NW Lifetime Orders': 1 } }),
+        consentMessage(consent),
       ]);
       expect(await dispatcher().drain()).toMatchObject({ delivered: 3, retrying: 0, dead: 0 });
       await emu.settle();
