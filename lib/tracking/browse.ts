@@ -1,6 +1,6 @@
 import type { TrackEvent } from './event';
 import type { ProfileIdentity } from './identity';
-import { METRICS } from './metrics';
+import { METRICS, type MetricName } from './metrics';
 import { toMajor } from './money';
 import type { CartSnapshot, LineSnapshot, ProductSnapshot } from './types';
 import { uniqueId } from './unique-id';
@@ -53,36 +53,49 @@ export function viewedProduct(
   };
 }
 
+/**
+ * A cart event for one cart revision: its value is the cart's total, and its unique_id is the metric's
+ * prefix, the cart and the revision, so the browser's copy and the relay's are one event.
+ */
+function cartEvent(
+  metric: MetricName,
+  idPrefix: string,
+  cart: CartSnapshot,
+  context: { profile: ProfileIdentity; at: string },
+  properties: Record<string, unknown>,
+): TrackEvent {
+  const value = toMajor(cartTotalCents(cart.lines));
+  return {
+    metric,
+    uniqueId: uniqueId(idPrefix, cart.cartId, cart.revision),
+    time: context.at,
+    profile: context.profile,
+    value,
+    valueCurrency: cart.currency,
+    properties: { $value: value, ...properties },
+  };
+}
+
 /** Added to Cart for the change that made cart revision `cart.revision` (one id per change). */
 export function addedToCart(
   cart: CartSnapshot,
   added: LineSnapshot,
   context: { profile: ProfileIdentity; at: string },
 ): TrackEvent {
-  const total = cartTotalCents(cart.lines);
-  return {
-    metric: METRICS.addedToCart,
-    uniqueId: uniqueId('added-to-cart', cart.cartId, cart.revision),
-    time: context.at,
-    profile: context.profile,
-    value: toMajor(total),
-    valueCurrency: cart.currency,
-    properties: {
-      $value: toMajor(total),
-      AddedItemProductName: added.name,
-      AddedItemProductID: added.productId,
-      AddedItemVariantID: added.variantId,
-      AddedItemSKU: added.sku,
-      AddedItemCategories: added.categories,
-      ...(added.imageUrl ? { AddedItemImageURL: added.imageUrl } : {}),
-      AddedItemURL: added.url,
-      AddedItemPrice: toMajor(added.priceCents),
-      AddedItemQuantity: added.quantity,
-      ItemNames: names(cart.lines),
-      CheckoutURL: cart.rebuildUrl,
-      Items: cart.lines.map(itemOf),
-    },
-  };
+  return cartEvent(METRICS.addedToCart, 'added-to-cart', cart, context, {
+    AddedItemProductName: added.name,
+    AddedItemProductID: added.productId,
+    AddedItemVariantID: added.variantId,
+    AddedItemSKU: added.sku,
+    AddedItemCategories: added.categories,
+    ...(added.imageUrl ? { AddedItemImageURL: added.imageUrl } : {}),
+    AddedItemURL: added.url,
+    AddedItemPrice: toMajor(added.priceCents),
+    AddedItemQuantity: added.quantity,
+    ItemNames: names(cart.lines),
+    CheckoutURL: cart.rebuildUrl,
+    Items: cart.lines.map(itemOf),
+  });
 }
 
 /** Started Checkout for one cart revision; `CheckoutURL` rebuilds the cart for abandoned-cart emails. */
@@ -90,20 +103,10 @@ export function startedCheckout(
   cart: CartSnapshot,
   context: { profile: ProfileIdentity; at: string },
 ): TrackEvent {
-  const total = cartTotalCents(cart.lines);
-  return {
-    metric: METRICS.startedCheckout,
-    uniqueId: uniqueId('started-checkout', cart.cartId, cart.revision),
-    time: context.at,
-    profile: context.profile,
-    value: toMajor(total),
-    valueCurrency: cart.currency,
-    properties: {
-      $value: toMajor(total),
-      ItemNames: names(cart.lines),
-      CheckoutURL: cart.rebuildUrl,
-      Categories: categories(cart.lines),
-      Items: cart.lines.map(itemOf),
-    },
-  };
+  return cartEvent(METRICS.startedCheckout, 'started-checkout', cart, context, {
+    ItemNames: names(cart.lines),
+    CheckoutURL: cart.rebuildUrl,
+    Categories: categories(cart.lines),
+    Items: cart.lines.map(itemOf),
+  });
 }
