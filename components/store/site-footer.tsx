@@ -1,4 +1,5 @@
 import Link from 'next/link';
+import { type CategoryLink, CategoryLinks } from './category-links';
 import { NewsletterForm } from './newsletter-form';
 import { CookiePreferencesButton } from './tracking-consent';
 
@@ -7,7 +8,7 @@ export function SiteFooter({
   categories,
   klaviyoMode,
 }: {
-  categories: readonly { slug: string; name: string }[];
+  categories: readonly CategoryLink[];
   klaviyoMode: string;
 }) {
   return (
@@ -24,16 +25,7 @@ export function SiteFooter({
         </section>
         <nav aria-label="Shop" className="site-footer__links">
           <h2 className="site-footer__heading">Shop</h2>
-          <ul>
-            <li>
-              <Link href="/collections/all">All products</Link>
-            </li>
-            {categories.map((c) => (
-              <li key={c.slug}>
-                <Link href={`/collections/${c.slug}`}>{c.name}</Link>
-              </li>
-            ))}
-          </ul>
+          <CategoryLinks categories={categories} allLabel="All products" />
         </nav>
         <nav aria-label="Help" className="site-footer__links">
           <h2 className="site-footer__heading">Help</h2>

@@ -1,4 +1,5 @@
 import Link from 'next/link';
+import { type CategoryLink, CategoryLinks } from './category-links';
 import { BagIcon, SearchIcon, UserIcon } from './icons';
 
 /**
@@ -11,7 +12,7 @@ export function SiteHeader({
   shopperName,
   signedIn,
 }: {
-  categories: readonly { slug: string; name: string }[];
+  categories: readonly CategoryLink[];
   bagCount: number;
   shopperName?: string;
   signedIn: boolean;
@@ -55,16 +56,7 @@ export function SiteHeader({
         </nav>
       </div>
       <nav aria-label="Shop by category" className="category-nav">
-        <ul>
-          <li>
-            <Link href="/collections/all">Shop all</Link>
-          </li>
-          {categories.map((c) => (
-            <li key={c.slug}>
-              <Link href={`/collections/${c.slug}`}>{c.name}</Link>
-            </li>
-          ))}
-        </ul>
+        <CategoryLinks categories={categories} allLabel="Shop all" />
       </nav>
     </header>
   );
