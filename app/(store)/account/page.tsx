@@ -3,20 +3,12 @@ import Link from 'next/link';
 import { redirect } from 'next/navigation';
 import { storeDeps } from '@/lib/store/deps';
 import { formatDate, formatMoney } from '@/lib/store/format';
+import { STATUS_LABELS } from '@/lib/store/orders/status';
 import { ordersOfCustomer } from '@/lib/store/shopper-orders';
 import { getShopper } from '../_lib/session';
 import { signOut } from './actions';
 
 export const metadata: Metadata = { title: 'Your account', robots: { index: false } };
-
-const STATUS: Record<string, string> = {
-  placed: 'Confirmed',
-  fulfilled: 'Shipped',
-  partially_fulfilled: 'Partly shipped',
-  cancelled: 'Cancelled',
-  refunded: 'Refunded',
-  partially_refunded: 'Partly refunded',
-};
 
 /** The signed-in shopper's account: their details and order history. */
 export default async function AccountPage() {
@@ -69,7 +61,9 @@ export default async function AccountPage() {
                   </th>
                   <td>{formatDate(o.placedAt)}</td>
                   <td>
-                    <span className={`status status--${o.status}`}>{STATUS[o.status] ?? o.status}</span>
+                    <span className={`status status--${o.status}`}>
+                      {STATUS_LABELS[o.status] ?? o.status}
+                    </span>
                   </td>
                   <td>{o.itemCount}</td>
                   <td className="num">{formatMoney(o.totalCents, o.currency)}</td>

@@ -18,3 +18,13 @@ export function deriveStatus(
   if (!shippedAny) return 'placed';
   return order.lines.every((l) => unshippedQuantity(l) === 0) ? 'fulfilled' : 'partially_fulfilled';
 }
+
+/** What a shopper reads for each status, on their account and on the order's page. */
+export const STATUS_LABELS: Record<OrderStatus, string> = {
+  placed: 'Confirmed',
+  fulfilled: 'Shipped',
+  partially_fulfilled: 'Partly shipped',
+  cancelled: 'Cancelled',
+  refunded: 'Refunded',
+  partially_refunded: 'Partly refunded',
+};

@@ -5,6 +5,7 @@ import { CheckIcon } from '@/components/store/icons';
 import { OrderSummary } from '@/components/store/order-summary';
 import { storeDeps } from '@/lib/store/deps';
 import { formatDate } from '@/lib/store/format';
+import { STATUS_LABELS } from '@/lib/store/orders/status';
 import { productImage } from '@/lib/store/product-art';
 import { orderForShopper } from '@/lib/store/shopper-orders';
 import { getShopper } from '../../_lib/session';
@@ -12,15 +13,6 @@ import { getShopper } from '../../_lib/session';
 const countryNames = new Intl.DisplayNames(['en'], { type: 'region' });
 
 export const metadata: Metadata = { title: 'Order confirmed', robots: { index: false } };
-
-const STATUS: Record<string, string> = {
-  placed: 'Confirmed',
-  fulfilled: 'Shipped',
-  partially_fulfilled: 'Partly shipped',
-  cancelled: 'Cancelled',
-  refunded: 'Refunded',
-  partially_refunded: 'Partly refunded',
-};
 
 /**
  * The order confirmation (and the account's order detail). Only the order's own shopper sees it: the
@@ -37,7 +29,7 @@ export default async function OrderPage({ params }: { params: Promise<{ orderId:
     <div className="page confirmation">
       <div className="confirmation__main">
         <p className="confirmation__badge">
-          <CheckIcon /> {STATUS[order.status] ?? order.status}
+          <CheckIcon /> {STATUS_LABELS[order.status] ?? order.status}
         </p>
         <h1 className="page-title">
           {justPlaced ? `Thank you, ${order.customer.firstName}!` : `Order ${order.id}`}
