@@ -33,3 +33,23 @@ export async function answer<T>(read: () => Promise<T>): Promise<Response> {
 export const cursorParam = z.string().min(1).max(1000).optional();
 /** A Klaviyo resource id in a path. */
 export const klaviyoId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a Klaviyo id');
+/** The query of a handler whose only parameter is the page cursor. */
+export const cursorQuery = z.object({ cursor: cursorParam });
+
+/**
+ * Parses the `[id]` route param as a Klaviyo id; a 400 when it is not one. Unlike `parseQuery`'s,
+ * this body names no `field`: it is the body these routes have always sent for a bad id.
+ */
+export async function parseId(
+  params: Promise<{ id: string }>,
+): Promise<{ ok: true; id: string } | { ok: false; response: Response }> {
+  const id = klaviyoId.safeParse((await params).id);
+  if (id.success) return { ok: true, id: id.data };
+  return {
+    ok: false,
+    response: Response.json(
+      { error: { code: 'invalid', message: 'id: must be a Klaviyo id' } },
+      { status: 400 },
+    ),
+  };
+}

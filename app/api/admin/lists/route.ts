@@ -1,19 +1,16 @@
-import { z } from 'zod';
 import { adminDeps } from '@/lib/admin/deps';
-import { answer, cursorParam, parseQuery } from '@/lib/admin/http';
+import { answer, cursorQuery, parseQuery } from '@/lib/admin/http';
 import { listLists } from '@/lib/admin/lists';
 import { denyUnlessMerchant } from '@/lib/auth';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
-const query = z.object({ cursor: cursorParam });
-
 /** One page of lists with their cached profile counts. */
 export async function GET(request: Request) {
   const denied = await denyUnlessMerchant();
   if (denied) return denied;
-  const parsed = parseQuery(request, query);
+  const parsed = parseQuery(request, cursorQuery);
   if (!parsed.ok) return parsed.response;
   return answer(async () => listLists(await adminDeps(), parsed.data.cursor));
 }
