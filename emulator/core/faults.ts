@@ -1,3 +1,4 @@
+import { seededRandom } from '../seed/random.js';
 import { EmulatorError } from './errors.js';
 
 /**
@@ -21,18 +22,6 @@ export interface FaultConfig {
 
 export type FaultOutcome = { kind: 'none' } | { kind: 'drop' } | { kind: 'error'; error: EmulatorError };
 
-/** mulberry32: a tiny seeded PRNG, so a test's fault pattern repeats run after run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export class Faults {
   private config: FaultConfig = {};
   private random: () => number = Math.random;
@@ -40,7 +29,7 @@ export class Faults {
 
   set(config: FaultConfig): void {
     this.config = { ...config, ...(config.storm429 ? { storm429: { ...config.storm429 } } : {}) };
-    this.random = config.seed === undefined ? Math.random : seeded(config.seed);
+    this.random = config.seed === undefined ? Math.random : seededRandom(config.seed).next;
   }
 
   clear(): void {

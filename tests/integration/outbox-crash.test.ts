@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../emulator/seed/random.js';
 import { migrate } from '../../lib/db/migrate.js';
 import { ALL_MIGRATIONS } from '../../lib/db/migrations.js';
 import { openSqlite } from '../../lib/db/sqlite.js';
@@ -34,18 +35,6 @@ const JOB_LATENCY_MS = 2_000;
 const MAX_LIFE_MS = 1_000;
 // Workers started ahead of the one about to be killed.
 const AHEAD = 2;
-
-/** mulberry32, seeded so a failing run's kill schedule can be replayed (timing allowing). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -99,7 +88,8 @@ async function crashAndRecover(backend: Backend, seed: number) {
   const emu = await startTestEmulator(); // the spec's published rate limits are enforced
   const db = await backend.open();
   const store = new OutboxStore(db);
-  const random = seeded(seed);
+  // Seeded, so a failing run's kill schedule can be replayed (timing allowing).
+  const random = seededRandom(seed).next;
   const spawned: WorkerProcess[] = [];
   // Events Klaviyo accepted one call at a time (a tail under the bulk threshold), counted as answered.
   let acceptedSingly = 0;
