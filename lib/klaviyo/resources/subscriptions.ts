@@ -25,9 +25,9 @@ export interface UnsubscribeTarget {
 export type DeletionIdentifier = { id: string } | { email: string } | { phone_number: string };
 
 // bulk_subscribe_profiles: "Maximum number of profiles can be submitted for subscription: 1000".
-const SUBSCRIBE_PER_JOB = 1000;
+export const SUBSCRIBE_PER_JOB = 1000;
 // bulk_unsubscribe_profiles: "Maximum number of profiles per call: 100".
-const UNSUBSCRIBE_PER_CALL = 100;
+export const UNSUBSCRIBE_PER_CALL = 100;
 
 /** Marketing consent on the channel of each identifier given: email for an email, SMS for a phone. */
 function marketing<C extends 'SUBSCRIBED' | 'UNSUBSCRIBED'>(consent: C, email?: string, phone?: string) {

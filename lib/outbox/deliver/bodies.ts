@@ -15,37 +15,18 @@ export function profileImportBody(update: ProfileUpdate): BodyOf<'create_or_upda
   } as BodyOf<'create_or_update_profile'>;
 }
 
-function identifiers(change: ConsentChange) {
+/**
+ * One consent change as a subscribe or unsubscribe target: the person's email and phone, and consent on
+ * the change's channel only (an SMS change that also names the email leaves email consent alone).
+ * `consented_at` is only accepted with `historical_import`, which also skips double opt-in and "Added to
+ * List" flows (bulk_subscribe_profiles), so live consent is sent without it; the time and disclosure the
+ * shopper saw stay in the store as the proof.
+ */
+export function consentTarget<C extends ConsentChange['status']>(change: ConsentChange & { status: C }) {
+  const marketing = { consent: change.status };
   return {
     ...(change.profile.email ? { email: change.profile.email } : {}),
     ...(change.profile.phone_number ? { phone_number: change.profile.phone_number } : {}),
-  };
-}
-
-/**
- * One profile in a bulk subscribe job. `consented_at` is only accepted with `historical_import`,
- * which also skips double opt-in and "Added to List" flows (bulk_subscribe_profiles), so live consent
- * is sent without it; the time and disclosure the shopper saw stay in the store as the proof.
- */
-export function subscribeProfile(change: ConsentChange) {
-  const marketing = { consent: 'SUBSCRIBED' as const };
-  return {
-    type: 'profile' as const,
-    attributes: {
-      ...identifiers(change),
-      subscriptions: change.channel === 'email' ? { email: { marketing } } : { sms: { marketing } },
-    },
-  };
-}
-
-/** One profile in a bulk unsubscribe job. */
-export function unsubscribeProfile(change: ConsentChange) {
-  const marketing = { consent: 'UNSUBSCRIBED' as const };
-  return {
-    type: 'profile' as const,
-    attributes: {
-      ...identifiers(change),
-      subscriptions: change.channel === 'email' ? { email: { marketing } } : { sms: { marketing } },
-    },
+    subscriptions: change.channel === 'email' ? { email: { marketing } } : { sms: { marketing } },
   };
 }

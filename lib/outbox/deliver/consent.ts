@@ -1,15 +1,17 @@
 import 'server-only';
 import type { KlaviyoClient } from '../../klaviyo/client';
 import { KlaviyoApiError } from '../../klaviyo/errors';
+import {
+  SUBSCRIBE_PER_JOB,
+  subscriptionsResource,
+  UNSUBSCRIBE_PER_CALL,
+} from '../../klaviyo/resources/subscriptions';
+import type { ConsentChange } from '../../tracking/consent';
 import type { OutboxRecord } from '../types';
-import { subscribeProfile, unsubscribeProfile } from './bodies';
+import { consentTarget } from './bodies';
 import type { Outcomes } from './outcome';
 
 type ConsentRecord = Extract<OutboxRecord, { kind: 'consent' }>;
-
-// bulk_subscribe_profiles takes up to 1000 profiles, bulk_unsubscribe_profiles up to 100 (spec).
-const MAX_SUBSCRIBE = 1000;
-const MAX_UNSUBSCRIBE = 100;
 
 function groups(records: readonly ConsentRecord[]) {
   const byKey = new Map<string, ConsentRecord[]>();
@@ -19,43 +21,32 @@ function groups(records: readonly ConsentRecord[]) {
   }
   const out: ConsentRecord[][] = [];
   for (const group of byKey.values()) {
-    const size = group[0]?.payload.status === 'SUBSCRIBED' ? MAX_SUBSCRIBE : MAX_UNSUBSCRIBE;
+    const size = group[0]?.payload.status === 'SUBSCRIBED' ? SUBSCRIBE_PER_JOB : UNSUBSCRIBE_PER_CALL;
     for (let i = 0; i < group.length; i += size) out.push(group.slice(i, i + size));
   }
   return out;
 }
 
 /**
- * Consent through the bulk subscription jobs, grouped by status, list and source. `custom_source`
- * records where the shopper agreed; `consented_at` keeps the time they did.
+ * Consent through the bulk subscription jobs (lib/klaviyo/resources/subscriptions.ts), grouped by
+ * status, list and source, each group one call. `custom_source` records where the shopper agreed.
  */
 export async function deliverConsent(
   client: KlaviyoClient,
   records: readonly ConsentRecord[],
 ): Promise<Outcomes> {
   const outcomes: Outcomes = new Map();
+  const api = subscriptionsResource(client);
   for (const group of groups(records)) {
-    const first = group[0] as ConsentRecord;
-    const list = first.payload.listId
-      ? { relationships: { list: { data: { type: 'list' as const, id: first.payload.listId } } } }
-      : {};
+    const { status, listId, source } = (group[0] as ConsentRecord).payload;
+    const changes = group.map((r) => r.payload);
     try {
-      if (first.payload.status === 'SUBSCRIBED') {
-        const profiles = { data: group.map((r) => subscribeProfile(r.payload)) };
-        await client.call('bulk_subscribe_profiles', {
-          body: {
-            data: {
-              type: 'profile-subscription-bulk-create-job',
-              attributes: { custom_source: first.payload.source, historical_import: false, profiles },
-              ...list,
-            },
-          },
-        });
+      if (status === 'SUBSCRIBED') {
+        const subscribed = changes as (ConsentChange & { status: 'SUBSCRIBED' })[];
+        await api.subscribe(subscribed.map(consentTarget), { listId, customSource: source });
       } else {
-        const profiles = { data: group.map((r) => unsubscribeProfile(r.payload)) };
-        await client.call('bulk_unsubscribe_profiles', {
-          body: { data: { type: 'profile-subscription-bulk-delete-job', attributes: { profiles }, ...list } },
-        });
+        const unsubscribed = changes as (ConsentChange & { status: 'UNSUBSCRIBED' })[];
+        await api.unsubscribe(unsubscribed.map(consentTarget), { listId });
       }
       for (const r of group) outcomes.set(r.id, undefined);
     } catch (error) {
