@@ -6,17 +6,17 @@ import {
   CAMPAIGN_STATUS_FILTERS,
   type CampaignChannelName,
   type CampaignStatusFilter,
-  type PerformanceRow,
   type Period,
 } from '@/lib/admin/contracts';
 import { formatDateTime, formatMoney, formatNumber, formatPercent } from '@/lib/admin/format';
-import { campaignsQuery, pagesOf } from '../queries';
+import { campaignsQuery } from '../queries';
 import { Freshness } from '../ui/freshness';
 import { Badge, Card, PageHeader, toneOf } from '../ui/layout';
-import { LoadMore } from '../ui/load-more';
+import { PagedTable } from '../ui/paged-table';
 import { PeriodSelect, replaceSearchParam } from '../ui/period-select';
-import { EmptyState, ErrorState, SkeletonRows } from '../ui/states';
+import { EmptyState } from '../ui/states';
 import ui from '../ui.module.css';
+import { PerformanceError, performanceOf } from './performance';
 
 const CHANNELS: { value: CampaignChannelName; label: string }[] = [
   { value: 'email', label: 'Email' },
@@ -33,20 +33,11 @@ export interface CampaignFilters {
 export function CampaignsView({ initial }: { initial: CampaignFilters }) {
   const [filters, setFilters] = useState(initial);
   const query = useInfiniteQuery(campaignsQuery(filters));
-  const campaigns = pagesOf(query.data);
   const report = query.data?.pages[0]?.report;
-  const stats = new Map<string, PerformanceRow>((report?.value?.rows ?? []).map((r) => [r.id, r]));
-  const currency = report?.value?.currency ?? 'USD';
+  const { currency, metric } = performanceOf(report);
   const set = (change: Partial<CampaignFilters>) => {
     setFilters((f) => ({ ...f, ...change }));
     for (const [k, v] of Object.entries(change)) replaceSearchParam(k, v === 'all' ? undefined : v);
-  };
-  const metric = (id: string, pick: (r: PerformanceRow) => string) => {
-    const row = stats.get(id);
-    if (row) return pick(row);
-    if (!report?.value && (report?.refreshing || report?.nextRefreshAt))
-      return <span className={ui.skeleton} style={{ display: 'inline-block', width: 44 }} />;
-    return <span className={ui.muted}>—</span>;
   };
 
   return (
@@ -92,71 +83,51 @@ export function CampaignsView({ initial }: { initial: CampaignFilters }) {
             ))}
           </select>
         </div>
-        {report?.error && !report.value && (
-          <div className={ui.errorBox} style={{ margin: 16 }}>
-            Performance is unavailable: {report.error}
-          </div>
-        )}
-        {query.error && !query.data ? (
-          <ErrorState error={query.error} onRetry={() => query.refetch()} />
-        ) : !query.isPending && campaigns.length === 0 ? (
-          <EmptyState icon="campaigns" title="No campaigns match">
-            No {CHANNELS.find((c) => c.value === filters.channel)?.label} campaigns
-            {filters.status === 'all' ? '' : ` with status ${filters.status}`}.
-          </EmptyState>
-        ) : (
-          <div className={ui.tableWrap}>
-            <table className={ui.table} data-testid="campaigns-table">
-              <thead>
-                <tr>
-                  <th>Campaign</th>
-                  <th>Status</th>
-                  <th>Send time</th>
-                  <th className={ui.num}>Recipients</th>
-                  <th className={ui.num}>Open rate</th>
-                  <th className={ui.num}>Click rate</th>
-                  <th className={ui.num}>Revenue</th>
-                </tr>
-              </thead>
-              <tbody>
-                {query.isPending ? (
-                  <SkeletonRows columns={7} />
-                ) : (
-                  campaigns.map((c) => (
-                    <tr key={c.id}>
-                      <td>
-                        <span className={ui.strong}>{c.name}</span>
-                        <div className={`${ui.muted} ${ui.mono}`}>
-                          {c.id}
-                          {c.archived ? ' · archived' : ''}
-                        </div>
-                      </td>
-                      <td>
-                        <Badge tone={toneOf(c.status)}>{c.status}</Badge>
-                      </td>
-                      <td className={ui.muted}>{formatDateTime(c.sendTime)}</td>
-                      <td className={ui.num}>{metric(c.id, (r) => formatNumber(r.recipients))}</td>
-                      <td className={ui.num}>{metric(c.id, (r) => formatPercent(r.openRate))}</td>
-                      <td className={ui.num}>{metric(c.id, (r) => formatPercent(r.clickRate))}</td>
-                      <td className={`${ui.num} ${ui.strong}`}>
-                        {metric(c.id, (r) => formatMoney(r.revenue, currency))}
-                      </td>
-                    </tr>
-                  ))
-                )}
-              </tbody>
-            </table>
-          </div>
-        )}
-        {query.data && (
-          <LoadMore
-            shown={campaigns.length}
-            noun={campaigns.length === 1 ? 'campaign' : 'campaigns'}
-            hasNextPage={query.hasNextPage}
-            isFetchingNextPage={query.isFetchingNextPage}
-            fetchNextPage={query.fetchNextPage}
-          />
-        )}
+        <PerformanceError report={report} />
+        <PagedTable
+          query={query}
+          testId="campaigns-table"
+          nouns={['campaign', 'campaigns']}
+          empty={
+            <EmptyState icon="campaigns" title="No campaigns match">
+              No {CHANNELS.find((c) => c.value === filters.channel)?.label} campaigns
+              {filters.status === 'all' ? '' : ` with status ${filters.status}`}.
+            </EmptyState>
+          }
+          columns={7}
+          head={
+            <>
+              <th>Campaign</th>
+              <th>Status</th>
+              <th>Send time</th>
+              <th className={ui.num}>Recipients</th>
+              <th className={ui.num}>Open rate</th>
+              <th className={ui.num}>Click rate</th>
+              <th className={ui.num}>Revenue</th>
+            </>
+          }
+          row={(c) => (
+            <tr key={c.id}>
+              <td>
+                <span className={ui.strong}>{c.name}</span>
+                <div className={`${ui.muted} ${ui.mono}`}>
+                  {c.id}
+                  {c.archived ? ' · archived' : ''}
+                </div>
+              </td>
+              <td>
+                <Badge tone={toneOf(c.status)}>{c.status}</Badge>
+              </td>
+              <td className={ui.muted}>{formatDateTime(c.sendTime)}</td>
+              <td className={ui.num}>{metric(c.id, (r) => formatNumber(r.recipients))}</td>
+              <td className={ui.num}>{metric(c.id, (r) => formatPercent(r.openRate))}</td>
+              <td className={ui.num}>{metric(c.id, (r) => formatPercent(r.clickRate))}</td>
+              <td className={`${ui.num} ${ui.strong}`}>
+                {metric(c.id, (r) => formatMoney(r.revenue, currency))}
+              </td>
+            </tr>
+          )}
+        />
       </Card>
     </>
   );

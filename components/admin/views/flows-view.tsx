@@ -2,15 +2,16 @@
 
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import type { FlowSummary, PerformanceRow, Period } from '@/lib/admin/contracts';
+import type { FlowSummary, Period } from '@/lib/admin/contracts';
 import { formatMoney, formatNumber, formatPercent, humanize } from '@/lib/admin/format';
-import { flowsQuery, pagesOf } from '../queries';
+import { flowsQuery } from '../queries';
 import { Freshness } from '../ui/freshness';
 import { Badge, Card, PageHeader, toneOf } from '../ui/layout';
-import { LoadMore } from '../ui/load-more';
+import { PagedTable } from '../ui/paged-table';
 import { PeriodSelect, replaceSearchParam } from '../ui/period-select';
-import { EmptyState, ErrorState, SkeletonRows } from '../ui/states';
+import { EmptyState } from '../ui/states';
 import ui from '../ui.module.css';
+import { PerformanceError, performanceOf } from './performance';
 
 const ACTION_NAMES: Record<string, [string, string]> = {
   'send-email': ['email', 'emails'],
@@ -44,17 +45,8 @@ function actionSummary(actions: FlowSummary['actions']) {
 export function FlowsView({ initialPeriod }: { initialPeriod: Period }) {
   const [period, setPeriod] = useState(initialPeriod);
   const query = useInfiniteQuery(flowsQuery(period));
-  const flows = pagesOf(query.data);
   const report = query.data?.pages[0]?.report;
-  const stats = new Map<string, PerformanceRow>((report?.value?.rows ?? []).map((r) => [r.id, r]));
-  const currency = report?.value?.currency ?? 'USD';
-  const metric = (id: string, pick: (r: PerformanceRow) => string) => {
-    const row = stats.get(id);
-    if (row) return pick(row);
-    if (!report?.value && (report?.refreshing || report?.nextRefreshAt))
-      return <span className={ui.skeleton} style={{ display: 'inline-block', width: 44 }} />;
-    return <span className={ui.muted}>—</span>;
-  };
+  const { currency, metric } = performanceOf(report);
   return (
     <>
       <PageHeader
@@ -74,70 +66,50 @@ export function FlowsView({ initialPeriod }: { initialPeriod: Period }) {
         }
       />
       <Card flush>
-        {report?.error && !report.value && (
-          <div className={ui.errorBox} style={{ margin: 16 }}>
-            Performance is unavailable: {report.error}
-          </div>
-        )}
-        {query.error && !query.data ? (
-          <ErrorState error={query.error} onRetry={() => query.refetch()} />
-        ) : !query.isPending && flows.length === 0 ? (
-          <EmptyState icon="flows" title="No flows yet">
-            Flows built in Klaviyo (welcome series, abandoned cart...) appear here.
-          </EmptyState>
-        ) : (
-          <div className={ui.tableWrap}>
-            <table className={ui.table} data-testid="flows-table">
-              <thead>
-                <tr>
-                  <th>Flow</th>
-                  <th>Status</th>
-                  <th>Trigger</th>
-                  <th>Actions</th>
-                  <th className={ui.num}>Recipients</th>
-                  <th className={ui.num}>Open rate</th>
-                  <th className={ui.num}>Revenue</th>
-                </tr>
-              </thead>
-              <tbody>
-                {query.isPending ? (
-                  <SkeletonRows columns={7} />
-                ) : (
-                  flows.map((f) => (
-                    <tr key={f.id}>
-                      <td>
-                        <span className={ui.strong}>{f.name}</span>
-                        <div className={`${ui.muted} ${ui.mono}`}>
-                          {f.id}
-                          {f.archived ? ' · archived' : ''}
-                        </div>
-                      </td>
-                      <td>
-                        <Badge tone={toneOf(f.status)}>{f.status ? humanize(f.status) : 'Unknown'}</Badge>
-                      </td>
-                      <td className={ui.muted}>{f.triggerType ?? '—'}</td>
-                      <td className={ui.small}>{actionSummary(f.actions)}</td>
-                      <td className={ui.num}>{metric(f.id, (r) => formatNumber(r.recipients))}</td>
-                      <td className={ui.num}>{metric(f.id, (r) => formatPercent(r.openRate))}</td>
-                      <td className={`${ui.num} ${ui.strong}`}>
-                        {metric(f.id, (r) => formatMoney(r.revenue, currency))}
-                      </td>
-                    </tr>
-                  ))
-                )}
-              </tbody>
-            </table>
-          </div>
-        )}
-        {query.data && (
-          <LoadMore
-            shown={flows.length}
-            noun={flows.length === 1 ? 'flow' : 'flows'}
-            hasNextPage={query.hasNextPage}
-            isFetchingNextPage={query.isFetchingNextPage}
-            fetchNextPage={query.fetchNextPage}
-          />
-        )}
+        <PerformanceError report={report} />
+        <PagedTable
+          query={query}
+          testId="flows-table"
+          nouns={['flow', 'flows']}
+          empty={
+            <EmptyState icon="flows" title="No flows yet">
+              Flows built in Klaviyo (welcome series, abandoned cart...) appear here.
+            </EmptyState>
+          }
+          columns={7}
+          head={
+            <>
+              <th>Flow</th>
+              <th>Status</th>
+              <th>Trigger</th>
+              <th>Actions</th>
+              <th className={ui.num}>Recipients</th>
+              <th className={ui.num}>Open rate</th>
+              <th className={ui.num}>Revenue</th>
+            </>
+          }
+          row={(f) => (
+            <tr key={f.id}>
+              <td>
+                <span className={ui.strong}>{f.name}</span>
+                <div className={`${ui.muted} ${ui.mono}`}>
+                  {f.id}
+                  {f.archived ? ' · archived' : ''}
+                </div>
+              </td>
+              <td>
+                <Badge tone={toneOf(f.status)}>{f.status ? humanize(f.status) : 'Unknown'}</Badge>
+              </td>
+              <td className={ui.muted}>{f.triggerType ?? '—'}</td>
+              <td className={ui.small}>{actionSummary(f.actions)}</td>
+              <td className={ui.num}>{metric(f.id, (r) => formatNumber(r.recipients))}</td>
+              <td className={ui.num}>{metric(f.id, (r) => formatPercent(r.openRate))}</td>
+              <td className={`${ui.num} ${ui.strong}`}>
+                {metric(f.id, (r) => formatMoney(r.revenue, currency))}
+              </td>
+            </tr>
+          )}
+        />
       </Card>
     </>
   );

@@ -11,8 +11,8 @@ import { listsQuery, pagesOf } from '../queries';
 import { Freshness } from '../ui/freshness';
 import { Icon } from '../ui/icons';
 import { Card, PageHeader } from '../ui/layout';
-import { LoadMore } from '../ui/load-more';
-import { EmptyState, ErrorState, SkeletonRows } from '../ui/states';
+import { PagedTable } from '../ui/paged-table';
+import { EmptyState } from '../ui/states';
 import ui from '../ui.module.css';
 import { CountCell } from './count-cell';
 
@@ -96,66 +96,50 @@ export function ListsView({ createList }: { createList: Action<{ name: string },
         actions={<CreateListForm createList={createList} />}
       />
       <Card flush>
-        {query.error && !query.data ? (
-          <ErrorState error={query.error} onRetry={() => query.refetch()} />
-        ) : !query.isPending && lists.length === 0 ? (
-          <EmptyState icon="lists" title="No lists yet">
-            Create a list to collect newsletter sign-ups or a VIP audience.
-          </EmptyState>
-        ) : (
-          <div className={ui.tableWrap}>
-            <table className={ui.table} data-testid="lists-table">
-              <thead>
-                <tr>
-                  <th>Name</th>
-                  <th className={ui.num}>Profiles</th>
-                  <th>Opt-in</th>
-                  <th>Created</th>
-                  <th>Updated</th>
-                </tr>
-              </thead>
-              <tbody>
-                {query.isPending ? (
-                  <SkeletonRows columns={5} />
+        <PagedTable
+          query={query}
+          testId="lists-table"
+          nouns={['list', 'lists']}
+          empty={
+            <EmptyState icon="lists" title="No lists yet">
+              Create a list to collect newsletter sign-ups or a VIP audience.
+            </EmptyState>
+          }
+          columns={5}
+          head={
+            <>
+              <th>Name</th>
+              <th className={ui.num}>Profiles</th>
+              <th>Opt-in</th>
+              <th>Created</th>
+              <th>Updated</th>
+            </>
+          }
+          row={(list) => (
+            <tr key={list.id} style={list.id.startsWith('pending-') ? { opacity: 0.6 } : undefined}>
+              <td>
+                {list.id.startsWith('pending-') ? (
+                  <span className={ui.strong}>{list.name}</span>
                 ) : (
-                  lists.map((list) => (
-                    <tr key={list.id} style={list.id.startsWith('pending-') ? { opacity: 0.6 } : undefined}>
-                      <td>
-                        {list.id.startsWith('pending-') ? (
-                          <span className={ui.strong}>{list.name}</span>
-                        ) : (
-                          <Link className={ui.rowLink} href={`/admin/lists/${list.id}`}>
-                            {list.name}
-                          </Link>
-                        )}
-                        <div className={`${ui.muted} ${ui.mono}`}>
-                          {list.id.startsWith('pending-') ? 'creating…' : list.id}
-                        </div>
-                      </td>
-                      <td className={ui.num}>
-                        <CountCell cached={list.profileCount} />
-                      </td>
-                      <td className={ui.muted}>
-                        {list.optInProcess ? humanize(list.optInProcess) : 'Account default'}
-                      </td>
-                      <td className={ui.muted}>{formatDate(list.created)}</td>
-                      <td className={ui.muted}>{formatDate(list.updated)}</td>
-                    </tr>
-                  ))
+                  <Link className={ui.rowLink} href={`/admin/lists/${list.id}`}>
+                    {list.name}
+                  </Link>
                 )}
-              </tbody>
-            </table>
-          </div>
-        )}
-        {query.data && (
-          <LoadMore
-            shown={lists.length}
-            noun={lists.length === 1 ? 'list' : 'lists'}
-            hasNextPage={query.hasNextPage}
-            isFetchingNextPage={query.isFetchingNextPage}
-            fetchNextPage={query.fetchNextPage}
-          />
-        )}
+                <div className={`${ui.muted} ${ui.mono}`}>
+                  {list.id.startsWith('pending-') ? 'creating…' : list.id}
+                </div>
+              </td>
+              <td className={ui.num}>
+                <CountCell cached={list.profileCount} />
+              </td>
+              <td className={ui.muted}>
+                {list.optInProcess ? humanize(list.optInProcess) : 'Account default'}
+              </td>
+              <td className={ui.muted}>{formatDate(list.created)}</td>
+              <td className={ui.muted}>{formatDate(list.updated)}</td>
+            </tr>
+          )}
+        />
       </Card>
       {lists[0] && (
         <p className={`${ui.muted} ${ui.small}`} style={{ marginTop: 12 }}>
