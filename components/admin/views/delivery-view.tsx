@@ -6,12 +6,12 @@ import type { DeliveryState } from '@/lib/admin/contracts';
 import { formatDateTime, timeAgo } from '@/lib/admin/format';
 import { adminKeys } from '@/lib/admin/query-keys';
 import { type Action, unwrap } from '../api';
-import { deliveryQuery, pagesOf } from '../queries';
+import { deliveryQuery } from '../queries';
 import { Icon } from '../ui/icons';
 import { Badge, Card, PageHeader, toneOf } from '../ui/layout';
-import { LoadMore } from '../ui/load-more';
+import { PagedTable } from '../ui/paged-table';
 import { replaceSearchParam } from '../ui/period-select';
-import { EmptyState, ErrorState, SkeletonRows } from '../ui/states';
+import { EmptyState } from '../ui/states';
 import ui from '../ui.module.css';
 import { ItemDetail, type Pages, useOptimisticReplay } from './delivery-parts';
 import { STATE_META } from './outbox-health';
@@ -29,7 +29,6 @@ export function DeliveryView({ initialState, actions }: { initialState: Filter; 
   const [open, setOpen] = useState<number | null>(null);
   const queryClient = useQueryClient();
   const query = useInfiniteQuery(deliveryQuery(filter));
-  const items = pagesOf(query.data);
   const counts = query.data?.pages[0]?.counts;
   const optimistic = useOptimisticReplay();
   const settle = () => queryClient.invalidateQueries({ queryKey: adminKeys.deliveryAll() });
@@ -96,116 +95,100 @@ export function DeliveryView({ initialState, actions }: { initialState: Filter; 
           </div>
           <span className={`${ui.muted} ${ui.small}`}>Updates live while messages are in flight</span>
         </div>
-        {query.error && !query.data ? (
-          <ErrorState error={query.error} onRetry={() => query.refetch()} />
-        ) : !query.isPending && items.length === 0 ? (
-          <EmptyState
-            icon={filter === 'dead' ? 'check' : 'delivery'}
-            title={filter === 'dead' ? 'No dead letters' : 'Nothing here yet'}
-          >
-            {filter === 'dead'
-              ? 'Klaviyo has accepted everything the store sent.'
-              : 'Events from the storefront and checkout appear here as soon as they are recorded.'}
-          </EmptyState>
-        ) : (
-          <div className={ui.tableWrap}>
-            <table className={ui.table} data-testid="delivery-table">
-              <thead>
-                <tr>
-                  <th>#</th>
-                  <th>Message</th>
-                  <th>State</th>
-                  <th className={ui.num}>Attempts</th>
-                  <th>Klaviyo's error</th>
-                  <th>Updated</th>
-                  <th className={ui.num}> </th>
-                </tr>
-              </thead>
-              <tbody>
-                {query.isPending ? (
-                  <SkeletonRows columns={7} />
-                ) : (
-                  items.map((item) => (
-                    <Fragment key={item.id}>
-                      <tr data-testid={`delivery-row-${item.id}`} data-state={item.state}>
-                        <td className={`${ui.mono} ${ui.muted}`}>{item.id}</td>
-                        <td>
-                          <button
-                            type="button"
-                            className={ui.rowLink}
-                            style={{
-                              background: 'none',
-                              border: 0,
-                              padding: 0,
-                              cursor: 'pointer',
-                              font: 'inherit',
-                              textAlign: 'left',
-                            }}
-                            onClick={() => setOpen(open === item.id ? null : item.id)}
-                            aria-expanded={open === item.id}
-                          >
-                            {item.summary}
-                          </button>
-                          <div className={`${ui.muted} ${ui.small}`}>{item.kind}</div>
-                        </td>
-                        <td>
-                          <Badge tone={toneOf(item.state)}>{STATE_META[item.state].label}</Badge>
-                        </td>
-                        <td className={ui.num}>{item.attempts}</td>
-                        <td className={ui.small} style={{ maxWidth: 320 }}>
-                          {item.error ? (
-                            <>
-                              <strong>
-                                {item.error.status || '—'} {item.error.code}
-                              </strong>{' '}
-                              <span className={ui.muted}>{item.error.detail}</span>
-                              {item.error.pointer && (
-                                <div className={`${ui.mono} ${ui.muted}`}>{item.error.pointer}</div>
-                              )}
-                            </>
-                          ) : (
-                            <span className={ui.muted}>—</span>
-                          )}
-                        </td>
-                        <td className={ui.muted} title={formatDateTime(item.updatedAt)}>
-                          {timeAgo(item.updatedAt)}
-                        </td>
-                        <td className={ui.num}>
-                          {item.state === 'dead' && (
-                            <button
-                              type="button"
-                              className={`${ui.button} ${ui['small-button']}`}
-                              onClick={() => replayOne.mutate(item.id)}
-                              data-testid={`replay-${item.id}`}
-                            >
-                              Replay
-                            </button>
-                          )}
-                        </td>
-                      </tr>
-                      {open === item.id && (
-                        <tr>
-                          <td colSpan={7} style={{ background: '#fbfbf9' }}>
-                            <ItemDetail item={item} />
-                          </td>
-                        </tr>
+        <PagedTable
+          query={query}
+          testId="delivery-table"
+          head={
+            <>
+              <th>#</th>
+              <th>Message</th>
+              <th>State</th>
+              <th className={ui.num}>Attempts</th>
+              <th>Klaviyo's error</th>
+              <th>Updated</th>
+              <th className={ui.num}> </th>
+            </>
+          }
+          columns={7}
+          row={(item) => (
+            <Fragment key={item.id}>
+              <tr data-testid={`delivery-row-${item.id}`} data-state={item.state}>
+                <td className={`${ui.mono} ${ui.muted}`}>{item.id}</td>
+                <td>
+                  <button
+                    type="button"
+                    className={ui.rowLink}
+                    style={{
+                      background: 'none',
+                      border: 0,
+                      padding: 0,
+                      cursor: 'pointer',
+                      font: 'inherit',
+                      textAlign: 'left',
+                    }}
+                    onClick={() => setOpen(open === item.id ? null : item.id)}
+                    aria-expanded={open === item.id}
+                  >
+                    {item.summary}
+                  </button>
+                  <div className={`${ui.muted} ${ui.small}`}>{item.kind}</div>
+                </td>
+                <td>
+                  <Badge tone={toneOf(item.state)}>{STATE_META[item.state].label}</Badge>
+                </td>
+                <td className={ui.num}>{item.attempts}</td>
+                <td className={ui.small} style={{ maxWidth: 320 }}>
+                  {item.error ? (
+                    <>
+                      <strong>
+                        {item.error.status || '—'} {item.error.code}
+                      </strong>{' '}
+                      <span className={ui.muted}>{item.error.detail}</span>
+                      {item.error.pointer && (
+                        <div className={`${ui.mono} ${ui.muted}`}>{item.error.pointer}</div>
                       )}
-                    </Fragment>
-                  ))
-                )}
-              </tbody>
-            </table>
-          </div>
-        )}
-        {query.data && (
-          <LoadMore
-            shown={items.length}
-            noun={items.length === 1 ? 'message' : 'messages'}
-            hasNextPage={query.hasNextPage}
-            isFetchingNextPage={query.isFetchingNextPage}
-            fetchNextPage={query.fetchNextPage}
-          />
-        )}
+                    </>
+                  ) : (
+                    <span className={ui.muted}>—</span>
+                  )}
+                </td>
+                <td className={ui.muted} title={formatDateTime(item.updatedAt)}>
+                  {timeAgo(item.updatedAt)}
+                </td>
+                <td className={ui.num}>
+                  {item.state === 'dead' && (
+                    <button
+                      type="button"
+                      className={`${ui.button} ${ui['small-button']}`}
+                      onClick={() => replayOne.mutate(item.id)}
+                      data-testid={`replay-${item.id}`}
+                    >
+                      Replay
+                    </button>
+                  )}
+                </td>
+              </tr>
+              {open === item.id && (
+                <tr>
+                  <td colSpan={7} style={{ background: '#fbfbf9' }}>
+                    <ItemDetail item={item} />
+                  </td>
+                </tr>
+              )}
+            </Fragment>
+          )}
+          empty={
+            <EmptyState
+              icon={filter === 'dead' ? 'check' : 'delivery'}
+              title={filter === 'dead' ? 'No dead letters' : 'Nothing here yet'}
+            >
+              {filter === 'dead'
+                ? 'Klaviyo has accepted everything the store sent.'
+                : 'Events from the storefront and checkout appear here as soon as they are recorded.'}
+            </EmptyState>
+          }
+          nouns={['message', 'messages']}
+        />
       </Card>
     </>
   );
