@@ -1,18 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
+import { describe, expect, it } from 'vitest';
+import { type TestEmulator, withEmulator } from '../support/emulator.js';
 import { sdkFailure, sdkFor } from '../support/sdk.js';
 
 let emu: TestEmulator;
 let sdk: ReturnType<typeof sdkFor>;
 
 // create_segment and update_segment allow 1/s, 15/m and 100/d; limits are off for these tests.
-beforeAll(async () => {
-  emu = await startTestEmulator({ rateLimits: false });
-  sdk = sdkFor(emu);
-});
-afterAll(async () => {
-  expect(emu.specViolations).toEqual([]);
-  await emu.close();
+withEmulator({ rateLimits: false }, (started) => {
+  emu = started;
+  sdk = sdkFor(started);
 });
 
 async function createProfile(email: string, properties: Record<string, unknown> = {}) {

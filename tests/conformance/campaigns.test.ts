@@ -1,25 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
-import { sdkError, sdkFor } from '../support/sdk.js';
-
-/** The JSON:API error of an SDK call that must fail. */
-const rejection = (call: Promise<unknown>) =>
-  call.then(() => {
-    throw new Error('expected the call to fail');
-  }, sdkError);
+import { describe, expect, it } from 'vitest';
+import { type TestEmulator, withEmulator } from '../support/emulator.js';
+import { sdkFailure, sdkFor } from '../support/sdk.js';
 
 let emu: TestEmulator;
 let sdk: ReturnType<typeof sdkFor>;
 
-beforeAll(async () => {
-  emu = await startTestEmulator({ seed: true });
-  sdk = sdkFor(emu);
+withEmulator({ seed: true }, async (started) => {
+  emu = started;
+  sdk = sdkFor(started);
   // These tests make more calls per second than the 10/s campaigns limit allows.
   await emu.setRateLimits(false);
-});
-afterAll(async () => {
-  expect(emu.specViolations).toEqual([]);
-  await emu.close();
 });
 
 const EMAIL = "equals(messages.channel,'email')";
@@ -58,7 +48,7 @@ describe('get_campaigns', () => {
     expect(res.status).toBe(400);
     expect(res.body.errors[0]).toMatchObject({ code: 'invalid', source: { parameter: 'filter' } });
     expect(res.body.errors[0].detail).toMatch(/channel filter is required/);
-    const withoutChannel = await rejection(sdk.campaigns.getCampaigns("equals(status,'Draft')"));
+    const withoutChannel = await sdkFailure(sdk.campaigns.getCampaigns("equals(status,'Draft')"));
     expect(withoutChannel.status).toBe(400);
     expect(withoutChannel.errors[0].detail).toMatch(/channel filter is required/);
   });
@@ -92,13 +82,13 @@ describe('get_campaigns', () => {
   });
 
   it('rejects a filter on a field the endpoint does not allow', async () => {
-    const error = await rejection(sdk.campaigns.getCampaigns(`${EMAIL},equals(subject,"Hi")`));
+    const error = await sdkFailure(sdk.campaigns.getCampaigns(`${EMAIL},equals(subject,"Hi")`));
     expect(error.status).toBe(400);
     expect(error.errors[0].detail).toMatch(/'subject' is not a valid field/);
   });
 
   it('rejects a quoted datetime', async () => {
-    const error = await rejection(
+    const error = await sdkFailure(
       sdk.campaigns.getCampaigns(`${EMAIL},greater-than(created_at,"2024-01-01T00:00:00Z")`),
     );
     expect(error.status).toBe(400);
@@ -118,7 +108,7 @@ describe('get_campaigns', () => {
       pageCursor: first.body.links?.next,
     });
     expect(second.body.data.map((c) => c.attributes.name)).toEqual(names.slice(3, 6));
-    const tooBig = await rejection(sdk.campaigns.getCampaigns(EMAIL, { pageSize: 101 }));
+    const tooBig = await sdkFailure(sdk.campaigns.getCampaigns(EMAIL, { pageSize: 101 }));
     expect(tooBig.status).toBe(400);
   });
 });
@@ -133,7 +123,7 @@ describe('single campaigns and their messages', () => {
     const messageIds = (got.body.data.relationships?.campaignMessages?.data ?? []).map((m) => m.id);
     expect(messageIds).toHaveLength(1);
     expect(got.body.included?.map((m: any) => m.id)).toEqual(messageIds);
-    const missing = await rejection(sdk.campaigns.getCampaign('01NOPE0000000000000000000X'));
+    const missing = await sdkFailure(sdk.campaigns.getCampaign('01NOPE0000000000000000000X'));
     expect(missing).toMatchObject({ status: 404, errors: [{ code: 'not_found' }] });
   });
 
@@ -151,9 +141,9 @@ describe('single campaigns and their messages', () => {
     expect(message.body.data.relationships?.campaign?.data?.id).toBe(campaign.id);
     const parent = await sdk.campaigns.getCampaignForCampaignMessage(messageId);
     expect(parent.body.data?.id).toBe(campaign.id);
-    const missing = await rejection(sdk.campaigns.getCampaignMessage('nope'));
+    const missing = await sdkFailure(sdk.campaigns.getCampaignMessage('nope'));
     expect(missing.status).toBe(404);
-    const noCampaign = await rejection(sdk.campaigns.getMessagesForCampaign('nope'));
+    const noCampaign = await sdkFailure(sdk.campaigns.getMessagesForCampaign('nope'));
     expect(noCampaign.status).toBe(404);
   });
 });
@@ -222,7 +212,7 @@ describe('creating, updating and deleting campaigns', () => {
     const again = await sdk.campaigns.getCampaign(id);
     expect(again.body.data.attributes.name).toBe('Renamed');
     const sent = (await sdk.campaigns.getCampaigns(`${EMAIL},equals(status,"Sent")`)).body.data[0]?.id ?? '';
-    const error = await rejection(
+    const error = await sdkFailure(
       sdk.campaigns.updateCampaign(sent, {
         data: { type: 'campaign', id: sent, attributes: { name: 'x' } },
       } as never),
@@ -242,8 +232,8 @@ describe('creating, updating and deleting campaigns', () => {
     const messageId = created.body.data.relationships?.campaignMessages?.data?.[0]?.id ?? '';
     const res = await sdk.campaigns.deleteCampaign(id);
     expect(res.response.status).toBe(204);
-    expect((await rejection(sdk.campaigns.getCampaign(id))).status).toBe(404);
-    expect((await rejection(sdk.campaigns.getCampaignMessage(messageId))).status).toBe(404);
-    expect((await rejection(sdk.campaigns.deleteCampaign(id))).status).toBe(404);
+    expect((await sdkFailure(sdk.campaigns.getCampaign(id))).status).toBe(404);
+    expect((await sdkFailure(sdk.campaigns.getCampaignMessage(messageId))).status).toBe(404);
+    expect((await sdkFailure(sdk.campaigns.deleteCampaign(id))).status).toBe(404);
   });
 });

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
+import { describe, expect, it } from 'vitest';
+import { type TestEmulator, withEmulator } from '../support/emulator.js';
 import { sdkFailure, sdkFor } from '../support/sdk.js';
 
 let emu: TestEmulator;
@@ -7,9 +7,9 @@ let sdk: ReturnType<typeof sdkFor>;
 
 const VARIANT_ID = '$custom:::$default:::bis-tee-m';
 
-beforeAll(async () => {
-  emu = await startTestEmulator();
-  sdk = sdkFor(emu);
+withEmulator({}, async (started) => {
+  emu = started;
+  sdk = sdkFor(started);
   await sdk.catalogs.createCatalogItem({
     data: {
       type: 'catalog-item',
@@ -36,10 +36,6 @@ beforeAll(async () => {
       relationships: { item: { data: { type: 'catalog-item', id: '$custom:::$default:::bis-tee' } } },
     },
   } as never);
-});
-afterAll(async () => {
-  expect(emu.specViolations).toEqual([]);
-  await emu.close();
 });
 
 const subscription = (

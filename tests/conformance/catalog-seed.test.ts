@@ -1,23 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEMO_CATEGORIES, DEMO_PRODUCTS, seedCatalog } from '../../emulator/seed/catalog.js';
 import { seededRandom } from '../../emulator/seed/random.js';
 import { Account } from '../../emulator/store/account.js';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
+import { type TestEmulator, withEmulator } from '../support/emulator.js';
 import { sdkFor } from '../support/sdk.js';
 
 let emu: TestEmulator;
 let sdk: ReturnType<typeof sdkFor>;
 
-beforeAll(async () => {
-  emu = await startTestEmulator();
-  sdk = sdkFor(emu);
+withEmulator({}, (started) => {
+  emu = started;
+  sdk = sdkFor(started);
   const account = emu.emulator.accounts.get(emu.account.id);
   if (!account) throw new Error('no account');
   seedCatalog(account, seededRandom(20260715));
-});
-afterAll(async () => {
-  expect(emu.specViolations).toEqual([]);
-  await emu.close();
 });
 
 describe('the demo store catalog seed', () => {

@@ -1,18 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
+import { describe, expect, it } from 'vitest';
+import { type TestEmulator, withEmulator } from '../support/emulator.js';
 import { sdkFailure, sdkFor } from '../support/sdk.js';
 
 let emu: TestEmulator;
 let sdk: ReturnType<typeof sdkFor>;
 
-beforeAll(async () => {
-  // These tests create many resources quickly; rate limits have their own tests.
-  emu = await startTestEmulator({ rateLimits: false });
-  sdk = sdkFor(emu);
-});
-afterAll(async () => {
-  expect(emu.specViolations).toEqual([]);
-  await emu.close();
+// These tests create many resources quickly; rate limits have their own tests.
+withEmulator({ rateLimits: false }, (started) => {
+  emu = started;
+  sdk = sdkFor(started);
 });
 
 const id = (externalId: string) => `$custom:::$default:::${externalId}`;

@@ -1,22 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Account } from '../../emulator/store/account.js';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
+import { type TestEmulator, withEmulator } from '../support/emulator.js';
 import { sdkFor } from '../support/sdk.js';
 
 let emu: TestEmulator;
 let sdk: ReturnType<typeof sdkFor>;
 let account: Account;
 
-beforeAll(async () => {
-  emu = await startTestEmulator();
-  sdk = sdkFor(emu);
+withEmulator({}, (started) => {
+  emu = started;
+  sdk = sdkFor(started);
   const found = emu.emulator.accounts.get(emu.account.id);
   if (!found) throw new Error('no account');
   account = found;
-});
-afterAll(async () => {
-  expect(emu.specViolations).toEqual([]);
-  await emu.close();
 });
 
 /** POSTs to a /client endpoint with the account's public key, as a browser would. */

@@ -1,12 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
-import { sdkError, sdkFor } from '../support/sdk.js';
-
-/** The JSON:API error of an SDK call that must fail. */
-const rejection = (call: Promise<unknown>) =>
-  call.then(() => {
-    throw new Error('expected the call to fail');
-  }, sdkError);
+import { describe, expect, it } from 'vitest';
+import { type TestEmulator, withEmulator } from '../support/emulator.js';
+import { sdkFailure, sdkFor } from '../support/sdk.js';
 
 let emu: TestEmulator;
 let sdk: ReturnType<typeof sdkFor>;
@@ -14,17 +8,16 @@ let sdk: ReturnType<typeof sdkFor>;
 let scratch: TestEmulator;
 let scratchSdk: ReturnType<typeof sdkFor>;
 
-beforeAll(async () => {
-  [emu, scratch] = await Promise.all([startTestEmulator({ seed: true }), startTestEmulator({ seed: true })]);
-  sdk = sdkFor(emu);
-  scratchSdk = sdkFor(scratch);
-  // Flows are limited to 3/s; these tests go faster than that.
-  await Promise.all([emu.setRateLimits(false), scratch.setRateLimits(false)]);
+// Flows are limited to 3/s; these tests go faster than that.
+withEmulator({ seed: true }, async (started) => {
+  emu = started;
+  sdk = sdkFor(started);
+  await emu.setRateLimits(false);
 });
-afterAll(async () => {
-  expect(emu.specViolations).toEqual([]);
-  expect(scratch.specViolations).toEqual([]);
-  await Promise.all([emu.close(), scratch.close()]);
+withEmulator({ seed: true }, async (started) => {
+  scratch = started;
+  scratchSdk = sdkFor(started);
+  await scratch.setRateLimits(false);
 });
 
 /** The raw JSON:API document (the SDK's deserializer renames attributes to camelCase). */
@@ -64,12 +57,12 @@ describe('get_flows', () => {
   });
 
   it('rejects filters the endpoint does not allow, and quoted datetimes', async () => {
-    const field = await rejection(sdk.flows.getFlows({ filter: 'equals(channel,"email")' }));
+    const field = await sdkFailure(sdk.flows.getFlows({ filter: 'equals(channel,"email")' }));
     expect(field.status).toBe(400);
     expect(field.errors[0]).toMatchObject({ code: 'invalid', source: { parameter: 'filter' } });
-    const operator = await rejection(sdk.flows.getFlows({ filter: 'contains(status,"li")' }));
+    const operator = await sdkFailure(sdk.flows.getFlows({ filter: 'contains(status,"li")' }));
     expect(operator.status).toBe(400);
-    const quoted = await rejection(
+    const quoted = await sdkFailure(
       sdk.flows.getFlows({ filter: 'greater-than(created,"2024-01-01T00:00:00Z")' }),
     );
     expect(quoted.status).toBe(400);
@@ -88,7 +81,7 @@ describe('get_flows', () => {
     expect(second.body.links?.prev).toBeDefined();
     const ids = [...first.body.data, ...second.body.data].map((f) => f.id);
     expect(new Set(ids).size).toBe(6);
-    expect((await rejection(sdk.flows.getFlows({ pageSize: 51 }))).status).toBe(400);
+    expect((await sdkFailure(sdk.flows.getFlows({ pageSize: 51 }))).status).toBe(400);
   });
 
   it('includes flow actions', async () => {
@@ -125,7 +118,7 @@ describe('a flow, its actions and messages', () => {
     expect(definition.actions[0].links.next).toBe(definition.actions[1].id);
     const plain = await sdk.flows.getFlow(welcome.id);
     expect(raw(plain).data.attributes.definition).toBeUndefined();
-    const missing = await rejection(sdk.flows.getFlow('NOPE12'));
+    const missing = await sdkFailure(sdk.flows.getFlow('NOPE12'));
     expect(missing).toMatchObject({ status: 404, errors: [{ code: 'not_found' }] });
   });
 
@@ -146,7 +139,7 @@ describe('a flow, its actions and messages', () => {
     const page = await sdk.flows.getActionsForFlow(cart.id, { pageSize: 5, sort: 'id' });
     expect(page.body.data).toHaveLength(5);
     expect(page.body.links?.next).toContain('/api/flows/');
-    expect((await rejection(sdk.flows.getActionsForFlow('NOPE12'))).status).toBe(404);
+    expect((await sdkFailure(sdk.flows.getActionsForFlow('NOPE12'))).status).toBe(404);
   });
 
   it('gets an action with its messages, the messages of an action, and a message with its action', async () => {
@@ -176,8 +169,8 @@ describe('a flow, its actions and messages', () => {
     expect(parentAction.body.data?.id).toBe(actionId);
     const parentFlow = await sdk.flows.getFlowForFlowAction(actionId);
     expect(parentFlow.body.data?.id).toBe(post.id);
-    expect((await rejection(sdk.flows.getFlowAction('1'))).status).toBe(404);
-    expect((await rejection(sdk.flows.getFlowMessage('nope'))).status).toBe(404);
+    expect((await sdkFailure(sdk.flows.getFlowAction('1'))).status).toBe(404);
+    expect((await sdkFailure(sdk.flows.getFlowMessage('nope'))).status).toBe(404);
   });
 });
 
@@ -192,7 +185,7 @@ describe('update_flow and delete_flow', () => {
       await scratchSdk.flows.getActionsForFlow(winback.id, { filter: 'equals(status,"draft")' }),
     );
     expect(actions.data.map((a: any) => a.attributes.definition.type)).toEqual(['send-email', 'send-sms']);
-    const invalidStatus = await rejection(
+    const invalidStatus = await sdkFailure(
       sdk.flows.updateFlow(winback.id, {
         data: { type: 'flow', id: winback.id, attributes: { status: 'paused' } },
       } as never),
@@ -206,8 +199,8 @@ describe('update_flow and delete_flow', () => {
     const actions = raw(await scratchSdk.flows.getActionsForFlow(review.id));
     const res = await scratchSdk.flows.deleteFlow(review.id);
     expect(res.response.status).toBe(204);
-    expect((await rejection(scratchSdk.flows.getFlow(review.id))).status).toBe(404);
-    expect((await rejection(scratchSdk.flows.getFlowAction(actions.data[0].id))).status).toBe(404);
+    expect((await sdkFailure(scratchSdk.flows.getFlow(review.id))).status).toBe(404);
+    expect((await sdkFailure(scratchSdk.flows.getFlowAction(actions.data[0].id))).status).toBe(404);
     expect((await scratchSdk.flows.getFlows()).body.data).toHaveLength(5);
   });
 });

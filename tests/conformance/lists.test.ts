@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Account } from '../../emulator/store/account.js';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
+import { type TestEmulator, withEmulator } from '../support/emulator.js';
 import { sdkFailure, sdkFor } from '../support/sdk.js';
 
 let emu: TestEmulator;
@@ -8,13 +8,9 @@ let sdk: ReturnType<typeof sdkFor>;
 
 // create_list allows 10/s and 150/d; these tests create many lists, so limits are off here
 // (rate limiting has its own tests).
-beforeAll(async () => {
-  emu = await startTestEmulator({ rateLimits: false });
-  sdk = sdkFor(emu);
-});
-afterAll(async () => {
-  expect(emu.specViolations).toEqual([]);
-  await emu.close();
+withEmulator({ rateLimits: false }, (started) => {
+  emu = started;
+  sdk = sdkFor(started);
 });
 
 async function createList(name: string, optInProcess?: string) {

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { loadSpec } from '../../emulator/core/spec.js';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
+import { type TestEmulator, withEmulator } from '../support/emulator.js';
 import { sdkFailure, sdkFor } from '../support/sdk.js';
 
 let emu: TestEmulator;
@@ -9,12 +9,8 @@ const spec = loadSpec();
 // test inherits another's counts.
 let minute = 0;
 
-beforeAll(async () => {
-  emu = await startTestEmulator();
-});
-afterAll(async () => {
-  expect(emu.specViolations).toEqual([]);
-  await emu.close();
+withEmulator({}, (started) => {
+  emu = started;
 });
 beforeEach(async () => {
   minute += 2;

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ControllableClock } from '../../emulator/core/clock.js';
 import { loadSpec } from '../../emulator/core/spec.js';
 import { seedAudience } from '../../emulator/seed/audience.js';
@@ -6,14 +6,8 @@ import { seedCatalog } from '../../emulator/seed/catalog.js';
 import { seedMarketing } from '../../emulator/seed/marketing.js';
 import { seededRandom } from '../../emulator/seed/random.js';
 import { Account } from '../../emulator/store/account.js';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
-import { sdkError, sdkFor } from '../support/sdk.js';
-
-/** The JSON:API error of an SDK call that must fail. */
-const rejection = (call: Promise<unknown>) =>
-  call.then(() => {
-    throw new Error('expected the call to fail');
-  }, sdkError);
+import { type TestEmulator, withEmulator } from '../support/emulator.js';
+import { sdkFailure, sdkFor } from '../support/sdk.js';
 
 /** A fresh account whose numbers the tests control, and the seeded demo account. */
 let fresh: TestEmulator;
@@ -26,18 +20,19 @@ const measured = { campaignId: '', messageId: '', placedOrder: '' };
 /** The seeded flow message the flow-report tests record their own sends for. */
 const flow = { flowId: '', messageId: '', placedOrder: '' };
 
-beforeAll(async () => {
-  [fresh, demo] = await Promise.all([startTestEmulator(), startTestEmulator({ seed: true })]);
-  freshSdk = sdkFor(fresh);
-  demoSdk = sdkFor(demo);
-  // Reports allow 2 calls a minute; only the rate-limit test below turns the limits back on.
-  await Promise.all([fresh.setRateLimits(false), demo.setRateLimits(false)]);
-  await Promise.all([recordMeasuredCampaign(), recordFlowSends()]);
+// Reports allow 2 calls a minute; only the rate-limit test below turns the limits back on.
+withEmulator({}, async (started) => {
+  fresh = started;
+  freshSdk = sdkFor(started);
+  await fresh.setRateLimits(false);
 });
-afterAll(async () => {
-  expect(fresh.specViolations).toEqual([]);
-  expect(demo.specViolations).toEqual([]);
-  await Promise.all([fresh.close(), demo.close()]);
+withEmulator({ seed: true }, async (started) => {
+  demo = started;
+  demoSdk = sdkFor(started);
+  await demo.setRateLimits(false);
+});
+beforeAll(async () => {
+  await Promise.all([recordMeasuredCampaign(), recordFlowSends()]);
 });
 
 const DAY = 86_400_000;
@@ -268,7 +263,7 @@ describe('campaign values from events recorded in a fresh account', () => {
       timeframe: { key: 'last_30_days' },
       conversionMetricId: measured.placedOrder,
     };
-    const grouping = await rejection(campaignValues(freshSdk, { ...base, groupBy: ['campaign_id'] }));
+    const grouping = await sdkFailure(campaignValues(freshSdk, { ...base, groupBy: ['campaign_id'] }));
     expect(grouping.status).toBe(400);
     expect(grouping.errors[0].source).toEqual({ pointer: '/data/attributes/group_by' });
     expect(grouping.errors[0].detail).toMatch(/campaign_message_id/);
@@ -277,7 +272,7 @@ describe('campaign values from events recorded in a fresh account', () => {
       body: { data: { type: 'campaign-values-report', attributes: { ...base, statistics: ['profit'] } } },
     });
     expect(statistic.status).toBe(400);
-    const long = await rejection(
+    const long = await sdkFailure(
       campaignValues(freshSdk, {
         ...base,
         timeframe: { start: new Date('2025-01-01T00:00:00Z'), end: new Date('2026-01-02T00:00:00Z') },
@@ -285,10 +280,10 @@ describe('campaign values from events recorded in a fresh account', () => {
     );
     expect(long.status).toBe(400);
     expect(long.errors[0].detail).toMatch(/at most 1 year/);
-    const metric = await rejection(campaignValues(freshSdk, { ...base, conversionMetricId: 'NOPE00' }));
+    const metric = await sdkFailure(campaignValues(freshSdk, { ...base, conversionMetricId: 'NOPE00' }));
     expect(metric.errors[0].source).toEqual({ pointer: '/data/attributes/conversion_metric_id' });
     for (const filter of ['equals(flow_id,"x")', 'equals(send_channel,"fax")', 'contains(campaign_id,"x")']) {
-      const bad = await rejection(campaignValues(freshSdk, { ...base, filter }));
+      const bad = await sdkFailure(campaignValues(freshSdk, { ...base, filter }));
       expect(bad.status).toBe(400);
       expect(bad.errors[0].source).toEqual({ pointer: '/data/attributes/filter' });
     }
@@ -341,12 +336,12 @@ describe('metric aggregates', () => {
       measurements: ['count'],
       filter: ['greater-or-equal(datetime,2026-01-01T00:00:00)', 'less-than(datetime,2026-02-01T00:00:00)'],
     };
-    const noRange = await rejection(
+    const noRange = await sdkFailure(
       aggregates(freshSdk, { ...base, filter: ['equals($attributed_flow,"x")'] }),
     );
     expect(noRange.status).toBe(400);
     expect(noRange.errors[0].detail).toMatch(/datetime range/);
-    const quoted = await rejection(
+    const quoted = await sdkFailure(
       aggregates(freshSdk, {
         ...base,
         filter: [
@@ -357,9 +352,9 @@ describe('metric aggregates', () => {
     );
     expect(quoted.status).toBe(400);
     expect(quoted.errors[0].source).toEqual({ pointer: '/data/attributes/filter/0' });
-    const zone = await rejection(aggregates(freshSdk, { ...base, timezone: 'america/new_york' }));
+    const zone = await sdkFailure(aggregates(freshSdk, { ...base, timezone: 'america/new_york' }));
     expect(zone.errors[0].source).toEqual({ pointer: '/data/attributes/timezone' });
-    const metric = await rejection(aggregates(freshSdk, { ...base, metricId: 'NOPE00' }));
+    const metric = await sdkFailure(aggregates(freshSdk, { ...base, metricId: 'NOPE00' }));
     expect(metric.status).toBe(400);
     const ok = await aggregates(freshSdk, base);
     expect(ok.response.data.data.attributes.dates).toHaveLength(31);
@@ -417,7 +412,7 @@ describe('flow reports on the seeded account', () => {
     expect(row.statistics.recipients).toHaveLength(attributes.date_times.length);
     expect(row.statistics.recipients.reduce((a: number, b: number) => a + b, 0)).toBe(2);
     expect(row.statistics.conversion_value.reduce((a: number, b: number) => a + b, 0)).toBe(80);
-    const hourly = await rejection(
+    const hourly = await sdkFailure(
       flowSeries(demoSdk, {
         statistics: ['recipients'],
         timeframe: { key: 'last_30_days' },
@@ -426,7 +421,7 @@ describe('flow reports on the seeded account', () => {
       }),
     );
     expect(hourly.status).toBe(400);
-    const grouping = await rejection(
+    const grouping = await sdkFailure(
       flowValues(demoSdk, {
         statistics: ['recipients'],
         timeframe: flowWindow,
@@ -476,7 +471,7 @@ describe('reporting rate limits', () => {
       await fresh.clock({ advanceMs: 1_100 });
       expect((await campaignValues(freshSdk, body)).response.status).toBe(200);
       await fresh.clock({ advanceMs: 1_100 });
-      const throttled = await rejection(campaignValues(freshSdk, body));
+      const throttled = await sdkFailure(campaignValues(freshSdk, body));
       expect(throttled).toMatchObject({ status: 429, errors: [{ code: 'throttled' }] });
       expect(throttled.headers['retry-after']).toBe('58');
       await fresh.clock({ advanceMs: 58_000 });

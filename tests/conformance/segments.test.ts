@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { seedAudience } from '../../emulator/seed/audience.js';
 import { seededRandom } from '../../emulator/seed/random.js';
 import type { Account } from '../../emulator/store/account.js';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
+import { type TestEmulator, withEmulator } from '../support/emulator.js';
 import { sdkFailure, sdkFor } from '../support/sdk.js';
 
 let emu: TestEmulator;
@@ -12,16 +12,12 @@ const segmentIds: Record<string, string> = {};
 
 // Segments are read-only here, so the account gets the demo audience directly (its six segments
 // and their members) rather than the whole demo store, keeping these tests independent of it.
-beforeAll(async () => {
-  emu = await startTestEmulator({ rateLimits: false });
-  sdk = sdkFor(emu);
+withEmulator({ rateLimits: false }, (started) => {
+  emu = started;
+  sdk = sdkFor(started);
   account = emu.emulator.accounts.get(emu.account.id) as Account;
   seedAudience(account, seededRandom(7));
   for (const s of account.segments.values()) segmentIds[s.attributes.name] = s.id;
-});
-afterAll(async () => {
-  expect(emu.specViolations).toEqual([]);
-  await emu.close();
 });
 
 /** Every member id of a segment, following links.next 100 at a time. */

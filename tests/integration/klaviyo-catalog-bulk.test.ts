@@ -1,58 +1,31 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Account } from '../../emulator/store/account.js';
-import {
-  catalogId,
-  catalogsResource,
-  type NewCatalogItem,
-  type NewCatalogVariant,
-} from '../../lib/klaviyo/resources/catalogs.js';
+import { catalogId, catalogsResource } from '../../lib/klaviyo/resources/catalogs.js';
+import { catalogItem, catalogVariant } from '../support/catalog-fixtures.js';
 import { collect } from '../support/collect.js';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
+import { type TestEmulator, withEmulator } from '../support/emulator.js';
 import { klaviyoFor } from '../support/klaviyo.js';
 
 let emu: TestEmulator;
 let catalogs: ReturnType<typeof catalogsResource>;
 let held: Account;
 
-beforeAll(async () => {
-  emu = await startTestEmulator();
+withEmulator({}, (started) => {
+  emu = started;
   catalogs = catalogsResource(klaviyoFor(emu).client);
   held = emu.emulator.accounts.get(emu.account.id) as Account;
   // The emulator also runs queued jobs on a 50 ms timer; stopping it leaves them queued until
   // `emu.settle()`, so the waiting below is deterministic.
   clearInterval((emu.emulator as unknown as { jobTimer: NodeJS.Timeout }).jobTimer);
 });
-afterAll(async () => {
-  expect(emu.specViolations).toEqual([]);
-  await emu.close();
-});
 
-const item = (externalId: string, extra: Partial<NewCatalogItem> = {}): NewCatalogItem => ({
-  external_id: externalId,
-  title: `Item ${externalId}`,
-  description: `The ${externalId}`,
-  url: `https://shop.example/products/${externalId}`,
-  price: 20,
-  ...extra,
-});
-const variant = (itemId: string, sku: string, extra: Partial<NewCatalogVariant> = {}): NewCatalogVariant => ({
-  itemId,
-  external_id: sku,
-  sku,
-  title: `Variant ${sku}`,
-  description: `The ${sku}`,
-  url: `https://shop.example/products/${sku}`,
-  price: 20,
-  inventory_quantity: 0,
-  ...extra,
-});
 const heldRecord = (type: string, id: string) => held.collection(type).get(id);
 const requests = async (operation: string): Promise<number> => (await emu.inspect()).requests[operation] ?? 0;
 
 describe('catalogs resource: bulk jobs', () => {
   it('sends 250 items as jobs of 100, 100 and 50 and waits for each to complete', async () => {
     const before = await requests('bulk_create_catalog_items');
-    const items = Array.from({ length: 250 }, (_, i) => item(`bulk-${i}`));
+    const items = Array.from({ length: 250 }, (_, i) => catalogItem(`bulk-${i}`));
     const jobs = await catalogs.bulkCreateItems(items);
     expect(await requests('bulk_create_catalog_items')).toBe(before + 3);
     expect(jobs.map((j) => [j.attributes.status, j.attributes.total_count])).toEqual([
@@ -82,9 +55,9 @@ describe('catalogs resource: bulk jobs', () => {
   });
 
   it('sends variants in jobs of 100 and reports the entries that failed', async () => {
-    const parent = await catalogs.createItem(item('sock'));
-    const variants = Array.from({ length: 120 }, (_, i) => variant(parent.id, `sock-${i}`));
-    variants[7] = variant(catalogId('no-such-item'), 'orphan');
+    const parent = await catalogs.createItem(catalogItem('sock'));
+    const variants = Array.from({ length: 120 }, (_, i) => catalogVariant(parent.id, `sock-${i}`));
+    variants[7] = catalogVariant(catalogId('no-such-item'), 'orphan');
     const jobs = await catalogs.bulkCreateVariants(variants);
     expect(jobs.map((j) => j.attributes.total_count)).toEqual([100, 20]);
     await emu.settle();
@@ -98,7 +71,7 @@ describe('catalogs resource: bulk jobs', () => {
   });
 
   it('gives up after maxPolls while the job is still queued', async () => {
-    const [job] = await catalogs.bulkCreateItems([item('patient')]);
+    const [job] = await catalogs.bulkCreateItems([catalogItem('patient')]);
     if (!job) throw new Error('No job was queued.');
     const sleeps: number[] = [];
     const sleep = async (ms: number) => {

@@ -1,51 +1,24 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Account } from '../../emulator/store/account.js';
 import { KlaviyoApiError } from '../../lib/klaviyo/errors.js';
-import {
-  catalogId,
-  catalogsResource,
-  type NewCatalogItem,
-  type NewCatalogVariant,
-} from '../../lib/klaviyo/resources/catalogs.js';
+import { catalogId, catalogsResource } from '../../lib/klaviyo/resources/catalogs.js';
+import { catalogItem, catalogVariant } from '../support/catalog-fixtures.js';
 import { collect } from '../support/collect.js';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
+import { type TestEmulator, withEmulator } from '../support/emulator.js';
 import { klaviyoFor } from '../support/klaviyo.js';
 
 let emu: TestEmulator;
 let catalogs: ReturnType<typeof catalogsResource>;
 let held: Account;
 
-beforeAll(async () => {
-  emu = await startTestEmulator();
+withEmulator({}, (started) => {
+  emu = started;
   catalogs = catalogsResource(klaviyoFor(emu).client);
   held = emu.emulator.accounts.get(emu.account.id) as Account;
-});
-afterAll(async () => {
-  expect(emu.specViolations).toEqual([]);
-  await emu.close();
 });
 
 const idsOf = async (items: AsyncIterable<{ id: string }>) => (await collect(items)).map((r) => r.id);
 
-const item = (externalId: string, extra: Partial<NewCatalogItem> = {}): NewCatalogItem => ({
-  external_id: externalId,
-  title: `Item ${externalId}`,
-  description: `The ${externalId}`,
-  url: `https://shop.example/products/${externalId}`,
-  price: 20,
-  ...extra,
-});
-const variant = (itemId: string, sku: string, extra: Partial<NewCatalogVariant> = {}): NewCatalogVariant => ({
-  itemId,
-  external_id: sku,
-  sku,
-  title: `Variant ${sku}`,
-  description: `The ${sku}`,
-  url: `https://shop.example/products/${sku}`,
-  price: 20,
-  inventory_quantity: 0,
-  ...extra,
-});
 const heldRecord = (type: string, id: string) => held.collection(type).get(id);
 
 describe('catalogs resource: items, variants, categories', () => {
@@ -54,7 +27,9 @@ describe('catalogs resource: items, variants, categories', () => {
     expect(category.id).toBe(catalogId('shirts'));
     expect(heldRecord('catalog-category', category.id)?.attributes.name).toBe('Shirts');
 
-    const created = await catalogs.createItem(item('oxford', { categoryIds: [category.id], price: 68 }));
+    const created = await catalogs.createItem(
+      catalogItem('oxford', { categoryIds: [category.id], price: 68 }),
+    );
     expect(created.id).toBe(catalogId('oxford'));
     const stored = heldRecord('catalog-item', created.id);
     expect(stored?.attributes).toMatchObject({ title: 'Item oxford', price: 68, published: true });
@@ -69,7 +44,7 @@ describe('catalogs resource: items, variants, categories', () => {
 
   it('updates only the given attributes, and replaces categories when given', async () => {
     const sale = await catalogs.createCategory({ external_id: 'sale', name: 'Sale' });
-    const created = await catalogs.createItem(item('chino', { categoryIds: [] }));
+    const created = await catalogs.createItem(catalogItem('chino', { categoryIds: [] }));
     const updated = await catalogs.updateItem(created.id, { price: 49, published: false }, [sale.id]);
     expect(updated.attributes).toMatchObject({ price: 49, published: false, title: 'Item chino' });
     const stored = heldRecord('catalog-item', created.id);
@@ -83,9 +58,9 @@ describe('catalogs resource: items, variants, categories', () => {
   });
 
   it('creates variants of an item and lists them by item and by sku', async () => {
-    const parent = await catalogs.createItem(item('tee'));
-    const small = await catalogs.createVariant(variant(parent.id, 'tee-s', { inventory_quantity: 3 }));
-    await catalogs.createVariant(variant(parent.id, 'tee-m'));
+    const parent = await catalogs.createItem(catalogItem('tee'));
+    const small = await catalogs.createVariant(catalogVariant(parent.id, 'tee-s', { inventory_quantity: 3 }));
+    await catalogs.createVariant(catalogVariant(parent.id, 'tee-m'));
     expect(small.id).toBe(catalogId('tee-s'));
     expect(heldRecord('catalog-variant', small.id)?.relationships.item).toEqual([parent.id]);
     expect(heldRecord('catalog-variant', small.id)?.attributes).toMatchObject({
@@ -99,7 +74,7 @@ describe('catalogs resource: items, variants, categories', () => {
   });
 
   it('deletes an item', async () => {
-    const doomed = await catalogs.createItem(item('doomed'));
+    const doomed = await catalogs.createItem(catalogItem('doomed'));
     await catalogs.deleteItem(doomed.id);
     expect(heldRecord('catalog-item', doomed.id)).toBeUndefined();
     const error = await catalogs.getItem(doomed.id).catch((e: unknown) => e);
@@ -110,8 +85,8 @@ describe('catalogs resource: items, variants, categories', () => {
 
 describe('catalogs resource: back in stock', () => {
   it('subscribes a profile to a variant, creating the profile from its email', async () => {
-    const parent = await catalogs.createItem(item('boot'));
-    const boot = await catalogs.createVariant(variant(parent.id, 'boot-42'));
+    const parent = await catalogs.createItem(catalogItem('boot'));
+    const boot = await catalogs.createVariant(catalogVariant(parent.id, 'boot-42'));
     await catalogs.subscribeBackInStock({
       variantId: boot.id,
       channels: ['EMAIL'],

@@ -1,46 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Account } from '../../emulator/store/account.js';
-import type { KlaviyoClient } from '../../lib/klaviyo/client.js';
+import { describe, expect, it } from 'vitest';
 import { KlaviyoApiError } from '../../lib/klaviyo/errors.js';
-import { reportsResource } from '../../lib/klaviyo/resources/reports.js';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
-import { klaviyoFor } from '../support/klaviyo.js';
+import type { reportsResource } from '../../lib/klaviyo/resources/reports.js';
+import { withReportsEmulator } from '../support/report-events.js';
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-// 30 days after the seed's history ends, at 16:00 UTC (11:00 or 12:00 in the account's New York
-// timezone), so every seeded send is outside the timeframes below and only our events count.
-const NOW = Math.floor((Date.now() + 30 * DAY) / DAY) * DAY + 16 * HOUR;
-
-let emu: TestEmulator;
-let client: KlaviyoClient;
 let reports: ReturnType<typeof reportsResource>;
 let placedOrder: string;
 const flow = { id: '', email: '', sms: '' };
 
-/** Records one event the way Klaviyo attributes it: `$message` on sends, `$attributed_message` on orders. */
-async function record(metric: string, email: string, minutesAgo: number, properties: object, value?: number) {
-  const attributes = {
-    metric: { data: { type: 'metric' as const, attributes: { name: metric } } },
-    profile: { data: { type: 'profile' as const, attributes: { email } } },
-    properties: properties as Record<string, unknown>,
-    time: new Date(NOW - minutesAgo * 60_000).toISOString(),
-    unique_id: `${metric}-${email}-${minutesAgo}`,
-    backfill: false,
-    value,
-  };
-  await client.call('create_event', { body: { data: { type: 'event', attributes } } });
-}
-
-beforeAll(async () => {
-  emu = await startTestEmulator({ seed: true });
-  await emu.setRateLimits(false); // reports allow 2/m; these tests ask more often
-  client = klaviyoFor(emu, { governor: null }).client;
-  reports = reportsResource(client);
-  await emu.clock({ freezeAt: NOW });
-
-  // Setup reads ids from the emulator's store, so this file exercises the reports and nothing else.
-  const held = emu.emulator.accounts.get(emu.account.id) as Account;
+withReportsEmulator(async (setup) => {
+  const { held, record } = setup;
+  reports = setup.reports;
   placedOrder = held.metricByName('Placed Order').id;
   const cart = [...held.collection('flow').values()].find((f) => f.attributes.name === 'Abandoned Cart');
   flow.id = cart?.id ?? '';
@@ -59,10 +28,6 @@ beforeAll(async () => {
   const flowOrder = { $attributed_message: flow.email, $attributed_flow: flow.id };
   await record('Placed Order', 'g@r.example', 70, flowOrder, 120);
   await record('Received SMS', 'i@r.example', 120, { $message: flow.sms, $flow: flow.id });
-});
-afterAll(async () => {
-  expect(emu.specViolations).toEqual([]);
-  await emu.close();
 });
 
 describe('reports resource: flows', () => {

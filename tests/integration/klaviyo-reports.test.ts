@@ -1,49 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Account } from '../../emulator/store/account.js';
-import type { KlaviyoClient } from '../../lib/klaviyo/client.js';
+import { describe, expect, it } from 'vitest';
 import { KlaviyoApiError } from '../../lib/klaviyo/errors.js';
 import { equals } from '../../lib/klaviyo/filter.js';
-import { reportsResource } from '../../lib/klaviyo/resources/reports.js';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
-import { klaviyoFor } from '../support/klaviyo.js';
+import type { reportsResource } from '../../lib/klaviyo/resources/reports.js';
+import { DAY, REPORTS_NOW, withReportsEmulator } from '../support/report-events.js';
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-// 30 days after the seed's history ends, at 16:00 UTC (11:00 or 12:00 in the account's New York
-// timezone), so every seeded send is outside the timeframes below and only our events count.
-const NOW = Math.floor((Date.now() + 30 * DAY) / DAY) * DAY + 16 * HOUR;
-const TODAY = new Date(NOW).toISOString().slice(0, 10);
-const YESTERDAY = new Date(NOW - DAY).toISOString().slice(0, 10);
+const TODAY = new Date(REPORTS_NOW).toISOString().slice(0, 10);
+const YESTERDAY = new Date(REPORTS_NOW - DAY).toISOString().slice(0, 10);
 
-let emu: TestEmulator;
-let client: KlaviyoClient;
 let reports: ReturnType<typeof reportsResource>;
 let placedOrder: string;
 const ids = { emailCampaign: '', emailMessage: '', smsCampaign: '', smsMessage: '' };
 
-/** Records one event the way Klaviyo attributes it: `$message` on sends, `$attributed_message` on orders. */
-async function record(metric: string, email: string, minutesAgo: number, properties: object, value?: number) {
-  const attributes = {
-    metric: { data: { type: 'metric' as const, attributes: { name: metric } } },
-    profile: { data: { type: 'profile' as const, attributes: { email } } },
-    properties: properties as Record<string, unknown>,
-    time: new Date(NOW - minutesAgo * 60_000).toISOString(),
-    unique_id: `${metric}-${email}-${minutesAgo}`,
-    backfill: false,
-    value,
-  };
-  await client.call('create_event', { body: { data: { type: 'event', attributes } } });
-}
-
-beforeAll(async () => {
-  emu = await startTestEmulator({ seed: true });
-  await emu.setRateLimits(false); // reports allow 2/m; these tests ask more often
-  client = klaviyoFor(emu, { governor: null }).client;
-  reports = reportsResource(client);
-  await emu.clock({ freezeAt: NOW });
-
-  // Setup reads ids from the emulator's store, so this file exercises the reports and nothing else.
-  const held = emu.emulator.accounts.get(emu.account.id) as Account;
+withReportsEmulator(async (setup) => {
+  const { held, record } = setup;
+  reports = setup.reports;
   placedOrder = held.metricByName('Placed Order').id;
   const messages = held.collection('campaign-message');
   for (const campaign of held.collection('campaign').values()) {
@@ -68,10 +38,6 @@ beforeAll(async () => {
   for (const who of ['e', 'f'])
     await record('Received SMS', `${who}@r.example`, 120, { $message: ids.smsMessage });
   await record('Clicked SMS', 'e@r.example', 110, { $message: ids.smsMessage });
-});
-afterAll(async () => {
-  expect(emu.specViolations).toEqual([]);
-  await emu.close();
 });
 
 describe('reports resource: campaigns', () => {

@@ -12,40 +12,13 @@ import {
   profileMessage,
 } from '../../lib/outbox/types.js';
 import { consentChange } from '../../lib/tracking/consent.js';
-import { orderedProducts, placedOrder } from '../../lib/tracking/orders.js';
-import type { LineSnapshot, OrderSnapshot } from '../../lib/tracking/types.js';
+import { placedOrder } from '../../lib/tracking/orders.js';
+import type { OrderSnapshot } from '../../lib/tracking/types.js';
 import { dropPostgres, freshPostgres, freshSqlite } from '../support/databases.js';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
+import { type TestEmulator, withEmulator } from '../support/emulator.js';
+import { orderEvents, orderLine } from '../support/order-events.js';
 import { describeWithPostgres } from '../support/requirements.js';
 import { virtualClock } from '../support/virtual-clock.js';
-
-const line = (n: number): LineSnapshot => ({
-  lineId: `l${n}`,
-  productId: `p${n}`,
-  variantId: `v${n}`,
-  sku: `SKU-${n}`,
-  name: `Product ${n}`,
-  categories: ['Tops'],
-  url: `https://shop.test/p/${n}`,
-  priceCents: 1000 * n,
-  quantity: 1,
-});
-
-function orderMessages(orderId: string, email: string): OutboxMessage[] {
-  const order: OrderSnapshot = {
-    orderId,
-    currency: 'USD',
-    placedAt: '2026-07-15T12:00:00Z',
-    customer: { email },
-    lines: [line(1), line(2), line(3)],
-    discountCents: 0,
-    shippingCents: 0,
-    taxCents: 0,
-    totalCents: 6000,
-  };
-  const profile = { email };
-  return [placedOrder(order, profile), ...orderedProducts(order, profile)].map(eventMessage);
-}
 
 function dispatcherContract(
   name: string,
@@ -79,23 +52,21 @@ function dispatcherContract(
       }[];
     };
 
+    withEmulator({ rateLimits: false }, (started) => {
+      emu = started;
+    });
     beforeAll(async () => {
-      emu = await startTestEmulator({ rateLimits: false });
       db = await open();
       store = new OutboxStore(db);
     });
     afterEach(async () => {
       await emu.clearFaults();
     });
-    afterAll(async () => {
-      expect(emu.specViolations).toEqual([]);
-      await close(db);
-      await emu.close();
-    });
+    afterAll(async () => close(db));
 
     it('delivers orders, profiles and consent exactly once', async () => {
       const messages = Array.from({ length: 300 }, (_, i) =>
-        orderMessages(`A${i}`, `a${i % 40}@example.com`),
+        orderEvents(`A${i}`, `a${i % 40}@example.com`),
       ).flat();
       const consent = consentChange({
         channel: 'email',
@@ -142,7 +113,7 @@ function dispatcherContract(
         currency: 'USD',
         placedAt: '2026-07-15T12:00:00Z',
         customer: { email },
-        lines: [line(1)],
+        lines: [orderLine(1)],
         discountCents: 0,
         shippingCents: 0,
         taxCents: 0,
@@ -238,10 +209,8 @@ function dispatcherContract(
     });
 
     it('dead-letters a poison event with Klaviyo’s error and pointer, and delivers the rest', async () => {
-      const messages = Array.from({ length: 20 }, (_, i) =>
-        orderMessages(`P${i}`, `p${i}@example.com`),
-      ).flat();
-      const poison = orderMessages('POISON', 'poison@example.com')[0] as Extract<
+      const messages = Array.from({ length: 20 }, (_, i) => orderEvents(`P${i}`, `p${i}@example.com`)).flat();
+      const poison = orderEvents('POISON', 'poison@example.com')[0] as Extract<
         OutboxMessage,
         { kind: 'event' }
       >;
@@ -261,7 +230,7 @@ function dispatcherContract(
     });
 
     it('honours Retry-After through a 429 storm and loses nothing', async () => {
-      await enqueue(Array.from({ length: 50 }, (_, i) => orderMessages(`S${i}`, `s${i}@example.com`)).flat());
+      await enqueue(Array.from({ length: 50 }, (_, i) => orderEvents(`S${i}`, `s${i}@example.com`)).flat());
       await emu.setFaults({
         storm429: { count: 12, retryAfterSeconds: 3 },
         operations: ['bulk_create_events'],
@@ -283,7 +252,7 @@ function dispatcherContract(
     });
 
     it('keeps everything through an outage and delivers it once Klaviyo is back', async () => {
-      await enqueue(Array.from({ length: 25 }, (_, i) => orderMessages(`O${i}`, `o${i}@example.com`)).flat());
+      await enqueue(Array.from({ length: 25 }, (_, i) => orderEvents(`O${i}`, `o${i}@example.com`)).flat());
       await emu.setFaults({ down: true });
       const during = await dispatcher().drain();
       expect(during).toMatchObject({ delivered: 0, dead: 0, retrying: 100 });

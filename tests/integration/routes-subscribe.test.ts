@@ -1,26 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { POST } from '../../app/api/klaviyo/subscribe/route.js';
 import type { Database } from '../../lib/db/types.js';
 import { overrideRelayDeps } from '../../lib/relay/deps.js';
 import { CONSENT_DISCLOSURES } from '../../lib/store/consent-disclosures.js';
 import type { ConsentChange } from '../../lib/tracking/consent.js';
-import { freshSqlite } from '../support/databases.js';
 import { expectStored, relayRequest, testRelayDeps } from '../support/relay-fixtures.js';
-import { LIST_ID, outboxMessages } from '../support/store-fixtures.js';
+import { LIST_ID, outboxMessages, withDepsOverride } from '../support/store-fixtures.js';
 
 let db: Database;
 let deps: ReturnType<typeof testRelayDeps>;
 const stored = (request: Promise<Response>, status: number, count: number) =>
   expectStored(db, request, status, count);
 
-beforeAll(async () => {
-  db = await freshSqlite();
-  deps = testRelayDeps(db);
-  overrideRelayDeps(deps);
-});
-afterAll(async () => {
-  overrideRelayDeps(undefined);
-  await db.close();
+withDepsOverride(overrideRelayDeps, testRelayDeps, (fresh) => {
+  deps = fresh;
+  db = fresh.db;
 });
 
 const EMAIL = CONSENT_DISCLOSURES.email.version;

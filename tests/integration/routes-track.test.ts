@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { POST } from '../../app/api/klaviyo/track/route.js';
 import type { Database } from '../../lib/db/types.js';
 import { overrideRelayDeps } from '../../lib/relay/deps.js';
@@ -6,23 +6,17 @@ import { removeFromCart } from '../../lib/store/cart.js';
 import { placeOrder } from '../../lib/store/orders/place-order.js';
 import { SHOPPER_SESSION_COOKIE } from '../../lib/store/shopper-session.js';
 import type { TrackEvent } from '../../lib/tracking/event.js';
-import { freshSqlite } from '../support/databases.js';
 import { expectStored, klaviyoCookie, relayRequest, testRelayDeps } from '../support/relay-fixtures.js';
-import { cartWith, checkoutForm, outboxMessages } from '../support/store-fixtures.js';
+import { cartWith, checkoutForm, outboxMessages, withDepsOverride } from '../support/store-fixtures.js';
 
 let db: Database;
 let deps: ReturnType<typeof testRelayDeps>;
 const stored = (request: Promise<Response>, status: number, count: number) =>
   expectStored(db, request, status, count);
 
-beforeAll(async () => {
-  db = await freshSqlite();
-  deps = testRelayDeps(db);
-  overrideRelayDeps(deps);
-});
-afterAll(async () => {
-  overrideRelayDeps(undefined);
-  await db.close();
+withDepsOverride(overrideRelayDeps, testRelayDeps, (fresh) => {
+  deps = fresh;
+  db = fresh.db;
 });
 
 const KLA = { __kla_id: klaviyoCookie('t0k3n.DEMO01') };

@@ -1,16 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cancelOrder, fulfilOrder, refundOrder } from '../../app/(store)/back-office/actions.js';
 import { placeOrder } from '../../app/(store)/checkout/actions.js';
 import type { Database } from '../../lib/db/types.js';
 import { overrideStoreDeps } from '../../lib/store/deps.js';
 import { placeOrder as placeOrderInStore } from '../../lib/store/orders/place-order.js';
-import { freshSqlite } from '../support/databases.js';
 import {
   cartWith,
   checkoutForm,
   countRows,
   type TestStoreDeps,
   testStoreDeps,
+  withDepsOverride,
 } from '../support/store-fixtures.js';
 
 /**
@@ -20,14 +20,9 @@ import {
 let db: Database;
 let deps: TestStoreDeps;
 
-beforeAll(async () => {
-  db = await freshSqlite();
-  deps = testStoreDeps(db);
-  overrideStoreDeps(deps);
-});
-afterAll(async () => {
-  overrideStoreDeps(undefined);
-  await db.close();
+withDepsOverride(overrideStoreDeps, testStoreDeps, (fresh) => {
+  deps = fresh;
+  db = fresh.db;
 });
 
 describe('server actions', () => {

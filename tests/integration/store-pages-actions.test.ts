@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { signIn, signOut, signUp } from '../../app/(store)/account/actions.js';
 import { notifyWhenBack } from '../../app/(store)/back-in-stock/actions.js';
 import { addToBag, restoreCart } from '../../app/(store)/cart/actions.js';
@@ -9,13 +9,13 @@ import { currentShopper } from '../../lib/store/accounts.js';
 import { CART_COOKIE, SHOPPER_SESSION_COOKIE } from '../../lib/store/cookies.js';
 import { overrideStoreDeps } from '../../lib/store/deps.js';
 import { TRACKING_CONSENT_COOKIE } from '../../lib/store/tracking-consent.js';
-import { freshSqlite } from '../support/databases.js';
 import {
   cartWith,
   checkoutForm,
   countRows,
   type TestStoreDeps,
   testStoreDeps,
+  withDepsOverride,
 } from '../support/store-fixtures.js';
 
 /**
@@ -73,14 +73,9 @@ function checkoutFields(cartId: string, overrides: Record<string, string> = {}) 
 let db: Database;
 let deps: TestStoreDeps;
 
-beforeAll(async () => {
-  db = await freshSqlite();
-  deps = testStoreDeps(db);
-  overrideStoreDeps(deps);
-});
-afterAll(async () => {
-  overrideStoreDeps(undefined);
-  await db.close();
+withDepsOverride(overrideStoreDeps, testStoreDeps, (fresh) => {
+  deps = fresh;
+  db = fresh.db;
 });
 beforeEach(() => jar.clear());
 

@@ -7,6 +7,15 @@ import { placeOrder } from '../../lib/store/orders/place-order.js';
 
 // No vitest imports here: the benchmarks (bench/) drive checkouts with these helpers too.
 
+/** Where every test checkout ships (load orders and the integration tests' checkout form alike). */
+export const SHIPPING_ADDRESS = {
+  address1: '1 Analytical Way',
+  city: 'San Francisco',
+  region: 'CA',
+  zip: '94107',
+  country: 'US',
+};
+
 /** Three in-stock variants a load test buys one of each of: every order has three lines. */
 export const LOAD_VARIANTS = ['organic-cotton-tee-m', 'relaxed-chino-32', 'linen-button-down-m'] as const;
 
@@ -43,13 +52,7 @@ export function loadForm(
     email: `shopper${i % (options.shoppers ?? 250)}@example.com`,
     firstName: 'Ada',
     lastName: 'Lovelace',
-    shippingAddress: {
-      address1: '1 Analytical Way',
-      city: 'San Francisco',
-      region: 'CA',
-      zip: '94107',
-      country: 'US',
-    },
+    shippingAddress: { ...SHIPPING_ADDRESS },
     marketing: consent ? { email: CONSENT_DISCLOSURES.email.version } : {},
   };
 }

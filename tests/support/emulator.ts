@@ -1,3 +1,4 @@
+import { afterAll, beforeAll, expect } from 'vitest';
 import { type StartOptions, startEmulator } from '../../emulator/server.js';
 import { SpecResponseValidator } from './spec-responses.js';
 
@@ -66,4 +67,23 @@ export async function startTestEmulator(options: StartOptions = {}) {
     clock: (body: object) => control('/clock', 'POST', body),
     setRateLimits: (enabled: boolean) => control('/rate-limits', 'PUT', { enabled }),
   };
+}
+
+/**
+ * The emulator setup nearly every emulator-backed file repeats, registered in one call: starts an
+ * emulator before the file's (or the enclosing describe's) tests and hands it to `onStart`, which
+ * keeps it and builds clients or fixtures on it; afterwards asserts `specViolations` stayed empty and
+ * closes it. Hooks registered after this one run their `afterAll` first (vitest's default order).
+ */
+export function withEmulator(options: StartOptions, onStart: (emu: TestEmulator) => unknown): void {
+  let emu: TestEmulator | undefined;
+  beforeAll(async () => {
+    emu = await startTestEmulator(options);
+    await onStart(emu);
+  });
+  afterAll(async () => {
+    if (!emu) return; // it never started: beforeAll has already failed the file
+    expect(emu.specViolations).toEqual([]);
+    await emu.close();
+  });
 }

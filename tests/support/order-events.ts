@@ -4,7 +4,8 @@ import { eventMessage, type OutboxMessage } from '../../lib/outbox/types.js';
 import { orderedProducts, placedOrder } from '../../lib/tracking/orders.js';
 import type { LineSnapshot, OrderSnapshot } from '../../lib/tracking/types.js';
 
-const line = (n: number): LineSnapshot => ({
+/** Line `n` of a test order: product `p<n>`, priced n × $10, quantity 1. */
+export const orderLine = (n: number): LineSnapshot => ({
   lineId: `l${n}`,
   productId: `p${n}`,
   variantId: `v${n}`,
@@ -27,7 +28,7 @@ export function orderEvents(
     currency: 'USD',
     placedAt,
     customer: { email },
-    lines: [line(1), line(2), line(3)],
+    lines: [orderLine(1), orderLine(2), orderLine(3)],
     discountCents: 0,
     shippingCents: 0,
     taxCents: 0,

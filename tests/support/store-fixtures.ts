@@ -7,6 +7,7 @@ import { CONSENT_DISCLOSURES } from '../../lib/store/consent-disclosures.js';
 import type { StoreDeps } from '../../lib/store/deps.js';
 import { placeOrder } from '../../lib/store/orders/place-order.js';
 import type { TrackEvent } from '../../lib/tracking/event.js';
+import { SHIPPING_ADDRESS } from './checkout-load.js';
 import { dropPostgres, freshPostgres, freshSqlite } from './databases.js';
 import { describeWithPostgres } from './requirements.js';
 
@@ -59,13 +60,7 @@ export function checkoutForm(cartId: string, overrides: Record<string, unknown> 
     phone: '(415) 555-0132',
     firstName: 'Ada',
     lastName: 'Lovelace',
-    shippingAddress: {
-      address1: '1 Analytical Way',
-      city: 'San Francisco',
-      region: 'CA',
-      zip: '94107',
-      country: 'US',
-    },
+    shippingAddress: { ...SHIPPING_ADDRESS },
     marketing: { email: CONSENT_DISCLOSURES.email.version, sms: CONSENT_DISCLOSURES.sms.version },
     ...overrides,
   };
@@ -95,6 +90,29 @@ export function onBothDatabases(name: string, suite: (db: () => Database) => voi
   register('SQLite', freshSqlite, (db) => db.close());
   describeWithPostgres('Postgres', () => {
     register('Postgres', freshPostgres, (db) => dropPostgres(db as Database & { schema: string }));
+  });
+}
+
+/**
+ * Server actions and route handlers take no deps argument: they read them through a seam
+ * (overrideStoreDeps, overrideRelayDeps). This points `override` at the deps `make` builds over a
+ * fresh SQLite for the file's tests and hands them to `onStart`; afterwards it resets the seam and
+ * closes the database.
+ */
+export function withDepsOverride<D extends { db: Database }>(
+  override: (deps: D | undefined) => void,
+  make: (db: Database) => D,
+  onStart: (deps: D) => void,
+): void {
+  let deps: D | undefined;
+  beforeAll(async () => {
+    deps = make(await freshSqlite());
+    override(deps);
+    onStart(deps);
+  });
+  afterAll(async () => {
+    override(undefined);
+    await deps?.db.close();
   });
 }
 
