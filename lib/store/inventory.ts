@@ -34,6 +34,26 @@ export async function takeStock(tx: Queryable, variantId: string, quantity: numb
   return rows.length > 0;
 }
 
+/**
+ * Takes every line's units in one transaction, or reports the first line that is short (the caller
+ * rolls back). Rows are locked in variant id order, never in the order the lines came in: two carts
+ * holding the same variants in opposite orders would otherwise each hold one row and wait for the
+ * other's, which Postgres ends by failing one checkout with a deadlock (40P01).
+ */
+export async function takeStockForLines<L extends { variantId: string; quantity: number }>(
+  tx: Queryable,
+  lines: readonly L[],
+  now: number,
+): Promise<L | undefined> {
+  const sorted = [...lines].sort((a, b) =>
+    a.variantId < b.variantId ? -1 : a.variantId > b.variantId ? 1 : 0,
+  );
+  for (const line of sorted) {
+    if (!(await takeStock(tx, line.variantId, line.quantity, now))) return line;
+  }
+  return undefined;
+}
+
 /** Puts units back (a cancelled order). */
 export async function returnStock(tx: Queryable, variantId: string, quantity: number, now: number) {
   await ensureRow(tx, variantId, now);

@@ -8,8 +8,9 @@ import { CONSENT_DISCLOSURES } from '../consent-disclosures';
 import { recordCustomerOrder } from '../customers';
 import type { StoreDeps } from '../deps';
 import { formInput } from '../form-input';
-import { stockOf, takeStock } from '../inventory';
+import { stockOf, takeStockForLines } from '../inventory';
 import { type ActionResult, asResult, StoreError } from '../result';
+import { retryOnConflict } from '../retry-conflict';
 import { startShopperSession } from '../shopper-session';
 import { type CheckoutInput, checkoutInput } from './checkout-input';
 import { checkoutMessages } from './checkout-messages';
@@ -58,10 +59,14 @@ async function writeOrder(tx: Queryable, deps: StoreDeps, form: CheckoutInput, i
   const cart = await loadCart(tx, form.cartId);
   if (!cart || cart.lines.length === 0) throw new StoreError('The cart is empty.', 'cartId');
   const priced = priceCart(cart);
-  for (const { product, variant, quantity } of priced.items) {
-    if (await takeStock(tx, variant.id, quantity, now)) continue;
-    const left = await stockOf(tx, variant.id);
-    const what = `${product.title} (${variant.option})`;
+  const short = await takeStockForLines(
+    tx,
+    priced.items.map((item) => ({ ...item, variantId: item.variant.id })),
+    now,
+  );
+  if (short) {
+    const left = await stockOf(tx, short.variantId);
+    const what = `${short.product.title} (${short.variant.option})`;
     throw new StoreError(left === 0 ? `${what} is sold out.` : `Only ${left} of ${what} left.`, 'cartId');
   }
   const orderId = await nextOrderId(tx);
@@ -152,7 +157,9 @@ export async function placeOrder(
   }
   if (!identity.email)
     return { ok: false, error: { field: 'email', message: 'email: is not an email address' } };
-  const result = await asResult(() => deps.db.transaction((tx) => writeOrder(tx, deps, form, identity)));
+  const result = await asResult(() =>
+    retryOnConflict(() => deps.db.transaction((tx) => writeOrder(tx, deps, form, identity))),
+  );
   if (result.ok && !result.data.alreadyPlaced) deps.scheduleDelivery();
   return result;
 }
