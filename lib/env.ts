@@ -45,6 +45,8 @@ const schema = z
       .regex(/^[A-Za-z0-9]{6}$/, 'must be a Klaviyo list id (six letters and digits, as in the list URL)')
       .optional(),
     STORE_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:3000'),
+    STORE_LINK_SECRET: z.string().min(32, 'must be at least 32 characters (openssl rand -base64 32)').optional(),
+    STORE_MAIL_FILE: z.string().min(1).optional(),
     NEXTAUTH_SECRET: z
       .string()
       .min(32, 'must be at least 32 characters (openssl rand -base64 32)')
@@ -127,6 +129,8 @@ const schema = z
       },
       emulatorPort: raw.EMULATOR_PORT,
       storeUrl: raw.STORE_URL.replace(/\/$/, ''),
+      /** Store account links (lib/store/account-links.ts): unset secret = random per process outside production. */
+      storeAccounts: { linkSecret: raw.STORE_LINK_SECRET, mailFile: raw.STORE_MAIL_FILE },
       auth: {
         secret: raw.NEXTAUTH_SECRET ?? DEV_AUTH_SECRET,
         url: raw.NEXTAUTH_URL,
