@@ -1,5 +1,5 @@
 import 'server-only';
-import { errorFromResponse, KlaviyoApiError } from './errors';
+import { errorFromAnswer, KlaviyoApiError } from './errors';
 import type { operations } from './generated/api';
 import { OPERATIONS } from './generated/operations';
 import { RateGovernor } from './governor';
@@ -47,6 +47,22 @@ export interface KlaviyoClientOptions {
 }
 
 const USER_AGENT = 'klaviyo-next/0.1';
+
+/** A whole answer: the response, its body text, and for a 2xx the parsed document. */
+interface Answer {
+  response: Response;
+  text: string;
+  document?: unknown;
+}
+
+/** fetch reports a lost connection as `TypeError: fetch failed` with the socket's error as its cause. */
+function describeFailure(error: unknown): string {
+  const e = error as { message?: unknown; cause?: { message?: unknown; code?: unknown } } | undefined;
+  const message = typeof e?.message === 'string' ? e.message : String(error);
+  const cause = e?.cause && typeof e.cause.message === 'string' ? e.cause.message : undefined;
+  const code = e?.cause && typeof e.cause.code === 'string' ? ` ${e.cause.code}` : '';
+  return cause ? `${message}: ${cause}${code}` : message;
+}
 
 function serializeQuery(query: Record<string, unknown> | undefined, companyId: string | undefined): string {
   const params = new URLSearchParams();
@@ -122,23 +138,60 @@ export function createKlaviyoClient(options: KlaviyoClientOptions) {
     return headers;
   }
 
-  async function attempt(operation: UsedOperation, url: string, init: RequestInit, signal?: AbortSignal) {
+  /**
+   * One request, read to the end of its body under the per-attempt timeout. Whatever goes wrong on
+   * the way (no connection, a stream cut mid-body, a 2xx whose body is not JSON) comes back as a
+   * retryable `KlaviyoApiError` with status 0, never as another kind of exception: callers that settle
+   * delivery records depend on every failure being typed.
+   */
+  async function attempt(
+    operation: UsedOperation,
+    url: string,
+    init: RequestInit,
+    signal?: AbortSignal,
+  ): Promise<Answer | KlaviyoApiError> {
     // A timer of our own rather than AbortSignal.timeout, so the timeout follows the injected clock.
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(), timeoutMs);
+    const failed = (code: string, detail: string) =>
+      new KlaviyoApiError(operation, { status: 0, code, detail });
+    const why = (error: unknown) =>
+      timeout.signal.aborted ? `no answer within ${timeoutMs} ms` : describeFailure(error);
     try {
-      return await doFetch(url, {
-        ...init,
-        signal: signal ? AbortSignal.any([signal, timeout.signal]) : timeout.signal,
-      });
-    } catch (error) {
-      if (signal?.aborted) throw error;
-      const timedOut = timeout.signal.aborted;
-      return new KlaviyoApiError(operation, {
-        status: 0,
-        code: timedOut ? 'timeout' : 'network_error',
-        detail: timedOut ? `No answer within ${timeoutMs} ms.` : String((error as Error).message ?? error),
-      });
+      let response: Response;
+      try {
+        response = await doFetch(url, {
+          ...init,
+          signal: signal ? AbortSignal.any([signal, timeout.signal]) : timeout.signal,
+        });
+      } catch (error) {
+        if (signal?.aborted) throw error;
+        return timeout.signal.aborted
+          ? failed('timeout', `No answer within ${timeoutMs} ms.`)
+          : failed('network_error', describeFailure(error));
+      }
+      let text: string;
+      try {
+        text = await response.text();
+      } catch (error) {
+        if (signal?.aborted) throw error;
+        return failed(
+          'response_interrupted',
+          `The ${response.status} answer was cut off before its end (${why(error)}).`,
+        );
+      }
+      if (!response.ok) return { response, text };
+      try {
+        return { response, text, document: text ? JSON.parse(text) : undefined };
+      } catch {
+        // Klaviyo answers JSON:API; anything else (a proxy's or CDN's page) says nothing about whether
+        // the request took effect, so it is retried like a lost answer.
+        const type = response.headers.get('content-type') ?? 'no content type';
+        return failed(
+          'invalid_response',
+          `A ${response.status} answer whose body is not JSON (${type}): ${text.slice(0, 80)}`,
+        );
+      }
     } finally {
       clearTimeout(timer);
     }
@@ -169,16 +222,15 @@ export function createKlaviyoClient(options: KlaviyoClientOptions) {
       let error: KlaviyoApiError;
       if (outcome instanceof KlaviyoApiError) {
         error = outcome;
-      } else if (outcome.ok) {
-        await governor?.observe(budget.key, outcome.headers);
-        const text = await outcome.text();
+      } else if (outcome.response.ok) {
+        await governor?.observe(budget.key, outcome.response.headers);
         return {
-          status: outcome.status,
-          headers: outcome.headers,
-          body: (text ? JSON.parse(text) : undefined) as ResponseOf<O>,
+          status: outcome.response.status,
+          headers: outcome.response.headers,
+          body: outcome.document as ResponseOf<O>,
         };
       } else {
-        error = await errorFromResponse(operation, outcome, now());
+        error = errorFromAnswer(operation, outcome.response, outcome.text, now());
         if (error.status === 429) await governor?.throttled(budget.key, error.retryAfterMs ?? 1_000);
       }
       const delay = nextDelay(policy, state, error, now(), random);

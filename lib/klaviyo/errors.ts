@@ -69,11 +69,12 @@ export function parseRetryAfter(value: string | null, nowMs: number): number | u
   return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
 }
 
-export async function errorFromResponse(operation: string, response: Response, nowMs: number) {
+/** The typed error of an error answer whose body has been read (`text`, possibly not JSON). */
+export function errorFromAnswer(operation: string, response: Response, text: string, nowMs: number) {
   let errors: KlaviyoErrorObject[] = [];
   try {
-    const body = (await response.json()) as { errors?: KlaviyoErrorObject[] };
-    errors = Array.isArray(body.errors) ? body.errors : [];
+    const body = JSON.parse(text) as { errors?: KlaviyoErrorObject[] };
+    errors = Array.isArray(body?.errors) ? body.errors : [];
   } catch {
     // A body that is not JSON (a proxy's error page) still yields a typed error below.
   }
