@@ -27,7 +27,10 @@ const newCampaign = (name: string, channels: string[] = ['email'], included: str
           attributes: {
             definition:
               channel === 'email'
-                ? { channel, content: { subject: 'Hello', fromEmail: 'shop@example.com', fromLabel: 'Shop' } }
+                ? {
+                    channel,
+                    content: { subject: 'Hello', from_email: 'shop@example.com', from_label: 'Shop' },
+                  }
                 : { channel, content: { body: 'Hi from the shop' } },
           },
         })),
@@ -36,9 +39,27 @@ const newCampaign = (name: string, channels: string[] = ['email'], included: str
   },
 });
 
-/** The SDK names the create body's message list `campaignMessages`. */
+/**
+ * The SDK names the create body's message list `campaignMessages` and an email's sender `fromEmail`
+ * and `fromLabel`; on the wire (the raw bodies above) they are `campaign-messages`, `from_email` and
+ * `from_label`, and Klaviyo refuses the camelCase names ("'fromEmail' is not a valid field").
+ */
 const viaSdk = (body: ReturnType<typeof newCampaign>) => {
-  const { 'campaign-messages': campaignMessages, ...rest } = body.data.attributes;
+  const { 'campaign-messages': messages, ...rest } = body.data.attributes;
+  const campaignMessages = {
+    data: messages.data.map((message) => {
+      const {
+        from_email: fromEmail,
+        from_label: fromLabel,
+        ...content
+      } = message.attributes.definition.content as Record<string, unknown>;
+      const sender = fromEmail === undefined ? {} : { fromEmail, fromLabel };
+      return {
+        ...message,
+        attributes: { definition: { ...message.attributes.definition, content: { ...content, ...sender } } },
+      };
+    }),
+  };
   return { data: { ...body.data, attributes: { ...rest, campaignMessages } } } as never;
 };
 
