@@ -16,6 +16,11 @@ export interface StartOptions {
   rateLimits?: boolean;
   /** Fills the account with the demo store (lists, campaigns, flows, profiles, events). */
   seed?: boolean;
+  /**
+   * Test-only: accept `http://` webhook endpoints on loopback hosts, so a test can receive deliveries
+   * on a local server. Klaviyo (and the emulator by default) accepts https only.
+   */
+  httpLoopbackWebhooks?: boolean;
   /** Fixed keys for the seeded account, so `npm run dev` and .env.example agree. */
   account?: { id?: string; privateKey?: string; name?: string };
 }
@@ -30,7 +35,11 @@ export interface RunningEmulator {
 
 /** Starts an emulator on its own HTTP server; the app reaches it only over HTTP. */
 export async function startEmulator(options: StartOptions = {}): Promise<RunningEmulator> {
-  const emulator = new Emulator({ clock: options.clock, rateLimits: options.rateLimits });
+  const emulator = new Emulator({
+    clock: options.clock,
+    rateLimits: options.rateLimits,
+    httpLoopbackWebhooks: options.httpLoopbackWebhooks,
+  });
   emulator.register(allHandlers);
   const { account, publicKey, privateKey } = emulator.createAccount({
     id: options.account?.id,

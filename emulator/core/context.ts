@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Condition } from '../filter/parse.js';
 import type { Account } from '../store/account.js';
+import type { EmulatorSettings } from './emulator.js';
 import type { Operation } from './spec.js';
 
 /** The parsed, validated request a handler receives. */
@@ -25,6 +26,7 @@ export interface Context {
   /** e.g. http://127.0.0.1:8787 — links in documents are full URLs, as Klaviyo's are. */
   baseUrl: string;
   url: URL;
+  settings: Readonly<EmulatorSettings>;
 }
 
 export interface Reply {

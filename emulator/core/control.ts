@@ -33,6 +33,7 @@ function accountOf(emulator: Emulator, id: string | undefined) {
  *   PUT    /__emulator/faults               {latencyMs?, errorRates?, storm429?, outageUntil?, down?, dropRate?, operations?, seed?}
  *   DELETE /__emulator/faults
  *   PUT    /__emulator/rate-limits          {enabled}
+ *   PUT    /__emulator/webhooks             {httpLoopback} test-only: allow http endpoints on loopback
  *   POST   /__emulator/clock                {freezeAt?: ms|iso|true, advanceMs?, release?}
  *   GET    /__emulator/health
  */
@@ -78,6 +79,12 @@ export async function handleControl(emulator: Emulator, req: IncomingMessage, ur
     const body = await json(req);
     emulator.limiter.enabled = Boolean(body.enabled);
     return { status: 200, body: { enabled: emulator.limiter.enabled } };
+  }
+  if (head === 'webhooks' && method === 'PUT') {
+    const body = await json(req);
+    if (typeof body.httpLoopback !== 'boolean') throw invalid("'httpLoopback' must be true or false.");
+    emulator.settings.httpLoopbackWebhooks = body.httpLoopback;
+    return { status: 200, body: { httpLoopback: emulator.settings.httpLoopbackWebhooks } };
   }
   if (head === 'clock' && method === 'POST') {
     const clock = emulator.clock;

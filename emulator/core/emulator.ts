@@ -27,6 +27,18 @@ export interface EmulatorOptions {
   rateLimits?: boolean;
   /** How often queued bulk jobs are processed, in real milliseconds. */
   jobIntervalMs?: number;
+  /** Test-only: let webhooks deliver over http to a loopback receiver (see EmulatorSettings). */
+  httpLoopbackWebhooks?: boolean;
+}
+
+/** Emulator-wide settings a test may change at run time (PUT /__emulator/webhooks). */
+export interface EmulatorSettings {
+  /**
+   * Klaviyo's endpoint_url "Must be https" (webhook create and update schemas), so the emulator
+   * refuses http. Tests that receive deliveries on a local http server opt in; even then only
+   * loopback hosts may use http. Off unless a test turns it on.
+   */
+  httpLoopbackWebhooks: boolean;
 }
 
 /** All state of one emulator instance: accounts, keys, limiter, faults and the spec-derived rules. */
@@ -41,11 +53,13 @@ export class Emulator {
   readonly handlers: HandlerTable = {};
   readonly responseObservers: ((record: ResponseRecord) => void)[] = [];
   readonly requestCounts = new Map<string, number>();
+  readonly settings: EmulatorSettings;
   private readonly jobTimer: NodeJS.Timeout;
   private readonly dispatchers: WebhookDispatcher[] = [];
 
   constructor(options: EmulatorOptions = {}) {
     this.clock = options.clock ?? new ControllableClock();
+    this.settings = { httpLoopbackWebhooks: options.httpLoopbackWebhooks ?? false };
     this.limiter = new RateLimiter(this.clock);
     this.limiter.enabled = options.rateLimits ?? true;
     this.jobTimer = setInterval(() => this.runJobs(), options.jobIntervalMs ?? 50);

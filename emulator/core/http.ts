@@ -188,6 +188,7 @@ export async function handleApi(emulator: Emulator, req: IncomingMessage, res: S
       headers: req.headers,
       baseUrl: `http://${host}`,
       url,
+      settings: emulator.settings,
     };
     reply = await handler(ctx);
   } catch (error) {

@@ -32,7 +32,7 @@ const STANDARD_TOPIC_METRICS = [
   'Submitted Review',
 ];
 
-// Loopback hosts may use http so tests and local development can receive deliveries without TLS.
+// With the test-only opt-in (EmulatorSettings.httpLoopbackWebhooks), these hosts may use http.
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 function availableTopics(account: Account): string[] {
@@ -74,16 +74,22 @@ function includedTopics(ctx: Context, webhooks: WebhookRecord[]) {
   return { included: [...ids].map((id) => renderTopic(ctx, id)) };
 }
 
-/** endpoint_url "Must be https" (spec); http is allowed only for loopback receivers. */
-function checkEndpointUrl(value: string): string {
+/**
+ * endpoint_url "Must be https" (webhook create and update schemas). http is allowed only when a test
+ * opted in, and then only for a loopback receiver.
+ */
+function checkEndpointUrl(ctx: Context, value: string): string {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
     throw invalid(`'${value}' is not a valid URL.`, { pointer: '/data/attributes/endpoint_url' });
   }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
-    throw invalid('endpoint_url must be an https URL.', { pointer: '/data/attributes/endpoint_url' });
+  const httpAllowed = ctx.settings.httpLoopbackWebhooks && LOOPBACK.has(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && httpAllowed)) {
+    throw invalid(`endpoint_url must be an https URL; '${url.protocol}' was given.`, {
+      pointer: '/data/attributes/endpoint_url',
+    });
   }
   return value;
 }
@@ -142,7 +148,7 @@ export const webhookHandlers: HandlerTable = {
       attributes: {
         name: attributes.name,
         description: attributes.description ?? null,
-        endpoint_url: checkEndpointUrl(attributes.endpoint_url),
+        endpoint_url: checkEndpointUrl(ctx, attributes.endpoint_url),
         enabled: true,
         created_at: now,
         updated_at: now,
@@ -160,7 +166,8 @@ export const webhookHandlers: HandlerTable = {
     const webhook = getWebhookOr404(ctx);
     const { attributes, relationships } = ctx.body.data;
     // Check everything before changing anything, so a 400 leaves the webhook as it was.
-    const endpointUrl = attributes.endpoint_url != null ? checkEndpointUrl(attributes.endpoint_url) : null;
+    const endpointUrl =
+      attributes.endpoint_url != null ? checkEndpointUrl(ctx, attributes.endpoint_url) : null;
     const topicData = relationships?.['webhook-topics'];
     const topics = topicData ? checkTopics(ctx.account, topicData.data) : null;
     const secret = attributes.secret_key != null ? checkSecret(attributes.secret_key) : null;

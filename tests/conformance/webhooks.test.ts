@@ -3,7 +3,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startWebhookDelivery, type WebhookDispatcher } from '../../emulator/webhooks/delivery.js';
-import { type TestEmulator, withEmulator } from '../support/emulator.js';
+import { startTestEmulator, type TestEmulator, withEmulator } from '../support/emulator.js';
 import { sdkError, sdkFor } from '../support/sdk.js';
 
 interface Received {
@@ -44,7 +44,8 @@ let receiver: Awaited<ReturnType<typeof startReceiver>>;
 let delivery: WebhookDispatcher;
 
 // Webhook endpoints are XS tier (1/s, 15/m); this file makes more calls than that allows.
-withEmulator({ rateLimits: false }, async (started) => {
+// Deliveries go to a local http receiver: the test-only opt-in (Klaviyo itself requires https).
+withEmulator({ rateLimits: false, httpLoopbackWebhooks: true }, async (started) => {
   emu = started;
   sdk = sdkFor(started);
   receiver = await startReceiver();
@@ -208,6 +209,7 @@ describe('webhooks through the official SDK', () => {
     });
     expect(http.status).toBe(400);
     expect(http.body.errors[0].source).toEqual({ pointer: '/data/attributes/endpoint_url' });
+    expect(http.body.errors[0].detail).toContain('https');
 
     const noSecret = webhookBody('https://hooks.example.com/k', ['event:klaviyo.sent_sms']) as any;
     delete noSecret.data.attributes.secret_key;
@@ -216,6 +218,71 @@ describe('webhooks through the official SDK', () => {
     expect((await emu.api('/api/webhooks', { method: 'POST', body: empty })).status).toBe(400);
     const listed = (await emu.api('/api/webhooks')).body.data.map((w: any) => w.attributes.endpoint_url);
     expect(listed).not.toContain('https://hooks.example.com');
+  });
+});
+
+describe('http endpoints', () => {
+  // The spec: endpoint_url "Must be https". Only a test opt-in lets a loopback receiver take http.
+  afterEach(async () => {
+    await emu.control('/webhooks', 'PUT', { httpLoopback: true });
+    for (const w of (await emu.api('/api/webhooks')).body.data) {
+      await emu.api(`/api/webhooks/${w.id}`, { method: 'DELETE' });
+    }
+  });
+
+  it('refuses http:// even on loopback, on create and update, unless the test opt-in is on', async () => {
+    await emu.api('/api/events', {
+      method: 'POST',
+      body: event('http@example.com', 'Placed Order', 'http-1'),
+    });
+    const topics = ['event:klaviyo.placed_order'];
+    expect(await emu.control('/webhooks', 'PUT', { httpLoopback: false })).toEqual({ httpLoopback: false });
+    for (const url of [receiver.url, 'http://localhost:9/k', 'http://[::1]:9/k']) {
+      const refused = await emu.api('/api/webhooks', { method: 'POST', body: webhookBody(url, topics) });
+      expect(refused.status, url).toBe(400);
+      expect(refused.body.errors[0]).toMatchObject({
+        code: 'invalid',
+        source: { pointer: '/data/attributes/endpoint_url' },
+      });
+    }
+    const https = await emu.api('/api/webhooks', {
+      method: 'POST',
+      body: webhookBody('https://hooks.example.com/k', topics),
+    });
+    expect(https.status).toBe(201);
+    const id = https.body.data.id;
+    const update = await emu.api(`/api/webhooks/${id}`, {
+      method: 'PATCH',
+      body: { data: { type: 'webhook', id, attributes: { endpoint_url: receiver.url } } },
+    });
+    expect(update.status).toBe(400);
+    expect(update.body.errors[0].source).toEqual({ pointer: '/data/attributes/endpoint_url' });
+
+    await emu.control('/webhooks', 'PUT', { httpLoopback: true });
+    expect(
+      (await emu.api('/api/webhooks', { method: 'POST', body: webhookBody(receiver.url, topics) })).status,
+    ).toBe(201);
+    // The opt-in covers loopback receivers only.
+    const remote = await emu.api('/api/webhooks', {
+      method: 'POST',
+      body: webhookBody('http://hooks.example.com/k', topics),
+    });
+    expect(remote.status).toBe(400);
+  });
+
+  it('a default emulator refuses a loopback http endpoint', async () => {
+    const plain = await startTestEmulator({ rateLimits: false });
+    try {
+      await plain.api('/api/events', { method: 'POST', body: event('d@example.com', 'Placed Order', 'd-1') });
+      const refused = await plain.api('/api/webhooks', {
+        method: 'POST',
+        body: webhookBody(receiver.url, ['event:klaviyo.placed_order']),
+      });
+      expect(refused.status).toBe(400);
+      expect(plain.specViolations).toEqual([]);
+    } finally {
+      await plain.close();
+    }
   });
 });
 

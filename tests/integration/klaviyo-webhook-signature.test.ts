@@ -36,7 +36,8 @@ async function placeOrder(email: string, orderId: string) {
 }
 
 beforeAll(async () => {
-  emu = await startTestEmulator();
+  // The receiver is a local http server: the test-only opt-in (Klaviyo requires https endpoints).
+  emu = await startTestEmulator({ httpLoopbackWebhooks: true });
   await emu.setRateLimits(false); // webhook operations allow 1/s and 15/m
   client = klaviyoFor(emu, { governor: null }).client;
   receiver = createServer((req, res) => {
