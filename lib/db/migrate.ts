@@ -17,7 +17,12 @@ export async function migrate(db: Database, migrations: readonly Migration[]): P
   let applied = 0;
   for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
     const done = await db.transaction(async (tx) => {
-      if (db.dialect === 'postgres') await tx.query('SELECT pg_advisory_xact_lock(727274)');
+      if (db.dialect === 'postgres') {
+        // A migration may rebuild a large table, or wait here while another process migrates: the
+        // statement timeout meant for requests does not apply to it.
+        await tx.query('SET LOCAL statement_timeout = 0');
+        await tx.query('SELECT pg_advisory_xact_lock(727274)');
+      }
       // Created under the lock: processes starting together on a fresh database would race otherwise.
       await tx.query(
         'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',

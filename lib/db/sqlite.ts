@@ -2,22 +2,31 @@ import 'server-only';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
+import { TransactionScopes } from './scope';
 import type { Database, Queryable, Row } from './types';
 
 /**
  * SQLite through better-sqlite3 (12.x; 13.x crashes on Node 20). One connection per process; WAL lets
  * a worker process read and write beside the app, and `busy_timeout` makes writers wait their turn.
- * Transactions are serialised in-process because one connection can hold only one at a time.
+ *
+ * One connection holds at most one transaction, and every statement run on it while a transaction
+ * is open becomes part of that transaction: it would see the transaction's uncommitted writes and
+ * vanish with its rollback. So every statement of the process goes through one queue: a transaction
+ * has the connection to itself from BEGIN to COMMIT, and a plain query waits for it to end (running
+ * at once, as its own implicit transaction, only when nothing is open or waiting).
  */
 export function openSqlite(path: string): Database {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new BetterSqlite3(path);
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 5000');
-  db.pragma('synchronous = NORMAL');
+  // FULL syncs the WAL to disk at every commit. NORMAL (SQLite's WAL default) may lose the last
+  // commits on a power cut or OS crash, yet the outbox promises that an accepted order or event is
+  // never lost: an fsync per commit is the price of that promise. Choose Postgres for throughput.
+  db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
 
-  const run: Queryable['query'] = async <T = Row>(sql: string, params: readonly unknown[] = []) => {
+  const run = async <T = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> => {
     const statement = db.prepare(sql);
     const values = params.map((v) => (typeof v === 'boolean' ? Number(v) : v));
     if (statement.reader) return statement.all(...values) as T[];
@@ -25,27 +34,50 @@ export function openSqlite(path: string): Database {
     return [];
   };
 
-  let queue: Promise<unknown> = Promise.resolve();
+  const scopes = new TransactionScopes();
+  let tail: Promise<unknown> = Promise.resolve();
+  /** Transactions and queries queued or running; 0 means no transaction is open. */
+  let pending = 0;
+  const serial = <T>(job: () => Promise<T>): Promise<T> => {
+    pending++;
+    const next = tail.then(job).finally(() => {
+      pending--;
+    });
+    tail = next.catch(() => undefined);
+    return next;
+  };
+
   return {
     dialect: 'sqlite',
-    query: run,
-    transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-      const next = queue.then(async () => {
-        db.prepare('BEGIN IMMEDIATE').run();
-        try {
-          const result = await fn({ query: run });
-          db.prepare('COMMIT').run();
-          return result;
-        } catch (error) {
-          if (db.inTransaction) db.prepare('ROLLBACK').run();
-          throw error;
-        }
-      });
-      queue = next.catch(() => undefined);
-      return next;
+    async query<T = Row>(sql: string, params?: readonly unknown[]): Promise<T[]> {
+      // Inside a transaction callback this statement could only wait for the transaction awaiting it.
+      scopes.assertOutside('query');
+      if (pending === 0) return run<T>(sql, params);
+      return serial(() => run<T>(sql, params));
+    },
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      scopes.assertOutside('transaction');
+      return serial(() =>
+        scopes.enter(async (assertOpen) => {
+          db.prepare('BEGIN IMMEDIATE').run();
+          try {
+            const result = await fn({
+              query: async <R = Row>(sql: string, params?: readonly unknown[]) => {
+                assertOpen();
+                return run<R>(sql, params);
+              },
+            });
+            db.prepare('COMMIT').run();
+            return result;
+          } catch (error) {
+            if (db.inTransaction) db.prepare('ROLLBACK').run();
+            throw error;
+          }
+        }),
+      );
     },
     async close() {
-      await queue;
+      await tail;
       db.close();
     },
   };
