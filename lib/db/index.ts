@@ -16,7 +16,13 @@ export function getDatabase(): Promise<Database> {
   opening ??= (async () => {
     const { outbox } = env();
     const db = outbox.databaseUrl ? openPostgres(outbox.databaseUrl) : openSqlite(outbox.sqlitePath);
-    await migrate(db, ALL_MIGRATIONS);
+    try {
+      await migrate(db, ALL_MIGRATIONS);
+    } catch (error) {
+      // The next call opens a new pool (or file handle); this one must not linger.
+      await db.close().catch(() => undefined);
+      throw error;
+    }
     return db;
   })().catch((error: unknown) => {
     // A database that is down at the first request must not stay "down" until a restart.

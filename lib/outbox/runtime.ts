@@ -6,14 +6,21 @@ import { getOutbox } from './index';
 
 let dispatcher: Promise<Dispatcher> | undefined;
 
-/** The app's dispatcher: the app's outbox, delivered through the app's Klaviyo client. */
+/**
+ * The app's dispatcher: the app's outbox, delivered through the app's Klaviyo client. A failure to
+ * build it (the database down at the first drain) is not kept: the next drain tries again, so
+ * delivery resumes when the database does, without a restart.
+ */
 export function getDispatcher(): Promise<Dispatcher> {
   dispatcher ??= (async () =>
     createDispatcher({
       store: await getOutbox(),
       client: klaviyo().client,
       account: env().klaviyo.companyId,
-    }))();
+    }))().catch((error: unknown) => {
+    dispatcher = undefined;
+    throw error;
+  });
   return dispatcher;
 }
 
