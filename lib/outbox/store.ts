@@ -67,8 +67,18 @@ export class OutboxStore {
    * order key waits while an older one with the same key is undelivered (backing off, or leased to a
    * worker), so a retried profile write never lands after a newer one and overwrites it.
    */
-  async claim(owner: string, limit: number, leaseMs: number, now = Date.now()): Promise<OutboxRecord[]> {
-    const due = `state IN ('pending', 'retrying') AND available_at <= ? AND (lease_until IS NULL OR lease_until < ?)
+  async claim(
+    owner: string,
+    limit: number,
+    leaseMs: number,
+    now = Date.now(),
+    kinds?: readonly string[],
+  ): Promise<OutboxRecord[]> {
+    if (kinds && kinds.length === 0) return [];
+    // A worker claims only the kinds it can deliver: during a rolling deploy an older worker leaves a
+    // kind added since for the newer ones, instead of dropping it.
+    const known = kinds ? ` AND kind IN (${placeholders(kinds.length)})` : '';
+    const due = `state IN ('pending', 'retrying') AND available_at <= ? AND (lease_until IS NULL OR lease_until < ?)${known}
       AND (order_key IS NULL OR NOT EXISTS (SELECT 1 FROM klaviyo_outbox older WHERE older.order_key = candidate.order_key
         AND older.id < candidate.id AND older.state IN ('pending', 'retrying')))`;
     // Postgres: SKIP LOCKED lets many workers claim disjoint batches at once. SQLite has one writer,
@@ -79,7 +89,7 @@ export class OutboxStore {
         `UPDATE klaviyo_outbox SET lease_owner = ?, lease_until = ?, updated_at = ?
          WHERE id IN (SELECT id FROM klaviyo_outbox candidate WHERE ${due} ORDER BY available_at, id LIMIT ? ${lock})
          RETURNING *`,
-        [owner, now + leaseMs, now, now, now, limit],
+        [owner, now + leaseMs, now, now, now, ...(kinds ?? []), limit],
       );
       return rows.map(toRecord).sort((a, b) => a.id - b.id);
     });
@@ -95,6 +105,20 @@ export class OutboxStore {
       `UPDATE klaviyo_outbox SET state = 'delivered', delivered_at = ?, updated_at = ?, attempts = attempts + 1,
        lease_owner = NULL, lease_until = NULL, last_error = NULL WHERE lease_owner = ? AND id IN (${placeholders(ids.length)})`,
       [now, now, owner, ...ids],
+    );
+  }
+
+  /**
+   * Gives leased messages back untouched but for when they are next due (`availableAt`, or unchanged):
+   * messages never sent this round, or of a kind this worker does not know. No attempt is counted and
+   * the state and last error stay as they were.
+   */
+  async release(owner: string, ids: readonly number[], availableAt?: number, now = Date.now()) {
+    if (ids.length === 0) return;
+    await this.db.query(
+      `UPDATE klaviyo_outbox SET available_at = COALESCE(?, available_at), updated_at = ?, lease_owner = NULL,
+       lease_until = NULL WHERE lease_owner = ? AND id IN (${placeholders(ids.length)})`,
+      [availableAt ?? null, now, owner, ...ids],
     );
   }
 

@@ -6,8 +6,8 @@ import type { AddressInfo } from 'node:net';
  * - `garble`: Klaviyo handled the request, but the 2xx body that reaches us is not JSON (a proxy's or
  *   CDN's error page, a truncated answer);
  * - `reset`: Klaviyo handled the request and started answering, then the stream is cut mid-body.
- * - `replace`: answers with the given status and JSON body instead of the emulator's (the request is
- *   still forwarded, so the emulator's state is what Klaviyo's would be).
+ * - `replace`: answers with the given status and JSON body without forwarding the request, as
+ *   Klaviyo does when it refuses one.
  */
 export interface ProxyFault {
   method: string;
@@ -40,6 +40,16 @@ export async function startFaultyProxy(upstream: string) {
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const fault = faultFor(req);
+    if (fault?.mode === 'replace') {
+      // Klaviyo refused: the emulator never sees the request.
+      spoiled.replace++;
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(fault.replaceWith?.status ?? 500, { 'content-type': 'application/vnd.api+json' });
+        res.end(JSON.stringify(fault.replaceWith?.body ?? {}));
+      });
+      return;
+    }
     const forward = httpRequest(
       {
         host: target.hostname,
@@ -66,12 +76,6 @@ export async function startFaultyProxy(upstream: string) {
           if (fault.mode === 'garble') {
             res.writeHead(status, { ...headers, 'content-type': 'text/html' });
             res.end('<html><body>502 Bad Gateway</body></html>');
-          } else if (fault.mode === 'replace') {
-            const replacement = JSON.stringify(fault.replaceWith?.body ?? {});
-            res.writeHead(fault.replaceWith?.status ?? 500, {
-              'content-type': 'application/vnd.api+json',
-            });
-            res.end(replacement);
           } else {
             // Promise more than is sent, send half, then cut the connection.
             res.writeHead(status, { ...headers, 'content-length': String(body.length + 100) });

@@ -1,9 +1,8 @@
 import 'server-only';
 import type { KlaviyoClient } from '../../klaviyo/client';
-import { KlaviyoApiError } from '../../klaviyo/errors';
 import { catalogId, catalogsResource } from '../../klaviyo/resources/catalogs';
 import type { OutboxRecord } from '../types';
-import { eachLimited, type Outcomes } from './outcome';
+import { DELIVERED, eachLimited, failed, type Outcomes } from './outcome';
 
 type BackInStockRecord = Extract<OutboxRecord, { kind: 'back-in-stock' }>;
 
@@ -14,21 +13,20 @@ type BackInStockRecord = Extract<OutboxRecord, { kind: 'back-in-stock' }>;
 export async function deliverBackInStock(
   client: KlaviyoClient,
   records: readonly BackInStockRecord[],
+  outcomes: Outcomes = new Map(),
 ): Promise<Outcomes> {
   const catalogs = catalogsResource(client);
-  const outcomes: Outcomes = new Map();
   await eachLimited(records, 8, async (record) => {
-    const { profile, variantId, channels } = record.payload;
     try {
+      const { profile, variantId, channels } = record.payload;
       await catalogs.subscribeBackInStock({
         variantId: catalogId(variantId),
         channels,
         profile: { data: { type: 'profile', attributes: profile } },
       });
-      outcomes.set(record.id, undefined);
+      outcomes.set(record.id, DELIVERED);
     } catch (error) {
-      if (!(error instanceof KlaviyoApiError)) throw error;
-      outcomes.set(record.id, error);
+      outcomes.set(record.id, failed(error, 'create_back_in_stock_subscription'));
     }
   });
   return outcomes;

@@ -9,7 +9,7 @@ import {
 import type { ConsentChange } from '../../tracking/consent';
 import type { OutboxRecord } from '../types';
 import { consentTarget } from './bodies';
-import type { Outcomes } from './outcome';
+import { asApiError, DELIVERED, failed, held, type Outcomes } from './outcome';
 
 type ConsentRecord = Extract<OutboxRecord, { kind: 'consent' }>;
 
@@ -27,31 +27,96 @@ function groups(records: readonly ConsentRecord[]) {
   return out;
 }
 
+/** The profile of a job a Klaviyo error pointer names, e.g. /data/attributes/profiles/data/3/attributes/email. */
+const PROFILE_POINTER = /^\/data\/attributes\/profiles\/data\/(\d+)(?:\/|$)/;
+
+/** One call for the whole group: a subscribe job (at most 1,000) or an unsubscribe call (at most 100). */
+async function call(api: ReturnType<typeof subscriptionsResource>, group: readonly ConsentRecord[]) {
+  const { status, listId, source } = (group[0] as ConsentRecord).payload;
+  const changes = group.map((r) => r.payload);
+  if (status === 'SUBSCRIBED') {
+    const subscribed = changes as (ConsentChange & { status: 'SUBSCRIBED' })[];
+    await api.subscribe(subscribed.map(consentTarget), { listId, customSource: source });
+  } else {
+    const unsubscribed = changes as (ConsentChange & { status: 'UNSUBSCRIBED' })[];
+    await api.unsubscribe(unsubscribed.map(consentTarget), { listId });
+  }
+}
+
+/**
+ * Sends one group. Klaviyo checks a job whole and refuses it for one bad profile, naming it by its
+ * pointer: that record fails alone and the rest are sent again without it, so one bad address never
+ * dead-letters a thousand. A refusal that points elsewhere (the list) is shared by the whole group; one
+ * without a pointer, or a failure of our own, falls back to one call per record. Returns the error
+ * that should stop further sending (throttled or failing).
+ */
+async function sendGroup(
+  api: ReturnType<typeof subscriptionsResource>,
+  group: readonly ConsentRecord[],
+  outcomes: Outcomes,
+): Promise<KlaviyoApiError | undefined> {
+  let pending = [...group];
+  while (pending.length > 0) {
+    try {
+      await call(api, pending);
+      for (const r of pending) outcomes.set(r.id, DELIVERED);
+      return undefined;
+    } catch (thrown) {
+      const ours = !(thrown instanceof KlaviyoApiError);
+      const error = asApiError(thrown, 'bulk_subscribe_profiles');
+      if (error.retryable && !ours) {
+        for (const r of pending) outcomes.set(r.id, failed(error));
+        return error;
+      }
+      const index = ours ? undefined : PROFILE_POINTER.exec(error.pointer ?? '')?.[1];
+      const culprit = index === undefined ? undefined : pending[Number(index)];
+      if (culprit) {
+        outcomes.set(culprit.id, failed(error));
+        pending = pending.filter((r) => r !== culprit);
+        continue;
+      }
+      if (pending.length === 1 || (!ours && error.pointer)) {
+        for (const r of pending) outcomes.set(r.id, failed(error));
+        return undefined;
+      }
+      return sendEach(api, pending, outcomes);
+    }
+  }
+  return undefined;
+}
+
+async function sendEach(
+  api: ReturnType<typeof subscriptionsResource>,
+  records: readonly ConsentRecord[],
+  outcomes: Outcomes,
+): Promise<KlaviyoApiError | undefined> {
+  for (const [i, r] of records.entries()) {
+    const stop = await sendGroup(api, [r], outcomes);
+    if (stop) {
+      for (const rest of records.slice(i + 1)) outcomes.set(rest.id, held(stop));
+      return stop;
+    }
+  }
+  return undefined;
+}
+
 /**
  * Consent through the bulk subscription jobs (lib/klaviyo/resources/subscriptions.ts), grouped by
  * status, list and source, each group one call. `custom_source` records where the shopper agreed.
+ * Once Klaviyo throttles or fails, the groups not yet sent are held back without counting an attempt.
  */
 export async function deliverConsent(
   client: KlaviyoClient,
   records: readonly ConsentRecord[],
+  outcomes: Outcomes = new Map(),
 ): Promise<Outcomes> {
-  const outcomes: Outcomes = new Map();
   const api = subscriptionsResource(client);
-  for (const group of groups(records)) {
-    const { status, listId, source } = (group[0] as ConsentRecord).payload;
-    const changes = group.map((r) => r.payload);
-    try {
-      if (status === 'SUBSCRIBED') {
-        const subscribed = changes as (ConsentChange & { status: 'SUBSCRIBED' })[];
-        await api.subscribe(subscribed.map(consentTarget), { listId, customSource: source });
-      } else {
-        const unsubscribed = changes as (ConsentChange & { status: 'UNSUBSCRIBED' })[];
-        await api.unsubscribe(unsubscribed.map(consentTarget), { listId });
-      }
-      for (const r of group) outcomes.set(r.id, undefined);
-    } catch (error) {
-      if (!(error instanceof KlaviyoApiError)) throw error;
-      for (const r of group) outcomes.set(r.id, error);
+  const all = groups(records);
+  for (const [i, group] of all.entries()) {
+    const stop = await sendGroup(api, group, outcomes);
+    if (stop) {
+      for (const r of all.slice(i + 1).flat()) outcomes.set(r.id, held(stop));
+      break;
     }
   }
   return outcomes;

@@ -10,7 +10,7 @@ import {
 } from '../../klaviyo/resources/events';
 import type { TrackEvent } from '../../tracking/event';
 import type { OutboxRecord } from '../types';
-import { eachLimited, type Outcomes } from './outcome';
+import { asApiError, DELIVERED, eachLimited, failed, held, type Outcomes } from './outcome';
 
 type EventRecord = Extract<OutboxRecord, { kind: 'event' }>;
 
@@ -62,18 +62,18 @@ async function sendSingles(client: KlaviyoClient, records: readonly EventRecord[
   await eachLimited(records, 8, async (r) => {
     try {
       await client.call('create_event', { body: eventBody(toEventInput(r.payload)) });
-      outcomes.set(r.id, undefined);
+      outcomes.set(r.id, DELIVERED);
     } catch (error) {
-      if (!(error instanceof KlaviyoApiError)) throw error;
-      outcomes.set(r.id, error);
+      outcomes.set(r.id, failed(error, 'create_event'));
     }
   });
 }
 
 /**
  * Sends one job. A job Klaviyo rejects for one bad event is sent again without it (the error's
- * pointer names the event); a rejection without a usable pointer falls back to single calls, so one
- * poison event never holds back the others. Returns the error that should stop further jobs.
+ * pointer names the event); a rejection without a usable pointer, or a failure of our own, falls back
+ * to single calls, so one poison event never holds back the others. Returns the error that should
+ * stop further jobs.
  */
 async function sendJob(
   client: KlaviyoClient,
@@ -85,20 +85,21 @@ async function sendJob(
     if (records.length === 0) return undefined;
     try {
       await client.call('bulk_create_events', { body: job.body });
-      for (const r of records) outcomes.set(r.id, undefined);
+      for (const r of records) outcomes.set(r.id, DELIVERED);
       return undefined;
-    } catch (error) {
-      if (!(error instanceof KlaviyoApiError)) throw error;
-      if (error.retryable) {
-        for (const r of records) outcomes.set(r.id, error);
+    } catch (thrown) {
+      const error = asApiError(thrown, 'bulk_create_events');
+      const ours = !(thrown instanceof KlaviyoApiError);
+      if (error.retryable && !ours) {
+        for (const r of records) outcomes.set(r.id, failed(error));
         return error;
       }
-      const culprits = blamed(job, error);
+      const culprits = ours ? undefined : blamed(job, error);
       if (!culprits) {
         await sendSingles(client, records, outcomes);
         return undefined;
       }
-      for (const r of culprits) outcomes.set(r.id, error);
+      for (const r of culprits) outcomes.set(r.id, failed(error));
       job = without(job, new Set(culprits.map((r) => r.id)));
     }
   }
@@ -108,18 +109,26 @@ async function sendJob(
 export async function deliverEvents(
   client: KlaviyoClient,
   records: readonly EventRecord[],
+  outcomes: Outcomes = new Map(),
 ): Promise<Outcomes> {
-  const outcomes: Outcomes = new Map();
   if (records.length < TRICKLE) {
     await sendSingles(client, records, outcomes);
     return outcomes;
   }
-  const jobs = packJobs(records, (r) => toEventInput(r.payload));
+  let jobs: PackedJob<EventRecord>[];
+  try {
+    jobs = packJobs(records, (r) => toEventInput(r.payload));
+  } catch {
+    // A payload that cannot be packed: single calls find it and deliver the others.
+    await sendSingles(client, records, outcomes);
+    return outcomes;
+  }
   for (const [i, job] of jobs.entries()) {
     const stop = await sendJob(client, job, outcomes);
     if (stop) {
-      // Klaviyo is throttling or failing: the remaining jobs would meet the same answer now.
-      for (const r of jobs.slice(i + 1).flatMap((j) => j.items.flat())) outcomes.set(r.id, stop);
+      // Klaviyo is throttling or failing: the remaining jobs would meet the same answer now. They
+      // were never sent, so they are held back without counting an attempt.
+      for (const r of jobs.slice(i + 1).flatMap((j) => j.items.flat())) outcomes.set(r.id, held(stop));
       break;
     }
   }

@@ -1,9 +1,44 @@
-import type { KlaviyoApiError } from '../../klaviyo/errors';
+import { KlaviyoApiError } from '../../klaviyo/errors';
 
-/** Per outbox id: undefined when delivered, otherwise the error that stopped it. */
-export type Outcomes = Map<number, KlaviyoApiError | undefined>;
+/**
+ * What became of one record in a delivery round. Only `delivered` marks a record delivered; a record
+ * a round ends without an outcome for is retried.
+ * - `failed`: sent (or tried), and Klaviyo's answer, or our own failure, decides what comes next;
+ * - `held`: never sent, because an earlier failure in the round (`because`) stopped sending: Klaviyo
+ *   was throttling or failing, and the rest would have met the same answer. It costs no attempt.
+ */
+export type Outcome =
+  | { kind: 'delivered' }
+  | { kind: 'failed'; error: KlaviyoApiError }
+  | { kind: 'held'; because: KlaviyoApiError };
 
-/** Runs `fn` over items with at most `limit` in flight. */
+/** Per outbox id. */
+export type Outcomes = Map<number, Outcome>;
+
+export const DELIVERED: Outcome = { kind: 'delivered' };
+export const failed = (error: unknown, operation = 'deliver'): Outcome => ({
+  kind: 'failed',
+  error: asApiError(error, operation),
+});
+export const held = (because: KlaviyoApiError): Outcome => ({ kind: 'held', because });
+
+/**
+ * Failures of our own (a payload a deliverer cannot read, a bug) as a retryable error with status 0
+ * and code `internal_error`, so they are settled like any other failure instead of aborting the round.
+ */
+export function asApiError(error: unknown, operation: string): KlaviyoApiError {
+  if (error instanceof KlaviyoApiError) return error;
+  const e = error as { name?: unknown; message?: unknown } | undefined;
+  const name = typeof e?.name === 'string' ? e.name : 'Error';
+  const message = typeof e?.message === 'string' ? e.message : String(error);
+  return new KlaviyoApiError(operation, { status: 0, code: 'internal_error', detail: `${name}: ${message}` });
+}
+
+/**
+ * Runs `fn` over items with at most `limit` in flight. `fn` must not throw (deliverers record a
+ * failure as an outcome); if one does, the others still finish before the error is passed on, so no
+ * request is left in flight unaccounted for.
+ */
 export async function eachLimited<T>(
   items: readonly T[],
   limit: number,
@@ -16,5 +51,7 @@ export async function eachLimited<T>(
       await fn(item);
     }
   });
-  await Promise.all(workers);
+  const results = await Promise.allSettled(workers);
+  const rejected = results.find((r) => r.status === 'rejected');
+  if (rejected) throw rejected.reason;
 }

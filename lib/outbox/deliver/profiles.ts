@@ -1,50 +1,38 @@
 import 'server-only';
 import type { KlaviyoClient } from '../../klaviyo/client';
 import { KlaviyoApiError } from '../../klaviyo/errors';
+import { profilesResource } from '../../klaviyo/resources/profiles';
 import type { OutboxRecord } from '../types';
 import { profileImportBody } from './bodies';
-import { eachLimited, type Outcomes } from './outcome';
+import { DELIVERED, eachLimited, failed, held, type Outcomes } from './outcome';
 
 type ProfileRecord = Extract<OutboxRecord, { kind: 'profile' }>;
 
 /**
  * Profile writes through profile-import (create or update by identifier, 75/s). A 409 means another
- * profile holds one of the identifiers: the write goes to that profile without the contested ones.
+ * profile holds some of the identifiers: the write goes, without them, to the profile the others
+ * resolve to, or nowhere (profilesResource.upsert); it is never written to the profile holding them.
  */
 export async function deliverProfiles(
   client: KlaviyoClient,
   records: readonly ProfileRecord[],
+  outcomes: Outcomes = new Map(),
 ): Promise<Outcomes> {
-  const outcomes: Outcomes = new Map();
-  // Once Klaviyo is throttling or failing, the rest would meet the same answer: stop asking.
+  const profiles = profilesResource(client);
+  // Once Klaviyo is throttling or failing, the rest would meet the same answer: stop asking. Those
+  // never sent are held back without counting an attempt.
   let stop: KlaviyoApiError | undefined;
   await eachLimited(records, 8, async (record) => {
     if (stop) {
-      outcomes.set(record.id, stop);
+      outcomes.set(record.id, held(stop));
       return;
     }
     try {
-      try {
-        await client.call('create_or_update_profile', { body: profileImportBody(record.payload) });
-      } catch (error) {
-        const existing = error instanceof KlaviyoApiError ? error.duplicateProfileId : undefined;
-        if (!existing) throw error;
-        const {
-          email: _e,
-          phone_number: _p,
-          external_id: _x,
-          ...rest
-        } = profileImportBody(record.payload).data.attributes;
-        await client.call('update_profile', {
-          path: { id: existing },
-          body: { data: { type: 'profile', id: existing, attributes: rest } },
-        });
-      }
-      outcomes.set(record.id, undefined);
+      await profiles.upsert(profileImportBody(record.payload).data.attributes);
+      outcomes.set(record.id, DELIVERED);
     } catch (error) {
-      if (!(error instanceof KlaviyoApiError)) throw error;
-      if (error.retryable) stop = error;
-      outcomes.set(record.id, error);
+      if (error instanceof KlaviyoApiError && error.retryable) stop ??= error;
+      outcomes.set(record.id, failed(error, 'create_or_update_profile'));
     }
   });
   return outcomes;
