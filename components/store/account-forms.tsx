@@ -10,8 +10,22 @@ import { SubmitButton } from './submit-button';
 export interface AccountState {
   error?: FormError;
   values?: { email?: string; firstName?: string; lastName?: string };
+  /** Set once a link was mailed: the form gives way to "check your email". */
+  sentTo?: string;
 }
 type AccountAction = (previous: AccountState, form: FormData) => Promise<AccountState>;
+
+/** What replaces a form once the store has mailed its link. */
+function LinkSent({ to }: { to: string }) {
+  return (
+    <div className="form-stack" role="status" data-testid="link-sent">
+      <p>
+        We sent a link to <strong>{to}</strong>. Follow it within 30 minutes to confirm your email; it works
+        once.
+      </p>
+    </div>
+  );
+}
 
 function Alert({ message }: { message?: string }) {
   return message ? (
@@ -70,6 +84,7 @@ export function SignUpForm({
   const [state, submit] = useActionState(action, {});
   const err = state.error;
   const values = state.values ?? defaults;
+  if (state.sentTo) return <LinkSent to={state.sentTo} />;
   return (
     <form action={submit} className="form-stack">
       {next ? <input type="hidden" name="next" value={next} /> : null}
@@ -116,6 +131,61 @@ export function SignUpForm({
         <Link href={next ? `/account/sign-in?next=${encodeURIComponent(next)}` : '/account/sign-in'}>
           Sign in
         </Link>
+      </p>
+    </form>
+  );
+}
+
+/**
+ * "Save this order to an account" on a guest order's page: a password, and the link goes to the
+ * order's email (the server reads it from the order, never from this form).
+ */
+export function SaveOrderForm({
+  action,
+  orderId,
+  minPasswordLength,
+}: {
+  action: AccountAction;
+  orderId: string;
+  minPasswordLength: number;
+}) {
+  const [state, submit] = useActionState(action, {});
+  const err = state.error;
+  if (state.sentTo) return <LinkSent to={state.sentTo} />;
+  return (
+    <form action={submit} className="form-stack">
+      <input type="hidden" name="orderId" value={orderId} />
+      <Alert message={formMessage(err, ['password', 'marketing.email'])} />
+      <TextField
+        name="password"
+        label="Choose a password"
+        type="password"
+        autoComplete="new-password"
+        minLength={minPasswordLength}
+        hint={`At least ${minPasswordLength} characters.`}
+        error={fieldMessage(err, 'password', 'Password')}
+      />
+      <ConsentCheckbox channel="email" error={fieldMessage(err, 'marketing.email', 'Consent')} />
+      <SubmitButton pendingLabel="Sending…" className="button button--secondary">
+        Email me a link
+      </SubmitButton>
+    </form>
+  );
+}
+
+/** The one button on the page a mailed link opens; clicking it uses the link up. */
+export function ConfirmLinkForm({ action, token }: { action: AccountAction; token: string }) {
+  const [state, submit] = useActionState(action, {});
+  return (
+    <form action={submit} className="form-stack">
+      <input type="hidden" name="token" value={token} />
+      <Alert message={state.error?.message} />
+      <SubmitButton pendingLabel="Confirming…" className="button button--primary button--wide">
+        Confirm and sign in
+      </SubmitButton>
+      <p className="form-aside">
+        <Link href="/account/sign-in">Sign in</Link> or{' '}
+        <Link href="/account/sign-up">ask for a new link</Link>
       </p>
     </form>
   );

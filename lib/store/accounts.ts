@@ -2,22 +2,29 @@ import 'server-only';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { hashPassword, verifyPassword } from '../auth/password';
-import { createThrottle } from '../auth/throttle';
+import { type SignInThrottle, signInThrottle } from '../auth/throttle';
 import type { Queryable } from '../db/types';
 import { consentMessage, type OutboxMessage, profileMessage } from '../outbox/types';
 import { fieldErrorOf } from '../relay/field-error';
+import { RateLimiter } from '../relay/rate-limit';
 import { consentChange } from '../tracking/consent';
+import { type AccountLinks, accountLinks } from './account-links';
 import { CONSENT_DISCLOSURES } from './consent-disclosures';
 import type { StoreDeps } from './deps';
+import { consumeProof, issueProof, LINK_TTL_MS, type ProofRefusal } from './email-proof';
 import { formInput } from './form-input';
+import type { Mail } from './mailer';
 import { type ActionResult, asResult, StoreError } from './result';
-import { shopperCustomerId, startShopperSession } from './shopper-session';
+import { orderForShopper } from './shopper-orders';
+import { endCustomerSessions, shopperCustomerId, startShopperSession } from './shopper-session';
 
 /**
  * Shopper accounts: email and password (scrypt, lib/auth/password.ts), on top of the customer rows
- * checkout already keeps. Passwords rather than emailed sign-in links because the demo has no mail
- * server, and a link shown on screen would prove nothing. Signing up or in starts the same shopper
- * session checkout does (`nw_shopper`), so the track relay names the shopper either way.
+ * checkout keeps. A checkout proves nothing about an email, so an account (and with it every order
+ * placed under its email) needs proof: sign-up takes the details, mails a signed, expiring,
+ * single-use link (lib/store/email-proof.ts), and following it creates the account and signs in.
+ * This holds for every email, not only those with orders: otherwise anyone could pre-register a
+ * stranger's address and read the orders she places later. Sign-in stays email and password.
  */
 
 export const MIN_PASSWORD_LENGTH = 10;
@@ -26,28 +33,41 @@ const email = z.string().trim().toLowerCase().pipe(z.email('is not an email addr
 const name = z.string().trim().min(1, 'is required').max(80);
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
-const signUpInput = z.strictObject({
-  email,
-  password: z
-    .string()
-    .min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`)
-    .max(200, 'must be at most 200 characters'),
-  firstName: name,
-  lastName: name,
-  // The newsletter box sends the version of the text it showed, as at checkout.
-  marketing: z
-    .strictObject({
-      email: z.preprocess(
-        blankToUndefined,
-        z
-          .literal(CONSENT_DISCLOSURES.email.version, {
-            error: 'The consent text changed since the page loaded; please review it and tick the box again.',
-          })
-          .optional(),
-      ),
-    })
-    .default({}),
+const password = z
+  .string()
+  .min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`)
+  .max(200, 'must be at most 200 characters');
+// The newsletter box sends the version of the text it showed, as at checkout.
+const marketing = z
+  .strictObject({
+    email: z.preprocess(
+      blankToUndefined,
+      z
+        .literal(CONSENT_DISCLOSURES.email.version, {
+          error: 'The consent text changed since the page loaded; please review it and tick the box again.',
+        })
+        .optional(),
+    ),
+  })
+  .default({});
+
+const signUpInput = z.strictObject({ email, password, firstName: name, lastName: name, marketing });
+
+/** "Save this order to an account": the email and names come from the order, never from the form. */
+const orderAccountInput = z.strictObject({
+  orderId: z.string().regex(/^NW-\d{1,12}$/, 'is not an order number'),
+  password,
+  marketing,
 });
+
+/** What a sign-up link carries to the moment it is followed (kept in store_email_proofs). */
+const signUpPayload = z.object({
+  firstName: z.string(),
+  lastName: z.string(),
+  passwordHash: z.string().startsWith('scrypt:'),
+  marketing: z.object({ email: z.string().optional() }),
+});
+type SignUpPayload = z.output<typeof signUpPayload>;
 
 const signInInput = z.strictObject({
   email,
@@ -59,7 +79,7 @@ export interface Shopper {
   email: string;
   firstName?: string;
   lastName?: string;
-  /** False for a guest who checked out (a session without a password). */
+  /** Always true: only accounts have sessions (a guest checkout gets order access, not a session). */
   hasAccount: boolean;
 }
 
@@ -74,22 +94,19 @@ type CustomerRow = {
   email: string;
   first_name: string | null;
   last_name: string | null;
-  orders_count: number;
   password_hash: string | null;
+  email_verified_at: number | null;
 };
 
 const customerByEmail = async (q: Queryable, address: string) =>
   (
     await q.query<CustomerRow>(
-      `SELECT c.id, c.email, c.first_name, c.last_name, c.orders_count, k.password_hash
+      `SELECT c.id, c.email, c.first_name, c.last_name, k.password_hash, k.email_verified_at
        FROM store_customers c LEFT JOIN store_customer_credentials k ON k.customer_id = c.id
        WHERE c.email = ?`,
       [address],
     )
   )[0];
-
-/** Failed sign-ins per email, per process: with scrypt's cost, a brake on password guessing. */
-const signInThrottle = createThrottle({ limit: 8, windowMs: 15 * 60_000 });
 
 // Verifying against a real hash when the email is unknown keeps the answer time from telling which
 // emails have accounts. Computed once, lazily.
@@ -99,23 +116,59 @@ const decoy = () => {
   return decoyHash;
 };
 
+/** What a sign-up request answers, whoever owns the email: it never tells whether an account exists. */
+export interface LinkSent {
+  sentTo: string;
+}
+
+const linkMinutes = LINK_TTL_MS / 60_000;
+const confirmUrl = (storeUrl: string, token: string) =>
+  `${storeUrl}/account/confirm?token=${encodeURIComponent(token)}`;
+
+function signUpMail(to: string, link: string): Mail {
+  return {
+    to,
+    subject: 'Confirm your email to create your Northwind account',
+    text: `Follow this link to confirm your email and finish creating your account:\n\n${link}\n\nIt works once, for ${linkMinutes} minutes. If you did not ask for an account, ignore this email.`,
+    link,
+  };
+}
+
+function verifyMail(to: string, link: string): Mail {
+  return {
+    to,
+    subject: 'Confirm your email to sign in to Northwind',
+    text: `Your account was created before we confirmed emails. Follow this link to confirm yours and sign in:\n\n${link}\n\nIt works once, for ${linkMinutes} minutes.`,
+    link,
+  };
+}
+
+function alreadyRegisteredMail(to: string, storeUrl: string): Mail {
+  return {
+    to,
+    subject: 'You already have a Northwind account',
+    text: `Someone asked to create an account with this email, which already has one. If it was you, sign in at ${storeUrl}/account/sign-in. If not, you can ignore this email.`,
+  };
+}
+
 function signUpMessages(
   customerId: string,
-  form: z.output<typeof signUpInput>,
+  address: string,
+  details: SignUpPayload,
   deps: Pick<StoreDeps, 'newsletterListId'>,
   at: string,
 ): OutboxMessage[] {
-  const profile = { email: form.email, first_name: form.firstName, last_name: form.lastName };
+  const profile = { email: address, first_name: details.firstName, last_name: details.lastName };
   const messages = [
     profileMessage(`account:${customerId}`, { profile, properties: { 'NW Account Created': at } }),
   ];
-  if (form.marketing.email) {
+  if (details.marketing.email) {
     messages.push(
       consentMessage(
         consentChange({
           channel: 'email',
           status: 'SUBSCRIBED',
-          profile: { email: form.email },
+          profile: { email: address },
           consentedAt: at,
           source: 'Account page',
           disclosure: CONSENT_DISCLOSURES.email,
@@ -127,54 +180,152 @@ function signUpMessages(
   return messages;
 }
 
+const COULD_NOT_SEND = {
+  ok: false as const,
+  error: { message: 'We could not send the email just now. Please try again in a few minutes.' },
+};
+
 /**
- * Creates an account (and signs it in). A customer who has only checked out as a guest may add a
- * password, but only from a browser already holding their session (the one they ordered on):
- * otherwise anyone could claim an email and read its order history.
+ * Records a sign-up link for this email and mails it, or, when the email already has a proven
+ * account, mails its owner a note instead. The answer is the same either way.
+ */
+async function mailSignUpLink(
+  deps: StoreDeps,
+  links: AccountLinks,
+  address: string,
+  details: SignUpPayload,
+): Promise<ActionResult<LinkSent>> {
+  const mail = await deps.db.transaction(async (tx) => {
+    const now = deps.now();
+    const existing = await customerByEmail(tx, address);
+    if (existing?.password_hash && existing.email_verified_at !== null)
+      return alreadyRegisteredMail(address, deps.storeUrl);
+    // An account made before emails were proven is replaced by whoever proves the email: an unproven
+    // password may have been set by someone else.
+    const token = await issueProof(tx, links.secret, {
+      purpose: 'sign-up',
+      email: address,
+      payload: details,
+      now,
+    });
+    return signUpMail(address, confirmUrl(deps.storeUrl, token));
+  });
+  try {
+    await links.mailer(mail);
+  } catch (error) {
+    deps.log('account.mail_failed', { error: error instanceof Error ? error.message : String(error) });
+    return COULD_NOT_SEND;
+  }
+  return { ok: true, data: { sentTo: address } };
+}
+
+/**
+ * Sign-up: checks the details, hashes the password and mails a link to the email. Nothing is
+ * created until the link is followed (`confirmAccountLink`), so typing an email proves nothing.
  */
 export async function signUp(
   deps: StoreDeps,
   input: unknown,
-  context: { sessionToken?: string } = {},
-): Promise<ActionResult<SignedIn>> {
+  links: AccountLinks = accountLinks(),
+): Promise<ActionResult<LinkSent>> {
   const parsed = signUpInput.safeParse(formInput(input));
   if (!parsed.success) return { ok: false, error: fieldErrorOf(parsed.error) };
   const form = parsed.data;
   const passwordHash = await hashPassword(form.password);
+  return mailSignUpLink(deps, links, form.email, {
+    firstName: form.firstName,
+    lastName: form.lastName,
+    passwordHash,
+    marketing: form.marketing,
+  });
+}
+
+/**
+ * "Save this order to an account", from the order's confirmation page: the browser that placed the
+ * order chooses a password, and the link goes to the order's email (never one typed here). Following
+ * it creates the account, which then lists every order of that email.
+ */
+export async function requestOrderAccount(
+  deps: StoreDeps,
+  input: unknown,
+  viewer: { orderAccess?: string; customerId?: string },
+  links: AccountLinks = accountLinks(),
+): Promise<ActionResult<LinkSent>> {
+  const parsed = orderAccountInput.safeParse(formInput(input));
+  if (!parsed.success) return { ok: false, error: fieldErrorOf(parsed.error) };
+  const form = parsed.data;
+  const order = await orderForShopper(deps, form.orderId, viewer.customerId, viewer.orderAccess);
+  if (!order) return { ok: false, error: { field: 'orderId', message: 'orderId: no such order' } };
+  const passwordHash = await hashPassword(form.password);
+  return mailSignUpLink(deps, links, order.customer.email, {
+    firstName: order.customer.firstName,
+    lastName: order.customer.lastName,
+    passwordHash,
+    marketing: form.marketing,
+  });
+}
+
+const REFUSED: Record<ProofRefusal, string> = {
+  invalid: 'This link is not valid. Ask for a new one.',
+  expired: `This link has expired (links work for ${linkMinutes} minutes). Ask for a new one.`,
+  used: 'This link has already been used. Sign in, or ask for a new link.',
+};
+
+/**
+ * Follows a mailed link: uses it up and, in the same transaction, creates (or confirms) the account
+ * and starts its session. Of two browsers following one link, exactly one gets the session.
+ */
+export async function confirmAccountLink(
+  deps: StoreDeps,
+  token: unknown,
+  links: AccountLinks = accountLinks(),
+): Promise<ActionResult<SignedIn>> {
   const result = await asResult(() =>
     deps.db.transaction(async (tx) => {
       const now = deps.now();
-      const existing = await customerByEmail(tx, form.email);
-      if (existing?.password_hash) {
-        throw new StoreError('An account with this email already exists. Sign in instead.', 'email');
+      const proof = await consumeProof(tx, links.secret, token, now);
+      if (!proof.ok) throw new StoreError(REFUSED[proof.reason], 'token');
+      const existing = await customerByEmail(tx, proof.email);
+      if (proof.purpose === 'verify') {
+        if (!existing?.password_hash) throw new StoreError(REFUSED.invalid, 'token');
+        await tx.query(
+          'UPDATE store_customer_credentials SET email_verified_at = ?, updated_at = ? WHERE customer_id = ?',
+          [now, now, existing.id],
+        );
+        const sessionToken = await startShopperSession(tx, existing.id, now);
+        return { sessionToken, ...(existing.first_name ? { firstName: existing.first_name } : {}) };
       }
-      if (existing && existing.orders_count > 0) {
-        const session = context.sessionToken
-          ? await shopperCustomerId(tx, context.sessionToken, now)
-          : undefined;
-        if (session !== existing.id) {
-          throw new StoreError(
-            'This email has orders from a guest checkout. To keep them private, create the account from the browser you ordered with (the order confirmation page has a link).',
-            'email',
-          );
-        }
-      }
-      const customerId = existing?.id ?? randomUUID();
-      await tx.query(
+      const details = signUpPayload.parse(proof.payload);
+      if (existing?.password_hash && existing.email_verified_at !== null)
+        throw new StoreError('An account with this email already exists. Sign in instead.', 'token');
+      const [customer] = await tx.query<{ id: string }>(
         `INSERT INTO store_customers (id, email, first_name, last_name, orders_count, created_at, updated_at)
          VALUES (?, ?, ?, ?, 0, ?, ?)
          ON CONFLICT (email) DO UPDATE SET first_name = excluded.first_name, last_name = excluded.last_name,
-           updated_at = excluded.updated_at`,
-        [customerId, form.email, form.firstName, form.lastName, now, now],
+           updated_at = excluded.updated_at
+         RETURNING id`,
+        [randomUUID(), proof.email, details.firstName, details.lastName, now, now],
       );
-      await tx.query(
-        'INSERT INTO store_customer_credentials (customer_id, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?)',
-        [customerId, passwordHash, now, now],
+      if (!customer) throw new Error('the customer upsert returned no row');
+      // One statement decides a race between two different sign-up links for one email: the
+      // credential row is created once, or replaces a password nobody proved.
+      const [credential] = await tx.query<{ customer_id: string }>(
+        `INSERT INTO store_customer_credentials (customer_id, password_hash, created_at, updated_at, email_verified_at)
+         VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (customer_id) DO UPDATE SET password_hash = excluded.password_hash,
+           updated_at = excluded.updated_at, email_verified_at = excluded.email_verified_at
+         WHERE store_customer_credentials.email_verified_at IS NULL
+         RETURNING customer_id`,
+        [customer.id, details.passwordHash, now, now, now],
       );
+      if (!credential)
+        throw new StoreError('An account with this email already exists. Sign in instead.', 'token');
+      // Sessions of a replaced, unproven password end with it.
+      if (existing?.password_hash) await endCustomerSessions(tx, customer.id);
       const at = new Date(now).toISOString();
-      await deps.outbox.enqueue(tx, signUpMessages(customerId, form, deps, at), now);
-      const sessionToken = await startShopperSession(tx, customerId, now);
-      return { sessionToken, firstName: form.firstName };
+      await deps.outbox.enqueue(tx, signUpMessages(customer.id, proof.email, details, deps, at), now);
+      const sessionToken = await startShopperSession(tx, customer.id, now);
+      return { sessionToken, firstName: details.firstName };
     }),
   );
   if (result.ok) deps.scheduleDelivery();
@@ -183,28 +334,61 @@ export async function signUp(
 
 const WRONG = { ok: false as const, error: { message: 'That email and password do not match an account.' } };
 
-/** Signs in with email and password; one answer for an unknown email and a wrong password. */
+/**
+ * Signs in with email and password; one answer for an unknown email and a wrong password. An
+ * account from before emails were proven gets a confirmation link instead of a session.
+ */
 export async function signIn(
-  deps: Pick<StoreDeps, 'db' | 'now'>,
+  deps: Pick<StoreDeps, 'db' | 'now' | 'storeUrl'> & Partial<Pick<StoreDeps, 'log'>>,
   input: unknown,
-  throttle = signInThrottle,
+  options: {
+    /** Defaults to the app's, on its database (lib/auth/throttle.ts): counted per account and address. */
+    throttle?: SignInThrottle;
+    /** The client address the trusted proxies report, when known (lib/auth/client-address.ts). */
+    clientAddress?: string;
+    links?: AccountLinks;
+  } = {},
 ): Promise<ActionResult<SignedIn>> {
   const parsed = signInInput.safeParse(formInput(input));
   if (!parsed.success) return { ok: false, error: fieldErrorOf(parsed.error) };
   const { email: address, password } = parsed.data;
-  if (throttle.blocked(address, deps.now())) {
+  const throttle = options.throttle ?? signInThrottle(new RateLimiter(deps.db, deps.now));
+  // Shopper accounts apart from the merchant's, whose throttle keys on the bare email.
+  const account = `shopper:${address}`;
+  // Counted before scrypt runs, so a burst of guesses cannot all pass before any has failed.
+  const decision = await throttle.attempt(account, options.clientAddress);
+  if (!decision.ok) {
+    const minutes = Math.ceil(decision.retryAfterSeconds / 60);
     return {
       ok: false,
-      error: { message: 'Too many attempts for this email. Wait 15 minutes, then try again.' },
+      error: {
+        message: `Too many attempts. Wait ${minutes} minute${minutes === 1 ? '' : 's'}, then try again.`,
+      },
     };
   }
   const customer = await customerByEmail(deps.db, address);
   const matches = await verifyPassword(password, customer?.password_hash ?? (await decoy()));
-  if (!customer?.password_hash || !matches) {
-    throttle.fail(address, deps.now());
-    return WRONG;
+  if (!customer?.password_hash || !matches) return WRONG;
+  await throttle.succeed(account, options.clientAddress);
+  const links = options.links;
+  if (customer.email_verified_at === null) {
+    const use = links ?? accountLinks();
+    const token = await deps.db.transaction((tx) =>
+      issueProof(tx, use.secret, { purpose: 'verify', email: address, payload: {}, now: deps.now() }),
+    );
+    try {
+      await use.mailer(verifyMail(address, confirmUrl(deps.storeUrl, token)));
+    } catch (error) {
+      deps.log?.('account.mail_failed', { error: error instanceof Error ? error.message : String(error) });
+      return COULD_NOT_SEND;
+    }
+    return {
+      ok: false,
+      error: {
+        message: `Please confirm your email first: we sent a link to ${address}. Follow it to sign in.`,
+      },
+    };
   }
-  throttle.succeed(address);
   const sessionToken = await startShopperSession(deps.db, customer.id, deps.now());
   return {
     ok: true,
@@ -212,7 +396,10 @@ export async function signIn(
   };
 }
 
-/** The shopper a session cookie names, or nothing for a missing, unknown or expired one. */
+/**
+ * The signed-in shopper a session cookie names, or nothing for a missing, unknown or expired one.
+ * Only accounts with a proven email have sessions; a guest checkout signs no one in.
+ */
 export async function currentShopper(
   deps: Pick<StoreDeps, 'db' | 'now'>,
   token: string | undefined,
@@ -220,9 +407,8 @@ export async function currentShopper(
   if (!token) return undefined;
   const customerId = await shopperCustomerId(deps.db, token, deps.now());
   if (!customerId) return undefined;
-  const [row] = await deps.db.query<Omit<CustomerRow, 'orders_count'>>(
-    `SELECT c.id, c.email, c.first_name, c.last_name, k.password_hash
-     FROM store_customers c LEFT JOIN store_customer_credentials k ON k.customer_id = c.id WHERE c.id = ?`,
+  const [row] = await deps.db.query<Pick<CustomerRow, 'id' | 'email' | 'first_name' | 'last_name'>>(
+    'SELECT c.id, c.email, c.first_name, c.last_name FROM store_customers c WHERE c.id = ?',
     [customerId],
   );
   if (!row) return undefined;
@@ -231,6 +417,6 @@ export async function currentShopper(
     email: row.email,
     ...(row.first_name ? { firstName: row.first_name } : {}),
     ...(row.last_name ? { lastName: row.last_name } : {}),
-    hasAccount: row.password_hash !== null,
+    hasAccount: true,
   };
 }

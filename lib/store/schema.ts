@@ -143,4 +143,34 @@ export const STORE_MIGRATIONS: Migration[] = [
       );
       CREATE INDEX store_shopper_sessions_customer ON store_shopper_sessions (customer_id);`,
   },
+  {
+    version: 204,
+    name: 'store_email_proofs_and_order_access',
+    // A checkout proves nothing about an email. Guest checkouts now get order access grants (one
+    // browser, the orders it placed), not a session on the customer; sign-up and claiming orders go
+    // through a mailed link (store_email_proofs). Accounts made before this had no proven email, so
+    // email_verified_at starts empty (their owner confirms by link at next sign-in), and every
+    // existing session goes: some were guest sessions on a customer, which a verified account
+    // would otherwise turn into a sign-in.
+    sql: `
+      CREATE TABLE store_email_proofs (
+        id_hash TEXT PRIMARY KEY,
+        purpose TEXT NOT NULL CHECK (purpose IN ('sign-up', 'verify')),
+        email TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        consumed_at BIGINT
+      );
+      CREATE INDEX store_email_proofs_expires ON store_email_proofs (expires_at);
+      CREATE TABLE store_order_access (
+        token_hash TEXT NOT NULL,
+        order_id TEXT NOT NULL REFERENCES store_orders (id),
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        PRIMARY KEY (token_hash, order_id)
+      );
+      ALTER TABLE store_customer_credentials ADD COLUMN email_verified_at BIGINT;
+      DELETE FROM store_shopper_sessions;`,
+  },
 ];

@@ -1,5 +1,6 @@
 import 'server-only';
 import type { StoreDeps } from './deps';
+import { hasOrderAccess } from './order-access';
 import { findOrder } from './orders/records';
 import type { OrderRecord, OrderStatus } from './orders/types';
 
@@ -13,17 +14,23 @@ export interface OrderSummary {
 }
 
 /**
- * An order as its shopper may see it: only when the order is theirs. A wrong owner and a missing
- * order look the same (undefined), so order numbers cannot be probed.
+ * An order as its shopper may see it: only for the signed-in account of the order's customer
+ * (`customerId`, from a verified session), or the browser that placed it (`orderAccess`, the guest
+ * checkout's grant). A wrong owner and a missing order look the same (undefined, a 404), so order
+ * numbers, which are sequential, cannot be probed and prove nothing.
  */
 export async function orderForShopper(
-  deps: Pick<StoreDeps, 'db' | 'storeUrl'>,
+  deps: Pick<StoreDeps, 'db' | 'storeUrl'> & Partial<Pick<StoreDeps, 'now'>>,
   orderId: string,
   customerId: string | undefined,
+  orderAccess?: string,
 ): Promise<OrderRecord | undefined> {
-  if (!customerId || !/^NW-\d{1,12}$/.test(orderId)) return undefined;
+  if ((!customerId && !orderAccess) || !/^NW-\d{1,12}$/.test(orderId)) return undefined;
   const order = await findOrder(deps.db, orderId, deps.storeUrl);
-  return order?.customerId === customerId ? order : undefined;
+  if (!order) return undefined;
+  if (customerId && order.customerId === customerId) return order;
+  const now = (deps.now ?? Date.now)();
+  return (await hasOrderAccess(deps.db, orderAccess, orderId, now)) ? order : undefined;
 }
 
 /** A shopper's orders, newest first, for the account page. */

@@ -3,10 +3,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Queryable } from '../db/types';
 
 /**
- * A shopper's server-side identity after checkout: an httpOnly cookie holding a random token. It lets
- * the track relay name the shopper when klaviyo.js is blocked (no `__kla_id` cookie), without ever
- * taking an email from a request body. Only the token's hash is stored, so a database leak yields no
- * usable cookies.
+ * A signed-in shopper: an httpOnly cookie holding a random token, started only by a password sign-in
+ * or a followed email link, for an account whose email was proven by such a link. A guest checkout
+ * starts no session (it gets order access grants, lib/store/order-access.ts): typing an email at
+ * checkout proves nothing. The track relay uses `shopperEmail` as the shopper's verified identity.
+ * Only the token's hash is stored, so a database leak yields no usable cookies.
  */
 export const SHOPPER_SESSION_COOKIE = 'nw_shopper';
 export const SHOPPER_SESSION_DAYS = 30;
@@ -23,29 +24,40 @@ export async function startShopperSession(tx: Queryable, customerId: string, now
   return token;
 }
 
-/** The signed-in shopper's email, or nothing for an unknown or expired token. */
+// A session counts only while its customer has an account with a proven email: the join is the
+// rule, so no stray row (a session from before migration 204) can ever name someone.
+const LIVE_SESSION = `FROM store_shopper_sessions s
+  JOIN store_customers c ON c.id = s.customer_id
+  JOIN store_customer_credentials k ON k.customer_id = s.customer_id AND k.email_verified_at IS NOT NULL
+  WHERE s.token_hash = ? AND s.expires_at > ?`;
+
+/**
+ * The signed-in shopper's verified email (the relay's identity for this browser), or nothing for an
+ * unknown or expired token or an account whose email is not proven.
+ */
 export async function shopperEmail(q: Queryable, token: string, now: number): Promise<string | undefined> {
   if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return undefined;
-  const [row] = await q.query<{ email: string }>(
-    `SELECT c.email FROM store_shopper_sessions s JOIN store_customers c ON c.id = s.customer_id
-     WHERE s.token_hash = ? AND s.expires_at > ?`,
-    [hashOf(token), now],
-  );
+  const [row] = await q.query<{ email: string }>(`SELECT c.email ${LIVE_SESSION}`, [hashOf(token), now]);
   return row?.email;
 }
 
-/** The customer a live session token belongs to. */
+/** The customer a live session of a verified account belongs to. */
 export async function shopperCustomerId(
   q: Queryable,
   token: string,
   now: number,
 ): Promise<string | undefined> {
   if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return undefined;
-  const [row] = await q.query<{ customer_id: string }>(
-    'SELECT customer_id FROM store_shopper_sessions WHERE token_hash = ? AND expires_at > ?',
-    [hashOf(token), now],
-  );
+  const [row] = await q.query<{ customer_id: string }>(`SELECT s.customer_id ${LIVE_SESSION}`, [
+    hashOf(token),
+    now,
+  ]);
   return row?.customer_id;
+}
+
+/** Ends every session of a customer (a password replaced through an email link). */
+export async function endCustomerSessions(q: Queryable, customerId: string): Promise<void> {
+  await q.query('DELETE FROM store_shopper_sessions WHERE customer_id = ?', [customerId]);
 }
 
 /** Signs a session out: its row goes, so the cookie is worthless even if it was copied. */

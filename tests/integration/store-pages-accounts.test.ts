@@ -1,9 +1,16 @@
 import { expect, it } from 'vitest';
-import { createThrottle } from '../../lib/auth/throttle.js';
-import { currentShopper, signIn, signUp } from '../../lib/store/accounts.js';
+import type { SignInThrottle } from '../../lib/auth/throttle.js';
+import {
+  confirmAccountLink,
+  currentShopper,
+  requestOrderAccount,
+  signIn,
+  signUp,
+} from '../../lib/store/accounts.js';
 import { CONSENT_DISCLOSURES } from '../../lib/store/consent-disclosures.js';
 import { placeOrder } from '../../lib/store/orders/place-order.js';
 import { endShopperSession } from '../../lib/store/shopper-session.js';
+import { accountThroughLink, testLinks } from '../support/account-links.js';
 import {
   cartWith,
   checkoutForm,
@@ -14,7 +21,11 @@ import {
   testStoreDeps,
 } from '../support/store-fixtures.js';
 
-/** Shopper accounts (lib/store/accounts.ts): sign-up, sign-in, sessions and the guest-order rule. */
+/**
+ * Shopper accounts (lib/store/accounts.ts): sign-up by mailed link, sign-in, sessions and guest
+ * orders. Sign-up used to sign in at once, and a guest's checkout session could add a password; both
+ * trusted a typed email, so both now go through a link mailed to that email.
+ */
 let n = 0;
 const uniqueEmail = (name: string) => `${name}.${process.pid}.${n++}@example.com`;
 const form = (email: string, overrides: Record<string, unknown> = {}) => ({
@@ -26,12 +37,18 @@ const form = (email: string, overrides: Record<string, unknown> = {}) => ({
 });
 
 onBothDatabases('shopper accounts', (db) => {
-  it('signs up with a scrypt hash, a session and the profile in the outbox, and refuses a second account', async () => {
+  it('signs up by link with a scrypt hash, a session and the profile in the outbox, and makes no second account', async () => {
     const deps = testStoreDeps(db());
+    const links = testLinks();
     const email = uniqueEmail('Ada');
-    const result = await signUp(deps, form(email.toUpperCase()));
-    if (!result.ok) throw new Error(result.error.message);
-    expect(result.data.sessionToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const sessionToken = await accountThroughLink(deps, links, form(email.toUpperCase()));
+    expect(sessionToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(links.sent).toEqual([
+      expect.objectContaining({
+        to: email.toLowerCase(),
+        link: expect.stringMatching(/^https:\/\/shop\.test\/account\/confirm\?token=/),
+      }),
+    ]);
 
     const [stored] = await db().query<{ password_hash: string }>(
       'SELECT k.password_hash FROM store_customer_credentials k JOIN store_customers c ON c.id = k.customer_id WHERE c.email = ?',
@@ -40,7 +57,7 @@ onBothDatabases('shopper accounts', (db) => {
     expect(stored?.password_hash).toMatch(/^scrypt:32768:8:1:/);
     expect(stored?.password_hash).not.toContain('correct horse');
 
-    expect(await currentShopper(deps, result.data.sessionToken)).toMatchObject({
+    expect(await currentShopper(deps, sessionToken)).toMatchObject({
       email: email.toLowerCase(),
       firstName: 'Ada',
       hasAccount: true,
@@ -54,20 +71,39 @@ onBothDatabases('shopper accounts', (db) => {
     });
     expect(deps.deliveries.scheduled).toBe(1);
 
-    expect(await signUp(deps, form(email))).toMatchObject({ ok: false, error: { field: 'email' } });
+    // A second sign-up answers alike (no telling which emails have accounts) and mails no link.
+    expect(await signUp(deps, form(email), links)).toEqual({
+      ok: true,
+      data: { sentTo: email.toLowerCase() },
+    });
+    expect(links.sent.at(-1)?.link).toBeUndefined();
+    const [credentials] = await db().query<{ n: number }>(
+      `SELECT COUNT(*) AS n FROM store_customer_credentials k JOIN store_customers c ON c.id = k.customer_id
+       WHERE c.email = ?`,
+      [email.toLowerCase()],
+    );
+    expect(Number(credentials?.n)).toBe(1);
   });
 
-  it('records newsletter consent at sign-up with the disclosure text, and refuses a stale version', async () => {
+  it('records newsletter consent once the link is followed, with the disclosure text, and refuses a stale version', async () => {
     const deps = testStoreDeps(db());
+    const links = testLinks();
     const email = uniqueEmail('grace');
-    const stale = await signUp(deps, form(email, { marketing: { email: 'email-2020-01' } }));
+    const stale = await signUp(deps, form(email, { marketing: { email: 'email-2020-01' } }), links);
     expect(stale).toMatchObject({ ok: false, error: { field: 'marketing.email' } });
 
-    const ok = await signUp(deps, form(email, { marketing: { email: CONSENT_DISCLOSURES.email.version } }));
-    expect(ok.ok).toBe(true);
-    const consent = (await outboxMessages(db())).find(
-      (m) => m.kind === 'consent' && m.payload.profile.email === email,
+    const ok = await signUp(
+      deps,
+      form(email, { marketing: { email: CONSENT_DISCLOSURES.email.version } }),
+      links,
     );
+    expect(ok.ok).toBe(true);
+    const consentOf = async () =>
+      (await outboxMessages(db())).find((m) => m.kind === 'consent' && m.payload.profile.email === email);
+    // Nothing is sent for an email nobody has proven yet.
+    expect(await consentOf()).toBeUndefined();
+    expect((await confirmAccountLink(deps, links.lastToken(email), links)).ok).toBe(true);
+    const consent = await consentOf();
     expect(consent?.payload).toMatchObject({
       channel: 'email',
       status: 'SUBSCRIBED',
@@ -88,7 +124,7 @@ onBothDatabases('shopper accounts', (db) => {
       [form(uniqueEmail('x'), { isAdmin: true }), 'isAdmin'],
     ];
     for (const [input, field] of cases) {
-      const result = await signUp(deps, input);
+      const result = await signUp(deps, input, testLinks());
       expect(result, JSON.stringify(input)).toMatchObject({ ok: false });
       if (!result.ok) expect(result.error.field).toBe(field);
     }
@@ -98,19 +134,14 @@ onBothDatabases('shopper accounts', (db) => {
   it('signs in with the right password only, with one answer for a wrong password and an unknown email', async () => {
     const deps = testStoreDeps(db());
     const email = uniqueEmail('linus');
-    await signUp(deps, form(email));
-    const throttle = createThrottle({ limit: 3 });
+    await accountThroughLink(deps, testLinks(), form(email));
 
-    const wrong = await signIn(deps, { email, password: 'not the password' }, throttle);
-    const unknown = await signIn(deps, { email: uniqueEmail('nobody'), password: 'whatever1234' }, throttle);
+    const wrong = await signIn(deps, { email, password: 'not the password' });
+    const unknown = await signIn(deps, { email: uniqueEmail('nobody'), password: 'whatever1234' });
     expect(wrong).toEqual(unknown);
     expect(wrong).toMatchObject({ ok: false });
 
-    const right = await signIn(
-      deps,
-      { email: email.toUpperCase(), password: 'correct horse battery' },
-      throttle,
-    );
+    const right = await signIn(deps, { email: email.toUpperCase(), password: 'correct horse battery' });
     if (!right.ok) throw new Error(right.error.message);
     expect(await currentShopper(deps, right.data.sessionToken)).toMatchObject({ email, hasAccount: true });
 
@@ -119,44 +150,59 @@ onBothDatabases('shopper accounts', (db) => {
     expect(await currentShopper(deps, right.data.sessionToken)).toBeUndefined();
   });
 
-  it('stops answering for an email after repeated failures, even with the right password', async () => {
+  it('asks the throttle before checking the password, and stops when it says wait, even for the right one', async () => {
     const deps = testStoreDeps(db());
     const email = uniqueEmail('guess');
-    await signUp(deps, form(email));
-    const throttle = createThrottle({ limit: 2 });
-    for (let i = 0; i < 2; i++) await signIn(deps, { email, password: `guess number ${i}` }, throttle);
-    const locked = await signIn(deps, { email, password: 'correct horse battery' }, throttle);
+    await accountThroughLink(deps, testLinks(), form(email));
+    const keys: string[] = [];
+    let left = 2;
+    const throttle: SignInThrottle = {
+      attempt: async (account, address) => {
+        keys.push(`${account}@${address}`);
+        return left-- > 0 ? { ok: true } : { ok: false, retryAfterSeconds: 120 };
+      },
+      succeed: async () => undefined,
+    };
+    const options = { throttle, clientAddress: '203.0.113.9' };
+    for (let i = 0; i < 2; i++) await signIn(deps, { email, password: `guess number ${i}` }, options);
+    const locked = await signIn(deps, { email, password: 'correct horse battery' }, options);
     expect(locked).toMatchObject({
       ok: false,
-      error: { message: expect.stringMatching(/Too many attempts/) },
+      error: { message: expect.stringMatching(/Too many attempts. Wait 2 minutes/) },
     });
+    expect(keys).toEqual(Array(3).fill(`shopper:${email}@203.0.113.9`));
   });
 
-  it('lets a guest add a password only from the browser that placed their order', async () => {
+  it('gives a guest checkout access to its order, not a session, and saves it to an account only by link', async () => {
+    // Before: the checkout's session signed the guest in, and could add a password to the email typed.
     const deps = testStoreDeps(db());
+    const links = testLinks();
     const email = uniqueEmail('guest');
     const placed = await placeOrder(
       deps,
       checkoutForm(await cartWith(deps, [['canvas-market-tote-olive', 1]]), { email, marketing: {} }),
     );
     if (!placed.ok) throw new Error(placed.error.message);
-    const guestSession = placed.data.shopperSession as string;
-    expect(await currentShopper(deps, guestSession)).toMatchObject({ email, hasAccount: false });
+    const access = placed.data.orderAccess as string;
+    expect(access).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(await currentShopper(deps, access)).toBeUndefined();
 
-    // Anyone else typing that email is refused: they would see the guest's orders.
-    const stranger = await signUp(deps, form(email));
-    expect(stranger).toMatchObject({
+    // Another browser cannot ask for the link; this one can, and the link goes to the order's email.
+    const request = { orderId: placed.data.orderId, password: 'correct horse battery' };
+    expect(await requestOrderAccount(deps, request, { orderAccess: 'x'.repeat(43) }, links)).toMatchObject({
       ok: false,
-      error: { field: 'email', message: expect.stringMatching(/guest/) },
+      error: { field: 'orderId' },
     });
-    const otherSession = await signUp(deps, form(email), { sessionToken: 'x'.repeat(43) });
-    expect(otherSession.ok).toBe(false);
-
-    const claimed = await signUp(deps, form(email, { firstName: 'Augusta' }), { sessionToken: guestSession });
+    expect(await requestOrderAccount(deps, request, {}, links)).toMatchObject({ ok: false });
+    expect(await requestOrderAccount(deps, request, { orderAccess: access }, links)).toEqual({
+      ok: true,
+      data: { sentTo: email },
+    });
+    const claimed = await confirmAccountLink(deps, links.lastToken(email), links);
     if (!claimed.ok) throw new Error(claimed.error.message);
     expect(await currentShopper(deps, claimed.data.sessionToken)).toMatchObject({
       email,
-      firstName: 'Augusta',
+      firstName: 'Ada',
       hasAccount: true,
     });
     const [customers] = await db().query<{ n: number }>(

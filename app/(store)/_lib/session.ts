@@ -3,7 +3,7 @@ import { cookies } from 'next/headers';
 import { cache } from 'react';
 import { currentShopper } from '@/lib/store/accounts';
 import { openCartView } from '@/lib/store/cart-view';
-import { CART_COOKIE, SHOPPER_SESSION_COOKIE } from '@/lib/store/cookies';
+import { CART_COOKIE, ORDER_ACCESS_COOKIE, SHOPPER_SESSION_COOKIE } from '@/lib/store/cookies';
 import { storeDeps } from '@/lib/store/deps';
 
 /*
@@ -11,7 +11,10 @@ import { storeDeps } from '@/lib/store/deps';
  * layout's header and the page itself share one lookup.
  */
 
-/** The signed-in shopper or the guest who checked out in this browser, if any. */
+/**
+ * The signed-in shopper, if any. A guest checkout signs no one in: it only lets this browser see the
+ * orders it placed (`getOrderAccess`).
+ */
 export const getShopper = cache(async () => {
   const token = (await cookies()).get(SHOPPER_SESSION_COOKIE)?.value;
   return currentShopper(await storeDeps(), token);
@@ -22,3 +25,6 @@ export const getCart = cache(async () => {
   const id = (await cookies()).get(CART_COOKIE)?.value;
   return openCartView(await storeDeps(), id);
 });
+
+/** The browser's order access token (set by a guest checkout), for the order pages. */
+export const getOrderAccess = cache(async () => (await cookies()).get(ORDER_ACCESS_COOKIE)?.value);

@@ -4,16 +4,32 @@ import { cookies } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { env } from '@/lib/env';
 import type { FieldError } from '@/lib/relay/field-error';
-import { signIn as signInShopper, signUp as signUpShopper } from '@/lib/store/accounts';
-import { cookieOptions, SHOPPER_SESSION_COOKIE, SHOPPER_SESSION_DAYS } from '@/lib/store/cookies';
+import {
+  confirmAccountLink,
+  currentShopper,
+  requestOrderAccount,
+  signIn as signInShopper,
+  signUp as signUpShopper,
+} from '@/lib/store/accounts';
+import {
+  cookieOptions,
+  ORDER_ACCESS_COOKIE,
+  SHOPPER_SESSION_COOKIE,
+  SHOPPER_SESSION_DAYS,
+} from '@/lib/store/cookies';
 import { storeDeps } from '@/lib/store/deps';
+import { revokeOrderAccess } from '@/lib/store/order-access';
 import { endShopperSession } from '@/lib/store/shopper-session';
 import { nextPath } from './next-path';
 
-/** What a refused sign-in or sign-up form shows: the problem and the fields to keep (never the password). */
+/**
+ * What a sign-in, sign-up or confirmation form shows: the problem and the fields to keep (never the
+ * password), or where the link was sent.
+ */
 export interface AccountFormState {
   error?: FieldError;
   values?: { email?: string; firstName?: string; lastName?: string };
+  sentTo?: string;
 }
 
 function keep(form: FormData): AccountFormState['values'] {
@@ -44,12 +60,38 @@ function withoutNext(form: FormData): FormData {
   return copy;
 }
 
+/** Sign-up mails a link (lib/store/accounts.ts); the account exists once it is followed. */
 export async function signUp(_previous: AccountFormState, form: FormData): Promise<AccountFormState> {
-  const current = (await cookies()).get(SHOPPER_SESSION_COOKIE)?.value;
-  const result = await signUpShopper(await storeDeps(), withoutNext(form), { sessionToken: current });
+  const result = await signUpShopper(await storeDeps(), withoutNext(form));
   if (!result.ok) return { error: result.error, values: keep(form) };
+  return { sentTo: result.data.sentTo };
+}
+
+/** "Save this order to an account" on a guest order's page: the link goes to the order's email. */
+export async function saveOrderToAccount(
+  _previous: AccountFormState,
+  form: FormData,
+): Promise<AccountFormState> {
+  const jar = await cookies();
+  const deps = await storeDeps();
+  const shopper = await currentShopper(deps, jar.get(SHOPPER_SESSION_COOKIE)?.value);
+  const result = await requestOrderAccount(deps, form, {
+    orderAccess: jar.get(ORDER_ACCESS_COOKIE)?.value,
+    customerId: shopper?.customerId,
+  });
+  if (!result.ok) return { error: result.error };
+  return { sentTo: result.data.sentTo };
+}
+
+/**
+ * The button on the page a mailed link opens. Following the link (a GET) uses nothing up: mail
+ * scanners and link previews open links too. The shopper's click does.
+ */
+export async function confirmAccount(_previous: AccountFormState, form: FormData): Promise<AccountFormState> {
+  const result = await confirmAccountLink(await storeDeps(), form.get('token'));
+  if (!result.ok) return { error: result.error };
   await startSession(result.data.sessionToken);
-  redirect(destination(form));
+  redirect('/account');
 }
 
 export async function signIn(_previous: AccountFormState, form: FormData): Promise<AccountFormState> {
@@ -59,11 +101,18 @@ export async function signIn(_previous: AccountFormState, form: FormData): Promi
   redirect(destination(form));
 }
 
-/** Ends the session on the server too, so a copied cookie stops working. */
+/**
+ * Ends the session on the server too, so a copied cookie stops working, and forgets the orders this
+ * browser placed as a guest (a shared computer).
+ */
 export async function signOut(): Promise<void> {
   const jar = await cookies();
+  const { db } = await storeDeps();
   const token = jar.get(SHOPPER_SESSION_COOKIE)?.value;
-  if (token) await endShopperSession((await storeDeps()).db, token);
+  if (token) await endShopperSession(db, token);
+  const orders = jar.get(ORDER_ACCESS_COOKIE)?.value;
+  if (orders) await revokeOrderAccess(db, orders);
   jar.delete(SHOPPER_SESSION_COOKIE);
+  jar.delete(ORDER_ACCESS_COOKIE);
   redirect('/');
 }

@@ -3,12 +3,7 @@
 import { cookies } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { env } from '@/lib/env';
-import {
-  CART_COOKIE,
-  cookieOptions,
-  SHOPPER_SESSION_COOKIE,
-  SHOPPER_SESSION_DAYS,
-} from '@/lib/store/cookies';
+import { CART_COOKIE, cookieOptions, ORDER_ACCESS_COOKIE, ORDER_ACCESS_DAYS } from '@/lib/store/cookies';
 import { storeDeps } from '@/lib/store/deps';
 import { type OrderConfirmation, placeOrder as placeOrderInStore } from '@/lib/store/orders/place-order';
 import type { ActionResult } from '@/lib/store/result';
@@ -17,13 +12,18 @@ import { accountExchangeId } from '@/lib/tracking/identity';
 /**
  * The checkout form's action (see lib/store/orders/place-order.ts for what it records and enqueues).
  * Input: the form's FormData or the same fields as an object, with `cartId` in a hidden field. On
- * success the shopper gets a session cookie, so later browse events can be tied to them server-side.
+ * success the browser gets an order access cookie: it may see the orders it placed, and nothing else
+ * (a checkout proves nothing about the email typed).
  */
 export async function placeOrder(input: unknown): Promise<ActionResult<OrderConfirmation>> {
   const deps = await storeDeps();
-  const browser = async () => ({
-    exchangeId: accountExchangeId((await cookies()).get('__kla_id')?.value, env().klaviyo.companyId),
-  });
+  const browser = async () => {
+    const jar = await cookies();
+    return {
+      exchangeId: accountExchangeId(jar.get('__kla_id')?.value, env().klaviyo.companyId),
+      orderAccess: jar.get(ORDER_ACCESS_COOKIE)?.value,
+    };
+  };
   let result: Awaited<ReturnType<typeof placeOrderInStore>>;
   try {
     result = await placeOrderInStore(deps, input, browser);
@@ -36,14 +36,14 @@ export async function placeOrder(input: unknown): Promise<ActionResult<OrderConf
     };
   }
   if (!result.ok) return result;
-  const { shopperSession, alreadyPlaced: _alreadyPlaced, ...confirmation } = result.data;
+  const { orderAccess, alreadyPlaced: _alreadyPlaced, ...confirmation } = result.data;
   const jar = await cookies();
   jar.delete(CART_COOKIE);
-  if (shopperSession) {
+  if (orderAccess) {
     jar.set(
-      SHOPPER_SESSION_COOKIE,
-      shopperSession,
-      cookieOptions(SHOPPER_SESSION_DAYS, env().nodeEnv === 'production'),
+      ORDER_ACCESS_COOKIE,
+      orderAccess,
+      cookieOptions(ORDER_ACCESS_DAYS, env().nodeEnv === 'production'),
     );
   }
   return { ok: true, data: confirmation };
@@ -57,7 +57,7 @@ export interface CheckoutFormState {
 
 /**
  * The checkout form's `useActionState` action: places the order and, on success, goes to its
- * confirmation page (the shopper session set above is what lets them see it). Works without JS.
+ * confirmation page (the order access cookie set above is what lets them see it). Works without JS.
  */
 export async function submitCheckout(
   _previous: CheckoutFormState,

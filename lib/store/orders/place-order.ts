@@ -9,9 +9,9 @@ import { recordCustomerOrder } from '../customers';
 import type { StoreDeps } from '../deps';
 import { formInput } from '../form-input';
 import { stockOf, takeStockForLines } from '../inventory';
+import { grantOrderAccess } from '../order-access';
 import { type ActionResult, asResult, StoreError } from '../result';
 import { retryOnConflict } from '../retry-conflict';
-import { startShopperSession } from '../shopper-session';
 import { type CheckoutInput, checkoutInput } from './checkout-input';
 import { checkoutMessages } from './checkout-messages';
 import { orderLines, priceCart } from './pricing';
@@ -29,8 +29,11 @@ export interface OrderConfirmation {
 export interface PlacedOrder extends OrderConfirmation {
   /** True when this cart had already become an order (a double submit): nothing new was written. */
   alreadyPlaced: boolean;
-  /** A new shopper session token for the httpOnly cookie; never returned to the browser as data. */
-  shopperSession?: string;
+  /**
+   * A new order access token for the httpOnly cookie (lib/store/order-access.ts): this browser may see
+   * this order and the ones it placed before. Not a sign-in, and never returned to the browser as data.
+   */
+  orderAccess?: string;
 }
 
 /** The shopper's name and the shipping address fill in what the billing address leaves out. */
@@ -42,7 +45,13 @@ function withNames(address: CheckoutInput['shippingAddress'], form: CheckoutInpu
   };
 }
 
-async function writeOrder(tx: Queryable, deps: StoreDeps, form: CheckoutInput, identity: ProfileIdentity) {
+async function writeOrder(
+  tx: Queryable,
+  deps: StoreDeps,
+  form: CheckoutInput,
+  identity: ProfileIdentity,
+  previousAccess: string | undefined,
+) {
   const now = deps.now();
   // Touching the cart row first locks it: a double submit waits here, then sees the order.
   const [cartRow] = await tx.query<{ status: string; order_id: string | null }>(
@@ -110,14 +119,16 @@ async function writeOrder(tx: Queryable, deps: StoreDeps, form: CheckoutInput, i
     listId: deps.newsletterListId,
   };
   await deps.outbox.enqueue(tx, checkoutMessages(facts, deps.log), now);
-  const shopperSession = await startShopperSession(tx, customer.id, now);
+  // The order is recorded against the customer of the typed email (her lifetime order count), but
+  // the browser gets access to this order only: typing an email proves nothing about it.
+  const orderAccess = await grantOrderAccess(tx, orderId, previousAccess, now);
   return {
     orderId,
     status: order.status,
     currency: order.currency,
     totalCents: order.totalCents,
     alreadyPlaced: false,
-    shopperSession,
+    orderAccess,
   };
 }
 
@@ -132,19 +143,21 @@ export async function placeOrder(
   input: unknown,
   /**
    * Klaviyo's exchange id from the browser's `__kla_id` cookie, so the order joins the shopper's
-   * browsing; read only once the input is valid.
+   * browsing, and the browser's current order access token, whose orders the new token carries
+   * over; read only once the input is valid.
    */
-  browser: () => Promise<{ exchangeId?: string }> = async () => ({}),
+  browser: () => Promise<{ exchangeId?: string; orderAccess?: string }> = async () => ({}),
 ): Promise<ActionResult<PlacedOrder>> {
   const parsed = checkoutInput.safeParse(formInput(input));
   if (!parsed.success) return { ok: false, error: fieldErrorOf(parsed.error) };
   const form = parsed.data;
+  const seen = await browser();
   const customer = {
     email: form.email,
     phone: form.phone,
     firstName: form.firstName,
     lastName: form.lastName,
-    exchangeId: (await browser()).exchangeId,
+    exchangeId: seen.exchangeId,
   };
   const { identity, dropped } = buildIdentity(customer, form.shippingAddress.country as CountryCode);
   for (const { field, reason } of dropped) {
@@ -158,7 +171,9 @@ export async function placeOrder(
   if (!identity.email)
     return { ok: false, error: { field: 'email', message: 'email: is not an email address' } };
   const result = await asResult(() =>
-    retryOnConflict(() => deps.db.transaction((tx) => writeOrder(tx, deps, form, identity))),
+    retryOnConflict(() =>
+      deps.db.transaction((tx) => writeOrder(tx, deps, form, identity, seen.orderAccess)),
+    ),
   );
   if (result.ok && !result.data.alreadyPlaced) deps.scheduleDelivery();
   return result;

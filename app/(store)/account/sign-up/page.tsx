@@ -8,26 +8,16 @@ import { nextPath } from '../next-path';
 
 export const metadata: Metadata = { title: 'Create an account' };
 
-/** Sign-up; after a guest checkout the form starts with the details from the order. */
+/** Sign-up: the form mails a link to the email; following it creates the account. */
 export default async function SignUpPage({ searchParams }: { searchParams: Promise<{ next?: string }> }) {
   const next = nextPath((await searchParams).next);
-  const shopper = await getShopper();
-  if (shopper?.hasAccount) redirect(next ?? '/account');
+  if ((await getShopper())?.hasAccount) redirect(next ?? '/account');
   return (
     <div className="page auth">
       <div className="auth__card">
         <h1 className="page-title">Create an account</h1>
         <p className="page-lead">Save your details, follow your orders and hear about restocks first.</p>
-        <SignUpForm
-          action={signUp}
-          next={next}
-          minPasswordLength={MIN_PASSWORD_LENGTH}
-          defaults={
-            shopper
-              ? { email: shopper.email, firstName: shopper.firstName, lastName: shopper.lastName }
-              : undefined
-          }
-        />
+        <SignUpForm action={signUp} next={next} minPasswordLength={MIN_PASSWORD_LENGTH} />
       </div>
     </div>
   );

@@ -1,28 +1,33 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
+import { SaveOrderForm } from '@/components/store/account-forms';
 import { CheckIcon } from '@/components/store/icons';
 import { OrderSummary } from '@/components/store/order-summary';
+import { MIN_PASSWORD_LENGTH } from '@/lib/store/accounts';
 import { storeDeps } from '@/lib/store/deps';
 import { formatDate } from '@/lib/store/format';
 import { STATUS_LABELS } from '@/lib/store/orders/status';
 import { productImage } from '@/lib/store/product-art';
 import { orderForShopper } from '@/lib/store/shopper-orders';
-import { getShopper } from '../../_lib/session';
+import { getOrderAccess, getShopper } from '../../_lib/session';
+import { saveOrderToAccount } from '../../account/actions';
 
 const countryNames = new Intl.DisplayNames(['en'], { type: 'region' });
 
 export const metadata: Metadata = { title: 'Order confirmed', robots: { index: false } };
 
 /**
- * The order confirmation (and the account's order detail). Only the order's own shopper sees it: the
- * session cookie checkout set must name the order's customer; anyone else gets a 404.
+ * The order confirmation (and the account's order detail). Only two viewers see it: the signed-in
+ * account of the order's customer, and the browser that placed it (its order access cookie). Anyone
+ * else, whatever the order number, gets the same 404 as for an order that does not exist.
  */
 export default async function OrderPage({ params }: { params: Promise<{ orderId: string }> }) {
   const { orderId } = await params;
-  const shopper = await getShopper();
-  const order = await orderForShopper(await storeDeps(), orderId, shopper?.customerId);
+  const [shopper, orderAccess] = await Promise.all([getShopper(), getOrderAccess()]);
+  const order = await orderForShopper(await storeDeps(), orderId, shopper?.customerId, orderAccess);
   if (!order) notFound();
+  const signedInAsOwner = shopper?.customerId === order.customerId;
   const ship = order.shippingAddress;
   const justPlaced = order.status === 'placed';
   return (
@@ -83,15 +88,20 @@ export default async function OrderPage({ params }: { params: Promise<{ orderId:
             <p>{formatDate(order.placedAt)}</p>
           </section>
         </div>
-        {shopper && !shopper.hasAccount ? (
+        {signedInAsOwner ? null : (
           <section className="callout" aria-labelledby="save-details-title">
-            <h2 id="save-details-title">Save your details for next time</h2>
-            <p>Create an account to check out faster and see your orders in one place.</p>
-            <Link href="/account/sign-up" className="button button--secondary">
-              Create an account
-            </Link>
+            <h2 id="save-details-title">Save this order to an account</h2>
+            <p>
+              Choose a password and we’ll email a link to {order.customer.email}. Follow it to create your
+              account and see your orders in one place.
+            </p>
+            <SaveOrderForm
+              action={saveOrderToAccount}
+              orderId={order.id}
+              minPasswordLength={MIN_PASSWORD_LENGTH}
+            />
           </section>
-        ) : null}
+        )}
         <Link href="/collections/all" className="button button--primary">
           Continue shopping
         </Link>
