@@ -2,10 +2,11 @@ import 'server-only';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { profileMessage } from '../outbox/types';
-import { isIdentified, type ProfileIdentity, toE164 } from '../tracking/identity';
+import type { ProfileIdentity } from '../tracking/identity';
 import type { RelayDeps } from './deps';
 import { fieldErrorOf } from './field-error';
 import type { RelayResult } from './http';
+import type { Caller } from './identity';
 
 /** Sign-ups and account edits are rare; a browser writing a profile many times a minute is a script. */
 export const IDENTIFY_LIMIT = { capacity: 10, perMinute: 10 };
@@ -13,15 +14,16 @@ export const IDENTIFY_LIMIT = { capacity: 10, perMinute: 10 };
 const text = (max: number) => z.string().trim().min(1).max(max).optional();
 
 /**
- * Profile fields a shopper may set on their own profile. No email or other identifier: those come
- * from the session, so nobody can write to someone else's profile. Custom properties are bounded,
- * and the `NW ` prefix is kept for properties only the server sets (like `NW Lifetime Orders`).
+ * Profile fields a shopper may set on their own profile: all of them attributes `create_or_update_profile`
+ * accepts (ProfileUpsertQueryResourceObject: first_name, last_name, location, properties). No identifier
+ * (email, phone, phone_number, external_id, _kx): an unknown key is refused by name, so a phone typed
+ * here can never pick the profile written to. Custom properties are bounded, and the `NW ` prefix is
+ * kept for properties only the server sets (like `NW Lifetime Orders`).
  */
 const identifyBody = z
   .strictObject({
     firstName: text(80),
     lastName: text(80),
-    phone: text(32),
     location: z
       .strictObject({
         address1: text(200),
@@ -43,32 +45,27 @@ const identifyBody = z
   .refine((b) => Object.values(b).some((v) => v !== undefined), 'Send at least one field to update.');
 
 /**
- * Syncs the signed-in shopper's profile (sign-up, account edits) through the outbox: 202 once the
- * profile write is stored, 401 when the request carries no identity to write to.
+ * Syncs the signed-in shopper's profile (sign-up, account edits) through the outbox, to the profile
+ * the verified email names and no other. 202 once stored; 202 `{accepted:false, reason:'no-consent'}`
+ * (nothing stored) while the shopper has not granted tracking, as track answers; 401 naming `session`
+ * without a verified signed-in shopper. An exchange id alone is not enough: a profile write keyed by
+ * it would let anyone who writes a `__kla_id` cookie mint profiles or rewrite one they found in a link.
  */
-export async function identifyShopper(
-  deps: RelayDeps,
-  body: unknown,
-  identity: ProfileIdentity,
-): Promise<RelayResult> {
+export async function identifyShopper(deps: RelayDeps, body: unknown, caller: Caller): Promise<RelayResult> {
   const parsed = identifyBody.safeParse(body);
   if (!parsed.success) return { status: 400, error: fieldErrorOf(parsed.error) };
-  if (!isIdentified(identity)) {
+  if (!caller.consented) return { status: 202, body: { accepted: false, reason: 'no-consent' } };
+  if (!caller.shopperEmail) {
     return {
       status: 401,
-      error: { field: 'session', message: 'Sign in (or accept tracking) before updating a profile.' },
+      error: { field: 'session', message: 'Sign in before updating a profile.' },
     };
   }
-  const { firstName, lastName, phone, location, properties } = parsed.data;
-  const phoneNumber = phone === undefined ? undefined : toE164(phone);
-  if (phone !== undefined && !phoneNumber) {
-    return { status: 400, error: { field: 'phone', message: 'phone: is not a valid phone number' } };
-  }
+  const { firstName, lastName, location, properties } = parsed.data;
   const profile: ProfileIdentity = {
-    ...identity,
+    email: caller.shopperEmail,
     ...(firstName ? { first_name: firstName } : {}),
     ...(lastName ? { last_name: lastName } : {}),
-    ...(phoneNumber ? { phone_number: phoneNumber } : {}),
   };
   const now = deps.now();
   // Profile writes are idempotent in Klaviyo (the same values set twice), so each request is its own message.

@@ -15,6 +15,17 @@ export interface Storefront {
    * that change added when it was an addition; nothing when the cart or revision does not exist.
    */
   cart(cartId: string, revision: number): Promise<{ cart: CartSnapshot; added?: LineSnapshot } | undefined>;
-  /** The email of the shopper a session token belongs to. */
+  /**
+   * The email of the signed-in shopper a session token belongs to, only when the store has verified
+   * it (an account the shopper proved the email of); nothing for a guest-checkout session, an unknown
+   * or an expired token. This is the relay's only source of a profile identifier: a browser can type
+   * any email or phone, and write any `__kla_id` cookie.
+   */
   shopperEmail(sessionToken: string): Promise<string | undefined>;
+  /**
+   * Whether the shopper has granted tracking, read from the request's cookies the way the store's
+   * consent banner records it. The relay sends nothing for a browser that has not said yes, whatever
+   * its own script does.
+   */
+  trackingConsent(cookies: ReadonlyMap<string, string>): boolean;
 }

@@ -8,6 +8,7 @@ import { BROWSER_METRICS, METRICS } from '../tracking/metrics';
 import type { RelayDeps } from './deps';
 import { fieldErrorOf } from './field-error';
 import type { RelayResult } from './http';
+import { type Caller, eventIdentity } from './identity';
 
 /** One browser's page views and cart changes fit easily; a script replaying events does not. */
 export const TRACK_LIMIT = { capacity: 60, perMinute: 60 };
@@ -60,13 +61,15 @@ async function rebuild(
 /**
  * Relays a browser event past ad blockers: the body names a metric from BROWSER_METRICS and the ids
  * involved; the event is rebuilt with the same builders (and so the same unique_id) as the browser
- * uses, for the shopper the cookies identify. With no identity at all nothing is sent (Klaviyo has
- * no profile to put it on): 202 with `accepted: false, reason: 'anonymous'`.
+ * uses, for the shopper the cookies identify (`eventIdentity`). Nothing is sent, with a 202 saying
+ * why, while the shopper has not granted tracking (`reason: 'no-consent'`, checked here as well as in
+ * the browser) or when the cookies name nobody (`reason: 'anonymous'`: Klaviyo has no profile to put
+ * the event on). A malformed body is still a 400 first, so a broken caller learns of it either way.
  */
 export async function trackBrowserEvent(
   deps: RelayDeps,
   body: unknown,
-  identity: ProfileIdentity,
+  caller: Caller,
 ): Promise<RelayResult> {
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     return bad('body', 'Send a JSON object.');
@@ -77,6 +80,7 @@ export async function trackBrowserEvent(
   }
   const parsed = trackBody.safeParse(body);
   if (!parsed.success) return { status: 400, error: fieldErrorOf(parsed.error) };
+  const identity = eventIdentity(caller);
   const now = deps.now();
   const event: TrackEvent | RelayResult = await rebuild(
     deps,
@@ -85,6 +89,7 @@ export async function trackBrowserEvent(
     new Date(now).toISOString(),
   );
   if ('status' in event) return event;
+  if (!caller.consented) return { status: 202, body: { accepted: false, reason: 'no-consent' } };
   if (!isIdentified(identity)) return { status: 202, body: { accepted: false, reason: 'anonymous' } };
   const enqueued = await deps.db.transaction((tx) => deps.outbox.enqueue(tx, [eventMessage(event)], now));
   deps.scheduleDelivery();

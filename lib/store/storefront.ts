@@ -5,6 +5,7 @@ import { loadCart } from './cart';
 import { productSnapshot, sellableVariant } from './catalog';
 import type { StoreDeps } from './deps';
 import { SHOPPER_SESSION_COOKIE, shopperEmail } from './shopper-session';
+import { consentFromCookie, TRACKING_CONSENT_COOKIE } from './tracking-consent';
 
 function line(variantId: string, quantity: number, storeUrl: string): LineSnapshot | undefined {
   const found = sellableVariant(variantId);
@@ -46,5 +47,8 @@ export function demoStorefront(deps: Pick<StoreDeps, 'db' | 'now' | 'storeUrl'>)
     },
 
     shopperEmail: (token) => shopperEmail(db, token, deps.now()),
+
+    // The banner's answer (app/(store)/consent/actions.ts); only an explicit yes counts.
+    trackingConsent: (cookies) => consentFromCookie(cookies.get(TRACKING_CONSENT_COOKIE)) === 'granted',
   };
 }

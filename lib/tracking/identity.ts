@@ -54,15 +54,32 @@ export function isIdentified(identity: ProfileIdentity): boolean {
   return Boolean(identity.email || identity.phone_number || identity.external_id || identity._kx);
 }
 
+/** klaviyo.js clears a `__kla_id` longer than this (URI-encoded), so a longer one is not its cookie. */
+const MAX_COOKIE_LENGTH = 3000;
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+/**
+ * `<opaque token>.<company id>`: the token is base64 or base64url text (links carry it URL-encoded,
+ * e.g. `ABC…==.UHFmv9`), the company id is the six-odd letters and digits of the public API key.
+ */
+const EXCHANGE_ID = /^[A-Za-z0-9+/=_-]{1,200}\.[A-Za-z0-9]{1,32}$/;
+
 /**
  * Reads Klaviyo's exchange id from the `__kla_id` cookie klaviyo.js writes: base64 of a JSON object
- * whose `$exchange_id` is set once the browser is identified (klaviyo-onsite.md §1.6).
+ * whose `$exchange_id` is set once the browser is identified. Anything else (too long, not base64,
+ * not a JSON object, an exchange id of another shape) names nobody. Parsing proves only the shape: a
+ * browser can write any cookie, so an exchange id is never evidence of who the shopper is.
  */
 export function exchangeIdFromCookie(cookie: string | undefined): string | undefined {
-  if (!cookie) return undefined;
+  if (!cookie || cookie.length > MAX_COOKIE_LENGTH) return undefined;
   try {
-    const json = JSON.parse(atob(decodeURIComponent(cookie))) as { $exchange_id?: unknown };
-    return typeof json.$exchange_id === 'string' && json.$exchange_id ? json.$exchange_id : undefined;
+    const encoded = decodeURIComponent(cookie);
+    if (!BASE64.test(encoded)) return undefined;
+    // klaviyo.js writes UTF-8 through its own base64 encoder; atob gives the bytes back.
+    const bytes = Uint8Array.from(atob(encoded), (c) => c.charCodeAt(0));
+    const json: unknown = JSON.parse(new TextDecoder().decode(bytes));
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined;
+    const exchangeId = (json as { $exchange_id?: unknown }).$exchange_id;
+    return typeof exchangeId === 'string' && EXCHANGE_ID.test(exchangeId) ? exchangeId : undefined;
   } catch {
     return undefined;
   }

@@ -3,11 +3,17 @@ import { POST } from '../../app/api/klaviyo/identify/route.js';
 import type { Database } from '../../lib/db/types.js';
 import type { ProfileUpdate } from '../../lib/outbox/types.js';
 import { overrideRelayDeps } from '../../lib/relay/deps.js';
-import { placeOrder } from '../../lib/store/orders/place-order.js';
 import { SHOPPER_SESSION_COOKIE } from '../../lib/store/shopper-session.js';
 import { freshSqlite } from '../support/databases.js';
-import { expectStored, klaviyoCookie, relayRequest, testRelayDeps } from '../support/relay-fixtures.js';
-import { cartWith, checkoutForm, outboxMessages } from '../support/store-fixtures.js';
+import {
+  expectStored,
+  TRACKING_GRANTED as GRANTED,
+  klaviyoCookie,
+  relayRequest,
+  testRelayDeps,
+  verifiedShopperSession,
+} from '../support/relay-fixtures.js';
+import { outboxMessages } from '../support/store-fixtures.js';
 
 let db: Database;
 let deps: ReturnType<typeof testRelayDeps>;
@@ -19,12 +25,9 @@ beforeAll(async () => {
   db = await freshSqlite();
   deps = testRelayDeps(db);
   overrideRelayDeps(deps);
-  const form = checkoutForm(await cartWith(deps.store, [['waffle-bath-towel-sage', 1]]), {
-    email: 'ada@example.com',
-  });
-  const placed = await placeOrder(deps.store, form);
-  if (!placed.ok || !placed.data.shopperSession) throw new Error('no session');
-  session = { [SHOPPER_SESSION_COOKIE]: placed.data.shopperSession };
+  // A signed-in shopper whose email the store verified; a guest checkout's session names nobody here.
+  const token = await verifiedShopperSession(deps, 'ada@example.com');
+  session = { [SHOPPER_SESSION_COOKIE]: token, ...GRANTED };
 });
 afterAll(async () => {
   overrideRelayDeps(undefined);
@@ -35,11 +38,10 @@ const identify = (body: unknown, options: Parameters<typeof relayRequest>[2] = {
   POST(relayRequest('/api/klaviyo/identify', body, { cookies: session, ...options }));
 
 describe('POST /api/klaviyo/identify', () => {
-  it('writes names, phone, location and custom properties to the session’s profile', async () => {
+  it('writes names, location and custom properties to the signed-in shopper’s profile', async () => {
     const body = {
       firstName: 'Ada',
       lastName: 'King',
-      phone: '+44 20 7946 0958',
       location: { city: 'London', country: 'GB' },
       properties: { 'Favourite Colour': 'Sage', 'Sign-up Step': 2, 'Wants Samples': true },
     };
@@ -51,7 +53,6 @@ describe('POST /api/klaviyo/identify', () => {
         email: 'ada@example.com',
         first_name: 'Ada',
         last_name: 'King',
-        phone_number: '+442079460958',
       },
       properties: body.properties,
       location: body.location,
@@ -59,28 +60,21 @@ describe('POST /api/klaviyo/identify', () => {
     expect(deps.deliveries.scheduled).toBeGreaterThan(0);
   });
 
-  it('writes to the browser’s Klaviyo profile when only the exchange id is known', async () => {
-    await stored(
-      identify({ firstName: 'Kx' }, { cookies: { __kla_id: klaviyoCookie('abc.DEMO01') } }),
-      202,
-      1,
-    );
-    expect(((await outboxMessages(db)).at(-1)?.payload as ProfileUpdate | undefined)?.profile).toEqual({
-      _kx: 'abc.DEMO01',
-      first_name: 'Kx',
-    });
-  });
-
-  it('needs an identity: 401 without one', async () => {
-    const { body } = await stored(identify({ firstName: 'Nobody' }, { cookies: {} }), 401, 0);
-    expect(body.error?.field).toBe('session');
+  // An exchange id cookie is not a verified identity (anyone can write `abc.DEMO01`), so a profile
+  // write needs the signed-in shopper; before, it wrote names to whatever the cookie named.
+  it('needs a signed-in shopper: 401 naming session without one, or with only an exchange id', async () => {
+    for (const cookies of [GRANTED, { __kla_id: klaviyoCookie('abc.DEMO01'), ...GRANTED }]) {
+      const { body } = await stored(identify({ firstName: 'Nobody' }, { cookies }), 401, 0);
+      expect(body.error?.field).toBe('session');
+    }
   });
 
   it('refuses identifiers and server-owned properties from the browser, and bad values, by field', async () => {
     const cases: [unknown, string | undefined][] = [
       [{ email: 'victim@example.com', firstName: 'Eve' }, 'email'],
       [{ external_id: 'x' }, 'external_id'],
-      [{ phone: '12' }, 'phone'],
+      // A phone is an identifier too: it never comes from the body (it used to become phone_number).
+      [{ phone: '+44 20 7946 0958' }, 'phone'],
       [{ properties: { 'NW Lifetime Orders': 999 } }, 'properties.NW Lifetime Orders'],
       [{ properties: { $source: 'x' } }, 'properties.$source'],
       [{ properties: { nested: { a: 1 } } }, 'properties.nested'],

@@ -3,11 +3,17 @@ import { POST } from '../../app/api/klaviyo/track/route.js';
 import type { Database } from '../../lib/db/types.js';
 import { overrideRelayDeps } from '../../lib/relay/deps.js';
 import { removeFromCart } from '../../lib/store/cart.js';
-import { placeOrder } from '../../lib/store/orders/place-order.js';
 import { SHOPPER_SESSION_COOKIE } from '../../lib/store/shopper-session.js';
 import type { TrackEvent } from '../../lib/tracking/event.js';
-import { expectStored, klaviyoCookie, relayRequest, testRelayDeps } from '../support/relay-fixtures.js';
-import { cartWith, checkoutForm, outboxMessages, withDepsOverride } from '../support/store-fixtures.js';
+import {
+  expectStored,
+  TRACKING_GRANTED as GRANTED,
+  klaviyoCookie,
+  relayRequest,
+  testRelayDeps,
+  verifiedShopperSession,
+} from '../support/relay-fixtures.js';
+import { cartWith, outboxMessages, withDepsOverride } from '../support/store-fixtures.js';
 
 let db: Database;
 let deps: ReturnType<typeof testRelayDeps>;
@@ -19,7 +25,8 @@ withDepsOverride(overrideRelayDeps, testRelayDeps, (fresh) => {
   db = fresh.db;
 });
 
-const KLA = { __kla_id: klaviyoCookie('t0k3n.DEMO01') };
+// The shopper accepted tracking; without that the relay sends nothing (relay-entitlement.test.ts).
+const KLA = { __kla_id: klaviyoCookie('t0k3n.DEMO01'), ...GRANTED };
 const viewed = { metric: 'Viewed Product', variantId: 'wool-overshirt-m', viewId: 'view-0001' };
 const track = (body: unknown, options: Parameters<typeof relayRequest>[2] = {}) =>
   POST(relayRequest('/api/klaviyo/track', body, { cookies: KLA, ...options }));
@@ -47,17 +54,10 @@ describe('POST /api/klaviyo/track', () => {
   });
 
   it('names the shopper from the session cookie, never from the body', async () => {
-    const placed = await placeOrder(
-      deps.store,
-      checkoutForm(await cartWith(deps.store, [['wool-overshirt-l', 1]]), { email: 'grace@example.com' }),
-    );
-    const session = placed.ok ? placed.data.shopperSession : undefined;
-    if (!session) throw new Error('no session');
-    await stored(
-      track({ ...viewed, viewId: 'view-session' }, { cookies: { [SHOPPER_SESSION_COOKIE]: session } }),
-      202,
-      1,
-    );
+    // A signed-in shopper whose email the store verified (a guest checkout's session names nobody).
+    const token = await verifiedShopperSession(deps, 'grace@example.com');
+    const session = { [SHOPPER_SESSION_COOKIE]: token, ...GRANTED };
+    await stored(track({ ...viewed, viewId: 'view-session' }, { cookies: session }), 202, 1);
     expect((await lastEvent()).profile).toEqual({ email: 'grace@example.com' });
     const { body } = await stored(track({ ...viewed, email: 'victim@example.com' }), 400, 0);
     expect(body.error).toEqual({ field: 'email', message: 'email is not accepted here.' });
@@ -89,11 +89,12 @@ describe('POST /api/klaviyo/track', () => {
   });
 
   it('sends nothing for an anonymous browser, or one identified to another Klaviyo account', async () => {
-    const anonymous = await stored(track(viewed, { cookies: {} }), 202, 0);
+    const anonymous = await stored(track(viewed, { cookies: GRANTED }), 202, 0);
     expect(anonymous.body).toEqual({ accepted: false, reason: 'anonymous' });
-    await stored(track(viewed, { cookies: { __kla_id: klaviyoCookie('t0k3n.OTHER1') } }), 202, 0);
+    await stored(track(viewed, { cookies: { __kla_id: klaviyoCookie('t0k3n.OTHER1'), ...GRANTED } }), 202, 0);
     for (const junk of ['garbage', '%E0%A4%A', '']) {
-      await stored(track(viewed, { cookies: { __kla_id: junk, [SHOPPER_SESSION_COOKIE]: junk } }), 202, 0);
+      const cookies = { __kla_id: junk, [SHOPPER_SESSION_COOKIE]: junk, ...GRANTED };
+      expect((await stored(track(viewed, { cookies }), 202, 0)).body).toEqual(anonymous.body);
     }
   });
 

@@ -3,7 +3,9 @@ import type { Database } from '../../lib/db/types.js';
 import type { RelayDeps } from '../../lib/relay/deps.js';
 import { RateLimiter } from '../../lib/relay/rate-limit.js';
 import { CONSENT_DISCLOSURES } from '../../lib/store/consent-disclosures.js';
+import { startShopperSession } from '../../lib/store/shopper-session.js';
 import { demoStorefront } from '../../lib/store/storefront.js';
+import { TRACKING_CONSENT_COOKIE } from '../../lib/store/tracking-consent.js';
 import { countRows, LIST_ID, testStoreDeps } from './store-fixtures.js';
 
 export const COMPANY_ID = 'DEMO01';
@@ -17,7 +19,9 @@ export function testRelayDeps(db: Database) {
   const limiterClock = { ms: 0 };
   const deps: RelayDeps = {
     ...store,
-    limiter: new RateLimiter(() => limiterClock.ms),
+    limiter: new RateLimiter(db, () => limiterClock.ms),
+    // relayRequest writes the client's address as a single proxy would.
+    trustedProxyHops: 1,
     storefront: demoStorefront(store),
     companyId: COMPANY_ID,
     newsletterListId: LIST_ID,
@@ -72,4 +76,38 @@ export async function expectStored(db: Database, request: Promise<Response>, sta
   expect(response.status, JSON.stringify(body)).toBe(status);
   expect(await countRows(db, 'klaviyo_outbox')).toBe(before + stored);
   return { body, response };
+}
+
+/** The store's tracking-consent cookie as the banner sets it when the shopper accepts. */
+export const TRACKING_GRANTED = { [TRACKING_CONSENT_COOKIE]: 'granted' };
+
+/**
+ * A session token of a signed-in shopper whose email the store has verified (the state following the
+ * store's emailed link leaves), written straight to the store's tables: these tests are about what the
+ * relay does with such a shopper, not about how the store proves an email.
+ */
+export async function verifiedShopperSession(deps: RelayDeps, email: string): Promise<string> {
+  const now = deps.now();
+  const id = crypto.randomUUID();
+  const token = await deps.db.transaction(async (tx) => {
+    await tx.query(
+      `INSERT INTO store_customers (id, email, first_name, last_name, orders_count, created_at, updated_at)
+       VALUES (?, ?, NULL, NULL, 0, ?, ?)`,
+      [id, email, now, now],
+    );
+    await tx.query(
+      'INSERT INTO store_customer_credentials (customer_id, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?)',
+      [id, 'not-a-password-hash', now, now],
+    );
+    return startShopperSession(tx, id, now);
+  });
+  // Where the store records a proven email separately, record it as the link would.
+  if (!(await deps.storefront.shopperEmail(token))) {
+    await deps.db.query('UPDATE store_customer_credentials SET email_verified_at = ? WHERE customer_id = ?', [
+      now,
+      id,
+    ]);
+  }
+  if ((await deps.storefront.shopperEmail(token)) !== email) throw new Error('no verified session');
+  return token;
 }
