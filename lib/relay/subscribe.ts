@@ -6,6 +6,7 @@ import { buildIdentity } from '../tracking/identity';
 import type { Disclosures, RelayDeps } from './deps';
 import { fieldErrorOf } from './field-error';
 import type { RelayResult } from './http';
+import type { Caller } from './identity';
 
 /** A person signs up once; repeated sign-ups from one client are list bombing. */
 export const SUBSCRIBE_LIMIT = { capacity: 5, perMinute: 5 };
@@ -33,9 +34,12 @@ const subscribeBody = (disclosures: Disclosures) =>
  * Newsletter and SMS sign-up: records consent for each ticked channel with the exact disclosure
  * text, the server's time of agreement and the configured list. Here the email or phone *is* the
  * subject of the request (it is what is being subscribed); double opt-in on the list is Klaviyo's
- * guard against subscribing someone else.
+ * guard against subscribing someone else. Each consent names its own identifier only: the typed email
+ * and the typed phone are never joined (a subscription job puts what it is given on one profile, so
+ * anyone could otherwise take SMS on a stranger's email profile). The SMS consent of a signed-in
+ * shopper carries their verified email beside the phone, never the typed one.
  */
-export async function subscribe(deps: RelayDeps, body: unknown): Promise<RelayResult> {
+export async function subscribe(deps: RelayDeps, body: unknown, caller: Caller): Promise<RelayResult> {
   const parsed = subscribeBody(deps.disclosures).safeParse(body);
   if (!parsed.success) return { status: 400, error: fieldErrorOf(parsed.error) };
   const { consent, source } = parsed.data;
@@ -59,6 +63,7 @@ export async function subscribe(deps: RelayDeps, body: unknown): Promise<RelayRe
     source,
     ...(deps.newsletterListId ? { listId: deps.newsletterListId } : {}),
   };
+  const verified = caller.shopperEmail ? { email: caller.shopperEmail } : undefined;
   const messages = [
     ...(consent.email && identity.email
       ? [
@@ -75,10 +80,8 @@ export async function subscribe(deps: RelayDeps, body: unknown): Promise<RelayRe
           consentChange({
             ...common,
             channel: 'sms',
-            profile: {
-              phone_number: identity.phone_number,
-              ...(identity.email ? { email: identity.email } : {}),
-            },
+            profile: { phone_number: identity.phone_number, ...verified },
+            ...(verified ? { emailVerified: true as const } : {}),
             disclosure: deps.disclosures.sms,
           }),
         ]

@@ -1,5 +1,5 @@
 import type { BodyOf } from '../../klaviyo/client';
-import type { ConsentChange } from '../../tracking/consent';
+import { type ConsentChange, consentProfile } from '../../tracking/consent';
 import type { ProfileUpdate } from '../types';
 
 export function profileImportBody(update: ProfileUpdate): BodyOf<'create_or_update_profile'> {
@@ -16,8 +16,10 @@ export function profileImportBody(update: ProfileUpdate): BodyOf<'create_or_upda
 }
 
 /**
- * One consent change as a subscribe or unsubscribe target: the person's email and phone, and consent on
- * the change's channel only (an SMS change that also names the email leaves email consent alone).
+ * One consent change as a subscribe or unsubscribe target, with consent on the change's channel only.
+ * The identifiers are the channel's own (`consentProfile`): the email for email consent; the phone for
+ * SMS, with an email beside it only when the change says that email was verified. The job joins what
+ * it is given into one profile, so this holds for every row, including ones queued before the rule.
  * `consented_at` is only accepted with `historical_import`, which also skips double opt-in and "Added to
  * List" flows (bulk_subscribe_profiles), so live consent is sent without it; the time and disclosure the
  * shopper saw stay in the store as the proof.
@@ -25,8 +27,7 @@ export function profileImportBody(update: ProfileUpdate): BodyOf<'create_or_upda
 export function consentTarget<C extends ConsentChange['status']>(change: ConsentChange & { status: C }) {
   const marketing = { consent: change.status };
   return {
-    ...(change.profile.email ? { email: change.profile.email } : {}),
-    ...(change.profile.phone_number ? { phone_number: change.profile.phone_number } : {}),
+    ...consentProfile(change),
     subscriptions: change.channel === 'email' ? { email: { marketing } } : { sms: { marketing } },
   };
 }

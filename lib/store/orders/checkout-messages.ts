@@ -15,10 +15,26 @@ export interface CheckoutFacts {
   listId?: string;
 }
 
+/** The identity for the profile write: the typed phone stays on the order's events only. */
+function withoutPhone({ phone_number: _typed, ...rest }: ProfileIdentity): ProfileIdentity {
+  return rest;
+}
+
 /**
  * Everything Klaviyo should learn from one checkout: Placed Order, one Ordered Product per line
  * (Klaviyo's recommended e-commerce events), the profile's names, location and order count, and each
  * consent given, with the exact text shown and the time of the order.
+ *
+ * Who may be joined to whom: a checkout proves nothing about the email or the phone typed into it
+ * (anyone can type a stranger's email beside their own phone). So
+ * - the events carry the identity given for the order (email, phone, exchange id): they describe
+ *   this order, and the store keeps the same facts on the order itself;
+ * - the profile write (names, location, order count) names the order's email and the browser's
+ *   exchange id, never the phone: `create_or_update_profile` would otherwise set the typed phone on
+ *   the profile the typed email resolves to;
+ * - each consent names its own identifier: email consent the email, SMS consent the phone alone.
+ * A store that knows the shopper's email is verified (a signed-in account) may record more; checkout
+ * here treats every order as a guest's.
  */
 export function checkoutMessages(facts: CheckoutFacts, log: Log): OutboxMessage[] {
   const { order, identity } = facts;
@@ -28,7 +44,7 @@ export function checkoutMessages(facts: CheckoutFacts, log: Log): OutboxMessage[
     eventMessage(placedOrder(snapshot, identity)),
     ...orderedProducts(snapshot, identity).map(eventMessage),
     profileMessage(`order:${order.id}`, {
-      profile: identity,
+      profile: withoutPhone(identity),
       // Custom properties are prefixed so they never collide with Klaviyo's own ($-prefixed) ones.
       properties: { 'NW Lifetime Orders': facts.lifetimeOrders, 'NW Last Order ID': order.id },
       location: {
@@ -63,10 +79,7 @@ export function checkoutMessages(facts: CheckoutFacts, log: Log): OutboxMessage[
       reason: 'no valid phone number to consent with',
     });
   } else if (sms && identity.phone_number) {
-    const profile = {
-      phone_number: identity.phone_number,
-      ...(identity.email ? { email: identity.email } : {}),
-    };
+    const profile = { phone_number: identity.phone_number };
     messages.push(
       consentMessage(consentChange({ ...common, ...listId, channel: 'sms', profile, disclosure: sms })),
     );
