@@ -42,9 +42,15 @@ export function TrackingConsent({
 
   const choose = useCallback(
     (choice: 'granted' | 'denied') => {
-      setConsent(choice);
       setOpen(false);
-      void save(choice);
+      if (choice === 'denied') {
+        setConsent(choice); // tracking stops at once
+        void save(choice);
+        return;
+      }
+      // The server relay sends nothing until it sees the consent cookie, so tracking starts once the
+      // cookie is stored; otherwise the first events would reach the relay without it.
+      void save(choice).finally(() => setConsent(choice));
     },
     [save],
   );
