@@ -15,7 +15,19 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const dispatcher = await getDispatcher();
+/** Waits for the database instead of exiting: a worker started during an outage delivers once it ends. */
+async function dispatcherWhenReachable() {
+  for (;;) {
+    try {
+      return await getDispatcher();
+    } catch (error) {
+      if (stopping) process.exit(0);
+      console.error('[worker] cannot open the outbox yet; retrying shortly', error);
+      await sleep(IDLE_MS);
+    }
+  }
+}
+const dispatcher = await dispatcherWhenReachable();
 console.log(`[worker] ${dispatcher.owner} started`);
 while (!stopping) {
   const round = await dispatcher.round().catch((error: unknown) => {
