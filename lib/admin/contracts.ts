@@ -171,6 +171,12 @@ export interface DeliveryPage extends Page<DeliveryItem> {
   counts: Record<DeliveryState, number>;
 }
 
+/** What a replay did: how many dead letters went back in the queue, and which stayed dead and why. */
+export interface ReplayAnswer {
+  replayed: number;
+  skipped: { id: number; reason: 'superseded'; supersededBy: number; detail: string }[];
+}
+
 export interface ScopeCheck {
   scope: string;
   status: 'granted' | 'missing' | 'unknown';

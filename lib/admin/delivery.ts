@@ -1,7 +1,7 @@
 import 'server-only';
 import type { OutboxRecord } from '../outbox';
 import { scheduleDelivery } from '../outbox/trigger';
-import type { DeliveryItem, DeliveryPage, DeliveryState } from './contracts';
+import type { DeliveryItem, DeliveryPage, DeliveryState, ReplayAnswer } from './contracts';
 import type { AdminDeps } from './deps';
 
 const PAGE_SIZE = 25;
@@ -59,14 +59,16 @@ export async function listDelivery(
 
 /**
  * Puts dead letters back in the queue (the given ones, or all) and asks for a drain once the answer
- * is sent. A message Klaviyo rejects again returns to the dead letters with the new error.
+ * is sent. A message Klaviyo rejects again returns to the dead letters with the new error. A profile
+ * write or consent change that a newer one for the same person has since replaced stays dead, and the
+ * answer says which and why (OutboxStore.replay).
  */
 export async function replayDeadLetters(
   deps: AdminDeps,
   ids?: number[],
   schedule: () => void = scheduleDelivery,
-): Promise<{ replayed: number }> {
-  const replayed = await deps.outbox.replay(ids);
-  if (replayed > 0) schedule();
-  return { replayed };
+): Promise<ReplayAnswer> {
+  const { replayed, skipped } = await deps.outbox.replay(ids);
+  if (replayed.length > 0) schedule();
+  return { replayed: replayed.length, skipped };
 }

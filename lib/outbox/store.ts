@@ -10,6 +10,7 @@ import {
 
 interface Row {
   id: number;
+  order_key: string | null;
   kind: OutboxMessage['kind'];
   dedup_key: string;
   payload: string;
@@ -38,6 +39,43 @@ const toRecord = (row: Row): OutboxRecord =>
   }) as OutboxRecord;
 
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(',');
+
+/** Slices of at most 500, well under either database's limit on bound parameters. */
+function chunks<T>(items: readonly T[], size = 500): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** A dead letter replay left dead, and why. */
+export interface ReplaySkip {
+  id: number;
+  reason: 'superseded';
+  /** The newer message of the same sort for the same person. */
+  supersededBy: number;
+  detail: string;
+}
+
+export interface ReplayResult {
+  /** Put back in the queue, attempts reset. */
+  replayed: number[];
+  skipped: ReplaySkip[];
+}
+
+/**
+ * What a message sets on a person, where a newer one of the same sort replaces it: a profile write
+ * (last write wins), or consent on one channel. Events and back-in-stock requests add, never replace.
+ */
+function supersedeSort(record: OutboxRecord): string | undefined {
+  if (record.kind === 'profile') return 'profile';
+  if (record.kind === 'consent') return `consent:${record.payload.channel}`;
+  return undefined;
+}
+
+const describeSort = (record: OutboxRecord) =>
+  record.kind === 'consent'
+    ? `${record.payload.channel === 'sms' ? 'SMS' : 'email'} consent change`
+    : 'profile write';
 
 /**
  * The outbox table. `enqueue` runs inside the caller's transaction, so a fact is stored if and only
@@ -154,16 +192,75 @@ export class OutboxStore {
     );
   }
 
-  /** Puts dead letters back in the queue (all of them when `ids` is omitted). Returns how many. */
-  async replay(ids?: readonly number[], now = Date.now()): Promise<number> {
-    const only = ids ? ` AND id IN (${placeholders(ids.length)})` : '';
-    if (ids && ids.length === 0) return 0;
-    const rows = await this.db.query(
-      `UPDATE klaviyo_outbox SET state = 'pending', available_at = ?, updated_at = ?, lease_owner = NULL, lease_until = NULL
-       WHERE state = 'dead'${only} RETURNING id`,
-      [now, now, ...(ids ?? [])],
-    );
-    return rows.length;
+  /**
+   * Puts dead letters back in the queue (all of them when `ids` is omitted), with their attempts
+   * reset, and says which it left dead and why. A dead profile write or consent change is superseded
+   * when a newer one of the same sort for the same person (order key) has been accepted since and is
+   * not dead: Klaviyo keeps the last write (create_or_update_profile) and the last consent, so sending
+   * the older one after it would bring back the old value or re-subscribe someone who has since
+   * unsubscribed. Decided and applied in one transaction.
+   */
+  async replay(ids?: readonly number[], now = Date.now()): Promise<ReplayResult> {
+    if (ids && ids.length === 0) return { replayed: [], skipped: [] };
+    return this.db.transaction(async (tx) => {
+      const dead: Row[] = [];
+      if (ids) {
+        for (const chunk of chunks(ids)) {
+          dead.push(
+            ...(await tx.query<Row>(
+              `SELECT * FROM klaviyo_outbox WHERE state = 'dead' AND id IN (${placeholders(chunk.length)})`,
+              chunk,
+            )),
+          );
+        }
+      } else {
+        dead.push(...(await tx.query<Row>("SELECT * FROM klaviyo_outbox WHERE state = 'dead'")));
+      }
+      const candidates = dead.map((row) => ({ record: toRecord(row), orderKey: row.order_key }));
+      const keys = [...new Set(candidates.map((c) => c.orderKey).filter((k): k is string => !!k))];
+      const later = new Map<string, { record: OutboxRecord }[]>();
+      for (const chunk of chunks(keys)) {
+        const rows = await tx.query<Row>(
+          `SELECT * FROM klaviyo_outbox WHERE state <> 'dead' AND order_key IN (${placeholders(chunk.length)}) ORDER BY id`,
+          chunk,
+        );
+        for (const row of rows) {
+          const key = row.order_key as string;
+          later.set(key, [...(later.get(key) ?? []), { record: toRecord(row) }]);
+        }
+      }
+      const skipped: ReplaySkip[] = [];
+      const replay: number[] = [];
+      for (const { record, orderKey } of candidates) {
+        const sort = supersedeSort(record);
+        const newer = sort
+          ? (later.get(orderKey ?? '') ?? [])
+              .map((l) => l.record)
+              .filter((n) => n.id > record.id && supersedeSort(n) === sort)
+              .at(-1)
+          : undefined;
+        if (!newer) {
+          replay.push(record.id);
+          continue;
+        }
+        skipped.push({
+          id: record.id,
+          reason: 'superseded',
+          supersededBy: newer.id,
+          detail: `Message ${newer.id}, a newer ${describeSort(newer)} for the same person, was accepted after this one (${newer.state}); replaying this one would undo it.`,
+        });
+      }
+      const replayed: number[] = [];
+      for (const chunk of chunks(replay)) {
+        const rows = await tx.query<{ id: number }>(
+          `UPDATE klaviyo_outbox SET state = 'pending', attempts = 0, available_at = ?, updated_at = ?,
+           lease_owner = NULL, lease_until = NULL WHERE state = 'dead' AND id IN (${placeholders(chunk.length)}) RETURNING id`,
+          [now, now, ...chunk],
+        );
+        replayed.push(...rows.map((r) => Number(r.id)));
+      }
+      return { replayed: replayed.sort((a, b) => a - b), skipped: skipped.sort((a, b) => a.id - b.id) };
+    });
   }
 
   async counts(): Promise<Record<OutboxState, number>> {

@@ -242,7 +242,10 @@ describe('delivery', () => {
     expect(dead.items[0]?.summary).toContain('dead.letter@example.com');
 
     let scheduled = 0;
-    expect(await replayDeadLetters(deps, undefined, () => scheduled++)).toEqual({ replayed: 1 });
+    expect(await replayDeadLetters(deps, undefined, () => scheduled++)).toEqual({
+      replayed: 1,
+      skipped: [],
+    });
     expect(scheduled).toBe(1);
     await dispatcher.drain(Date.now() + 10_000);
     const all = await listDelivery(deps, {});

@@ -85,7 +85,7 @@ function outboxContract(name: string, open: () => Promise<Database>, close: (db:
       const dead = await store.list({ state: 'dead' });
       expect(dead.map((r) => r.id)).toEqual([d2.id]);
       expect(dead[0]?.lastError).toMatchObject({ code: 'invalid', pointer: '/data/attributes/time' });
-      expect(await store.replay(undefined, 60_000_000)).toBe(1);
+      expect(await store.replay(undefined, 60_000_000)).toEqual({ replayed: [d2.id], skipped: [] });
       const again = (await store.claim('w2', 1000, 1000, 70_000_000)).filter((r) => r.key.includes(':D'));
       expect(again.map((r) => r.id).sort()).toEqual([d1.id, d2.id].sort());
       await store.markDelivered('w2', [d1.id, d2.id]);
@@ -172,6 +172,76 @@ function outboxContract(name: string, open: () => Promise<Database>, close: (db:
         );
       }
       expect(handedOut).toEqual([lifetime(1).key, subscribed.key, lifetime(2).key, unsubscribed.key]);
+    });
+
+    it('replays no dead profile write or consent change a newer one for the same person replaced, and says why', async () => {
+      const t = 200_000_000;
+      const person = 'r@example.com';
+      const write = (n: number, name: string) =>
+        profileMessage(`replay:R${n}`, { profile: { email: person, first_name: name } });
+      const consent = (channel: 'email' | 'sms', status: 'SUBSCRIBED' | 'UNSUBSCRIBED', at: string) =>
+        consentMessage(
+          consentChange({
+            channel,
+            status,
+            profile: { email: person, phone_number: '+12025550188' },
+            consentedAt: at,
+            source: 'R',
+          }),
+        );
+      const oldWrite = write(1, 'Old');
+      const subscribe = consent('email', 'SUBSCRIBED', '2026-07-15T12:00:00Z');
+      const smsSubscribe = consent('sms', 'SUBSCRIBED', '2026-07-15T12:01:00Z');
+      const newWrite = write(2, 'New');
+      const unsubscribe = consent('email', 'UNSUBSCRIBED', '2026-07-15T12:05:00Z');
+      const event = message('R1');
+      const plan = new Map<string, 'dead' | 'delivered'>([
+        [oldWrite.key, 'dead'],
+        [subscribe.key, 'dead'],
+        [smsSubscribe.key, 'dead'],
+        [newWrite.key, 'delivered'],
+        [unsubscribe.key, 'delivered'],
+        [event.key, 'dead'],
+      ]);
+      await db.transaction((tx) =>
+        store.enqueue(tx, [oldWrite, subscribe, smsSubscribe, newWrite, unsubscribe, event], t),
+      );
+      // The person's messages are handed out one at a time, oldest first; each meets its planned fate.
+      const ids = new Map<string, number>();
+      for (let at = t; ids.size < plan.size && at < t + 20; at++) {
+        const claimed = (await store.claim('w', 1000, 1000, at)).filter((r) => plan.has(r.key));
+        for (const r of claimed) {
+          ids.set(r.key, r.id);
+          if (plan.get(r.key) === 'delivered') await store.markDelivered('w', [r.id], at);
+          else await store.markDead('w', [r.id], { status: 400, code: 'invalid', detail: 'no' }, at);
+        }
+      }
+      const id = (key: string) => ids.get(key) as number;
+      expect(ids.size).toBe(plan.size);
+      const answer = await store.replay(
+        [oldWrite, subscribe, smsSubscribe, event].map((m) => id(m.key)),
+        t + 100,
+      );
+      expect(answer.replayed).toEqual([id(smsSubscribe.key), id(event.key)].sort((a, b) => a - b));
+      expect(answer.skipped).toEqual([
+        expect.objectContaining({
+          id: id(oldWrite.key),
+          reason: 'superseded',
+          supersededBy: id(newWrite.key),
+        }),
+        expect.objectContaining({
+          id: id(subscribe.key),
+          reason: 'superseded',
+          supersededBy: id(unsubscribe.key),
+        }),
+      ]);
+      expect(answer.skipped[1]?.detail).toMatch(/newer email consent change/);
+      const rows = new Map((await store.list({ limit: 500 })).map((r) => [r.id, r]));
+      expect(rows.get(id(oldWrite.key))?.state).toBe('dead');
+      expect(rows.get(id(subscribe.key))?.state).toBe('dead');
+      // Replay starts the count again: a replayed message gets the full backoff schedule.
+      expect(rows.get(id(smsSubscribe.key))).toMatchObject({ state: 'pending', attempts: 0 });
+      expect(rows.get(id(event.key))).toMatchObject({ state: 'pending', attempts: 0 });
     });
 
     it('keeps the longest account pause', async () => {

@@ -2,7 +2,7 @@
 
 import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import { Fragment, useState } from 'react';
-import type { DeliveryState } from '@/lib/admin/contracts';
+import type { DeliveryState, ReplayAnswer } from '@/lib/admin/contracts';
 import { formatDateTime, timeAgo } from '@/lib/admin/format';
 import { adminKeys } from '@/lib/admin/query-keys';
 import { type Action, unwrap } from '../api';
@@ -20,13 +20,15 @@ type Filter = DeliveryState | 'all';
 const FILTERS: Filter[] = ['all', 'dead', 'retrying', 'pending', 'delivered'];
 
 export interface DeliveryActions {
-  replayDeadLetter: Action<{ id: number }, { replayed: number }>;
-  replayAllDeadLetters: Action<Record<string, never>, { replayed: number }>;
+  replayDeadLetter: Action<{ id: number }, ReplayAnswer>;
+  replayAllDeadLetters: Action<Record<string, never>, ReplayAnswer>;
 }
 
 export function DeliveryView({ initialState, actions }: { initialState: Filter; actions: DeliveryActions }) {
   const [filter, setFilter] = useState<Filter>(initialState);
   const [open, setOpen] = useState<number | null>(null);
+  // What the last replay left dead, and why (a newer change for the same person replaced it).
+  const [skipped, setSkipped] = useState<ReplayAnswer['skipped']>([]);
   const queryClient = useQueryClient();
   const query = useInfiniteQuery(deliveryQuery(filter));
   const counts = query.data?.pages[0]?.counts;
@@ -39,12 +41,14 @@ export function DeliveryView({ initialState, actions }: { initialState: Filter; 
   const replayOne = useMutation({
     mutationFn: (id: number) => unwrap(actions.replayDeadLetter({ id })),
     onMutate: (id) => optimistic([id]),
+    onSuccess: (answer) => setSkipped(answer.skipped),
     onError: (_e, _id, context) => rollback(context),
     onSettled: settle,
   });
   const replayAll = useMutation({
     mutationFn: () => unwrap(actions.replayAllDeadLetters({})),
     onMutate: () => optimistic('all'),
+    onSuccess: (answer) => setSkipped(answer.skipped),
     onError: (_e, _v, context) => rollback(context),
     onSettled: settle,
   });
@@ -71,6 +75,22 @@ export function DeliveryView({ initialState, actions }: { initialState: Filter; 
       {error && (
         <div className={ui.errorBox} style={{ marginBottom: 16 }}>
           {error.message}
+        </div>
+      )}
+      {skipped.length > 0 && (
+        <div
+          className={`${ui.card} ${ui.small}`}
+          style={{ marginBottom: 16, padding: '10px 12px' }}
+          data-testid="replay-skipped"
+        >
+          <strong>Left dead, not replayed:</strong>
+          <ul style={{ margin: '6px 0 0', paddingLeft: 18 }}>
+            {skipped.map((s) => (
+              <li key={s.id}>
+                #{s.id}: {s.detail}
+              </li>
+            ))}
+          </ul>
         </div>
       )}
       <Card flush>
