@@ -11,11 +11,36 @@ const LIVE_API_URL = 'https://a.klaviyo.com';
 const EMULATOR_API_URL = 'http://127.0.0.1:8787';
 const EMULATOR_PRIVATE_KEY = 'pk_emulator_demo_private_key';
 const EMULATOR_COMPANY_ID = 'DEMO01';
-// Development and test only: production refuses to start without its own secret and admin credentials.
-const DEV_AUTH_SECRET = 'development-only-nextauth-secret-never-use-in-production';
 const DEV_ADMIN_EMAIL = 'admin@example.com';
 /** `scrypt:N:r:p:salt:hash` (base64url), as `npm run admin:hash-password` prints it; no `$`, which .env files expand. */
 export const PASSWORD_HASH_PATTERN = /^scrypt:\d+:\d+:\d+:[A-Za-z0-9_-]{16,}:[A-Za-z0-9_-]{43,}$/;
+
+/** Klaviyo itself (a.klaviyo.com or another of its hosts), as opposed to the emulator or a stand-in. */
+function isKlaviyoHost(url: string): boolean {
+  try {
+    return /(^|\.)klaviyo\.com$/i.test(new URL(url).hostname);
+  } catch {
+    return false;
+  }
+}
+
+// On globalThis: Next.js may load this module once per route bundle, and every bundle of one process
+// must sign and accept sessions with the same secret.
+const DEV_SECRET = Symbol.for('klaviyo-next.dev-auth-secret');
+
+/**
+ * Outside production, with no NEXTAUTH_SECRET, sessions are signed with a secret drawn at random once
+ * per process (never stored, never in the source): a fixed default would let anyone who read the
+ * source forge a merchant session on any deployment that forgot to set one. Sessions end when the
+ * process does, like the generated admin password (lib/auth/dev-password.ts).
+ */
+function developmentAuthSecret(): string {
+  const holder = globalThis as { [DEV_SECRET]?: string };
+  holder[DEV_SECRET] ??= Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(32))).toString(
+    'base64url',
+  );
+  return holder[DEV_SECRET];
+}
 
 const bool = z
   .enum(['true', 'false', '1', '0'])
@@ -35,9 +60,17 @@ const schema = z
       .regex(/^[A-Za-z0-9]{6}$/, 'must be the six-character public API key (site id)')
       .optional(),
     KLAVIYO_ALLOW_EMULATOR: bool,
+    KLAVIYO_ALLOW_LIVE_OUTSIDE_PRODUCTION: bool,
     KLAVIYO_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(10_000),
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
     OUTBOX_SQLITE_PATH: z.string().min(1).default('./data/outbox.db'),
+    ALLOW_SQLITE_IN_PRODUCTION: bool,
+    TRUSTED_PROXY_HOPS: z.coerce
+      .number()
+      .int()
+      .min(0, 'must be 0 (no proxy) or the number of proxies in front of the app')
+      .max(10, 'must be at most 10 (the number of proxies in front of the app)')
+      .default(0),
     OUTBOX_DRAIN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     EMULATOR_PORT: z.coerce.number().int().min(1).max(65_535).default(8787),
     KLAVIYO_NEWSLETTER_LIST_ID: z
@@ -45,7 +78,10 @@ const schema = z
       .regex(/^[A-Za-z0-9]{6}$/, 'must be a Klaviyo list id (six letters and digits, as in the list URL)')
       .optional(),
     STORE_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:3000'),
-    STORE_LINK_SECRET: z.string().min(32, 'must be at least 32 characters (openssl rand -base64 32)').optional(),
+    STORE_LINK_SECRET: z
+      .string()
+      .min(32, 'must be at least 32 characters (openssl rand -base64 32)')
+      .optional(),
     STORE_MAIL_FILE: z.string().min(1).optional(),
     NEXTAUTH_SECRET: z
       .string()
@@ -68,9 +104,35 @@ const schema = z
     GOOGLE_CLIENT_SECRET: z.string().min(1).optional(),
   })
   .superRefine((raw, ctx) => {
-    if (raw.NODE_ENV !== 'production') return;
+    if (raw.NODE_ENV !== 'production') {
+      // A live key outside production: a development or staging site would write to real profiles,
+      // and send real messages, from an app with development defaults.
+      if (
+        raw.KLAVIYO_API_URL &&
+        raw.KLAVIYO_PRIVATE_KEY &&
+        isKlaviyoHost(raw.KLAVIYO_API_URL) &&
+        !raw.KLAVIYO_ALLOW_LIVE_OUTSIDE_PRODUCTION
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['KLAVIYO_PRIVATE_KEY'],
+          message: `is a live key for ${raw.KLAVIYO_API_URL} outside production (NODE_ENV=${raw.NODE_ENV}); set NODE_ENV=production, or KLAVIYO_ALLOW_LIVE_OUTSIDE_PRODUCTION=true to use a live account from development or staging`,
+        });
+      }
+      return;
+    }
     for (const key of ['KLAVIYO_API_URL', 'KLAVIYO_PRIVATE_KEY', 'NEXT_PUBLIC_KLAVIYO_COMPANY_ID'] as const) {
       if (!raw[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required in production' });
+    }
+    // A SQLite file lives on one machine's disk: a redeploy to a fresh container loses every order
+    // and undelivered event in it, and a second instance cannot share it.
+    if (!raw.DATABASE_URL && !raw.ALLOW_SQLITE_IN_PRODUCTION) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DATABASE_URL'],
+        message:
+          'is required in production (a Postgres URL); set ALLOW_SQLITE_IN_PRODUCTION=true to run on the SQLite file at OUTBOX_SQLITE_PATH instead',
+      });
     }
     if (raw.KLAVIYO_API_URL && raw.KLAVIYO_API_URL !== LIVE_API_URL && !raw.KLAVIYO_ALLOW_EMULATOR) {
       ctx.addIssue({
@@ -127,12 +189,14 @@ const schema = z
         sqlitePath: raw.OUTBOX_SQLITE_PATH,
         drainSecret: raw.OUTBOX_DRAIN_SECRET,
       },
+      /** Proxies in front of the app that append to X-Forwarded-For; 0: none (lib/auth/client-address.ts). */
+      trustedProxyHops: raw.TRUSTED_PROXY_HOPS,
       emulatorPort: raw.EMULATOR_PORT,
       storeUrl: raw.STORE_URL.replace(/\/$/, ''),
       /** Store account links (lib/store/account-links.ts): unset secret = random per process outside production. */
       storeAccounts: { linkSecret: raw.STORE_LINK_SECRET, mailFile: raw.STORE_MAIL_FILE },
       auth: {
-        secret: raw.NEXTAUTH_SECRET ?? DEV_AUTH_SECRET,
+        secret: raw.NEXTAUTH_SECRET ?? developmentAuthSecret(),
         url: raw.NEXTAUTH_URL,
         adminEmail: (raw.ADMIN_EMAIL ?? DEV_ADMIN_EMAIL).toLowerCase(),
         /** Unset outside production: a generated password is printed at start (lib/auth/dev-password.ts). */

@@ -32,6 +32,8 @@ export async function productionEnv(extra: Record<string, string> = {}): Promise
     NODE_ENV: 'production',
     NEXT_TELEMETRY_DISABLED: '1',
     KLAVIYO_ALLOW_EMULATOR: 'true',
+    // Each server runs on a SQLite file of its own (startApp); production requires the opt-in.
+    ALLOW_SQLITE_IN_PRODUCTION: 'true',
     KLAVIYO_API_URL: E2E_EMULATOR_URL,
     KLAVIYO_PRIVATE_KEY: E2E_PRIVATE_KEY,
     NEXT_PUBLIC_KLAVIYO_COMPANY_ID: E2E_COMPANY_ID,

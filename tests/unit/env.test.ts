@@ -1,5 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseEnv } from '../../lib/env.js';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
 
 const problemsOf = (source: Record<string, string>) => {
   try {
@@ -42,6 +46,7 @@ describe('configuration', () => {
       'KLAVIYO_API_URL is required in production',
       'KLAVIYO_PRIVATE_KEY is required in production',
       'NEXT_PUBLIC_KLAVIYO_COMPANY_ID is required in production',
+      expect.stringMatching(/^DATABASE_URL is required in production .*ALLOW_SQLITE_IN_PRODUCTION=true/),
       'NEXTAUTH_SECRET is required in production',
       'NEXTAUTH_URL is required in production',
       'ADMIN_EMAIL is required in production',
@@ -60,11 +65,86 @@ describe('configuration', () => {
       ADMIN_EMAIL: 'owner@shop.example.com',
       GITHUB_ID: 'gh-client',
       GITHUB_SECRET: 'gh-secret',
+      DATABASE_URL: 'postgres://shop@db.internal/shop',
     };
     expect(problemsOf(base)[0]).toMatch(
       /KLAVIYO_API_URL points at http:\/\/127\.0\.0\.1:8787.*KLAVIYO_ALLOW_EMULATOR/,
     );
     expect(parseEnv({ ...base, KLAVIYO_ALLOW_EMULATOR: 'true' }).klaviyo.live).toBe(false);
     expect(parseEnv({ ...base, KLAVIYO_API_URL: 'https://a.klaviyo.com' }).klaviyo.live).toBe(true);
+  });
+
+  const production = {
+    NODE_ENV: 'production',
+    KLAVIYO_API_URL: 'https://a.klaviyo.com',
+    KLAVIYO_PRIVATE_KEY: 'pk_live_abc',
+    NEXT_PUBLIC_KLAVIYO_COMPANY_ID: 'AbC123',
+    NEXTAUTH_SECRET: 'a-production-secret-of-at-least-32-chars',
+    NEXTAUTH_URL: 'https://shop.example.com',
+    ADMIN_EMAIL: 'owner@shop.example.com',
+    GITHUB_ID: 'gh-client',
+    GITHUB_SECRET: 'gh-secret',
+  };
+
+  it('refuses production on the SQLite file unless the operator opts in by name', () => {
+    expect(problemsOf(production)).toEqual([
+      'DATABASE_URL is required in production (a Postgres URL); set ALLOW_SQLITE_IN_PRODUCTION=true to run on the SQLite file at OUTBOX_SQLITE_PATH instead',
+    ]);
+    expect(
+      parseEnv({ ...production, ALLOW_SQLITE_IN_PRODUCTION: 'true' }).outbox.databaseUrl,
+    ).toBeUndefined();
+    expect(parseEnv({ ...production, DATABASE_URL: 'postgres://db/shop' }).outbox.databaseUrl).toBe(
+      'postgres://db/shop',
+    );
+    // Outside production SQLite stays the default.
+    expect(parseEnv({ NODE_ENV: 'development' }).outbox.databaseUrl).toBeUndefined();
+  });
+
+  it('refuses a live Klaviyo key outside production unless explicitly allowed', () => {
+    const staging = {
+      NODE_ENV: 'development',
+      KLAVIYO_API_URL: 'https://a.klaviyo.com',
+      KLAVIYO_PRIVATE_KEY: 'pk_live_abc',
+    };
+    for (const nodeEnv of ['development', 'test']) {
+      expect(problemsOf({ ...staging, NODE_ENV: nodeEnv })).toEqual([
+        expect.stringMatching(
+          /^KLAVIYO_PRIVATE_KEY is a live key for https:\/\/a\.klaviyo\.com outside production.*KLAVIYO_ALLOW_LIVE_OUTSIDE_PRODUCTION=true/,
+        ),
+      ]);
+    }
+    expect(problemsOf({ ...staging, KLAVIYO_API_URL: 'https://A.Klaviyo.com/' })).toHaveLength(1);
+    expect(parseEnv({ ...staging, KLAVIYO_ALLOW_LIVE_OUTSIDE_PRODUCTION: 'true' }).klaviyo.live).toBe(true);
+    // The emulator with any key, and Klaviyo with the emulator's demo key (no key given), are fine.
+    expect(problemsOf({ ...staging, KLAVIYO_API_URL: 'http://127.0.0.1:8787' })).toEqual([]);
+    expect(problemsOf({ NODE_ENV: 'development', KLAVIYO_API_URL: 'https://a.klaviyo.com' })).toEqual([]);
+  });
+
+  it('reads the trusted proxy hops, 0 (no proxy) by default', () => {
+    expect(parseEnv({}).trustedProxyHops).toBe(0);
+    expect(parseEnv({ TRUSTED_PROXY_HOPS: '2' }).trustedProxyHops).toBe(2);
+    expect(problemsOf({ TRUSTED_PROXY_HOPS: '-1' })[0]).toMatch(/^TRUSTED_PROXY_HOPS must be 0/);
+    expect(problemsOf({ TRUSTED_PROXY_HOPS: 'one' })[0]).toMatch(/^TRUSTED_PROXY_HOPS/);
+  });
+
+  it('signs development sessions with a secret drawn per process, never a constant in the source', () => {
+    // Before: 'development-only-nextauth-secret-never-use-in-production', the same everywhere.
+    const source = readFileSync(`${ROOT}lib/env.ts`, 'utf8');
+    expect(source).not.toMatch(/development-only-nextauth-secret/);
+    const one = parseEnv({ NODE_ENV: 'development' }).auth.secret;
+    expect(one).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(parseEnv({ NODE_ENV: 'test' }).auth.secret).toBe(one); // one process, one secret
+    const secretOfAProcess = () =>
+      execFileSync(
+        `${ROOT}node_modules/.bin/tsx`,
+        ['-e', "import('./lib/env.ts').then((m) => console.log(m.parseEnv({}).auth.secret))"],
+        { cwd: ROOT, env: { PATH: process.env.PATH ?? '' }, encoding: 'utf8' },
+      ).trim();
+    const [a, b] = [secretOfAProcess(), secretOfAProcess()];
+    expect(a).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(b).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(new Set([a, b, one]).size).toBe(3);
+    // A configured secret is used as is.
+    expect(parseEnv({ NEXTAUTH_SECRET: 'x'.repeat(40) }).auth.secret).toBe('x'.repeat(40));
   });
 });
