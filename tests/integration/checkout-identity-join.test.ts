@@ -17,7 +17,7 @@ import {
  * the order's email only.
  */
 onBothDatabases('guest checkout', (db) => {
-  it('never joins the typed phone to the typed email in the profile write or a consent record', async () => {
+  it('never joins the typed phone to the typed email in an event, the profile write or a consent record', async () => {
     const d = testStoreDeps(db());
     const form = checkoutForm(await cartWith(d, [['organic-cotton-tee-m', 1]]), {
       email: 'stranger@example.com',
@@ -30,6 +30,14 @@ onBothDatabases('guest checkout', (db) => {
       ?.payload as ProfileUpdate;
     expect(profile.profile.phone_number).toBeUndefined();
     expect(profile.profile.email).toBe('stranger@example.com');
+    // Nor do the order's events: an event's profile is an upsert too, and would set the typed phone
+    // on her profile, where a later phone-only SMS sign-up would find it.
+    const events = messages.flatMap((m) => (m.kind === 'event' ? [m.payload] : []));
+    expect(events.length).toBeGreaterThan(0);
+    for (const event of events) {
+      expect(event.profile.phone_number, event.metric).toBeUndefined();
+      expect(event.profile.email).toBe('stranger@example.com');
+    }
     const consents = messages.flatMap((m) => (m.kind === 'consent' ? [m.payload as ConsentChange] : []));
     expect(consents.map((c) => [c.channel, c.profile])).toEqual([
       ['email', { email: 'stranger@example.com' }],

@@ -7,6 +7,7 @@ import { createDispatcher } from '../../lib/outbox/dispatcher.js';
 import { consentMessage, type ProfileUpdate } from '../../lib/outbox/types.js';
 import { overrideRelayDeps } from '../../lib/relay/deps.js';
 import { CONSENT_DISCLOSURES } from '../../lib/store/consent-disclosures.js';
+import { placeOrder } from '../../lib/store/orders/place-order.js';
 import { SHOPPER_SESSION_COOKIE } from '../../lib/store/shopper-session.js';
 import { TRACKING_CONSENT_COOKIE } from '../../lib/store/tracking-consent.js';
 import { type ConsentChange, consentChange } from '../../lib/tracking/consent.js';
@@ -19,7 +20,7 @@ import {
   testRelayDeps,
   verifiedShopperSession,
 } from '../support/relay-fixtures.js';
-import { outboxMessages, withDepsOverride } from '../support/store-fixtures.js';
+import { cartWith, checkoutForm, outboxMessages, withDepsOverride } from '../support/store-fixtures.js';
 
 /**
  * The relay routes played by an attacker: a made-up exchange id, identifiers typed into a body, a
@@ -132,7 +133,7 @@ describe('track needs the shopper’s tracking consent on the server too', () =>
       const { body } = await stored(track(viewed, cookies), 202, 0);
       expect(body).toEqual({ accepted: false, reason: 'no-consent' });
     }
-    await stored(track(viewed, { ...kla, ...GRANTED }), 202, 1);
+    await stored(track(viewed, { ...signedIn, ...GRANTED }), 202, 1);
   });
 
   it('refuses a malformed or oversized __kla_id: it names nobody', async () => {
@@ -181,6 +182,34 @@ describe('subscribe never joins two identifiers a caller typed', () => {
     expect(byPhone).toHaveLength(1);
     expect(byPhone[0]?.attributes.email ?? null).toBeNull();
     expect(byPhone[0]?.attributes.subscriptions?.sms?.marketing?.consent).toBe('SUBSCRIBED');
+  });
+
+  it('keeps a phone typed at a guest checkout off the stranger’s profile, so a later SMS sign-up cannot reach her', async () => {
+    // Two steps: check out as a guest with her email and the attacker's phone (no SMS box ticked),
+    // then subscribe the phone alone to SMS. Klaviyo resolves the phone to whatever profile holds it.
+    const stranger = 'checkout-stranger@example.com';
+    const phone = '+14155550155';
+    const created = await emu.api('/api/profiles', {
+      method: 'POST',
+      body: { data: { type: 'profile', attributes: { email: stranger } } },
+    });
+    expect(created.status).toBe(201);
+    const cart = await cartWith(deps.store, [['organic-cotton-tee-m', 1]]);
+    const placed = await placeOrder(
+      deps.store,
+      checkoutForm(cart, { email: stranger, phone, marketing: {} }),
+    );
+    expect(placed.ok).toBe(true);
+    expect(await deliver()).toMatchObject({ dead: 0, retrying: 0 });
+    await stored(subscribe({ phone, consent: { sms: CONSENT_DISCLOSURES.sms.version } }, {}), 202, 1);
+    expect(await deliver()).toMatchObject({ dead: 0, retrying: 0 });
+    const [her, ...others] = await profilesWhere('email', stranger);
+    expect(others).toEqual([]);
+    expect(her?.id).toBe(created.body.data.id);
+    expect(her?.attributes.phone_number ?? null).toBeNull();
+    expect(her?.attributes.subscriptions?.sms?.marketing?.consent).not.toBe('SUBSCRIBED');
+    const [byPhone] = await profilesWhere('phone_number', phone);
+    expect(byPhone?.attributes.email ?? null).toBeNull();
   });
 
   it('delivers an SMS consent queued with an unverified email beside the phone to the phone alone', async () => {

@@ -15,8 +15,13 @@ export interface CheckoutFacts {
   listId?: string;
 }
 
-/** The identity for the profile write: the typed phone stays on the order's events only. */
-function withoutPhone({ phone_number: _typed, ...rest }: ProfileIdentity): ProfileIdentity {
+/**
+ * Who a guest's order is about in Klaviyo: the email and exchange id given for it, without the phone.
+ * Every profile Klaviyo is sent, an event's included, is an upsert: a typed phone beside a typed email
+ * would be set on the profile that email resolves to (a stranger's, if the email is hers), and a later
+ * phone-only SMS sign-up would then subscribe her profile and send her texts to the typer.
+ */
+export function guestOrderIdentity({ phone_number: _typed, ...rest }: ProfileIdentity): ProfileIdentity {
   return rest;
 }
 
@@ -27,24 +32,24 @@ function withoutPhone({ phone_number: _typed, ...rest }: ProfileIdentity): Profi
  *
  * Who may be joined to whom: a checkout proves nothing about the email or the phone typed into it
  * (anyone can type a stranger's email beside their own phone). So
- * - the events carry the identity given for the order (email, phone, exchange id): they describe
- *   this order, and the store keeps the same facts on the order itself;
- * - the profile write (names, location, order count) names the order's email and the browser's
- *   exchange id, never the phone: `create_or_update_profile` would otherwise set the typed phone on
- *   the profile the typed email resolves to;
- * - each consent names its own identifier: email consent the email, SMS consent the phone alone.
- * A store that knows the shopper's email is verified (a signed-in account) may record more; checkout
- * here treats every order as a guest's.
+ * - the events and the profile write (names, location, order count) name the order's email and the
+ *   browser's exchange id, never the typed phone (`guestOrderIdentity`). The phone stays with the
+ *   order in the store, and in the events' address properties, which identify nobody;
+ * - each consent names its own identifier: email consent the email, SMS consent the phone alone, so
+ *   the SMS subscription lands on the profile Klaviyo already ties to that phone, or a new one.
+ * A store that knows the shopper's email is verified (a signed-in account) could record more;
+ * checkout here treats every order as a guest's.
  */
 export function checkoutMessages(facts: CheckoutFacts, log: Log): OutboxMessage[] {
   const { order, identity } = facts;
+  const profile = guestOrderIdentity(identity);
   const snapshot = orderSnapshot(order);
   const ship = order.shippingAddress;
   const messages = [
-    eventMessage(placedOrder(snapshot, identity)),
-    ...orderedProducts(snapshot, identity).map(eventMessage),
+    eventMessage(placedOrder(snapshot, profile)),
+    ...orderedProducts(snapshot, profile).map(eventMessage),
     profileMessage(`order:${order.id}`, {
-      profile: withoutPhone(identity),
+      profile,
       // Custom properties are prefixed so they never collide with Klaviyo's own ($-prefixed) ones.
       properties: { 'NW Lifetime Orders': facts.lifetimeOrders, 'NW Last Order ID': order.id },
       location: {
@@ -79,9 +84,11 @@ export function checkoutMessages(facts: CheckoutFacts, log: Log): OutboxMessage[
       reason: 'no valid phone number to consent with',
     });
   } else if (sms && identity.phone_number) {
-    const profile = { phone_number: identity.phone_number };
+    const phoneOnly = { phone_number: identity.phone_number };
     messages.push(
-      consentMessage(consentChange({ ...common, ...listId, channel: 'sms', profile, disclosure: sms })),
+      consentMessage(
+        consentChange({ ...common, ...listId, channel: 'sms', profile: phoneOnly, disclosure: sms }),
+      ),
     );
   }
   return messages;

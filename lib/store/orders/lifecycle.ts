@@ -4,6 +4,7 @@ import type { OutboxMessage } from '../../outbox/types';
 import { buildIdentity } from '../../tracking/identity';
 import type { StoreDeps } from '../deps';
 import { type ActionResult, asResult, StoreError } from '../result';
+import { guestOrderIdentity } from './checkout-messages';
 import { lockOrder } from './records';
 import { deriveStatus } from './status';
 import type { OrderRecord } from './types';
@@ -37,8 +38,12 @@ export async function changeOrder<T>(
   return result;
 }
 
-/** The customer as checkout recorded them; lifecycle events go to the profile the order went to. */
-export const orderIdentity = (order: OrderRecord) => buildIdentity(order.customer).identity;
+/**
+ * The customer as checkout recorded them; lifecycle events go to the profile the order went to, by
+ * its email, never by the phone typed beside it (see guestOrderIdentity).
+ */
+export const orderIdentity = (order: OrderRecord) =>
+  guestOrderIdentity(buildIdentity(order.customer).identity);
 
 /** Stores the status the order's lines and money now imply, and returns it. */
 export async function saveStatus(tx: Queryable, order: OrderRecord) {
