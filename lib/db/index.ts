@@ -32,4 +32,5 @@ export function getDatabase(): Promise<Database> {
   return opening;
 }
 
+export { TransactionMisuseError } from './scope';
 export type { Database, Queryable } from './types';

@@ -13,6 +13,11 @@ export interface Queryable {
  */
 export interface Database extends Queryable {
   readonly dialect: 'sqlite' | 'postgres';
+  /**
+   * Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. Every
+   * statement of `fn` goes through `tx`; the database object used inside `fn`, or `tx` used after
+   * the transaction ended, throws TransactionMisuseError. Other requests' statements never join it.
+   */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
