@@ -34,6 +34,10 @@ export async function takeStock(tx: Queryable, variantId: string, quantity: numb
   return rows.length > 0;
 }
 
+/** Lines in the one order every transaction locks inventory rows in: by variant id. */
+const inLockOrder = <L extends { variantId: string }>(lines: readonly L[]) =>
+  [...lines].sort((a, b) => (a.variantId < b.variantId ? -1 : a.variantId > b.variantId ? 1 : 0));
+
 /**
  * Takes every line's units in one transaction, or reports the first line that is short (the caller
  * rolls back). Rows are locked in variant id order, never in the order the lines came in: two carts
@@ -45,13 +49,19 @@ export async function takeStockForLines<L extends { variantId: string; quantity:
   lines: readonly L[],
   now: number,
 ): Promise<L | undefined> {
-  const sorted = [...lines].sort((a, b) =>
-    a.variantId < b.variantId ? -1 : a.variantId > b.variantId ? 1 : 0,
-  );
-  for (const line of sorted) {
+  for (const line of inLockOrder(lines)) {
     if (!(await takeStock(tx, line.variantId, line.quantity, now))) return line;
   }
   return undefined;
+}
+
+/** Puts every line's units back (a cancelled order), locking rows in the same order checkout does. */
+export async function returnStockForLines(
+  tx: Queryable,
+  lines: readonly { variantId: string; quantity: number }[],
+  now: number,
+): Promise<void> {
+  for (const line of inLockOrder(lines)) await returnStock(tx, line.variantId, line.quantity, now);
 }
 
 /** Puts units back (a cancelled order). */

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../lib/db/types.js';
 import { setStock, stockOf } from '../../lib/store/inventory.js';
+import { cancelOrder } from '../../lib/store/orders/cancel-order.js';
 import { placeOrder } from '../../lib/store/orders/place-order.js';
 import { retryOnConflict } from '../../lib/store/retry-conflict.js';
 import { dropPostgres, freshPostgres } from '../support/databases.js';
@@ -61,6 +62,51 @@ describeWithPostgres('checkout on Postgres with carts in opposite order', () => 
     for (const r of refused) expect(r).toMatchObject({ ok: false, error: { field: 'cartId' } });
     expect(await stockOf(db, A)).toBe(0);
     expect(await stockOf(db, B)).toBe(0);
+  }, 120_000);
+
+  it('never deadlocks a cancellation returning stock against a checkout taking it in the other order', async () => {
+    const deps = testStoreDeps(db);
+    // The placed orders list C before D; checkout locks by variant id, D ('…-m') before C ('…-s').
+    const [C, D] = ['linen-button-down-s', 'linen-button-down-m'];
+    await db.transaction(async (tx) => {
+      await setStock(tx, C, 1000, deps.now());
+      await setStock(tx, D, 1000, deps.now());
+    });
+    const placed: string[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      const result = await placeOrder(
+        deps,
+        checkoutForm(
+          await cartWith(deps, [
+            [C, 1],
+            [D, 1],
+          ]),
+          { marketing: {} },
+        ),
+      );
+      if (!result.ok) throw new Error(result.error.message);
+      placed.push(result.data.orderId);
+    }
+    const carts: string[] = [];
+    for (let i = 0; i < ROUNDS; i++)
+      carts.push(
+        await cartWith(deps, [
+          [C, 1],
+          [D, 1],
+        ]),
+      );
+    const outcomes = await Promise.allSettled(
+      placed.flatMap((orderId, i) => [
+        cancelOrder(deps, { orderId }),
+        placeOrder(deps, checkoutForm(carts[i] as string, { marketing: {} })),
+      ]),
+    );
+    const faults = outcomes.flatMap((o) =>
+      o.status === 'rejected' ? [(o.reason as { code?: string }).code ?? String(o.reason)] : [],
+    );
+    expect(faults).toEqual([]);
+    for (const o of outcomes) expect(o).toMatchObject({ status: 'fulfilled', value: { ok: true } });
+    expect(await stockOf(db, C)).toBe(1000 - ROUNDS);
   }, 120_000);
 });
 

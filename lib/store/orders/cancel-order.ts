@@ -4,7 +4,7 @@ import { fieldErrorOf } from '../../relay/field-error';
 import { cancelledOrder } from '../../tracking/orders';
 import type { StoreDeps } from '../deps';
 import { formInput } from '../form-input';
-import { returnStock } from '../inventory';
+import { returnStockForLines } from '../inventory';
 import { type ActionResult, StoreError } from '../result';
 import { changeOrder, orderIdentity } from './lifecycle';
 import { cancelInput } from './lifecycle-input';
@@ -30,7 +30,7 @@ export async function cancelOrder(
         'orderId',
       );
     }
-    for (const line of order.lines) await returnStock(tx, line.variantId, line.quantity, now);
+    await returnStockForLines(tx, order.lines, now);
     await tx.query(
       `UPDATE store_orders SET status = 'cancelled', cancelled_at = ?, cancel_reason = ? WHERE id = ?`,
       [now, form.reason ?? null, order.id],
