@@ -7,6 +7,8 @@ import styles from './sign-in.module.css';
 
 const ERRORS: Record<string, string> = {
   CredentialsSignin: 'That email and password do not match.',
+  // lib/auth/credentials.ts: the address or the account must wait before the next attempt.
+  TooManyAttempts: 'Too many sign-in attempts. Wait a minute, then try again.',
   AccessDenied: 'This account may not use the admin dashboard.',
   SessionRequired: 'Sign in to continue.',
 };

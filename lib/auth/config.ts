@@ -4,6 +4,7 @@ import CredentialsProvider from 'next-auth/providers/credentials';
 import GitHubProvider from 'next-auth/providers/github';
 import GoogleProvider from 'next-auth/providers/google';
 import { env } from '../env';
+import { clientAddress } from './client-address';
 import { MERCHANT_ROLE, verifyAdminCredentials } from './credentials';
 import './types';
 
@@ -11,13 +12,8 @@ export const SIGN_IN_PATH = '/admin/sign-in';
 // A working day; a stolen cookie is worth less the sooner it ends.
 const SESSION_MAX_AGE_S = 8 * 60 * 60;
 
-function clientAddress(headers: Record<string, unknown> | undefined): string {
-  const forwarded = headers?.['x-forwarded-for'];
-  return typeof forwarded === 'string' ? (forwarded.split(',')[0]?.trim() ?? 'unknown') : 'unknown';
-}
-
 function buildAuthOptions(): NextAuthOptions {
-  const { auth } = env();
+  const { auth, trustedProxyHops } = env();
   const providers: NextAuthOptions['providers'] = [
     CredentialsProvider({
       id: 'credentials',
@@ -26,8 +22,9 @@ function buildAuthOptions(): NextAuthOptions {
         email: { label: 'Email', type: 'email' },
         password: { label: 'Password', type: 'password' },
       },
+      // The address only as the trusted proxies report it: X-Forwarded-For's leftmost entries are the client's own words.
       authorize: (credentials, request) =>
-        verifyAdminCredentials(credentials ?? {}, clientAddress(request.headers)),
+        verifyAdminCredentials(credentials ?? {}, clientAddress(request.headers, trustedProxyHops)),
     }),
   ];
   if (auth.github) providers.push(GitHubProvider(auth.github));

@@ -1,9 +1,11 @@
 import 'server-only';
 import { timingSafeEqual } from 'node:crypto';
+import { getDatabase } from '../db';
 import { env } from '../env';
+import { RateLimiter } from '../relay/rate-limit';
 import { devAdminPassword } from './dev-password';
 import { verifyPassword } from './password';
-import { createThrottle } from './throttle';
+import { type SignInThrottle, signInThrottle } from './throttle';
 
 export const MERCHANT_ROLE = 'merchant';
 export type MerchantRole = typeof MERCHANT_ROLE;
@@ -15,7 +17,26 @@ export interface AdminUser {
   role: MerchantRole;
 }
 
-const throttle = createThrottle();
+/** Thrown from `authorize`: next-auth passes the message to the sign-in page as `?error=`. */
+export class TooManyAttempts extends Error {
+  constructor(readonly retryAfterSeconds: number) {
+    super('TooManyAttempts');
+    this.name = 'TooManyAttempts';
+  }
+}
+
+let appThrottle: Promise<SignInThrottle> | undefined;
+
+/** The app's throttle, on its database so every instance counts together. */
+function defaultThrottle(): Promise<SignInThrottle> {
+  appThrottle ??= getDatabase()
+    .then((db) => signInThrottle(new RateLimiter(db)))
+    .catch((error: unknown) => {
+      appThrottle = undefined;
+      throw error;
+    });
+  return appThrottle;
+}
 
 function sameText(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -26,26 +47,27 @@ function sameText(a: string, b: string): boolean {
 /**
  * The credentials provider's check: the configured admin email and password (ADMIN_PASSWORD_HASH,
  * or the generated development password). The password is checked even when the email is wrong,
- * so the answer time does not tell which of the two was.
+ * so the answer time does not tell which of the two was. Each attempt is counted per account and per
+ * client address before the password is hashed (lib/auth/throttle.ts); a throttled attempt throws
+ * `TooManyAttempts` without checking anything.
  */
 export async function verifyAdminCredentials(
   input: { email?: unknown; password?: unknown },
-  client = 'unknown',
+  address: string | undefined,
+  throttle?: SignInThrottle,
 ): Promise<AdminUser | null> {
   if (typeof input.email !== 'string' || typeof input.password !== 'string') return null;
-  if (input.password.length > 1024) return null;
+  if (input.password.length > 1024 || input.email.length > 320) return null;
   const email = input.email.trim().toLowerCase();
-  const key = `${email}|${client}`;
-  if (throttle.blocked(key)) return null;
+  const gate = throttle ?? (await defaultThrottle());
+  const decision = await gate.attempt(email, address);
+  if (!decision.ok) throw new TooManyAttempts(decision.retryAfterSeconds);
   const { adminEmail, adminPasswordHash } = env().auth;
   const dev = devAdminPassword();
   const passwordOk = adminPasswordHash
     ? await verifyPassword(input.password, adminPasswordHash)
     : dev !== undefined && sameText(input.password, dev);
-  if (!(passwordOk && sameText(email, adminEmail))) {
-    throttle.fail(key);
-    return null;
-  }
-  throttle.succeed(key);
+  if (!(passwordOk && sameText(email, adminEmail))) return null;
+  await gate.succeed(email, address);
   return { id: `admin:${adminEmail}`, email: adminEmail, name: 'Store admin', role: MERCHANT_ROLE };
 }

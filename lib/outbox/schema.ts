@@ -73,4 +73,14 @@ export const OUTBOX_MIGRATIONS: Migration[] = [
       ALTER TABLE klaviyo_outbox ADD COLUMN order_key TEXT;
       CREATE INDEX klaviyo_outbox_order ON klaviyo_outbox (order_key, id) WHERE state IN ('pending', 'retrying');`,
   },
+  {
+    version: 110,
+    name: 'app_rate_limits',
+    // Rate limits and sign-in throttles shared by every app instance (lib/relay/rate-limit.ts): one row
+    // per hashed key; `tat` is the time the key is next free (or, for a throttle, blocked until), and
+    // `hits` counts consecutive failed sign-ins.
+    sql: `
+      CREATE TABLE app_rate_limits (key TEXT PRIMARY KEY, tat BIGINT NOT NULL, hits INTEGER NOT NULL DEFAULT 0);
+      CREATE INDEX app_rate_limits_tat ON app_rate_limits (tat);`,
+  },
 ];

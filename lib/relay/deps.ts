@@ -8,7 +8,7 @@ import { scheduleDelivery } from '../outbox/trigger';
 import { CONSENT_DISCLOSURES } from '../store/consent-disclosures';
 import { demoStorefront } from '../store/storefront';
 import { consoleLog, type Log } from './log';
-import { RateLimiter } from './rate-limit';
+import { type Limiter, RateLimiter } from './rate-limit';
 import type { Storefront } from './storefront';
 
 /** A consent text a form shows, by version; the relay records the server's copy, never the client's. */
@@ -22,7 +22,10 @@ export interface RelayDeps {
   log: Log;
   /** Called after a transaction that enqueued messages commits; never awaited. */
   scheduleDelivery: () => void;
-  limiter: RateLimiter;
+  /** Shared by every instance on the database (lib/relay/rate-limit.ts). */
+  limiter: Limiter;
+  /** How many proxies in front of the app append to X-Forwarded-For (TRUSTED_PROXY_HOPS). */
+  trustedProxyHops: number;
   storefront: Storefront;
   /** The public API key (site id); exchange ids from other accounts are ignored. */
   companyId: string;
@@ -33,7 +36,7 @@ export interface RelayDeps {
 let override: RelayDeps | undefined;
 let wired: Promise<RelayDeps> | undefined;
 
-/** The app's wiring: its database and outbox, the demo store, one limiter for the process. */
+/** The app's wiring: its database and outbox, the demo store, the limiter on the same database. */
 export function relayDeps(): Promise<RelayDeps> {
   if (override) return Promise.resolve(override);
   wired ??= (async () => {
@@ -45,7 +48,8 @@ export function relayDeps(): Promise<RelayDeps> {
       now: Date.now,
       log: consoleLog,
       scheduleDelivery,
-      limiter: new RateLimiter(),
+      limiter: new RateLimiter(db),
+      trustedProxyHops: config.trustedProxyHops,
       storefront: demoStorefront({ db, now: Date.now, storeUrl: config.storeUrl }),
       companyId: config.klaviyo.companyId,
       newsletterListId: config.klaviyo.newsletterListId,

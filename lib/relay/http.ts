@@ -1,4 +1,5 @@
 import 'server-only';
+import { clientAddress } from '../auth/client-address';
 import type { RelayDeps } from './deps';
 import type { FieldError } from './field-error';
 import type { RateLimit } from './rate-limit';
@@ -42,11 +43,14 @@ function sameOrigin(request: Request): boolean {
   }
 }
 
-/** Who is asking, for the rate limit: the client IP the proxy reports, else the browser's cookie. */
-function clientKey(request: Request, cookies: Map<string, string>): string {
-  const ip =
-    request.headers.get('x-real-ip') ?? request.headers.get('x-forwarded-for')?.split(',')[0]?.trim();
-  return ip ? `ip:${ip}` : `cookie:${cookies.get('__kla_id') ?? 'none'}`;
+/**
+ * Who is asking, for the rate limit: the address the trusted proxies report (lib/auth/client-address.ts).
+ * Never a cookie or a header entry the client wrote: those it can rotate at will. Without a known
+ * address every client shares the one key `shared`, which the client cannot rotate either.
+ */
+function clientKey(request: Request, trustedProxyHops: number): string {
+  const address = clientAddress(request.headers, trustedProxyHops);
+  return address ? `ip:${address}` : 'shared';
 }
 
 /** Reads the body up to the limit, whatever Content-Length claims; undefined when it is larger. */
@@ -83,7 +87,10 @@ export async function acceptJson(
     };
   }
   const cookies = cookiesOf(request);
-  const decision = deps.limiter.take(`${route.name}:${clientKey(request, cookies)}`, route.limit);
+  const decision = await deps.limiter.take(
+    `relay:${route.name}:${clientKey(request, deps.trustedProxyHops)}`,
+    route.limit,
+  );
   if (!decision.ok) {
     const error = { message: 'Too many requests; try again later.' };
     return { status: 429, error, retryAfterSeconds: decision.retryAfterSeconds };

@@ -1,40 +1,127 @@
+import { createHash } from 'node:crypto';
+import type { Queryable } from '../db/types';
+
 /** A token bucket: `capacity` requests at once, refilled at `perMinute / 60` per second. */
 export interface RateLimit {
   capacity: number;
   perMinute: number;
 }
 
+/**
+ * A throttle on failures (sign-in guesses): `free` attempts in a row, then each further one waits
+ * `baseMs`, doubling, up to `maxMs`. A key left alone for `forgetMs` starts again from zero, and a
+ * success clears it.
+ */
+export interface Backoff {
+  free: number;
+  baseMs: number;
+  maxMs: number;
+  forgetMs: number;
+}
+
 export type RateDecision = { ok: true } | { ok: false; retryAfterSeconds: number };
 
-/**
- * Per-client token buckets in this process's memory. Enough to stop one browser or script from
- * flooding the outbox; with several instances each keeps its own buckets, so the effective limit is
- * per instance. The oldest idle client is forgotten first once `maxClients` are tracked.
- */
-export class RateLimiter {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+/** What the route handlers and server actions take a token from; `RateLimiter` is the app's. */
+export interface Limiter {
+  take(key: string, limit: RateLimit): Promise<RateDecision>;
+}
 
+const retryAfter = (waitMs: number): RateDecision => ({
+  ok: false,
+  retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)),
+});
+
+/**
+ * Keys are hashed: the table then holds no addresses or emails, and a client cannot make a key
+ * longer than 64 characters whatever it sends.
+ */
+const hashed = (key: string) => createHash('sha256').update(key).digest('base64url');
+
+// Rows whose time has passed mean the same as no row; drop them now and then so the table stays small.
+const PRUNE_EVERY = 500;
+// Per process, not per limiter: server actions make a limiter per request.
+let decisions = 0;
+
+/**
+ * Rate limits and throttles kept in the app's database (`app_rate_limits`, SQLite or Postgres), so
+ * every app instance and worker on one database counts against the same buckets. Each decision is
+ * one atomic upsert: two instances taking the last token at once cannot both get it.
+ *
+ * Buckets use the generic cell rate algorithm: a key stores the time `tat` at which it is fully
+ * refilled, less one token's interval per request, which is a token bucket in one column.
+ */
+export class RateLimiter implements Limiter {
   constructor(
+    private readonly db: Queryable,
     private readonly now: () => number = Date.now,
-    private readonly maxClients = 10_000,
   ) {}
 
-  take(key: string, limit: RateLimit): RateDecision {
+  /** Takes one token from `key`'s bucket, or says how long until one is back. */
+  async take(key: string, limit: RateLimit): Promise<RateDecision> {
     const now = this.now();
-    const perMs = limit.perMinute / 60_000;
-    const bucket = this.buckets.get(key) ?? { tokens: limit.capacity, at: now };
-    const tokens = Math.min(limit.capacity, bucket.tokens + (now - bucket.at) * perMs);
-    // Re-inserting keeps the map in least-recently-used order for eviction.
-    this.buckets.delete(key);
-    if (this.buckets.size >= this.maxClients) {
-      const oldest = this.buckets.keys().next().value;
-      if (oldest !== undefined) this.buckets.delete(oldest);
-    }
-    if (tokens < 1) {
-      this.buckets.set(key, { tokens, at: now });
-      return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - tokens) / perMs / 1000)) };
-    }
-    this.buckets.set(key, { tokens: tokens - 1, at: now });
-    return { ok: true };
+    const interval = Math.max(1, Math.round(60_000 / limit.perMinute));
+    // A request is allowed while the bucket is not yet `capacity` intervals in debt.
+    const latest = now + (Math.max(1, limit.capacity) - 1) * interval;
+    const id = hashed(key);
+    await this.pruneNow(now);
+    const taken = await this.db.query(
+      `INSERT INTO app_rate_limits (key, tat, hits) VALUES (?, ?, 0)
+       ON CONFLICT (key) DO UPDATE SET
+         tat = (CASE WHEN app_rate_limits.tat > ? THEN app_rate_limits.tat ELSE CAST(? AS BIGINT) END) + CAST(? AS BIGINT)
+       WHERE app_rate_limits.tat <= ?
+       RETURNING tat`,
+      [id, now + interval, now, now, interval, latest],
+    );
+    if (taken.length > 0) return { ok: true };
+    const [row] = await this.db.query<{ tat: number }>('SELECT tat FROM app_rate_limits WHERE key = ?', [id]);
+    return retryAfter(Number(row?.tat ?? latest) - latest);
+  }
+
+  /**
+   * Counts one attempt against a failure throttle before the attempt is checked, so that concurrent
+   * guesses cannot all pass the gate before any of them has failed; `succeed` clears the count.
+   */
+  async attempt(key: string, policy: Backoff): Promise<RateDecision> {
+    const now = this.now();
+    const id = hashed(key);
+    await this.pruneNow(now);
+    const free = Math.max(0, Math.floor(policy.free));
+    // Doublings until maxMs: beyond them the wait stays at maxMs.
+    const steps = Math.max(0, Math.ceil(Math.log2(Math.max(1, policy.maxMs / policy.baseMs))));
+    const hits = 'CASE WHEN app_rate_limits.tat < ? THEN 1 ELSE app_rate_limits.hits + 1 END';
+    const wait = `CASE WHEN (${hits}) <= ${free} THEN 0
+      WHEN (${hits}) > ${free + steps} THEN ${Math.round(policy.maxMs)}
+      ELSE CAST(${Math.round(policy.baseMs)} AS BIGINT) * (1 << ((${hits}) - ${free + 1})) END`;
+    const forgetBefore = now - policy.forgetMs;
+    const counted = await this.db.query(
+      `INSERT INTO app_rate_limits (key, tat, hits) VALUES (?, ?, 1)
+       ON CONFLICT (key) DO UPDATE SET hits = ${hits}, tat = CAST(? AS BIGINT) + (${wait})
+       WHERE app_rate_limits.tat <= ?
+       RETURNING hits`,
+      [
+        id,
+        now + (free >= 1 ? 0 : Math.round(policy.baseMs)),
+        forgetBefore,
+        now,
+        forgetBefore,
+        forgetBefore,
+        forgetBefore,
+        now,
+      ],
+    );
+    if (counted.length > 0) return { ok: true };
+    const [row] = await this.db.query<{ tat: number }>('SELECT tat FROM app_rate_limits WHERE key = ?', [id]);
+    return retryAfter(Number(row?.tat ?? now) - now);
+  }
+
+  /** Clears a throttle's count (a successful sign-in). */
+  async succeed(key: string): Promise<void> {
+    await this.db.query('DELETE FROM app_rate_limits WHERE key = ?', [hashed(key)]);
+  }
+
+  private async pruneNow(now: number): Promise<void> {
+    if (++decisions % PRUNE_EVERY !== 0) return;
+    // A day past its time: long after any backoff's forget window.
+    await this.db.query('DELETE FROM app_rate_limits WHERE tat < ?', [now - 86_400_000]);
   }
 }

@@ -2,17 +2,21 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { NextRequest } from 'next/server';
 import type { Session } from 'next-auth';
-import { describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { AdminError } from '../../lib/admin/errors.js';
 import { merchantAction } from '../../lib/auth/action.js';
-import { verifyAdminCredentials } from '../../lib/auth/credentials.js';
+import { TooManyAttempts, verifyAdminCredentials } from '../../lib/auth/credentials.js';
 import { devAdminPassword } from '../../lib/auth/dev-password.js';
 import { checkMerchant } from '../../lib/auth/index.js';
 import { hashPassword, verifyPassword } from '../../lib/auth/password.js';
+import { type SignInThrottle, signInThrottle } from '../../lib/auth/throttle.js';
+import type { Database } from '../../lib/db/types.js';
 import { ConfigError, PASSWORD_HASH_PATTERN, parseEnv } from '../../lib/env.js';
 import { KlaviyoApiError } from '../../lib/klaviyo/errors.js';
+import { RateLimiter } from '../../lib/relay/rate-limit.js';
 import { proxy } from '../../proxy.js';
+import { freshSqlite } from '../support/databases.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const FAST = { N: 2 ** 10, r: 8, p: 1 };
@@ -35,6 +39,7 @@ const PRODUCTION = {
   NEXTAUTH_SECRET: 'x'.repeat(32),
   NEXTAUTH_URL: 'https://shop.example.com',
   ADMIN_EMAIL: 'Owner@Shop.example.com',
+  DATABASE_URL: 'postgres://shop@db.internal:5432/shop',
 };
 
 describe('admin password hashing (node:crypto scrypt)', () => {
@@ -97,29 +102,52 @@ describe('auth configuration', () => {
 });
 
 describe('credentials check', () => {
+  // The throttle on a database of this file's own (the app's would be ./data/outbox.db).
+  let db: Database;
+  let throttle: SignInThrottle;
+  beforeAll(async () => {
+    db = await freshSqlite();
+    throttle = signInThrottle(new RateLimiter(db));
+  });
+  afterAll(() => db.close());
+
   it('in development accepts the generated password for the admin email only', async () => {
     const password = devAdminPassword();
     expect(password).toMatch(/^[\w-]{16}$/);
-    const user = await verifyAdminCredentials({ email: ' Admin@Example.com ', password }, 'dev-1');
+    const user = await verifyAdminCredentials(
+      { email: ' Admin@Example.com ', password },
+      '192.0.2.1',
+      throttle,
+    );
     expect(user).toMatchObject({ email: 'admin@example.com', role: 'merchant' });
     await expect(
-      verifyAdminCredentials({ email: 'admin@example.com', password: 'wrong' }, 'dev-1'),
+      verifyAdminCredentials({ email: 'admin@example.com', password: 'wrong' }, '192.0.2.1', throttle),
     ).resolves.toBeNull();
     await expect(
-      verifyAdminCredentials({ email: 'other@example.com', password }, 'dev-1'),
+      verifyAdminCredentials({ email: 'other@example.com', password }, '192.0.2.1', throttle),
     ).resolves.toBeNull();
-    await expect(verifyAdminCredentials({ email: 'admin@example.com' }, 'dev-1')).resolves.toBeNull();
+    await expect(
+      verifyAdminCredentials({ email: 'admin@example.com' }, '192.0.2.1', throttle),
+    ).resolves.toBeNull();
   });
 
-  it('refuses even the right password after 10 failures from one client, not from another', async () => {
+  // Before: 10 failures locked `email|address` for 15 minutes, in one process's memory, keyed on an
+  // address the client wrote. Now the brake is per address and per account, in the database, and
+  // answers TooManyAttempts (the sign-in page says to wait) rather than a silent "wrong password".
+  it('refuses even the right password from a guessing address, not from another one', async () => {
     const password = devAdminPassword();
-    for (let i = 0; i < 10; i++)
-      await verifyAdminCredentials({ email: 'admin@example.com', password: `guess-${i}` }, 'attacker');
+    for (let i = 0; i < 10; i++) {
+      await verifyAdminCredentials(
+        { email: 'admin@example.com', password: `guess-${i}` },
+        '198.51.100.13',
+        throttle,
+      ).catch(() => null);
+    }
     await expect(
-      verifyAdminCredentials({ email: 'admin@example.com', password }, 'attacker'),
-    ).resolves.toBeNull();
+      verifyAdminCredentials({ email: 'admin@example.com', password }, '198.51.100.13', throttle),
+    ).rejects.toBeInstanceOf(TooManyAttempts);
     await expect(
-      verifyAdminCredentials({ email: 'admin@example.com', password }, 'merchant'),
+      verifyAdminCredentials({ email: 'admin@example.com', password }, '203.0.113.20', throttle),
     ).resolves.not.toBeNull();
   });
 
@@ -130,13 +158,18 @@ describe('credentials check', () => {
     const credentials = await import('../../lib/auth/credentials.js');
     const dev = await import('../../lib/auth/dev-password.js');
     expect(dev.devAdminPassword()).toBeUndefined();
-    const ok = await credentials.verifyAdminCredentials({
-      email: 'owner@shop.example.com',
-      password: 's3cret-admin',
-    });
+    const ok = await credentials.verifyAdminCredentials(
+      { email: 'owner@shop.example.com', password: 's3cret-admin' },
+      '192.0.2.2',
+      throttle,
+    );
     expect(ok?.role).toBe('merchant');
     await expect(
-      credentials.verifyAdminCredentials({ email: 'owner@shop.example.com', password: 'nope' }),
+      credentials.verifyAdminCredentials(
+        { email: 'owner@shop.example.com', password: 'nope' },
+        '192.0.2.2',
+        throttle,
+      ),
     ).resolves.toBeNull();
     vi.unstubAllEnvs();
     vi.resetModules();

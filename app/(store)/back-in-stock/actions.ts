@@ -1,5 +1,6 @@
 'use server';
 
+import { actionLimited } from '@/lib/auth/request-limits';
 import type { FieldError } from '@/lib/relay/field-error';
 import { requestBackInStock } from '@/lib/store/back-in-stock';
 import { storeDeps } from '@/lib/store/deps';
@@ -9,11 +10,16 @@ export interface BackInStockFormState {
   error?: FieldError;
 }
 
-/** The sold-out variant's "Email me when it's back" form (see lib/store/back-in-stock.ts). */
+/**
+ * The sold-out variant's "Email me when it's back" form (see lib/store/back-in-stock.ts); limited per
+ * client address before anything is read or stored (lib/auth/request-limits.ts).
+ */
 export async function notifyWhenBack(
   _previous: BackInStockFormState,
   form: FormData,
 ): Promise<BackInStockFormState> {
+  const limited = await actionLimited('back-in-stock');
+  if (limited) return { error: limited };
   const result = await requestBackInStock(await storeDeps(), form);
   if (!result.ok) return { error: result.error };
   const email = String(form.get('email') ?? '')

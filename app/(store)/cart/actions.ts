@@ -1,7 +1,9 @@
 'use server';
 
 import { cookies } from 'next/headers';
+import { actionLimited } from '@/lib/auth/request-limits';
 import { env } from '@/lib/env';
+import type { FieldError } from '@/lib/relay/field-error';
 import {
   addToCart as add,
   type CartChange,
@@ -19,23 +21,40 @@ import type { CartSnapshot, LineSnapshot } from '@/lib/tracking/types';
 
 const CART_DAYS = 30;
 
-/** The shopper's open cart from the cookie, or a new one (the cookie is set to it). */
-async function openCartId(): Promise<string> {
+/**
+ * The shopper's open cart from the cookie, or a new one (the cookie is set to it). New carts are
+ * limited per client address (lib/auth/request-limits.ts): a script without cookies would otherwise
+ * write a cart row per request.
+ */
+async function openCartId(): Promise<{ cartId: string } | { error: FieldError }> {
   const deps = await storeDeps();
   const jar = await cookies();
   const known = jar.get(CART_COOKIE)?.value;
   const cart = known && /^[0-9a-f-]{36}$/.test(known) ? await loadCart(deps.db, known) : undefined;
-  if (cart?.status === 'open') return cart.id;
+  if (cart?.status === 'open') return { cartId: cart.id };
+  const limited = await actionLimited('cart');
+  if (limited) return { error: limited };
   const created = await createCart(deps);
   jar.set(CART_COOKIE, created.id, cookieOptions(CART_DAYS, env().nodeEnv === 'production'));
-  return created.id;
+  return { cartId: created.id };
 }
 
-/** The input with the cookie's cart id, which replaces any the input names. */
-async function withCart(input: unknown): Promise<unknown> {
+/** The input with the cookie's cart id, which replaces any the input names; or why there is no cart. */
+async function withCart(input: unknown): Promise<{ input: unknown } | { error: FieldError }> {
   const fields = formInput(input);
-  if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) return fields; // refused by the schema
-  return { ...fields, cartId: await openCartId() };
+  if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) return { input: fields }; // refused by the schema
+  const open = await openCartId();
+  return 'error' in open ? open : { input: { ...fields, cartId: open.cartId } };
+}
+
+/** Runs a cart change on the cookie's cart, or answers why there is none. */
+async function onCart(
+  input: unknown,
+  change: (deps: Awaited<ReturnType<typeof storeDeps>>, input: unknown) => Promise<ActionResult<CartChange>>,
+): Promise<ActionResult<CartChange>> {
+  const prepared = await withCart(input);
+  if ('error' in prepared) return { ok: false, error: prepared.error };
+  return change(await storeDeps(), prepared.input);
 }
 
 /**
@@ -43,15 +62,15 @@ async function withCart(input: unknown): Promise<unknown> {
  * revision (klaviyo.js and /api/klaviyo/track derive the same unique_id from it).
  */
 export async function addToCart(input: unknown): Promise<ActionResult<CartChange>> {
-  return add(await storeDeps(), await withCart(input));
+  return onCart(input, add);
 }
 
 export async function updateCartLine(input: unknown): Promise<ActionResult<CartChange>> {
-  return update(await storeDeps(), await withCart(input));
+  return onCart(input, update);
 }
 
 export async function removeFromCart(input: unknown): Promise<ActionResult<CartChange>> {
-  return remove(await storeDeps(), await withCart(input));
+  return onCart(input, remove);
 }
 
 /** What the product page needs after an add: the cart as of that change, for Added to Cart. */
@@ -67,7 +86,7 @@ export interface AddedToBag extends CartChange {
  */
 export async function addToBag(input: unknown): Promise<ActionResult<AddedToBag>> {
   const deps = await storeDeps();
-  const result = await add(deps, await withCart(input));
+  const result = await onCart(input, add);
   if (!result.ok) return result;
   const found = await demoStorefront(deps).cart(result.data.cartId, result.data.revision);
   const tracking = found?.added ? { cart: found.cart, added: found.added } : undefined;

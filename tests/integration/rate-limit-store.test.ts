@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import { clientAddress } from '../../lib/auth/client-address.js';
+import { ACCOUNT_BACKOFF, ADDRESS_BACKOFF, signInThrottle } from '../../lib/auth/throttle.js';
+import { RateLimiter } from '../../lib/relay/rate-limit.js';
+import { onBothDatabases } from '../support/store-fixtures.js';
+
+/**
+ * The shared limiter (app_rate_limits) on real SQLite and Postgres: two app instances, i.e. two
+ * limiter objects on one database, count together; concurrent takes never overspend; and the sign-in
+ * throttle brakes a guesser without locking the merchant out.
+ */
+describe('client address from the trusted proxy hops', () => {
+  const xff = (value: string) => new Headers({ 'x-forwarded-for': value });
+
+  it('trusts nothing without a proxy: the header is the client’s own words there', () => {
+    expect(clientAddress(xff('198.51.100.1'), 0)).toBeUndefined();
+    expect(clientAddress(new Headers(), 1)).toBeUndefined();
+    expect(clientAddress(xff(' , '), 1)).toBeUndefined();
+  });
+
+  it('takes the hops-th entry from the right; what the client wrote on the left is ignored', () => {
+    expect(clientAddress(xff('1.1.1.1, 2.2.2.2, 203.0.113.7'), 1)).toBe('203.0.113.7');
+    expect(clientAddress(xff('1.1.1.1, 203.0.113.7, 10.0.0.2'), 2)).toBe('203.0.113.7');
+    expect(clientAddress({ 'x-forwarded-for': '9.9.9.9, 203.0.113.7' }, 1)).toBe('203.0.113.7');
+    // Fewer entries than hops: the leftmost was still written by a proxy (or by Next.js from the socket).
+    expect(clientAddress(xff('203.0.113.7'), 3)).toBe('203.0.113.7');
+  });
+
+  it('keys an IPv6 client by its /64, and unwraps IPv4-mapped, bracketed and port forms', () => {
+    const a = clientAddress(xff('2001:db8:aa:bb:1:2:3:4'), 1);
+    expect(a).toBe('2001:db8:aa:bb::/64');
+    expect(clientAddress(xff('2001:0db8:00aa:00bb:ffff::9'), 1)).toBe(a);
+    expect(clientAddress(xff('::ffff:203.0.113.7'), 1)).toBe('203.0.113.7');
+    expect(clientAddress(xff('[2001:db8:aa:bb::1]:443'), 1)).toBe(a);
+    expect(clientAddress(xff('203.0.113.7:5123'), 1)).toBe('203.0.113.7');
+    expect(clientAddress(xff(`x${'y'.repeat(500)}`), 1)?.length).toBeLessThanOrEqual(70);
+  });
+});
+
+onBothDatabases('shared rate limits', (db) => {
+  const limit = { capacity: 5, perMinute: 5 };
+
+  it('two app instances on one database share one bucket', async () => {
+    const clock = { ms: 1_000_000 };
+    const one = new RateLimiter(db(), () => clock.ms);
+    const two = new RateLimiter(db(), () => clock.ms);
+    const key = `shared:${Math.random()}`;
+    const answers = [];
+    for (let i = 0; i < 10; i++) answers.push(await (i % 2 ? one : two).take(key, limit));
+    expect(answers.filter((a) => a.ok)).toHaveLength(5);
+    expect(answers.at(-1)).toEqual({ ok: false, retryAfterSeconds: 12 });
+    clock.ms += 12_000; // one token back per 12 s at 5 a minute
+    expect(await one.take(key, limit)).toEqual({ ok: true });
+    expect((await two.take(key, limit)).ok).toBe(false);
+  });
+
+  it('concurrent takes from two instances never spend more than the bucket holds', async () => {
+    const one = new RateLimiter(db(), () => 2_000_000);
+    const two = new RateLimiter(db(), () => 2_000_000);
+    const key = `race:${Math.random()}`;
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => (i % 2 ? one : two).take(key, { capacity: 7, perMinute: 1 })),
+    );
+    expect(answers.filter((a) => a.ok)).toHaveLength(7);
+  });
+
+  describe('sign-in throttle', () => {
+    let tests = 0;
+    /** A clock, a throttle, an account and addresses of this test's own (tests share the database). */
+    const setup = () => {
+      const clock = { ms: 5_000_000 };
+      const throttle = signInThrottle(new RateLimiter(db(), () => clock.ms));
+      const net = ++tests;
+      const address = (i: number) => `10.${net}.${i >> 8}.${i & 255}`;
+      return { clock, throttle, account: `owner.${Math.random()}@shop.test`, address };
+    };
+    const guesses = async (n: number, attempt: () => Promise<{ ok: boolean }>) => {
+      let passed = 0;
+      for (let i = 0; i < n; i++) if ((await attempt()).ok) passed++;
+      return passed;
+    };
+
+    it('1,000 guesses from one address: a handful reach the password check, the rest wait', async () => {
+      const { throttle, account, address } = setup();
+      const passed = await guesses(1000, () => throttle.attempt(account, address(1)));
+      expect(passed).toBe(ADDRESS_BACKOFF.free + 1);
+      expect(await throttle.attempt(account, address(1))).toEqual({ ok: false, retryAfterSeconds: 1 });
+    });
+
+    it('a stranger guessing from their address does not lock, or even slow, the merchant at theirs', async () => {
+      const { clock, throttle, account, address } = setup();
+      // One address never reaches the account's brake: its own stops it first, and then spaces its
+      // attempts further apart than the account remembers.
+      const steps = Math.ceil(Math.log2(ADDRESS_BACKOFF.maxMs / ADDRESS_BACKOFF.baseMs));
+      expect(ADDRESS_BACKOFF.free + steps).toBeLessThan(ACCOUNT_BACKOFF.free);
+      expect(ADDRESS_BACKOFF.maxMs).toBeGreaterThan(ACCOUNT_BACKOFF.forgetMs);
+      // Ten hours of a script guessing every ten seconds; the merchant tries every 83 minutes (and mistypes).
+      for (let tick = 0; tick < 3600; tick++) {
+        await throttle.attempt(account, address(1));
+        if (tick % 500 === 0) expect(await throttle.attempt(account, address(2))).toEqual({ ok: true });
+        clock.ms += 10_000;
+      }
+      expect((await throttle.attempt(account, address(1))).ok).toBe(false);
+      expect(await throttle.attempt(account, address(2))).toEqual({ ok: true });
+    });
+
+    it('many addresses slow the account to one attempt a minute, never lock it', async () => {
+      const { clock, throttle, account, address } = setup();
+      let passed = 0;
+      for (let i = 0; i < 500; i++) if ((await throttle.attempt(account, address(i))).ok) passed++;
+      expect(passed).toBe(ACCOUNT_BACKOFF.free + 1);
+      const waiting = await throttle.attempt(account, address(1000));
+      expect(waiting.ok).toBe(false);
+      if (!waiting.ok) expect(waiting.retryAfterSeconds).toBeLessThanOrEqual(ACCOUNT_BACKOFF.maxMs / 1000);
+      clock.ms += ACCOUNT_BACKOFF.maxMs;
+      expect(await throttle.attempt(account, address(1000))).toEqual({ ok: true });
+    });
+
+    it('without a trusted address only the account brake applies, so strangers cannot lock it', async () => {
+      const { clock, throttle, account } = setup();
+      expect(await guesses(10, () => throttle.attempt(account, undefined))).toBe(10);
+      expect(await throttle.attempt(account, undefined)).toEqual({ ok: true });
+      expect(await guesses(1000, () => throttle.attempt(account, undefined))).toBe(ACCOUNT_BACKOFF.free - 10);
+      clock.ms += ACCOUNT_BACKOFF.maxMs;
+      expect(await throttle.attempt(account, undefined)).toEqual({ ok: true });
+    });
+
+    it('a success clears both counts; a quiet hour forgets them', async () => {
+      const { clock, throttle, account, address: at } = setup();
+      const address = at(7);
+      const free = ADDRESS_BACKOFF.free;
+      expect(await guesses(free + 1, () => throttle.attempt(account, address))).toBe(free + 1);
+      expect((await throttle.attempt(account, address)).ok).toBe(false);
+      await throttle.succeed(account, address);
+      expect(await guesses(free + 2, () => throttle.attempt(account, address))).toBe(free + 1);
+      clock.ms += ADDRESS_BACKOFF.forgetMs + 60_000;
+      expect(await guesses(free + 2, () => throttle.attempt(account, address))).toBe(free + 1);
+    });
+  });
+});
