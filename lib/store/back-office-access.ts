@@ -1,17 +1,19 @@
 import 'server-only';
-import { env } from '../env';
+import type { Session } from 'next-auth';
+import { sessionFromCookies } from '../auth/cookie-session';
+import { checkMerchant } from '../auth/index';
 import type { ActionResult } from './result';
 
 /**
- * Whether the demo back office (fulfil, cancel, refund) may run. Server actions are public POST
- * endpoints, and the app has no merchant sign-in for the store yet, so the back office is open in
- * development and test only and refuses in production: closed by default until a merchant session
- * check replaces this one.
+ * Whether the demo back office (fulfil, cancel, refund) may run: only for a merchant's next-auth
+ * session (the admin's sign-in), in every environment. Server actions are public POST endpoints, so
+ * the check is made inside each action; a development or staging site is reachable by strangers too,
+ * and its session secret is no longer a constant anyone can read (lib/env.ts).
  */
-export function backOfficeDenied(): ActionResult<never> | undefined {
-  if (env().nodeEnv !== 'production') return undefined;
-  return {
-    ok: false,
-    error: { message: 'The demo back office is disabled in production until merchant sign-in guards it.' },
-  };
+export async function backOfficeDenied(
+  getSession: () => Promise<Session | null> = sessionFromCookies,
+): Promise<ActionResult<never> | undefined> {
+  const check = await checkMerchant(getSession);
+  if (check.ok) return undefined;
+  return { ok: false, error: { message: `${check.message} The back office is for the store's merchants.` } };
 }

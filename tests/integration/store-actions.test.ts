@@ -1,7 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { encode } from 'next-auth/jwt';
+import { describe, expect, it, vi } from 'vitest';
 import { cancelOrder, fulfilOrder, refundOrder } from '../../app/(store)/back-office/actions.js';
 import { placeOrder } from '../../app/(store)/checkout/actions.js';
 import type { Database } from '../../lib/db/types.js';
+import { env } from '../../lib/env.js';
 import { overrideStoreDeps } from '../../lib/store/deps.js';
 import { placeOrder as placeOrderInStore } from '../../lib/store/orders/place-order.js';
 import {
@@ -19,6 +21,16 @@ import {
  */
 let db: Database;
 let deps: TestStoreDeps;
+
+// The back office runs only for a merchant's next-auth session (tests/integration/back-office-access
+// plays the refusals); here the request carries one, signed with this process's secret.
+const jar = vi.hoisted(() => new Map<string, string>());
+vi.mock('next/headers', () => ({
+  cookies: async () => ({
+    get: (name: string) => (jar.has(name) ? { name, value: jar.get(name) } : undefined),
+    getAll: () => [...jar].map(([name, value]) => ({ name, value })),
+  }),
+}));
 
 withDepsOverride(overrideStoreDeps, testStoreDeps, (fresh) => {
   deps = fresh;
@@ -45,6 +57,10 @@ describe('server actions', () => {
   });
 
   it('back-office actions change orders and refuse bad input', async () => {
+    jar.set(
+      'next-auth.session-token',
+      await encode({ token: { sub: 'admin:1', role: 'merchant' }, secret: env().auth.secret }),
+    );
     const placed = await placeOrderInStore(
       deps,
       checkoutForm(await cartWith(deps, [['linen-napkins-indigo', 2]])),

@@ -8,20 +8,21 @@ import { refundOrder as refund } from '@/lib/store/orders/refund-order';
 
 /*
  * The demo store's back office. Each action changes the order and records its Klaviyo event in one
- * transaction (see lib/store/orders/*), and is refused in production until merchant sign-in guards it.
+ * transaction (see lib/store/orders/*), and runs only for a signed-in merchant (the admin's next-auth
+ * session), in every environment: it is checked first, before the input is even read.
  */
 
 /** Ships all of an order, or `lines: [{ lineId, quantity }]` of it; records Fulfilled Order. */
 export async function fulfilOrder(input: unknown) {
-  return backOfficeDenied() ?? fulfil(await storeDeps(), input);
+  return (await backOfficeDenied()) ?? fulfil(await storeDeps(), input);
 }
 
 /** Cancels an order nothing of which has shipped or been refunded; records Cancelled Order. */
 export async function cancelOrder(input: unknown) {
-  return backOfficeDenied() ?? cancel(await storeDeps(), input);
+  return (await backOfficeDenied()) ?? cancel(await storeDeps(), input);
 }
 
 /** Refunds `amountCents` and/or `lines` of an order, never more than was paid; records Refunded Order. */
 export async function refundOrder(input: unknown) {
-  return backOfficeDenied() ?? refund(await storeDeps(), input);
+  return (await backOfficeDenied()) ?? refund(await storeDeps(), input);
 }
