@@ -7,7 +7,7 @@ import { KlaviyoApiError } from '../../lib/klaviyo/errors.js';
  * and the call must make exactly the expected attempts, wait exactly the expected times (jitter is
  * pinned to its maximum), and end in the expected outcome.
  */
-type Answer = number | { status: number; retryAfter?: string } | 'network' | 'timeout';
+type Answer = number | { status: number; retryAfter?: string } | 'network' | 'timeout' | 'garbled' | 'cut';
 
 const errorBody = (status: number) =>
   JSON.stringify({
@@ -29,6 +29,17 @@ function fakeFetch(answers: Answer[]) {
     calls.push(Date.now());
     const answer = answers[Math.min(calls.length - 1, answers.length - 1)] as Answer;
     if (answer === 'network') throw new TypeError('fetch failed');
+    // A 2xx whose body is a proxy's page, and one whose stream is cut after the headers.
+    if (answer === 'garbled') return new Response('<html>502 Bad Gateway</html>', { status: 200 });
+    if (answer === 'cut') {
+      const body = new ReadableStream({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode('{"data":['));
+          controller.error(new TypeError('terminated'));
+        },
+      });
+      return new Response(body, { status: 200 });
+    }
     if (answer === 'timeout') {
       // Hang until the client's per-attempt timeout aborts the request.
       return new Promise<Response>((_, reject) =>
@@ -89,6 +100,8 @@ describe('retry matrix', () => {
     ['5xx then success', [500, 503, 200], 3, 'ok'],
     ['network error then success', ['network', 200], 2, 'ok'],
     ['timeout then success', ['timeout', 200], 2, 'ok'],
+    ['2xx body not JSON then success', ['garbled', 200], 2, 'ok'],
+    ['answer cut mid-body then success', ['cut', 200], 2, 'ok'],
     ['5xx every time: 1 + 4 retries', [502], 5, 502],
     ['400 never retries', [400], 1, 400],
     ['401 never retries', [401], 1, 401],
@@ -148,6 +161,15 @@ describe('retry matrix', () => {
       detail: 'answer 400',
       pointer: '/data/attributes/email',
     });
+  });
+
+  it('reports a 2xx that is never JSON, or always cut, as a typed retryable error', async () => {
+    const garbled = await run(['garbled']);
+    expect(garbled.attempts).toBe(5);
+    expect(garbled.result).toMatchObject({ status: 0, code: 'invalid_response', retryable: true });
+    const cut = await run(['cut']);
+    expect(cut.attempts).toBe(5);
+    expect(cut.result).toMatchObject({ status: 0, code: 'response_interrupted', retryable: true });
   });
 
   it('reports a timeout as such when every attempt times out', async () => {
