@@ -175,6 +175,14 @@ function settleContract(name: string, open: () => Promise<Database>, close: (db:
       expect(broken).toMatchObject({ state: 'retrying', attempts: 1 });
       expect(broken?.lastError).toMatchObject({ status: 0, code: 'internal_error' });
       expect(broken?.lastError?.detail).toMatch(/TypeError/);
+      // A failure of our own that keeps coming back is shown to the merchant, not retried forever.
+      for (let round = 0; round < 20; round++) {
+        const now = (await byKey()).get('event:broken');
+        if (now?.state !== 'retrying') break;
+        clock.advanceTo(now.availableAt);
+        await dispatcher().drain();
+      }
+      expect((await byKey()).get('event:broken')).toMatchObject({ state: 'dead', attempts: 10 });
     });
 
     it('counts no attempt for profile writes a stop kept from being sent, nor backs them off', async () => {
