@@ -4,8 +4,13 @@ import { startEmulator } from './server.js';
 /**
  * `npm run emulator -- --port 8787 [--no-seed] [--no-rate-limits]`. The emulator is a separate
  * program, not part of the app, so it reads its few settings here rather than through lib/env.ts.
- * The seeded account uses the same demo keys the app defaults to in development.
+ * The seeded account uses the same demo keys the app defaults to in development. Its private key is
+ * always its own demo key, never KLAVIYO_PRIVATE_KEY from the environment: that may be a live
+ * Klaviyo key, and the start-up banner below (which ends up in terminals, CI logs and screenshots)
+ * must not print it.
  */
+const EMULATOR_DEMO_PRIVATE_KEY = 'pk_emulator_demo_private_key';
+
 const { values } = parseArgs({
   options: {
     port: { type: 'string', default: process.env.EMULATOR_PORT ?? '8787' },
@@ -22,7 +27,7 @@ const running = await startEmulator({
   rateLimits: !values['no-rate-limits'],
   account: {
     id: process.env.NEXT_PUBLIC_KLAVIYO_COMPANY_ID ?? 'DEMO01',
-    privateKey: process.env.KLAVIYO_PRIVATE_KEY ?? 'pk_emulator_demo_private_key',
+    privateKey: EMULATOR_DEMO_PRIVATE_KEY,
     name: 'Northwind Goods',
   },
 });
