@@ -1,7 +1,9 @@
 'use server';
 
-import { cookies } from 'next/headers';
+import { cookies, headers } from 'next/headers';
 import { redirect } from 'next/navigation';
+import { clientAddress } from '@/lib/auth/client-address';
+import { actionLimited } from '@/lib/auth/request-limits';
 import { env } from '@/lib/env';
 import type { FieldError } from '@/lib/relay/field-error';
 import {
@@ -72,6 +74,9 @@ export async function saveOrderToAccount(
   _previous: AccountFormState,
   form: FormData,
 ): Promise<AccountFormState> {
+  // The same limit as sign-up: both hash a password and send a mail.
+  const limited = await actionLimited('sign-up');
+  if (limited) return { error: limited };
   const jar = await cookies();
   const deps = await storeDeps();
   const shopper = await currentShopper(deps, jar.get(SHOPPER_SESSION_COOKIE)?.value);
@@ -95,7 +100,8 @@ export async function confirmAccount(_previous: AccountFormState, form: FormData
 }
 
 export async function signIn(_previous: AccountFormState, form: FormData): Promise<AccountFormState> {
-  const result = await signInShopper(await storeDeps(), withoutNext(form));
+  const address = clientAddress(await headers(), env().trustedProxyHops);
+  const result = await signInShopper(await storeDeps(), withoutNext(form), { clientAddress: address });
   if (!result.ok) return { error: result.error, values: { email: keep(form)?.email } };
   await startSession(result.data.sessionToken);
   redirect(destination(form));
