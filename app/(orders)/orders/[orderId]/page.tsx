@@ -10,8 +10,8 @@ import { formatDate } from '@/lib/store/format';
 import { STATUS_LABELS } from '@/lib/store/orders/status';
 import { productImage } from '@/lib/store/product-art';
 import { orderForShopper } from '@/lib/store/shopper-orders';
-import { getOrderAccess, getShopper } from '../../_lib/session';
-import { saveOrderToAccount } from '../../account/actions';
+import { getOrderAccess, getShopper } from '../../../(store)/_lib/session';
+import { saveOrderToAccount } from '../../../(store)/account/actions';
 
 const countryNames = new Intl.DisplayNames(['en'], { type: 'region' });
 
