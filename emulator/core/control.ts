@@ -29,6 +29,8 @@ function accountOf(emulator: Emulator, id: string | undefined) {
  *   POST   /__emulator/accounts             {name?, scopes?} -> {id, publicKey, privateKey}
  *   POST   /__emulator/accounts/:id/keys    {scopes} -> {privateKey}
  *   GET    /__emulator/accounts/:id         what was recorded, suppressed, throttled, jobs
+ *   POST   /__emulator/accounts/:id/exchange-ids {email? | profileId?} -> {exchangeId, profileId}:
+ *          the `_kx` Klaviyo would put on a link in an email to that profile (store/exchange-ids.ts)
  *   POST   /__emulator/settle               run every queued bulk job now and wait for webhook deliveries
  *   PUT    /__emulator/faults               {latencyMs?, errorRates?, storm429?, outageUntil?, down?, dropRate?, operations?, seed?}
  *   DELETE /__emulator/faults
@@ -54,6 +56,18 @@ export async function handleControl(emulator: Emulator, req: IncomingMessage, ur
     const account = accountOf(emulator, id);
     const body = await json(req);
     return { status: 201, body: { privateKey: emulator.addKey(account.id, body.scopes) } };
+  }
+  if (head === 'accounts' && method === 'POST' && sub === 'exchange-ids') {
+    const account = accountOf(emulator, id);
+    const body = await json(req);
+    const profile =
+      typeof body.profileId === 'string'
+        ? account.profiles.get(body.profileId)
+        : typeof body.email === 'string'
+          ? account.findProfile({ attributes: { email: body.email } })
+          : undefined;
+    if (!profile) throw notFound('No profile with that profileId or email.');
+    return { status: 201, body: { exchangeId: account.exchangeIdOf(profile), profileId: profile.id } };
   }
   if (head === 'accounts' && method === 'GET' && id) {
     return { status: 200, body: inspectAccount(emulator, accountOf(emulator, id), url.searchParams) };

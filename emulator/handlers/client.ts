@@ -1,4 +1,4 @@
-import { accepted, type HandlerTable } from '../core/context.js';
+import { accepted, type Context, type HandlerTable, type Reply } from '../core/context.js';
 import { invalid } from '../core/errors.js';
 import { isoTime } from '../core/ids.js';
 import type { Account, ProfileInput } from '../store/account.js';
@@ -8,7 +8,7 @@ import { MAX_BULK_EVENTS, toEventInput } from './events.js';
 
 /**
  * The `/client/*` writes a storefront makes with its public key (klaviyo-api.md §6.13). Each answers
- * 202 with no body. The pipeline has already resolved the account from `company_id`, refused any
+ * 202 with no body (but see onsiteAnswer for klaviyo.js's profile writes). The pipeline has already resolved the account from `company_id`, refused any
  * Authorization header and validated the body against the spec's request schema.
  */
 
@@ -37,12 +37,28 @@ function upsertClientProfile(account: Account, profile: ProfileInput): ProfileRe
 
 const PROFILE_KEYS = [...IDENTIFIERS, 'anonymous_id', '_kx'];
 
-function requireIdentifier(profile: ProfileInput): void {
-  const a = profile.attributes ?? {};
-  if (profile.id || PROFILE_KEYS.some((k) => typeof a[k] === 'string' && a[k] !== '')) return;
-  throw invalid(`The profile needs an id or one of: ${PROFILE_KEYS.join(', ')}.`, {
-    pointer: '/data/attributes',
-  });
+/** The profile must name someone; a `_kx` the account never issued names no one (exchange-ids.ts). */
+function requireIdentifier(account: Account, profile: ProfileInput): void {
+  if (profile.id || account.identifies(profile.attributes)) return;
+  throw (
+    account.unissuedExchangeId(profile.attributes, '/data/attributes') ??
+    invalid(`The profile needs an id or one of: ${PROFILE_KEYS.join(', ')}.`, {
+      pointer: '/data/attributes',
+    })
+  );
+}
+
+/**
+ * The answer to a /client/profiles write. The API reference documents 202 with no body, and that is
+ * what API callers get. klaviyo.js (which marks its requests `X-Klaviyo-Onsite: 1`) reads
+ * `{"meta":{"exchange_id":…,"should_clear_cookie":…}}` from it and keeps the exchange id in its
+ * `__kla_id` cookie (klaviyo-onsite.md §1.11a): that is how a browser gets the `_kx` Klaviyo issued for
+ * the profile it was just identified as (exchange-ids.ts).
+ */
+function onsiteAnswer(ctx: Context, profile: ProfileRecord): Reply {
+  if (ctx.headers['x-klaviyo-onsite'] !== '1') return accepted();
+  const exchangeId = ctx.account.exchangeIdOf(profile);
+  return { status: 202, body: { meta: { exchange_id: exchangeId, should_clear_cookie: false } } };
 }
 
 /** A profile named by id must exist; the pointer is where the id sits in this request. */
@@ -160,9 +176,9 @@ export const clientHandlers: HandlerTable = {
   create_client_profile: (ctx) => {
     const data = ctx.body.data;
     const input: ProfileInput = { id: data.id ?? undefined, attributes: data.attributes, meta: data.meta };
-    requireIdentifier(input);
-    upsertClientProfile(ctx.account, input);
-    return accepted();
+    requireIdentifier(ctx.account, input);
+    const profile = upsertClientProfile(ctx.account, input);
+    return onsiteAnswer(ctx, profile);
   },
 
   /**

@@ -46,17 +46,14 @@ export function toEventInput(
     }
   }
   const identifiers = profile.attributes ?? {};
-  const identified =
-    profile.id ||
-    ['email', 'phone_number', 'external_id', 'anonymous_id', '_kx'].some(
-      (k) => typeof identifiers[k] === 'string' && identifiers[k] !== '',
-    );
-  if (!identified) {
-    throw invalid(
-      'The profile needs at least one identifier (id, email, phone_number, external_id or anonymous_id).',
-      {
-        pointer: `${pointer}/profile/data/attributes`,
-      },
+  if (!profile.id && !account.identifies(identifiers)) {
+    const where = `${pointer}/profile/data/attributes`;
+    throw (
+      account.unissuedExchangeId(identifiers, where) ??
+      invalid(
+        'The profile needs at least one identifier (id, email, phone_number, external_id or anonymous_id).',
+        { pointer: where },
+      )
     );
   }
   if (profile.id && !account.profiles.has(profile.id)) {

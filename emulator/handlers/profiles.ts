@@ -82,7 +82,8 @@ function predictive(ctx: Context, profile: ProfileRecord) {
 
 export function readProfileField(profile: ProfileRecord, field: string): unknown {
   if (field === 'id' || field === 'profile_id') return profile.id;
-  if (field === '_kx' || field === 'anonymous_id') return [...profile.anonymousIds];
+  if (field === 'anonymous_id') return [...profile.anonymousIds];
+  if (field === '_kx') return profile.exchangeId ? [profile.exchangeId] : [];
   if (field === 'created') return profile.createdMs;
   if (field === 'updated') return profile.updatedMs;
   return readAttribute(profile.attributes, field);
@@ -101,9 +102,14 @@ export function getProfileOr404(ctx: Context, id: string | undefined): ProfileRe
   return profile;
 }
 
-function hasIdentifier(attributes: Record<string, any>): boolean {
-  return ['email', 'phone_number', 'external_id', 'anonymous_id', '_kx'].some(
-    (k) => typeof attributes[k] === 'string' && attributes[k] !== '',
+/** A profile write must name someone; a `_kx` the account never issued names no one. */
+function requireIdentifier(ctx: Context, attributes: Record<string, any>): void {
+  if (ctx.account.identifies(attributes)) return;
+  throw (
+    ctx.account.unissuedExchangeId(attributes, '/data/attributes') ??
+    invalid('A profile needs at least one identifier: email, phone_number or external_id.', {
+      pointer: '/data/attributes',
+    })
   );
 }
 
@@ -141,11 +147,7 @@ export const profileHandlers: HandlerTable = {
   create_profile: (ctx) => {
     const data = ctx.body.data;
     const attributes = data.attributes ?? {};
-    if (!hasIdentifier(attributes)) {
-      throw invalid('A profile needs at least one identifier: email, phone_number or external_id.', {
-        pointer: '/data/attributes',
-      });
-    }
+    requireIdentifier(ctx, attributes);
     const owner = ctx.account.identifierOwner(attributes);
     if (owner) throw ctx.account.duplicateProfileError(owner);
     const profile = ctx.account.createProfile({ attributes, meta: data.meta });
@@ -161,15 +163,15 @@ export const profileHandlers: HandlerTable = {
     return ok({ data: renderProfile(ctx, profile) });
   },
 
-  /** profile-import: create-or-update; 201 when created, 200 when updated (spec responses). */
+  /**
+   * profile-import: create-or-update; 201 when created, 200 when updated (spec responses). A `_kx`
+   * finds the profile Klaviyo issued it for, after id, email, phone and external id; it is never
+   * stored and never returned (exchange-ids.ts).
+   */
   create_or_update_profile: (ctx) => {
     const data = ctx.body.data;
     const attributes = data.attributes ?? {};
-    if (!data.id && !hasIdentifier(attributes)) {
-      throw invalid('A profile needs at least one identifier: email, phone_number or external_id.', {
-        pointer: '/data/attributes',
-      });
-    }
+    if (!data.id) requireIdentifier(ctx, attributes);
     const existing = ctx.account.findProfile({ id: data.id, attributes });
     if (data.id && !existing) throw notFound(`Profile '${data.id}' does not exist.`);
     if (existing) {

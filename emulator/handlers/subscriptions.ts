@@ -310,8 +310,7 @@ function importError(code: string, detail: string, pointer: string, payload: Att
 /** Why one imported profile cannot be applied, or undefined when it can. */
 function importProblem(account: Account, entry: any, base: string): ImportError | undefined {
   const a = entry.attributes ?? {};
-  const identified = ['email', 'phone_number', 'external_id', '_kx'].some((k) => optionalString(a[k]));
-  if (!entry.id && !identified) {
+  if (!entry.id && !account.identifies(a)) {
     return importError(
       'invalid',
       'A profile needs an email, phone_number, external_id or _kx.',

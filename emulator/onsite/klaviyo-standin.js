@@ -5,11 +5,11 @@
  * no forms UI, no dependencies. ES2020 (§5 asks for ES2019; optional chaining is the one later feature).
  * Deliberate differences, because the real behaviour cannot be reproduced offline:
  * - Promises and callbacks always settle with the documented value (§5.2 step 6).
- * - Klaviyo answers client/profiles with meta.exchange_id (§1.11a); the documented API and the emulator
- *   answer 202 with no body. So a profile write carries the browser's exchange id as `_kx` (the one its
- *   cookie holds, else one the stand-in mints when the write names a person), and the emulator resolves
- *   later events (and server events given it) by that id. Keeping the cookie's id is how Klaviyo, given
- *   `$exchange_id`, adds an email typed later to the profile the browser was already identified as.
+ * - Exchange ids are Klaviyo's, never the script's: Klaviyo answers klaviyo.js's client/profiles with
+ *   meta.exchange_id (§1.11a), and so does the emulator for requests marked X-Klaviyo-Onsite (the
+ *   documented API answers 202 with no body). The stand-in keeps that id in its cookie and sends it as
+ *   `_kx` with later writes; sending the cookie's id is how Klaviyo, given `$exchange_id`, adds an email
+ *   typed later to the profile the browser was already identified as. A made-up id reaches no profile.
  * - The bot filter (§1.6) is off unless `robotCheck` is set, since tests drive headless Chromium.
  */
 (() => {
@@ -169,18 +169,17 @@
     const [props, done] = [pending, waiters];
     [pending, waiters] = [null, []];
     const attrs = { ...idsOf(identity), ...props };
-    // See the header: the _kx given, else the cookie's, else a fresh one for a write naming a person.
-    const names = PERSON.some((k) => props[k]);
-    const kx = attrs._kx || identity.$exchange_id || (names ? `standin-${uuid()}.${ID}` : undefined);
+    // See the header: the _kx given (a link's), else the cookie's; Klaviyo answers with the one to keep.
+    const kx = attrs._kx || identity.$exchange_id;
     if (kx) attrs._kx = kx;
     if (kx && kx === identity.$exchange_id) attrs.$exchange_id = kx;
     send('profiles', { data: profileData(attrs) }, cfg.revisionProfiles, (status, json) => {
       if (status >= 200 && status < 300) {
         const exchangeId = json?.meta?.exchange_id || kx;
-        identity = { ...identity, ...props, $exchange_id: exchangeId };
+        identity = { ...identity, ...props, ...(exchangeId ? { $exchange_id: exchangeId } : {}) };
         delete identity._kx;
         persist();
-        attempt(() => w.sessionStorage.setItem('_kx', btoa(exchangeId)));
+        if (exchangeId) attempt(() => w.sessionStorage.setItem('_kx', btoa(exchangeId)));
         if (activity === 'waiting') sendActivity();
       } else console.error(`identify failed with status ${status}`);
       for (const cb of done) cb(publicIdentity());

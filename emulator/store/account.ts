@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import { EmulatorError, invalid } from '../core/errors.js';
 import { eventId, isoTime, shortId, ulid } from '../core/ids.js';
+import { ExchangeIds } from './exchange-ids.js';
 import type {
   Attributes,
   EventRecord,
@@ -60,6 +61,8 @@ export class Account {
   readonly jobs = new Map<string, JobRecord>();
   readonly webhooks = new Map<string, WebhookRecord>();
   readonly webhookDeliveries: WebhookDelivery[] = [];
+  /** The exchange ids (`_kx`) this account issued; see exchange-ids.ts. */
+  readonly exchangeIds = new ExchangeIds();
   /** Write calls whose effect is a record rather than a resource (subscriptions, back in stock, deletions). */
   readonly log: { operation: string; atMs: number; payload: Attributes }[] = [];
   private readonly dedupKeys = new Set<string>();
@@ -101,12 +104,47 @@ export class Account {
       if (typeof value !== 'string' || value === '') continue;
       for (const p of this.profiles.values()) if (p.attributes[key] === value) return p;
     }
-    for (const key of ['anonymous_id', '_kx'] as const) {
-      const value = a[key];
-      if (typeof value !== 'string' || value === '') continue;
-      for (const p of this.profiles.values()) if (p.anonymousIds.has(value)) return p;
+    const anonymousId = a.anonymous_id;
+    if (typeof anonymousId === 'string' && anonymousId !== '') {
+      for (const p of this.profiles.values()) if (p.anonymousIds.has(anonymousId)) return p;
     }
-    return undefined;
+    return this.profileByExchangeId(a._kx);
+  }
+
+  /** The profile an exchange id this account issued names; undefined for any other value. */
+  profileByExchangeId(token: unknown): ProfileRecord | undefined {
+    const id = this.exchangeIds.resolve(token);
+    return id ? this.profiles.get(id) : undefined;
+  }
+
+  /** The profile's exchange id, as Klaviyo would put on its email links or give klaviyo.js. */
+  exchangeIdOf(profile: ProfileRecord): string {
+    profile.exchangeId ??= this.exchangeIds.mint(profile.id, this.id);
+    return profile.exchangeId;
+  }
+
+  /**
+   * Whether profile attributes name someone: an email, phone number, external id or anonymous id, or
+   * an exchange id this account issued (an unissued `_kx` names no one; exchange-ids.ts).
+   */
+  identifies(attributes: Attributes | undefined): boolean {
+    const a = attributes ?? {};
+    const given = (key: string) => typeof a[key] === 'string' && a[key] !== '';
+    if ([...IDENTIFIERS, 'anonymous_id'].some(given)) return true;
+    return this.exchangeIds.resolve(a._kx) !== undefined;
+  }
+
+  /**
+   * The 400 for attributes whose only identifier is a `_kx` this account never issued, or undefined.
+   * `pointer` is where the attributes sit in the request.
+   */
+  unissuedExchangeId(attributes: Attributes | undefined, pointer: string): EmulatorError | undefined {
+    const kx = attributes?._kx;
+    if (typeof kx !== 'string' || kx === '' || this.identifies(attributes)) return undefined;
+    return invalid(
+      `'${kx}' is not an exchange id this account issued, so it identifies no profile; add an email, phone_number or external_id.`,
+      { pointer: `${pointer}/_kx` },
+    );
   }
 
   /** The profile (other than `exceptId`) that already holds one of the input's identifiers. */
@@ -188,9 +226,8 @@ export class Account {
     if (a.properties && typeof a.properties === 'object') {
       profile.attributes.properties = { ...profile.attributes.properties, ...a.properties };
     }
-    for (const key of ['anonymous_id', '_kx'] as const) {
-      if (typeof a[key] === 'string' && a[key]) profile.anonymousIds.add(a[key]);
-    }
+    // An anonymous_id is the caller's own; a `_kx` is Klaviyo's and is never stored (exchange-ids.ts).
+    if (typeof a.anonymous_id === 'string' && a.anonymous_id) profile.anonymousIds.add(a.anonymous_id);
     const patch = input.meta?.patch_properties;
     if (patch) {
       const props = profile.attributes.properties as Attributes;

@@ -9,7 +9,8 @@ export interface ProfileRecord {
   id: string;
   attributes: Attributes; // email, phone_number, external_id, first_name, ..., location, properties, created, updated
   subscriptions: Attributes; // the `subscriptions` additional field
-  anonymousIds: Set<string>; // anonymous_id and _kx values that resolve to this profile
+  anonymousIds: Set<string>; // anonymous_id values that resolve to this profile (never a _kx)
+  exchangeId?: string; // the `_kx` Klaviyo issued for this profile, once one was (exchange-ids.ts)
   createdMs: number;
   updatedMs: number;
 }

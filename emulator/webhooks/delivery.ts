@@ -211,6 +211,7 @@ class Dispatcher implements WebhookDispatcher {
       headers: {},
       baseUrl: this.baseUrl,
       url: new URL(`/api/events/${event.id}`, this.baseUrl),
+      settings: { httpLoopbackWebhooks: false }, // rendering an event reads no setting
     };
   }
 

@@ -66,6 +66,9 @@ export async function startTestEmulator(options: StartOptions = {}) {
     clearFaults: () => control('/faults', 'DELETE'),
     clock: (body: object) => control('/clock', 'POST', body),
     setRateLimits: (enabled: boolean) => control('/rate-limits', 'PUT', { enabled }),
+    /** The `_kx` Klaviyo would put on a link in an email to this person (their profile must exist). */
+    exchangeIdFor: async (who: { email: string } | { profileId: string }): Promise<string> =>
+      (await control(`/accounts/${account.id}/exchange-ids`, 'POST', who)).exchangeId,
   };
 }
 
