@@ -183,7 +183,8 @@ function dispatcherContract(
       ).toBe(201);
       await enqueue([
         backInStockMessage({
-          profile: { email: 'wait@example.com' },
+          // Names and an exchange id ride along; the subscription's profile takes identifiers only.
+          profile: { email: 'wait@example.com', first_name: 'Wai', _kx: `kx.${emu.account.id}` },
           variantId: 'organic-cotton-tee-xl',
           channels: ['EMAIL'],
         }),

@@ -22,7 +22,18 @@ export async function deliverBackInStock(
       await catalogs.subscribeBackInStock({
         variantId: catalogId(variantId),
         channels,
-        profile: { data: { type: 'profile', attributes: profile } },
+        // The subscription's profile takes identifiers only (ProfileIdentifierDTO: email, phone_number,
+        // external_id); Klaviyo refuses any other attribute, a name or an exchange id among them.
+        profile: {
+          data: {
+            type: 'profile',
+            attributes: {
+              ...(profile.email ? { email: profile.email } : {}),
+              ...(profile.phone_number ? { phone_number: profile.phone_number } : {}),
+              ...(profile.external_id ? { external_id: profile.external_id } : {}),
+            },
+          },
+        },
       });
       outcomes.set(record.id, DELIVERED);
     } catch (error) {
