@@ -22,7 +22,12 @@ describe('emulator start-up', () => {
     child = spawn(`${ROOT}node_modules/.bin/tsx`, ['emulator/main.ts', '--port', String(port), '--no-seed'], {
       cwd: ROOT,
       detached: true,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', KLAVIYO_PRIVATE_KEY: LIVE_KEY },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        NODE_ENV: 'development',
+        KLAVIYO_PRIVATE_KEY: LIVE_KEY,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

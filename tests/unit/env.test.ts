@@ -138,7 +138,7 @@ describe('configuration', () => {
       execFileSync(
         `${ROOT}node_modules/.bin/tsx`,
         ['-e', "import('./lib/env.ts').then((m) => console.log(m.parseEnv({}).auth.secret))"],
-        { cwd: ROOT, env: { PATH: process.env.PATH ?? '' }, encoding: 'utf8' },
+        { cwd: ROOT, env: { PATH: process.env.PATH ?? '', NODE_ENV: 'development' }, encoding: 'utf8' },
       ).trim();
     const [a, b] = [secretOfAProcess(), secretOfAProcess()];
     expect(a).toMatch(/^[A-Za-z0-9_-]{43}$/);
