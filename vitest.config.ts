@@ -16,7 +16,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'main',
-          include: ['tests/{unit,integration,conformance}/**/*.test.ts'],
+          include: ['tests/{unit,integration,conformance,fuzz}/**/*.test.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
           sequence: { shuffle: { tests: true, files: false } },
