@@ -204,6 +204,31 @@ function settleContract(name: string, open: () => Promise<Database>, close: (db:
       expect(held.every((r) => r.availableAt <= soonestRetry)).toBe(true);
     });
 
+    it('stops sending consent jobs once the key is refused (401), and counts no attempt for the rest', async () => {
+      const lists = ['L1', 'L2', 'L3'];
+      // One group per list: three subscribe jobs in one round.
+      await enqueue(
+        lists.map((listId, i) =>
+          consentMessage(
+            consentChange({
+              channel: 'email',
+              status: 'SUBSCRIBED',
+              profile: { email: `key${i}@example.com` },
+              listId,
+              consentedAt: '2026-07-15T12:00:00Z',
+              source: 'Footer',
+            }),
+          ),
+        ),
+      );
+      const before = (await emu.inspect()).requests.bulk_subscribe_profiles ?? 0;
+      await emu.setFaults({ errorRates: { '401': 1 }, operations: ['bulk_subscribe_profiles'] });
+      expect(await dispatcher().drain()).toMatchObject({ claimed: 3, delivered: 0, dead: 0, retrying: 3 });
+      expect((await emu.inspect()).requests.bulk_subscribe_profiles - before).toBe(1);
+      const attempts = (await all()).map((r) => r.attempts).sort();
+      expect(attempts).toEqual([0, 0, 1]);
+    });
+
     it('counts no attempt for the bulk jobs after one that failed', async () => {
       // 2,500 events: three jobs; the first fails (outage), the other two are never sent.
       const events = Array.from({ length: 625 }, (_, i) =>

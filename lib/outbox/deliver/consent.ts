@@ -9,7 +9,7 @@ import {
 import type { ConsentChange } from '../../tracking/consent';
 import type { OutboxRecord } from '../types';
 import { consentTarget } from './bodies';
-import { asApiError, DELIVERED, failed, held, type Outcomes } from './outcome';
+import { asApiError, DELIVERED, failed, held, type Outcomes, stopsSending } from './outcome';
 
 type ConsentRecord = Extract<OutboxRecord, { kind: 'consent' }>;
 
@@ -64,7 +64,7 @@ async function sendGroup(
     } catch (thrown) {
       const ours = !(thrown instanceof KlaviyoApiError);
       const error = asApiError(thrown, 'bulk_subscribe_profiles');
-      if (error.retryable && !ours) {
+      if (stopsSending(error) && !ours) {
         for (const r of pending) outcomes.set(r.id, failed(error));
         return error;
       }

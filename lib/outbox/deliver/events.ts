@@ -10,7 +10,7 @@ import {
 } from '../../klaviyo/resources/events';
 import type { TrackEvent } from '../../tracking/event';
 import type { OutboxRecord } from '../types';
-import { asApiError, DELIVERED, eachLimited, failed, held, type Outcomes } from './outcome';
+import { asApiError, DELIVERED, eachLimited, failed, held, type Outcomes, stopsSending } from './outcome';
 
 type EventRecord = Extract<OutboxRecord, { kind: 'event' }>;
 
@@ -90,7 +90,7 @@ async function sendJob(
     } catch (thrown) {
       const error = asApiError(thrown, 'bulk_create_events');
       const ours = !(thrown instanceof KlaviyoApiError);
-      if (error.retryable && !ours) {
+      if (stopsSending(error) && !ours) {
         for (const r of records) outcomes.set(r.id, failed(error));
         return error;
       }

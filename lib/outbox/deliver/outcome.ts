@@ -23,6 +23,14 @@ export const failed = (error: unknown, operation = 'deliver'): Outcome => ({
 export const held = (because: KlaviyoApiError): Outcome => ({ kind: 'held', because });
 
 /**
+ * Whether a failure from Klaviyo means the rest of a round's requests would meet the same answer now:
+ * throttling, a server or network failure, or a key that is refused (401/403: the account's problem,
+ * not the message's). The requests not yet sent are then held back.
+ */
+export const stopsSending = (error: KlaviyoApiError) =>
+  error.retryable || error.status === 401 || error.status === 403;
+
+/**
  * Failures of our own (a payload a deliverer cannot read, a bug) as a retryable error with status 0
  * and code `internal_error`, so they are settled like any other failure instead of aborting the round.
  */

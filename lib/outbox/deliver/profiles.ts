@@ -4,7 +4,7 @@ import { KlaviyoApiError } from '../../klaviyo/errors';
 import { profilesResource } from '../../klaviyo/resources/profiles';
 import type { OutboxRecord } from '../types';
 import { profileImportBody } from './bodies';
-import { DELIVERED, eachLimited, failed, held, type Outcomes } from './outcome';
+import { DELIVERED, eachLimited, failed, held, type Outcomes, stopsSending } from './outcome';
 
 type ProfileRecord = Extract<OutboxRecord, { kind: 'profile' }>;
 
@@ -31,7 +31,7 @@ export async function deliverProfiles(
       await profiles.upsert(profileImportBody(record.payload).data.attributes);
       outcomes.set(record.id, DELIVERED);
     } catch (error) {
-      if (error instanceof KlaviyoApiError && error.retryable) stop ??= error;
+      if (error instanceof KlaviyoApiError && stopsSending(error)) stop ??= error;
       outcomes.set(record.id, failed(error, 'create_or_update_profile'));
     }
   });
