@@ -64,6 +64,9 @@ function withoutNext(form: FormData): FormData {
 
 /** Sign-up mails a link (lib/store/accounts.ts); the account exists once it is followed. */
 export async function signUp(_previous: AccountFormState, form: FormData): Promise<AccountFormState> {
+  // Per client address, before the password is hashed (lib/auth/request-limits.ts).
+  const limited = await actionLimited('sign-up');
+  if (limited) return { error: limited, values: keep(form) };
   const result = await signUpShopper(await storeDeps(), withoutNext(form));
   if (!result.ok) return { error: result.error, values: keep(form) };
   return { sentTo: result.data.sentTo };
