@@ -18,7 +18,11 @@ export function clientAddress(
   hops: number,
 ): string | undefined {
   if (hops < 1 || !headers) return undefined;
-  const raw = headers instanceof Headers ? headers.get('x-forwarded-for') : headers['x-forwarded-for'];
+  // Next.js's headers() is a sealed stand-in for Headers; next-auth passes a plain object.
+  const raw =
+    typeof headers.get === 'function'
+      ? (headers as Headers).get('x-forwarded-for')
+      : (headers as Record<string, unknown>)['x-forwarded-for'];
   const value = Array.isArray(raw) ? raw.join(',') : raw;
   if (typeof value !== 'string') return undefined;
   const entries = value
