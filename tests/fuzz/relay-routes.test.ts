@@ -9,6 +9,7 @@ import { overrideStoreDeps } from '../../lib/store/deps.js';
 import { METRICS } from '../../lib/tracking/metrics.js';
 import { freshSqlite } from '../support/databases.js';
 import {
+  COMPANY_ID,
   COOKIE_NAMES,
   type CookieValue,
   consentFieldsArb,
@@ -16,6 +17,7 @@ import {
   emailArb,
   headerJunk,
   junk,
+  klaviyoCookie,
   nameArb,
   phoneArb,
   relayBody,
@@ -83,13 +85,27 @@ interface RelayInput {
 const cookieHeader = (cookies: [string, CookieValue][]) =>
   cookies.map(([k, v]) => `${k}=${world.resolve(v)}`).join('; ');
 
+/**
+ * Most requests carry an identity (a shopper session, borrowed or the caller's own, or a klaviyo.js
+ * cookie), so the routes get past "who is this" to what they write.
+ */
+const identityCookies = fc.constantFrom<[string, CookieValue][]>(
+  [],
+  [[COOKIE_NAMES.shopper, { ref: 'attacker-session' }]],
+  [[COOKIE_NAMES.shopper, { ref: 'victim-session' }]],
+  [[COOKIE_NAMES.shopper, { ref: 'guest-victim-session' }]],
+  [[COOKIE_NAMES.orders, { ref: 'guest-victim-session' }]],
+  [[COOKIE_NAMES.klaviyo, klaviyoCookie(`visitor.${COMPANY_ID}`)]],
+  [[COOKIE_NAMES.klaviyo, klaviyoCookie(`01VICTIMKX.${COMPANY_ID}`)]],
+);
+
 const relayInput = (
   fields: fc.Arbitrary<Record<string, unknown>>,
   extraCookies = fc.constant<[string, CookieValue][]>([]),
 ) =>
   fc.record({
     headers: relayHeadersArb,
-    cookies: fc.tuple(cookiesArb, extraCookies).map(([a, b]) => [...b, ...a]),
+    cookies: fc.tuple(cookiesArb, identityCookies, extraCookies).map(([a, b, c]) => [...c, ...b, ...a]),
     body: relayBody(fields),
   }) as fc.Arbitrary<RelayInput>;
 

@@ -15,7 +15,7 @@ export const VICTIM = {
   password: 'vera-secret-pw-2026',
 };
 /** A customer who only ever checked out as a guest. */
-export const GUEST_VICTIM = { email: 'grace.guest@example.org', phone: '+447700900123' };
+export const GUEST_VICTIM = { email: 'grace.guest@example.org', phone: '+447911123456' };
 /** The caller's own account, which the attacker may use freely. */
 export const ATTACKER = {
   email: 'mallory@example.net',
@@ -80,19 +80,20 @@ export const emailArb: fc.Arbitrary<string> = fc.oneof(
 );
 
 const phoneSpellings = (e164: string) => {
-  const national = e164.startsWith('+1') ? e164.slice(2) : e164;
+  if (!e164.startsWith('+1')) return fc.constantFrom(e164, ` ${e164} `, e164.replace(/^\+(\d\d)/, '+$1 '));
+  const national = e164.slice(2);
   const [a, b, c] = [national.slice(0, 3), national.slice(3, 6), national.slice(6)];
-  return fc.constantFrom(e164, `(${a}) ${b}-${c}`, `${a}.${b}.${c}`, `00${e164.slice(1)}`, ` ${e164} `);
+  return fc.constantFrom(e164, `(${a}) ${b}-${c}`, `${a}.${b}.${c}`, `+1 ${a} ${b} ${c}`, ` ${e164} `);
 };
 
 /** Phones: a victim's in several formats, the attacker's, a stranger's, any digits, junk. */
 export const phoneArb: fc.Arbitrary<string> = fc.oneof(
   {
-    weight: 4,
+    weight: 6,
     arbitrary: fc.constantFrom(VICTIM.phone, GUEST_VICTIM.phone, STRANGER_PHONE).chain(phoneSpellings),
   },
   { weight: 2, arbitrary: fc.constant(ATTACKER.phone).chain(phoneSpellings) },
-  { weight: 2, arbitrary: fc.stringMatching(/^\+?[0-9 ().-]{0,20}$/) },
+  { weight: 1, arbitrary: fc.stringMatching(/^\+?[0-9 ().-]{0,20}$/) },
   { weight: 1, arbitrary: junk },
 );
 

@@ -149,12 +149,13 @@ export async function buildFuzzWorld(deps: TestStoreDeps): Promise<FuzzWorld> {
 export { SOLD_OUT_VARIANTS };
 
 /**
- * A limiter that never refuses, whatever its methods are called: the fuzzer is one client sending
+ * A limiter that never refuses, whatever its methods are called (a plain decision, which `await`
+ * takes as it is): the fuzzer is one client sending
  * thousands of requests, and a 429 tests nothing past it. Rate limits have tests of their own.
  */
 export const permissiveLimiter = new Proxy(
   {},
-  { get: (_target, name) => (name === 'then' ? undefined : async () => ({ ok: true })) },
+  { get: (_target, name) => (name === 'then' ? undefined : () => ({ ok: true })) },
 );
 
 /** Puts the permissive limiter wherever these deps keep one. */
