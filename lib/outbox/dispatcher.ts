@@ -44,11 +44,30 @@ const toDeliveryError = (e: KlaviyoApiError): DeliveryError => ({
   ...(e.pointer ? { pointer: e.pointer } : {}),
 });
 
+type Deliverer<K extends OutboxRecord['kind']> = (
+  client: KlaviyoClient,
+  records: readonly Extract<OutboxRecord, { kind: K }>[],
+  outcomes: Outcomes,
+) => Promise<Outcomes>;
+
+/**
+ * One deliverer per kind, in the order a round sends them. Profiles first: a profile write carries the
+ * browser's exchange id (`_kx`) beside the email, so it joins a new email to the profile the shopper
+ * browsed as. Consent next (its job takes only email and phone, which would otherwise start a second
+ * profile), then events, which so land on a profile that already carries its consent.
+ */
+const DELIVERERS: { [K in OutboxRecord['kind']]: Deliverer<K> } = {
+  profile: deliverProfiles,
+  consent: deliverConsent,
+  event: deliverEvents,
+  'back-in-stock': deliverBackInStock,
+};
+
 /**
  * The kinds this worker delivers. Only these are claimed; a kind added by a newer release stays in the
  * queue for the workers that know it, neither delivered nor dead-lettered by this one.
  */
-const KNOWN_KINDS: readonly OutboxRecord['kind'][] = ['profile', 'consent', 'event', 'back-in-stock'];
+const KNOWN_KINDS = Object.keys(DELIVERERS) as OutboxRecord['kind'][];
 
 /** A record a round ended without an outcome for was not delivered: it is retried. */
 const NO_OUTCOME: Outcome = {
@@ -77,22 +96,11 @@ export function createDispatcher(options: DispatcherOptions) {
   const random = options.random ?? Math.random;
 
   async function send(records: OutboxRecord[]): Promise<Outcomes> {
-    const of = <K extends OutboxRecord['kind']>(kind: K) =>
-      records.filter((r): r is Extract<OutboxRecord, { kind: K }> => r.kind === kind);
     const outcomes: Outcomes = new Map();
-    // Profiles first: a profile write carries the browser's exchange id (`_kx`) beside the email, so it
-    // joins a new email to the profile the shopper browsed as. Consent next (its job takes only email
-    // and phone, which would otherwise start a second profile), then events, which so land on a profile
-    // that already carries its consent.
-    const parts: [OutboxRecord['kind'], () => Promise<unknown>][] = [
-      ['profile', () => deliverProfiles(client, of('profile'), outcomes)],
-      ['consent', () => deliverConsent(client, of('consent'), outcomes)],
-      ['event', () => deliverEvents(client, of('event'), outcomes)],
-      ['back-in-stock', () => deliverBackInStock(client, of('back-in-stock'), outcomes)],
-    ];
-    for (const [kind, deliver] of parts) {
+    for (const kind of KNOWN_KINDS) {
+      const deliver = DELIVERERS[kind] as Deliverer<typeof kind>;
       try {
-        await deliver();
+        await deliver(client, records.filter((r) => r.kind === kind) as never, outcomes);
       } catch (error) {
         // Whatever a deliverer throws, what it had done stays recorded and the rest of its records
         // are settled as failed, so the round still reaches settle().
