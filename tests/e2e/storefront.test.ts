@@ -28,8 +28,6 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH, describeWithChromium } from '../support/r
  */
 const SHOTS = join(import.meta.dirname, '..', '..', 'artifacts', 'screenshots');
 const SHOPPER = { email: 'grace.hopper@example.com', phone: '+12025550147' };
-/** The exchange token Klaviyo put in the text message's link (`<token>.<company id>`, klaviyo-onsite.md §1.7). */
-const LINK_TOKEN = `c21zLWNhbXBhaWduLWdyYWNl.${E2E_COMPANY_ID}`;
 
 interface RecordedEvent {
   metric: string;
@@ -89,15 +87,17 @@ describeWithChromium('storefront', () => {
     (await emu.inspect('?events=full')).events.filter((e: RecordedEvent) => e.profileId === profileId);
 
   it('takes a shopper from a text message link to a confirmed order', async () => {
-    // Klaviyo knows her by phone only, and minted the link's token for her when it sent the text.
+    // Klaviyo knows her by phone only, and minted the link's exchange id for her when it sent the
+    // text (only Klaviyo issues them: the emulator resolves no made-up one).
     expect(await profilesBy('email', SHOPPER.email)).toEqual([]);
-    const known = await emu.api(`/client/profiles/?company_id=${E2E_COMPANY_ID}`, {
+    const known = await emu.api('/api/profiles', {
       method: 'POST',
-      body: { data: { type: 'profile', attributes: { phone_number: SHOPPER.phone, _kx: LINK_TOKEN } } },
+      body: { data: { type: 'profile', attributes: { phone_number: SHOPPER.phone } } },
     });
-    expect(known.status).toBe(202);
+    expect(known.status).toBe(201);
     const [subscriber] = await profilesBy('phone_number', SHOPPER.phone);
     if (!subscriber) throw new Error('the SMS subscriber was not created');
+    const LINK_TOKEN = await emu.exchangeIdFor({ profileId: subscriber.id });
 
     // Home: the shop, the cookie banner, and which Klaviyo this instance talks to.
     const home = await page.goto(`${app.url}/?_kx=${encodeURIComponent(LINK_TOKEN)}`);
