@@ -1,6 +1,6 @@
 import 'server-only';
 import { randomBytes } from 'node:crypto';
-import { env } from '../env';
+import { type Env, env } from '../env';
 import { allMailers, consoleMailer, fileMailer, type Mailer, noMailer } from './mailer';
 
 /** What the store needs to email an account link: the key that signs links and a way to send mail. */
@@ -26,8 +26,8 @@ function developmentSecret(): string {
   return holder[DEV_SECRET];
 }
 
-function fromSettings(): AccountLinks {
-  const config = env();
+/** The link secret and mailer these settings call for; exported for tests. */
+export function linksFromSettings(config: Pick<Env, 'nodeEnv' | 'storeAccounts'>): AccountLinks {
   const production = config.nodeEnv === 'production';
   const { linkSecret, mailFile } = config.storeAccounts;
   if (production && !linkSecret) {
@@ -47,7 +47,7 @@ function fromSettings(): AccountLinks {
 /** The app's link secret and mailer, from the settings (read once per process). */
 export function accountLinks(): AccountLinks {
   if (override) return override;
-  cached ??= fromSettings();
+  cached ??= linksFromSettings(env());
   return cached;
 }
 

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { linksFromSettings } from '../../lib/store/account-links.js';
 import {
   confirmAccountLink,
   currentShopper,
@@ -282,6 +283,25 @@ onBothDatabases('guest checkout and account claiming', (db) => {
     if (!confirmed.ok) throw new Error(confirmed.error.message);
     expect(await shopperEmail(db(), confirmed.data.sessionToken, deps.now())).toBe(email);
     expect((await signIn(deps, { email, password: PASSWORD }, { links })).ok).toBe(true);
+  });
+});
+
+describe('account link settings', () => {
+  it('refuses to make links in production without STORE_LINK_SECRET, naming it', () => {
+    expect(() => linksFromSettings({ nodeEnv: 'production', storeAccounts: {} })).toThrow(
+      /STORE_LINK_SECRET/,
+    );
+    const secret = 'p'.repeat(40);
+    expect(linksFromSettings({ nodeEnv: 'production', storeAccounts: { linkSecret: secret } }).secret).toBe(
+      secret,
+    );
+  });
+
+  it('uses one random secret per process in development, never a constant from the source', () => {
+    const a = linksFromSettings({ nodeEnv: 'development', storeAccounts: {} });
+    const b = linksFromSettings({ nodeEnv: 'development', storeAccounts: {} });
+    expect(a.secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(b.secret).toBe(a.secret);
   });
 });
 
