@@ -284,6 +284,33 @@ onBothDatabases('guest checkout and account claiming', (db) => {
     expect(await shopperEmail(db(), confirmed.data.sessionToken, deps.now())).toBe(email);
     expect((await signIn(deps, { email, password: PASSWORD }, { links })).ok).toBe(true);
   });
+
+  it('lets the owner who proves the email replace an account someone pre-registered without proof', async () => {
+    const deps = testStoreDeps(db());
+    const links = testLinks();
+    const email = uniqueEmail('preregistered');
+    // What the old sign-up allowed: anyone made an account for any email, and was signed in.
+    const { hashPassword } = await import('../../lib/auth/password.js');
+    const customerId = `legacy-${n++}`;
+    await db().query(
+      `INSERT INTO store_customers (id, email, first_name, last_name, orders_count, created_at, updated_at)
+       VALUES (?, ?, 'Mallory', 'M', 0, 0, 0)`,
+      [customerId, email],
+    );
+    await db().query(
+      'INSERT INTO store_customer_credentials (customer_id, password_hash, created_at, updated_at) VALUES (?, ?, 0, 0)',
+      [customerId, await hashPassword('mallory password')],
+    );
+    const mallorySession = await startShopperSession(db(), customerId, deps.now());
+
+    // The owner signs up: her link is mailed (the unproven account does not block it), and following
+    // it replaces the password and ends the squatter's sessions.
+    const session = await accountThroughLink(deps, links, account(email));
+    expect(await currentShopper(deps, session)).toMatchObject({ customerId, email, firstName: 'Vera' });
+    expect(await currentShopper(deps, mallorySession)).toBeUndefined();
+    expect((await signIn(deps, { email, password: 'mallory password' }, { links })).ok).toBe(false);
+    expect((await signIn(deps, { email, password: PASSWORD }, { links })).ok).toBe(true);
+  });
 });
 
 describe('account link settings', () => {
