@@ -10,7 +10,7 @@ import {
 } from '../../klaviyo/resources/events';
 import type { TrackEvent } from '../../tracking/event';
 import type { OutboxRecord } from '../types';
-import { asApiError, DELIVERED, eachLimited, failed, held, type Outcomes, stopsSending } from './outcome';
+import { asApiError, DELIVERED, failed, held, type Outcomes, sendEach, stopsSending } from './outcome';
 
 type EventRecord = Extract<OutboxRecord, { kind: 'event' }>;
 
@@ -58,16 +58,11 @@ function without(job: PackedJob<EventRecord>, gone: Set<number>): PackedJob<Even
   return { body: jobBody(kept.map((e) => e.entry)), items: kept.map((e) => e.items) };
 }
 
-async function sendSingles(client: KlaviyoClient, records: readonly EventRecord[], outcomes: Outcomes) {
-  await eachLimited(records, 8, async (r) => {
-    try {
-      await client.call('create_event', { body: eventBody(toEventInput(r.payload)) });
-      outcomes.set(r.id, DELIVERED);
-    } catch (error) {
-      outcomes.set(r.id, failed(error, 'create_event'));
-    }
-  });
-}
+/** One create_event call each; returns the failure that stopped sending, if any. */
+const sendSingles = (client: KlaviyoClient, records: readonly EventRecord[], outcomes: Outcomes) =>
+  sendEach(records, 8, outcomes, 'create_event', (r) =>
+    client.call('create_event', { body: eventBody(toEventInput(r.payload)) }),
+  );
 
 /**
  * Sends one job. A job Klaviyo rejects for one bad event is sent again without it (the error's
@@ -95,10 +90,7 @@ async function sendJob(
         return error;
       }
       const culprits = ours ? undefined : blamed(job, error);
-      if (!culprits) {
-        await sendSingles(client, records, outcomes);
-        return undefined;
-      }
+      if (!culprits) return sendSingles(client, records, outcomes);
       for (const r of culprits) outcomes.set(r.id, failed(error));
       job = without(job, new Set(culprits.map((r) => r.id)));
     }

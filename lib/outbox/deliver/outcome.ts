@@ -43,6 +43,35 @@ export function asApiError(error: unknown, operation: string): KlaviyoApiError {
 }
 
 /**
+ * Sends records one call each, at most `limit` in flight, recording each outcome. Once a failure says
+ * the rest would meet the same answer (stopsSending), the records not yet started are held back
+ * unsent. Returns that failure, if any.
+ */
+export async function sendEach<R extends { id: number }>(
+  records: readonly R[],
+  limit: number,
+  outcomes: Outcomes,
+  operation: string,
+  send: (record: R) => Promise<unknown>,
+): Promise<KlaviyoApiError | undefined> {
+  let stop: KlaviyoApiError | undefined;
+  await eachLimited(records, limit, async (record) => {
+    if (stop) {
+      outcomes.set(record.id, held(stop));
+      return;
+    }
+    try {
+      await send(record);
+      outcomes.set(record.id, DELIVERED);
+    } catch (error) {
+      if (error instanceof KlaviyoApiError && stopsSending(error)) stop ??= error;
+      outcomes.set(record.id, failed(error, operation));
+    }
+  });
+  return stop;
+}
+
+/**
  * Runs `fn` over items with at most `limit` in flight. `fn` must not throw (deliverers record a
  * failure as an outcome); if one does, the others still finish before the error is passed on, so no
  * request is left in flight unaccounted for.

@@ -1,10 +1,9 @@
 import 'server-only';
 import type { KlaviyoClient } from '../../klaviyo/client';
-import { KlaviyoApiError } from '../../klaviyo/errors';
 import { profilesResource } from '../../klaviyo/resources/profiles';
 import type { OutboxRecord } from '../types';
 import { profileImportBody } from './bodies';
-import { DELIVERED, eachLimited, failed, held, type Outcomes, stopsSending } from './outcome';
+import { type Outcomes, sendEach } from './outcome';
 
 type ProfileRecord = Extract<OutboxRecord, { kind: 'profile' }>;
 
@@ -21,19 +20,8 @@ export async function deliverProfiles(
   const profiles = profilesResource(client);
   // Once Klaviyo is throttling or failing, the rest would meet the same answer: stop asking. Those
   // never sent are held back without counting an attempt.
-  let stop: KlaviyoApiError | undefined;
-  await eachLimited(records, 8, async (record) => {
-    if (stop) {
-      outcomes.set(record.id, held(stop));
-      return;
-    }
-    try {
-      await profiles.upsert(profileImportBody(record.payload).data.attributes);
-      outcomes.set(record.id, DELIVERED);
-    } catch (error) {
-      if (error instanceof KlaviyoApiError && stopsSending(error)) stop ??= error;
-      outcomes.set(record.id, failed(error, 'create_or_update_profile'));
-    }
-  });
+  await sendEach(records, 8, outcomes, 'create_or_update_profile', (record) =>
+    profiles.upsert(profileImportBody(record.payload).data.attributes),
+  );
   return outcomes;
 }
