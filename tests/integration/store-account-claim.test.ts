@@ -314,19 +314,20 @@ onBothDatabases('guest checkout and account claiming', (db) => {
 });
 
 describe('account link settings', () => {
+  const UNSET = { linkSecret: undefined, mailFile: undefined };
   it('refuses to make links in production without STORE_LINK_SECRET, naming it', () => {
-    expect(() => linksFromSettings({ nodeEnv: 'production', storeAccounts: {} })).toThrow(
+    expect(() => linksFromSettings({ nodeEnv: 'production', storeAccounts: UNSET })).toThrow(
       /STORE_LINK_SECRET/,
     );
     const secret = 'p'.repeat(40);
-    expect(linksFromSettings({ nodeEnv: 'production', storeAccounts: { linkSecret: secret } }).secret).toBe(
-      secret,
-    );
+    expect(
+      linksFromSettings({ nodeEnv: 'production', storeAccounts: { ...UNSET, linkSecret: secret } }).secret,
+    ).toBe(secret);
   });
 
   it('uses one random secret per process in development, never a constant from the source', () => {
-    const a = linksFromSettings({ nodeEnv: 'development', storeAccounts: {} });
-    const b = linksFromSettings({ nodeEnv: 'development', storeAccounts: {} });
+    const a = linksFromSettings({ nodeEnv: 'development', storeAccounts: UNSET });
+    const b = linksFromSettings({ nodeEnv: 'development', storeAccounts: UNSET });
     expect(a.secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(b.secret).toBe(a.secret);
   });
