@@ -15,6 +15,7 @@ import { consumeProof, issueProof, LINK_TTL_MS, type ProofRefusal } from './emai
 import { formInput } from './form-input';
 import type { Mail } from './mailer';
 import { type ActionResult, asResult, StoreError } from './result';
+import { retryOnConflict } from './retry-conflict';
 import { orderForShopper } from './shopper-orders';
 import { endCustomerSessions, shopperCustomerId, startShopperSession } from './shopper-session';
 
@@ -195,21 +196,25 @@ async function mailSignUpLink(
   address: string,
   details: SignUpPayload,
 ): Promise<ActionResult<LinkSent>> {
-  const mail = await deps.db.transaction(async (tx) => {
-    const now = deps.now();
-    const existing = await customerByEmail(tx, address);
-    if (existing?.password_hash && existing.email_verified_at !== null)
-      return alreadyRegisteredMail(address, deps.storeUrl);
-    // An account made before emails were proven is replaced by whoever proves the email: an unproven
-    // password may have been set by someone else.
-    const token = await issueProof(tx, links.secret, {
-      purpose: 'sign-up',
-      email: address,
-      payload: details,
-      now,
-    });
-    return signUpMail(address, confirmUrl(deps.storeUrl, token));
-  });
+  // The proof's INSERT and the clean-up of old proofs lock rows: Postgres may pick this as the
+  // victim of a deadlock with a concurrent sign-up, and a rerun is safe.
+  const mail = await retryOnConflict(() =>
+    deps.db.transaction(async (tx) => {
+      const now = deps.now();
+      const existing = await customerByEmail(tx, address);
+      if (existing?.password_hash && existing.email_verified_at !== null)
+        return alreadyRegisteredMail(address, deps.storeUrl);
+      // An account made before emails were proven is replaced by whoever proves the email: an unproven
+      // password may have been set by someone else.
+      const token = await issueProof(tx, links.secret, {
+        purpose: 'sign-up',
+        email: address,
+        payload: details,
+        now,
+      });
+      return signUpMail(address, confirmUrl(deps.storeUrl, token));
+    }),
+  );
   try {
     await links.mailer(mail);
   } catch (error) {
