@@ -28,6 +28,7 @@ import {
 import {
   FUZZ_TEST_TIMEOUT,
   fuzz,
+  onReplay,
   outcome,
   runsFor,
   summary,
@@ -60,14 +61,22 @@ let relay: ReturnType<typeof testRelayDeps>;
 /** Cart ids with revisions that exist, so cart events get past the lookup. */
 const carts: string[] = [];
 
-beforeAll(async () => {
+/** A fresh database with the seeded customers and carts, wired into the route handlers and actions. */
+async function freshWorld(): Promise<void> {
+  await relay?.db.close();
   relay = withoutLimits(testRelayDeps(await freshSqlite()));
   withoutLimits(relay.store);
   overrideRelayDeps(relay);
   overrideStoreDeps(relay.store);
   world = await buildFuzzWorld(relay.store);
+  carts.length = 0;
   for (let i = 0; i < 4; i++)
     carts.push(await cartWith(relay.store, [[STOCKED[i % STOCKED.length] as string, 1]]));
+}
+
+beforeAll(async () => {
+  await freshWorld();
+  onReplay(freshWorld);
 });
 afterAll(async () => {
   overrideRelayDeps(undefined);

@@ -36,6 +36,16 @@ export interface FuzzReport {
 }
 
 let outcomes: Record<string, number> = {};
+let replayReset: (() => Promise<void>) | undefined;
+
+/**
+ * Gives the harness a way to start the replays from a fresh database: a replayed input often
+ * meets what its first run left behind (an order already fulfilled, an event key already stored)
+ * and would not break the invariant again.
+ */
+export function onReplay(reset: () => Promise<void>): void {
+  replayReset = reset;
+}
 
 /** Records how a run ended (an HTTP status, `ok`, a refusal's field) for the coverage line of the report. */
 export function outcome(label: string): void {
@@ -86,6 +96,7 @@ export async function fuzz<T>(
   const examples: Record<string, string> = {};
   for (const name of Object.keys(failures).slice(0, 6)) {
     let detail = firstDetail[name] ?? '';
+    await replayReset?.();
     const result = await fc.check(
       fc.asyncProperty(arb, async (input) => {
         const broken = (await violationsOf(check, input)).find((v) => v.name === name);
