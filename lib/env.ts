@@ -70,7 +70,7 @@ const schema = z
       .int()
       .min(0, 'must be 0 (no proxy) or the number of proxies in front of the app')
       .max(10, 'must be at most 10 (the number of proxies in front of the app)')
-      .default(0),
+      .optional(),
     OUTBOX_DRAIN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     EMULATOR_PORT: z.coerce.number().int().min(1).max(65_535).default(8787),
     KLAVIYO_NEWSLETTER_LIST_ID: z
@@ -134,6 +134,17 @@ const schema = z
           'is required in production (a Postgres URL); set ALLOW_SQLITE_IN_PRODUCTION=true to run on the SQLite file at OUTBOX_SQLITE_PATH instead',
       });
     }
+    // Next.js gives route handlers no socket address, so the proxy count is the only way to tell
+    // shoppers apart. Left unset, every limit would be one bucket for the whole store (a sale-day
+    // outage of carts), or, set too high, a key the client writes: the operator must say which.
+    if (raw.TRUSTED_PROXY_HOPS === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TRUSTED_PROXY_HOPS'],
+        message:
+          'is required in production: the number of proxies in front of the app that append to X-Forwarded-For (0 when clients connect directly, which makes every rate limit shared by all clients)',
+      });
+    }
     if (raw.KLAVIYO_API_URL && raw.KLAVIYO_API_URL !== LIVE_API_URL && !raw.KLAVIYO_ALLOW_EMULATOR) {
       ctx.addIssue({
         code: 'custom',
@@ -190,7 +201,7 @@ const schema = z
         drainSecret: raw.OUTBOX_DRAIN_SECRET,
       },
       /** Proxies in front of the app that append to X-Forwarded-For; 0: none (lib/auth/client-address.ts). */
-      trustedProxyHops: raw.TRUSTED_PROXY_HOPS,
+      trustedProxyHops: raw.TRUSTED_PROXY_HOPS ?? 0,
       emulatorPort: raw.EMULATOR_PORT,
       storeUrl: raw.STORE_URL.replace(/\/$/, ''),
       /** Store account links (lib/store/account-links.ts): unset secret = random per process outside production. */

@@ -40,6 +40,7 @@ const PRODUCTION = {
   NEXTAUTH_URL: 'https://shop.example.com',
   ADMIN_EMAIL: 'Owner@Shop.example.com',
   DATABASE_URL: 'postgres://shop@db.internal:5432/shop',
+  TRUSTED_PROXY_HOPS: '1',
 };
 
 describe('admin password hashing (node:crypto scrypt)', () => {

@@ -34,6 +34,8 @@ export async function productionEnv(extra: Record<string, string> = {}): Promise
     KLAVIYO_ALLOW_EMULATOR: 'true',
     // Each server runs on a SQLite file of its own (startApp); production requires the opt-in.
     ALLOW_SQLITE_IN_PRODUCTION: 'true',
+    // Chromium talks to `next start` directly: no proxy appends to X-Forwarded-For.
+    TRUSTED_PROXY_HOPS: '0',
     KLAVIYO_API_URL: E2E_EMULATOR_URL,
     KLAVIYO_PRIVATE_KEY: E2E_PRIVATE_KEY,
     NEXT_PUBLIC_KLAVIYO_COMPANY_ID: E2E_COMPANY_ID,

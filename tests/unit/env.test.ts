@@ -47,6 +47,7 @@ describe('configuration', () => {
       'KLAVIYO_PRIVATE_KEY is required in production',
       'NEXT_PUBLIC_KLAVIYO_COMPANY_ID is required in production',
       expect.stringMatching(/^DATABASE_URL is required in production .*ALLOW_SQLITE_IN_PRODUCTION=true/),
+      expect.stringMatching(/^TRUSTED_PROXY_HOPS is required in production: the number of proxies/),
       'NEXTAUTH_SECRET is required in production',
       'NEXTAUTH_URL is required in production',
       'ADMIN_EMAIL is required in production',
@@ -66,6 +67,7 @@ describe('configuration', () => {
       GITHUB_ID: 'gh-client',
       GITHUB_SECRET: 'gh-secret',
       DATABASE_URL: 'postgres://shop@db.internal/shop',
+      TRUSTED_PROXY_HOPS: '0',
     };
     expect(problemsOf(base)[0]).toMatch(
       /KLAVIYO_API_URL points at http:\/\/127\.0\.0\.1:8787.*KLAVIYO_ALLOW_EMULATOR/,
@@ -84,6 +86,7 @@ describe('configuration', () => {
     ADMIN_EMAIL: 'owner@shop.example.com',
     GITHUB_ID: 'gh-client',
     GITHUB_SECRET: 'gh-secret',
+    TRUSTED_PROXY_HOPS: '1',
   };
 
   it('refuses production on the SQLite file unless the operator opts in by name', () => {
