@@ -50,7 +50,10 @@ const enqueue = (messages: OutboxMessage[]) =>
   db.transaction((tx) => store.enqueue(tx, messages, clock.now()));
 
 async function createProfile(attributes: Record<string, unknown>): Promise<string> {
-  const res = await emu.api('/api/profiles', { method: 'POST', body: { data: { type: 'profile', attributes } } });
+  const res = await emu.api('/api/profiles', {
+    method: 'POST',
+    body: { data: { type: 'profile', attributes } },
+  });
   expect(res.status).toBe(201);
   return res.body.data.id;
 }
