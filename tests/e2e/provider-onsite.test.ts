@@ -207,11 +207,14 @@ describeWithChromium('KlaviyoProvider in a Next.js app', () => {
 
   it('tracks the first Viewed Product of a visit from an email link with _kx', async () => {
     const t = await visit('granted');
-    const token = `ZW1haWwtbGluaw==.${t.account.id}`;
-    // Klaviyo minted this token for dee@example.com when it sent her the email.
+    // Klaviyo knows dee@example.com and minted the link's token for her when it sent her the email
+    // (only Klaviyo issues exchange ids: the emulator resolves no made-up one).
     await emu.api(`/client/profiles/?company_id=${t.account.id}`, {
       method: 'POST',
-      body: { data: { type: 'profile', attributes: { email: 'dee@example.com', _kx: token } } },
+      body: { data: { type: 'profile', attributes: { email: 'dee@example.com' } } },
+    });
+    const { exchangeId: token } = await emu.control(`/accounts/${t.account.id}/exchange-ids`, 'POST', {
+      email: 'dee@example.com',
     });
     await t.page.goto(`${appUrl}/products/mug?_kx=${encodeURIComponent(token)}`);
     const [view] = await t.recorded('Viewed Product');
