@@ -242,6 +242,22 @@ describe('unknown attributes are refused with a pointer to them', () => {
     expect(misspelled.source).toEqual({ pointer: '/data/attributes/imgae_full_url' });
   });
 
+  it('accepts null for a nullable object, which clears it ("null clears a field")', async () => {
+    const set = await emu.api('/api/profile-import', {
+      method: 'POST',
+      body: {
+        data: { type: 'profile', attributes: { email: 'null@example.com', location: { city: 'Oslo' } } },
+      },
+    });
+    expect(set.status).toBe(201);
+    const cleared = await emu.api('/api/profile-import', {
+      method: 'POST',
+      body: { data: { type: 'profile', attributes: { email: 'null@example.com', location: null } } },
+    });
+    expect(cleared.status, JSON.stringify(cleared.body)).toBe(200);
+    expect(cleared.body.data.attributes.location).toEqual({});
+  });
+
   it('still accepts free-form properties, which the spec leaves open', async () => {
     const accepted = await emu.api('/api/events', {
       method: 'POST',
