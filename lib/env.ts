@@ -171,6 +171,15 @@ const schema = z
     for (const key of ['NEXTAUTH_SECRET', 'NEXTAUTH_URL', 'ADMIN_EMAIL'] as const) {
       if (!raw[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required in production' });
     }
+    // The demo store's account links prove an email; a per-process secret would break every link on
+    // the next deploy and differ between instances (lib/store/account-links.ts).
+    if (!raw.STORE_LINK_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['STORE_LINK_SECRET'],
+        message: 'is required in production: it signs the account links the store emails',
+      });
+    }
     const oauth = Boolean(
       (raw.GITHUB_ID && raw.GITHUB_SECRET) || (raw.GOOGLE_CLIENT_ID && raw.GOOGLE_CLIENT_SECRET),
     );

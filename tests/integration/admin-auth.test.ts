@@ -41,6 +41,7 @@ const PRODUCTION = {
   ADMIN_EMAIL: 'Owner@Shop.example.com',
   DATABASE_URL: 'postgres://shop@db.internal:5432/shop',
   TRUSTED_PROXY_HOPS: '1',
+  STORE_LINK_SECRET: 'y'.repeat(32),
 };
 
 describe('admin password hashing (node:crypto scrypt)', () => {

@@ -40,6 +40,7 @@ export async function productionEnv(extra: Record<string, string> = {}): Promise
     KLAVIYO_PRIVATE_KEY: E2E_PRIVATE_KEY,
     NEXT_PUBLIC_KLAVIYO_COMPANY_ID: E2E_COMPANY_ID,
     NEXTAUTH_SECRET: 'e2e-secret-e2e-secret-e2e-secret-0123456789',
+    STORE_LINK_SECRET: 'e2e-link-secret-e2e-link-secret-0123456789',
     NEXTAUTH_URL: 'http://127.0.0.1:3000',
     ADMIN_EMAIL: E2E_ADMIN.email,
     // Made by the app's own hashing, so the test knows the password and the app its hash.

@@ -51,6 +51,7 @@ describe('configuration', () => {
       'NEXTAUTH_SECRET is required in production',
       'NEXTAUTH_URL is required in production',
       'ADMIN_EMAIL is required in production',
+      'STORE_LINK_SECRET is required in production: it signs the account links the store emails',
       expect.stringMatching(/^ADMIN_PASSWORD_HASH is required in production unless an OAuth provider/),
     ]);
   });
@@ -68,6 +69,7 @@ describe('configuration', () => {
       GITHUB_SECRET: 'gh-secret',
       DATABASE_URL: 'postgres://shop@db.internal/shop',
       TRUSTED_PROXY_HOPS: '0',
+      STORE_LINK_SECRET: 'a-link-secret-of-at-least-32-characters',
     };
     expect(problemsOf(base)[0]).toMatch(
       /KLAVIYO_API_URL points at http:\/\/127\.0\.0\.1:8787.*KLAVIYO_ALLOW_EMULATOR/,
@@ -87,6 +89,7 @@ describe('configuration', () => {
     GITHUB_ID: 'gh-client',
     GITHUB_SECRET: 'gh-secret',
     TRUSTED_PROXY_HOPS: '1',
+    STORE_LINK_SECRET: 'a-link-secret-of-at-least-32-characters',
   };
 
   it('refuses production on the SQLite file unless the operator opts in by name', () => {
