@@ -19,7 +19,7 @@ const out = join(app, distDir);
 
 if (!process.argv.includes('--no-build') || !existsSync(join(out, 'BUILD_ID'))) {
   const build = spawnSync(join(app, '..', '..', '..', 'node_modules', '.bin', 'next'), ['build'], {
-    cwd: app, // next.config.ts imports are resolved from here
+    cwd: app, // next.config.mjs imports are resolved from here
     env: { ...process.env, ONSITE_FIXTURE_DIST_DIR: distDir, NEXT_TELEMETRY_DISABLED: '1' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

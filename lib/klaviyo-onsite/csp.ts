@@ -51,7 +51,7 @@ export function contentSecurityPolicy({ dev, emulatorOrigin }: CspOptions): stri
     .join('; ');
 }
 
-/** The security headers for next.config.ts `headers()`. */
+/** The security headers for next.config.mjs `headers()`. */
 export function securityHeaders(options: CspOptions): { key: string; value: string }[] {
   return [
     { key: 'Content-Security-Policy', value: contentSecurityPolicy(options) },

@@ -27,7 +27,7 @@ beforeAll(async () => {
     join(FIXTURE, '..', '..', '..', 'node_modules', '.bin', 'next'),
     ['dev', '--port', appUrl.split(':')[2] ?? ''],
     {
-      cwd: FIXTURE, // next.config.ts resolves its imports from here
+      cwd: FIXTURE, // next.config.mjs resolves its imports from here
       detached: true,
       env: {
         ...process.env,

@@ -1,6 +1,15 @@
-import type { NextConfig } from 'next';
-import { ConfigError, env } from './lib/env';
-import { securityHeaders } from './lib/klaviyo-onsite/csp';
+// @ts-check
+import { tsImport } from 'tsx/esm/api';
+
+/*
+ * Next.js loads this file as plain ESM, which cannot import TypeScript. The configuration schema
+ * (lib/env.ts) and the Content-Security-Policy (lib/klaviyo-onsite/csp.ts) stay the one TypeScript
+ * source the app and its tests use; tsx loads them here, scoped to these imports.
+ */
+/** @type {typeof import('./lib/env')} */
+const { ConfigError, env } = await tsImport('./lib/env.ts', import.meta.url);
+/** @type {typeof import('./lib/klaviyo-onsite/csp')} */
+const { securityHeaders } = await tsImport('./lib/klaviyo-onsite/csp.ts', import.meta.url);
 
 // Validate configuration before anything starts, so a bad variable stops `next dev`, `next build`
 // and `next start` with a message that names it.
@@ -12,7 +21,8 @@ try {
   process.exit(1);
 }
 
-const nextConfig: NextConfig = {
+/** @type {import('next').NextConfig} */
+const nextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
   // The build type-checks the app only; `npm test` type-checks everything, tests and emulator included.
