@@ -630,7 +630,7 @@ async function renderJpegs(files: { svg: string; jpg: string }[]): Promise<void>
     console.warn(`[images] ${executablePath} not found: JPEGs not rendered (set CHROMIUM_PATH)`);
     return;
   }
-  const { chromium } = await import('playwright-core');
+  const { chromium } = await import('playwright');
   const browser = await chromium.launch({ executablePath, args: ['--headless', '--no-sandbox'] });
   try {
     const page = await browser.newPage({ viewport: { width: W, height: H } });

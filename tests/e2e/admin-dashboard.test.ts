@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openSqlite } from '../../lib/db/sqlite.js';
 import { OutboxStore } from '../../lib/outbox/store.js';

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { eventBody } from '../../lib/klaviyo/resources/events.js';
 import { exchangeIdFromCookie } from '../../lib/tracking/identity.js';

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chromium } from 'playwright-core';
+import { chromium } from 'playwright';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { freePort, waitForHttp } from '../support/ports.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, describeWithChromium } from '../support/requirements.js';

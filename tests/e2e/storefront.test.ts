@@ -1,7 +1,7 @@
 // biome-ignore-all lint/performance/useDomNodeTextContent: these are Playwright's Locator.innerText(), which waits for the element; not the DOM property
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openSqlite } from '../../lib/db/sqlite.js';
 import { CONSENT_DISCLOSURES } from '../../lib/store/consent-disclosures.js';
