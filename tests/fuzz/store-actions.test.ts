@@ -226,9 +226,10 @@ async function runAction(
 const isOk = (r: unknown) => typeof r === 'object' && r !== null && (r as { ok?: unknown }).ok === true;
 function resultLabel(r: unknown): string {
   if (typeof r !== 'object' || r === null) return String(r);
-  const o = r as { ok?: boolean; error?: { field?: string; code?: string } };
+  const o = r as { ok?: boolean; error?: { field?: string; code?: string; message?: string } };
   if (o.ok === true) return 'ok';
-  if (o.error) return `refused ${o.error.field?.split('.')[0]?.slice(0, 20) ?? o.error.code ?? ''}`.trim();
+  if (o.error)
+    return `refused ${o.error.field?.split('.')[0]?.slice(0, 20) ?? o.error.code ?? `"${o.error.message?.slice(0, 40)}"`}`;
   return 'state';
 }
 

@@ -74,7 +74,7 @@ const spellings = (email: string) =>
 export const emailArb: fc.Arbitrary<string> = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom(VICTIM.email, GUEST_VICTIM.email).chain(spellings) },
   { weight: 2, arbitrary: fc.constant(ATTACKER.email) },
-  { weight: 2, arbitrary: fc.stringMatching(/^[a-z0-9._-]{1,12}@[a-z0-9-]{1,10}\.(com|org|net)$/) },
+  { weight: 2, arbitrary: fc.stringMatching(/^[a-z][a-z0-9]{0,10}@[a-z]{1,10}\.(com|org|net)$/) },
   { weight: 1, arbitrary: fc.emailAddress() },
   { weight: 1, arbitrary: junk },
 );
