@@ -9,8 +9,8 @@ import { KLAVIYO_OBJECT_SNIPPET } from '../tests/support/klaviyo-snippet.js';
  * measured from a `next build` of tests/fixtures/onsite-app. Two prerendered pages differ only by the
  * provider (/bench/bare and /bench/provider); first-load JavaScript is every <script src> in a page's
  * HTML, gzipped as a server sends it (zlib's default level). Baseline: Klaviyo's documented pre-load
- * snippet for the klaviyo object (klaviyo-onsite.md §1.3), inlined in the page, the alternative a
- * merchant would otherwise paste. Limit: 2 KB (the issue's budget).
+ * snippet for the klaviyo object (docs/klaviyo-notes.md#pre-load-queue), inlined in the page, the alternative
+ * a merchant would otherwise paste. Limit: 2 KB (the issue's budget).
  */
 const LIMIT = 2048;
 const app = join(import.meta.dirname, '..', 'tests', 'fixtures', 'onsite-app');

@@ -11,8 +11,8 @@ export interface KlaviyoProviderProps {
   /** The shopper's answer; klaviyo.js is requested only once it is `granted`. */
   consent: Consent;
   /**
-   * Where klaviyo.js comes from: Klaviyo's URL (klaviyo-onsite.md §1.1) by default; the emulator's
-   * stand-in in development and tests (`klaviyoScriptUrl` in lib/klaviyo-onsite/script-url.ts).
+   * Where klaviyo.js comes from: Klaviyo's URL (docs/klaviyo-notes.md#script-url) by default; the
+   * emulator's stand-in in development and tests (`klaviyoScriptUrl` in lib/klaviyo-onsite/script-url.ts).
    */
   scriptSrc?: string;
   /** The server relay for browser events (e.g. `/api/klaviyo/track`); none when omitted. */
@@ -27,7 +27,8 @@ export interface KlaviyoProviderProps {
 const Script = lazy(() => import('next/script'));
 
 // One client per page lifetime, so a provider that remounts (layouts, StrictMode) keeps the calls waiting
-// for consent and never replays what it already sent (klaviyo-onsite.md §2, "once per page lifetime").
+// for consent and never replays what it already sent, as Klaviyo's own Next.js integration registers once
+// per page lifetime (docs/klaviyo-notes.md#consent).
 let shared: OnsiteClient | undefined;
 function clientFor(companyId: string, relayUrl?: string): OnsiteClient {
   if (shared?.companyId !== companyId || shared.relayUrl !== relayUrl)

@@ -7,10 +7,10 @@ import { useOnsite } from './use-klaviyo';
 
 /**
  * Started Checkout once per cart revision shown on the checkout page (StrictMode-safe, see
- * TrackViewedProduct). Klaviyo keeps it only for an identified browser (klaviyo-onsite.md §1.9), and a
- * guest is identified only once they type their email: pass `email` when they have, and it is
- * identified first and Started Checkout sent again, so abandoned-checkout flows reach guests too. The
- * repeat has the same unique_id, so a browser identified before keeps one.
+ * TrackViewedProduct). Klaviyo keeps it only for an identified browser
+ * (docs/klaviyo-notes.md#ecommerce-events), and a guest is identified only once they type their email: pass
+ * `email` when they have, and it is identified first and Started Checkout sent again, so abandoned-checkout
+ * flows reach guests too. The repeat has the same unique_id, so a browser identified before keeps one.
  */
 export function TrackStartedCheckout({ cart, email }: { cart: CartSnapshot; email?: string }) {
   const onsite = useOnsite();

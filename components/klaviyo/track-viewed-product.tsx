@@ -7,10 +7,11 @@ import type { ProductSnapshot } from '@/lib/tracking/types';
 import { useOnsite } from './use-klaviyo';
 
 /**
- * Viewed Product and trackViewedItem (klaviyo-onsite.md §1.9), once per product variant shown. Render it
- * on the product page with the variant on screen: a variant change is a new view, a re-render is not.
- * StrictMode runs effects twice on the same instance, and the ref survives that; a real remount (a new
- * visit to the page) is a new view. The relay gets the same view id, so its copy has the same unique_id.
+ * Viewed Product and trackViewedItem (docs/klaviyo-notes.md#ecommerce-events), once per product variant
+ * shown. Render it on the product page with the variant on screen: a variant change is a new view, a
+ * re-render is not. StrictMode runs effects twice on the same instance, and the ref survives that; a real
+ * remount (a new visit to the page) is a new view. The relay gets the same view id, so its copy has the same
+ * unique_id.
  */
 export function TrackViewedProduct({ product }: { product: ProductSnapshot }) {
   const onsite = useOnsite();

@@ -20,10 +20,11 @@ const OUTSIDE_PROVIDER: OnsiteApi = {
 export const KlaviyoContext = createContext<OnsiteApi>(OUTSIDE_PROVIDER);
 
 /**
- * `identify`, `track` and `trackViewedItem` with klaviyo.js's signatures (klaviyo-onsite.md §1.4). Safe to
- * call any time: before consent calls wait in memory, before klaviyo.js loads they wait in its queue, and
- * without a window (server rendering) they resolve as not sent. Call them from effects or handlers, and
- * do not await them on a path the shopper waits for: klaviyo.js may never load (ad blockers, consent).
+ * `identify`, `track` and `trackViewedItem` with klaviyo.js's signatures (docs/klaviyo-notes.md#methods).
+ * Safe to call any time: before consent calls wait in memory, before klaviyo.js loads they wait in its
+ * queue, and without a window (server rendering) they resolve as not sent. Call them from effects or
+ * handlers, and do not await them on a path the shopper waits for: klaviyo.js may never load (ad blockers,
+ * consent).
  */
 export function useKlaviyo(): KlaviyoOnsite {
   return useContext(KlaviyoContext);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 /**
  * Klaviyo's JSON:API error object. The spec requires `id, code, title, detail`; real responses also
- * carry `status`, `source`, `links` and `meta` (see klaviyo-api.md §2.2).
+ * carry `status`, `source`, `links` and `meta` (docs/klaviyo-notes.md#errors).
  */
 export interface ApiErrorObject {
   id: string;

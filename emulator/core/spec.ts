@@ -105,8 +105,8 @@ function filterFields(raw: Record<string, any> | undefined): Record<string, Filt
   return out;
 }
 
-// Operations state their own ceiling ("The maximum allowed payload size is 100KB"); the rest get
-// Klaviyo's general 5MB request limit (klaviyo-api.md §7).
+// Operations state their own ceiling ("The maximum allowed payload size is 100KB"); the rest get 5MB,
+// the ceiling the spec states most often (docs/klaviyo-notes.md#payload-limits).
 const DEFAULT_PAYLOAD_BYTES = 5 * 1024 * 1024;
 
 function maxPayloadBytes(description: string): number {

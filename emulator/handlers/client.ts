@@ -7,9 +7,10 @@ import { subscribeBackInStock } from './catalog-back-in-stock.js';
 import { MAX_BULK_EVENTS, toEventInput } from './events.js';
 
 /**
- * The `/client/*` writes a storefront makes with its public key (klaviyo-api.md §6.13). Each answers
- * 202 with no body (but see onsiteAnswer for klaviyo.js's profile writes). The pipeline has already resolved the account from `company_id`, refused any
- * Authorization header and validated the body against the spec's request schema.
+ * The `/client/*` writes a storefront makes with its public key (docs/klaviyo-notes.md#client-endpoints).
+ * Each answers 202 with no body (but see onsiteAnswer for klaviyo.js's profile writes). The pipeline has
+ * already resolved the account from `company_id`, refused any Authorization header and validated the body
+ * against the spec's request schema.
  */
 
 const IDENTIFIERS = ['email', 'phone_number', 'external_id'] as const;
@@ -52,8 +53,8 @@ function requireIdentifier(account: Account, profile: ProfileInput): void {
  * The answer to a /client/profiles write. The API reference documents 202 with no body, and that is
  * what API callers get. klaviyo.js (which marks its requests `X-Klaviyo-Onsite: 1`) reads
  * `{"meta":{"exchange_id":…,"should_clear_cookie":…}}` from it and keeps the exchange id in its
- * `__kla_id` cookie (klaviyo-onsite.md §1.11a): that is how a browser gets the `_kx` Klaviyo issued for
- * the profile it was just identified as (exchange-ids.ts).
+ * `__kla_id` cookie (docs/klaviyo-notes.md#exchange-ids): that is how a browser gets the `_kx` Klaviyo issued
+ * for the profile it was just identified as (exchange-ids.ts).
  */
 function onsiteAnswer(ctx: Context, profile: ProfileRecord): Reply {
   if (ctx.headers['x-klaviyo-onsite'] !== '1') return accepted();
@@ -228,7 +229,7 @@ export const clientHandlers: HandlerTable = {
   /**
    * The server-side create_back_in_stock_subscription logic (catalog-back-in-stock.ts): the variant
    * must exist and the subscription is logged as `{variantId, channels, profileId}`. Here the schema
-   * makes the profile required (klaviyo-api.md §6.11).
+   * makes the profile required (ClientBISSubscriptionCreateQuery, docs/klaviyo-notes.md#client-endpoints).
    */
   create_client_back_in_stock_subscription: (ctx) => {
     subscribeBackInStock(ctx.account, ctx.body.data, {

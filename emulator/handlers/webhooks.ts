@@ -8,7 +8,7 @@ import { topicForMetric } from '../webhooks/delivery.js';
 
 /**
  * The metrics behind Klaviyo's system-webhook topics: email, SMS, push, review and consent events
- * (Webhooks API overview; topic list in klaviyo-api.md §6.12). Klaviyo says "topics are dynamic and
+ * (Webhooks API overview; docs/klaviyo-notes.md#webhooks-api). Klaviyo says "topics are dynamic and
  * based on the metrics available in your account", so the account's own metrics are topics too.
  */
 const STANDARD_TOPIC_METRICS = [
@@ -123,7 +123,8 @@ function getWebhookOr404(ctx: Context): WebhookRecord {
 }
 
 export const webhookHandlers: HandlerTable = {
-  // Webhooks and topics are not paginated (klaviyo-api.md §2.3).
+  // Webhooks and topics are not paginated: their operations take no page parameters
+  // (docs/klaviyo-notes.md#pagination).
   get_webhooks: (ctx) => {
     const webhooks = [...ctx.account.webhooks.values()];
     return ok({
@@ -139,7 +140,7 @@ export const webhookHandlers: HandlerTable = {
     return ok({ data: resource, links: { self: resource.links.self }, ...includedTopics(ctx, [webhook]) });
   },
 
-  /** secret_key is kept for signing and never returned (klaviyo-api.md §6.12). */
+  /** secret_key is kept for signing and never returned (docs/klaviyo-notes.md#webhooks-api). */
   create_webhook: (ctx) => {
     const { attributes, relationships } = ctx.body.data;
     const now = isoTime(ctx.account.now());

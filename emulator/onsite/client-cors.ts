@@ -2,9 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
  * CORS for Klaviyo's `/client/*` endpoints, which storefront pages call cross-origin with a public key
- * (klaviyo-onsite.md §1.11: klaviyo.js sends custom headers, so the browser preflights). Allowed request
- * headers are exactly those klaviyo.js sends; `Authorization` is not among them, so a browser can never
- * send a private key here. No credentials: klaviyo.js uses withCredentials=false.
+ * (docs/klaviyo-notes.md#client-requests: klaviyo.js sends custom headers, so the browser preflights).
+ * Allowed request headers are exactly those klaviyo.js sends; `Authorization` is not among them, so a browser
+ * can never send a private key here. No credentials: klaviyo.js uses withCredentials=false.
  */
 const ALLOWED_HEADERS = ['accept', 'content-type', 'revision', 'x-klaviyo-onsite', 'x-klaviyo-js-url'];
 

@@ -1,16 +1,19 @@
 /*
  * An offline stand-in for Klaviyo's klaviyo.js, served by the emulator at /onsite/js/<company id>/klaviyo.js
- * for development and tests. It follows klaviyo-onsite.md §5: the same globals, queue draining, gating,
- * identity cookie and /client/* requests (endpoints, headers, bodies) as the real script (§1.11). No chunks,
- * no forms UI, no dependencies. ES2020 (§5 asks for ES2019; optional chaining is the one later feature).
+ * for development and tests (docs/klaviyo-notes.md#offline-stand-in, where the load steps numbered below are
+ * listed): the same globals, queue draining, gating, identity cookie and /client/* requests (endpoints,
+ * headers, bodies) as the real script (docs/klaviyo-notes.md#client-requests). No chunks, no forms UI, no
+ * dependencies. ES2020 (optional chaining is its one feature after ES2019).
  * Deliberate differences, because the real behaviour cannot be reproduced offline:
- * - Promises and callbacks always settle with the documented value (§5.2 step 6).
+ * - Promises and callbacks always settle with the documented value (load step 6).
  * - Exchange ids are Klaviyo's, never the script's: Klaviyo answers klaviyo.js's client/profiles with
- *   meta.exchange_id (§1.11a), and so does the emulator for requests marked X-Klaviyo-Onsite (the
- *   documented API answers 202 with no body). The stand-in keeps that id in its cookie and sends it as
- *   `_kx` with later writes; sending the cookie's id is how Klaviyo, given `$exchange_id`, adds an email
- *   typed later to the profile the browser was already identified as. A made-up id reaches no profile.
- * - The bot filter (§1.6) is off unless `robotCheck` is set, since tests drive headless Chromium.
+ *   meta.exchange_id (docs/klaviyo-notes.md#exchange-ids), and so does the emulator for requests marked
+ *   X-Klaviyo-Onsite (the documented API answers 202 with no body). The stand-in keeps that id in its
+ *   cookie and sends it as `_kx` with later writes; sending the cookie's id is how Klaviyo, given
+ *   `$exchange_id`, adds an email typed later to the profile the browser was already identified as. A
+ *   made-up id reaches no profile.
+ * - The bot filter (docs/klaviyo-notes.md#identity-cookie) is off unless `robotCheck` is set, since tests
+ *   drive headless Chromium.
  */
 (() => {
   const w = window;
@@ -23,13 +26,14 @@
     }
   };
   // The emulator replaces this object with {"apiBase": "<its own origin>"}, as Klaviyo templates each
-  // company's loader (§1.2). Served unchanged, requests go to https://a.klaviyo.com (§5.1).
+  // company's loader (docs/klaviyo-notes.md#script-url). Served unchanged, requests go to
+  // https://a.klaviyo.com.
   const served = /*@standin-config*/ {};
   const cfg = { apiBase: 'https://a.klaviyo.com', transport: 'xhr', robotCheck: false, debounceMs: 300 };
   Object.assign(cfg, { revisionEvents: '2026-07-15', revisionProfiles: '2024-10-15', retries: 5 });
   Object.assign(cfg, served, w.__KLAVIYO_STANDIN__);
 
-  // §5.1: the company id comes from the script's own URL (path form, then the older query form).
+  // The company id comes from the script's own URL (path form, then the older query form).
   const el = d.currentScript;
   const src = el?.src || '';
   const byPath = /\/onsite\/js\/([A-Za-z0-9]{6})\/klaviyo\.js/.exec(src);
@@ -38,7 +42,7 @@
   const jsUrl = byPath ? 'path' : 'query';
   if (!ID) return console.error(`Klaviyo: no company id in ${src}`);
 
-  // §5.2 step 1: loading twice for the same company is harmless; another company is refused.
+  // Load step 1: loading twice for the same company is harmless; another company is refused.
   const loaded = w.klaviyoModulesObject;
   if (loaded) {
     if (loaded.companyId !== ID)
@@ -71,13 +75,14 @@
     crypto.randomUUID?.() ||
     Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16)).join('');
 
-  // Step 3: the kill switch, and the bot filter when asked for (§1.6).
+  // Step 3: the kill switch, and the bot filter when asked for (docs/klaviyo-notes.md#identity-cookie).
   const robot = cfg.robotCheck && /HeadlessChrome|Chrome-Lighthouse/.test(navigator.userAgent);
   const trackingOn = cookie('__kla_off') !== 'true' && !robot;
   if (!trackingOn)
     console.warn('Klaviyo tracking is disabled. To enable, set the cookie "__kla_off" to false.');
 
-  // Step 4: identity from __kla_id (base64 JSON, §1.6); only cid and $exchange_id are written back.
+  // Step 4: identity from __kla_id (base64 JSON, docs/klaviyo-notes.md#identity-cookie); only cid and
+  // $exchange_id are written back.
   let account = ID;
   let cookieDomain = '';
   let identity = attempt(() => JSON.parse(unb64(decodeURIComponent(cookie('__kla_id'))) || {}), {});
@@ -85,7 +90,7 @@
     const kept = { cid: identity.cid, $exchange_id: identity.$exchange_id };
     const expires = new Date(Date.now() + 730 * 864e5).toUTCString();
     const domain = cookieDomain ? `; domain=${cookieDomain}` : '';
-    // biome-ignore lint/suspicious/noDocumentCookie: klaviyo.js writes __kla_id with document.cookie (§1.6)
+    // biome-ignore lint/suspicious/noDocumentCookie: klaviyo.js writes __kla_id with document.cookie
     d.cookie = `__kla_id=${b64(JSON.stringify(kept))}; path=/; expires=${expires}${domain}`;
   };
   if (trackingOn && !identity.cid) {
@@ -93,7 +98,7 @@
     persist();
   }
 
-  // ── wire format (§5.4, §1.11a: formatProfilePayload's key mapping) ────────
+  // ── wire format (the profile key mapping: docs/klaviyo-notes.md#client-requests) ───
   const ATTR = { $id: 'external_id', external_id: 'external_id', $anonymous: 'anonymous_id', _kx: '_kx' };
   for (const k of 'email phone_number first_name last_name organization title image locale'.split(' ')) {
     ATTR[`$${k}`] = k;
@@ -127,7 +132,7 @@
     Object.assign(headers, { 'X-Klaviyo-Onsite': '1', 'X-Klaviyo-Js-Url': jsUrl, revision });
     rec.requests.push({ url, headers, body });
     const finish = (status, text) => {
-      // Up to 5 retries on 429 after 1-2 s, one on a network error (§1.11a).
+      // Up to 5 retries on 429 after 1-2 s, one on a network error, as klaviyo.js does.
       if (left[status] > 0) {
         left[status] -= 1;
         return setTimeout(() => send(kind, body, revision, onDone, left), 1000 + Math.random() * 1000);
@@ -145,7 +150,7 @@
         () => finish(0, ''),
       );
     }
-    // XHR like the real script (§1.11): resourceType "xhr", withCredentials false, so no cookies go out.
+    // XHR like the real script: resourceType "xhr", withCredentials false, so no cookies go out.
     const x = new XMLHttpRequest();
     x.open('POST', url);
     for (const [h, v] of Object.entries(headers)) x.setRequestHeader(h, v);
@@ -155,7 +160,7 @@
     x.send(JSON.stringify(body));
   };
 
-  // ── tracker (§5.3) ────────────────────────────────────────────────────────
+  // ── tracker ───────────────────────────────────────────────────────────────
   let pending = null;
   let waiters = [];
   let timer;
@@ -202,18 +207,18 @@
     const merged = { ...identity, ...pending, ...props };
     if (!pending && Object.keys(merged).every((k) => same(merged[k], identity[k]))) return answer();
     if (!pending && !identified(merged) && !merged._kx) {
-      identity = merged; // nothing to identify by yet: kept in memory, no request (§1.11a)
+      identity = merged; // nothing to identify by yet: kept in memory, no request
       return answer();
     }
     pending = { ...pending, ...props };
     if (cb) waiters.push(cb);
     clearTimeout(timer);
-    timer = setTimeout(flush, cfg.debounceMs); // debounced; calls meanwhile merge into one body (§1.11a)
+    timer = setTimeout(flush, cfg.debounceMs); // debounced; calls meanwhile merge into one body
   };
 
   const track = (name, input) => {
     if (!trackingOn || !identified(identity)) {
-      rec.dropped.push({ event: name, properties: input }); // no request, false (§1.4, §5.3)
+      rec.dropped.push({ event: name, properties: input }); // no request, false, as klaviyo.js
       return false;
     }
     const properties = { ...input };
@@ -241,7 +246,8 @@
       console.warn(`Klaviyo trackViewedItem: "item" must be a plain object. Received ${typeof item}.`);
       return cb?.();
     }
-    // __kla_viewed: [[item, views]], one per ItemId, newest first, 20 at most, 30 days (§1.9).
+    // __kla_viewed: [[item, views]], one per ItemId, newest first, 20 at most, 30 days
+    // (docs/klaviyo-notes.md#ecommerce-events).
     const now = Math.floor(Date.now() / 1000);
     const list = (readJson('__kla_viewed') || []).filter((e) => now - e?.[0]?.LastViewedDate < 30 * 86400);
     const at = list.findIndex((e) => e[0].ItemId === item.ItemId);
@@ -300,7 +306,8 @@
   for (const name of Object.keys(T)) K[name] = (...args) => call(name, args);
 
   // Step 5: the legacy queue, as the real script drains it: account/cookieDomain/identify first (walking
-  // backwards), then the rest in order; later pushes run at once; the tracker's methods on it (§1.5).
+  // backwards), then the rest in order; later pushes run at once; the tracker's methods on it
+  // (docs/klaviyo-notes.md#pre-load-queue).
   const lq = w._learnq;
   for (let i = lq.length - 1; i >= 0; i--) {
     if (['account', 'cookieDomain', 'identify'].includes(lq[i]?.[0])) exec(lq.splice(i, 1)[0], T);
@@ -323,7 +330,8 @@
   w.klaviyo = K;
   for (const entry of queued) exec(entry, K);
 
-  // Step 8: Active on Site, once per document load, never on pushState/popstate (§1.8).
+  // Step 8: Active on Site, once per document load, never on pushState/popstate
+  // (docs/klaviyo-notes.md#active-on-site).
   function sendActivity() {
     if (activity === 'sent') return;
     if (!identified(identity)) {
@@ -357,7 +365,8 @@
     const lastReferrer = !last || now - last.ts > 1800 ? here : last;
     writeJson('$referrer', firstReferrer);
     writeJson('$last_referrer', lastReferrer);
-    // Identification from email/SMS links (§1.7): _kx minted for this company, _ke, utm_email.
+    // Identification from email/SMS links (docs/klaviyo-notes.md#exchange-ids): _kx minted for this company,
+    // _ke, utm_email.
     const params = new URLSearchParams(location.search);
     const found = {};
     const kx = params.get('_kx');

@@ -3,9 +3,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
  * Serves the klaviyo.js stand-in where Klaviyo serves the real script: `/onsite/js/<company id>/klaviyo.js`
- * and the older `/onsite/js/klaviyo.js?company_id=<id>` (klaviyo-onsite.md §1.1). Like Klaviyo's loader,
- * which is templated per company (§1.2), the file is templated per request: with the emulator's own origin
- * as the API base, so the browser posts its /client/* calls back to this emulator.
+ * and the older `/onsite/js/klaviyo.js?company_id=<id>` (docs/klaviyo-notes.md#script-url). Like Klaviyo's
+ * loader, which is made for one company, the file is templated per request: with the emulator's own origin as
+ * the API base, so the browser posts its /client/* calls back to this emulator.
  */
 const PATH = /^\/onsite\/js\/(?:([A-Za-z0-9]{6})\/)?klaviyo\.js$/;
 const PLACEHOLDER = /\/\*@standin-config\*\/\s*\{\}/;

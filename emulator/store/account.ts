@@ -248,7 +248,8 @@ export class Account {
 
   /**
    * The side-effect upsert of event and client writes: resolve the profile from its identifiers or
-   * create it. Client writes cannot change an existing profile's identifiers (klaviyo-api.md §6.13).
+   * create it. Client writes cannot change an existing profile's identifiers
+   * (docs/klaviyo-notes.md#client-endpoints).
    */
   upsertProfile(input: ProfileInput, options: { keepIdentifiers?: boolean } = {}): ProfileRecord {
     const existing = this.findProfile(input);

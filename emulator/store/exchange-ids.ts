@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 /**
  * Klaviyo's exchange ids: the `_kx` of profile writes and the `$exchange_id` klaviyo.js keeps in the
  * `__kla_id` cookie. Their form is `<opaque token>.<company id>` and Klaviyo alone mints them: it puts
- * one on the links of the emails and texts it sends ("?_kx=…", klaviyo-onsite.md §1.7) and hands one to
- * klaviyo.js in the answer to POST /client/profiles (`meta.exchange_id`, §1.11a). What the emulator does
+ * one on the links of the emails and texts it sends ("?_kx=…") and hands one to klaviyo.js in the answer
+ * to POST /client/profiles (`meta.exchange_id`; docs/klaviyo-notes.md#exchange-ids). What the emulator does
  * with them, and why:
  *
  * - It issues one per profile, on demand, and remembers which profile it names.

@@ -8,18 +8,19 @@ import type { Account } from '../store/account.js';
 import type { EventRecord, WebhookRecord } from '../store/types.js';
 
 /**
- * System-webhook delivery (klaviyo-api.md §8, from Klaviyo's "Working with system webhooks" guide):
- * recorded events whose metric matches a subscribed topic are POSTed to the webhook's endpoint_url in
- * batches, signed with the webhook's secret_key.
+ * System-webhook delivery (Klaviyo's "Working with system webhooks" guide,
+ * docs/klaviyo-notes.md#webhook-delivery): recorded events whose metric matches a subscribed topic are POSTed
+ * to the webhook's endpoint_url in batches, signed with the webhook's secret_key.
  */
 
-// The `meta.version` Klaviyo sends in system-webhook bodies (observed value, klaviyo-api.md §8).
+// The `meta.version` Klaviyo sends in system-webhook bodies (observed value,
+// docs/klaviyo-notes.md#webhook-delivery).
 const PAYLOAD_VERSION = '2024-06-28';
 
 export interface WebhookDeliveryOptions {
   /** Events recorded within this window go out in one request (default 100 ms). */
   batchWindowMs?: number;
-  /** Most events per request; Klaviyo batches up to 1000 (klaviyo-api.md §8). */
+  /** Most events per request; Klaviyo batches up to 1000 (docs/klaviyo-notes.md#webhook-delivery). */
   maxBatchSize?: number;
   /** Wait before each retry of a 429, a 5xx or a network error (default 250, 1000, 4000 ms). */
   retryDelaysMs?: number[];
@@ -52,7 +53,8 @@ export function topicForMetric(metricName: string): string {
 
 /**
  * The `Klaviyo-Signature` header: lowercase hex HMAC-SHA256 keyed with the webhook's secret_key over
- * the raw body followed by the `Klaviyo-Timestamp` header value, no separator (klaviyo-api.md §8).
+ * the raw body followed by the `Klaviyo-Timestamp` header value, no separator
+ * (docs/klaviyo-notes.md#webhook-delivery).
  */
 export function signWebhook(secret: string, body: string, timestamp: string): string {
   return createHmac('sha256', secret).update(body).update(timestamp).digest('hex');
@@ -80,7 +82,9 @@ const sleep = (ms: number) =>
     setTimeout(resolve, ms).unref();
   });
 
-/** 429 and 5xx are worth retrying, as for Klaviyo's flow webhooks (klaviyo-api.md §8). */
+/**
+ * 429 and 5xx are worth retrying, as for Klaviyo's flow webhooks (docs/klaviyo-notes.md#webhook-delivery).
+ */
 const retryable = (status: number | 'error') => status === 'error' || status === 429 || status >= 500;
 
 class Dispatcher implements WebhookDispatcher {

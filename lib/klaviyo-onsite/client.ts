@@ -13,7 +13,10 @@ interface Call {
   resolve: (value: unknown) => void;
 }
 
-/** What a call resolves to when it is not sent: the documented "nothing happened" values (§1.4). */
+/**
+ * What a call resolves to when it is not sent: the documented "nothing happened" values
+ * (docs/klaviyo-notes.md#methods).
+ */
 const NOT_SENT: Record<Method, unknown> = {
   identify: {},
   track: false,
@@ -22,15 +25,19 @@ const NOT_SENT: Record<Method, unknown> = {
 };
 /** Calls kept while the shopper has not answered; beyond this the newest are dropped. */
 const MAX_WAITING = 100;
-/** How long a track waits for identify once klaviyo.js runs (it answers only after a 2xx, §1.4). */
+/**
+ * How long a track waits for identify once klaviyo.js runs: it answers only after a 2xx, and perhaps never
+ * (docs/klaviyo-notes.md#methods).
+ */
 const IDENTIFY_WAIT_MS = 5_000;
 
 /**
  * The gate between the page and klaviyo.js. It holds calls in memory until consent is given (nothing is
  * loaded or installed before), replays them in order, and makes every track wait for an identify in
  * flight: klaviyo.js sends identify after a 300 ms debounce and drops a track it sees meanwhile as
- * anonymous, which loses a `_kx` visitor's first Viewed Product (klaviyo-onsite.md §4, magento2-klaviyo
- * #309). Server rendering never calls it (no window), and if it did, calls resolve as not sent.
+ * anonymous, which loses a `_kx` visitor's first Viewed Product (klaviyo/magento2-klaviyo#309,
+ * docs/klaviyo-notes.md#identify-and-track-race). Server rendering never calls it (no window), and if it did,
+ * calls resolve as not sent.
  */
 export class OnsiteClient implements KlaviyoOnsite {
   private consent: Consent = 'pending';
@@ -41,12 +48,16 @@ export class OnsiteClient implements KlaviyoOnsite {
   private readonly scriptLoaded = new Promise<void>((resolve) => {
     this.loaded = resolve;
   });
-  /** klaviyo.js's globals while consent is withdrawn (it has no unload, §2), to restore on a new grant. */
+  /**
+   * klaviyo.js's globals while consent is withdrawn (it has no unload, docs/klaviyo-notes.md#consent), to
+   * restore on a new grant.
+   */
   private parked: Pick<KlaviyoWindow, 'klaviyo' | '_learnq'> | undefined;
 
   /**
-   * An email or SMS link's exchange token (§1.7), read when the page first runs: by the time the
-   * shopper answers the cookie banner, a variant picker or a client navigation may have rewritten the URL.
+   * An email or SMS link's exchange token (docs/klaviyo-notes.md#exchange-ids), read when the page first
+   * runs: by the time the shopper answers the cookie banner, a variant picker or a client navigation may have
+   * rewritten the URL.
    */
   private linkToken: string | undefined;
 
@@ -79,7 +90,8 @@ export class OnsiteClient implements KlaviyoOnsite {
       if (this.parked) Object.assign(win, this.parked);
       this.parked = undefined;
       installQueue(win);
-      // An email link's exchange token identifies the visitor before anything is tracked (§1.7).
+      // An email link's exchange token identifies the visitor before anything is tracked
+      // (docs/klaviyo-notes.md#identify-and-track-race).
       const token = this.linkToken;
       this.linkToken = undefined;
       if (token) this.send({ method: 'identify', args: [{ _kx: token }], resolve: () => {} });

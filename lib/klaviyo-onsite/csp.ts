@@ -1,6 +1,6 @@
 /**
- * The hosts klaviyo.js and its forms need, as Klaviyo lists them for a Content-Security-Policy
- * (klaviyo-onsite.md §3, from Klaviyo's own Next.js skill, references/csp.md). Nothing else of Klaviyo's
+ * The hosts klaviyo.js and its forms need, as Klaviyo lists them for a Content-Security-Policy in its own
+ * Next.js skill, references/csp.md (docs/klaviyo-notes.md#content-security-policy). Nothing else of Klaviyo's
  * is admitted: the API and script hosts of the emulator are added only when it stands in for Klaviyo.
  */
 export const KLAVIYO_CSP_HOSTS = {
@@ -56,7 +56,8 @@ export function securityHeaders(options: CspOptions): { key: string; value: stri
   return [
     { key: 'Content-Security-Policy', value: contentSecurityPolicy(options) },
     { key: 'X-Content-Type-Options', value: 'nosniff' },
-    // Klaviyo's public-key allow list checks the referrer's origin (klaviyo-onsite.md §1.11d, doc KAL).
+    // Klaviyo's public-key allow list checks the referrer's origin
+    // (docs/klaviyo-notes.md#content-security-policy).
     { key: 'Referrer-Policy', value: 'strict-origin-when-cross-origin' },
   ];
 }

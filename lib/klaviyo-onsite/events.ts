@@ -5,8 +5,8 @@ import type { Properties } from './types';
 
 /**
  * A builder's event (lib/tracking) as klaviyo.track() takes it. klaviyo.js hoists `$event_id` to
- * `unique_id` and `$value` to `value` (klaviyo-onsite.md §1.9, §1.11b), so the browser's event carries
- * the same unique_id as its server copy and Klaviyo records it once. No `time`: Klaviyo stamps the
+ * `unique_id` and `$value` to `value` (docs/klaviyo-notes.md#ecommerce-events), so the browser's event
+ * carries the same unique_id as its server copy and Klaviyo records it once. No `time`: Klaviyo stamps the
  * browser's copy on receipt, and duplicates are recognised by unique_id, not time.
  */
 export function onsiteProperties(event: TrackEvent): Properties {
@@ -17,7 +17,10 @@ export function onsiteProperties(event: TrackEvent): Properties {
   };
 }
 
-/** The `trackViewedItem` item for Klaviyo's "Recently Viewed Items" feed (§1.9, doc KI). */
+/**
+ * The `trackViewedItem` item for Klaviyo's "Recently Viewed Items" feed
+ * (docs/klaviyo-notes.md#ecommerce-events).
+ */
 export function viewedItem(product: ProductSnapshot): Properties {
   return {
     Title: product.name,

@@ -1,13 +1,13 @@
 import type { KlaviyoWindow, QueueEntry } from './types';
 
 /**
- * Klaviyo's pre-load `klaviyo` object (klaviyo-onsite.md §1.3), bundled instead of inlined so a strict
- * CSP needs no inline-script exception (as Klaviyo's own Next.js skill does). `klaviyo.<method>(...args)`
- * queues `[method, ...args, resolve]` on `window._klOnsite` and returns a Promise that klaviyo.js settles
- * when it drains the queue; `klaviyo.push(entry)` queues the entry as is. The queue is read from
- * `window._klOnsite` on every call, as in the official snippet, so calls made after klaviyo.js takes the
- * queue over go straight to it. Installing twice is harmless. Proxy is in every browser Next.js supports,
- * so the snippet's array fallback is left out.
+ * Klaviyo's pre-load `klaviyo` object (docs/klaviyo-notes.md#pre-load-queue), bundled instead of inlined so a
+ * strict CSP needs no inline-script exception (as Klaviyo's own Next.js skill does).
+ * `klaviyo.<method>(...args)` queues `[method, ...args, resolve]` on `window._klOnsite` and returns a Promise
+ * that klaviyo.js settles when it drains the queue; `klaviyo.push(entry)` queues the entry as is. The queue
+ * is read from `window._klOnsite` on every call, as in the official snippet, so calls made after klaviyo.js
+ * takes the queue over go straight to it. Installing twice is harmless. Proxy is in every browser Next.js
+ * supports, so the snippet's array fallback is left out.
  */
 export function installQueue(win: KlaviyoWindow): void {
   if (win.klaviyo) return;

@@ -1,6 +1,6 @@
 /**
- * The browser side of Klaviyo's onsite API, as klaviyo-onsite.md §1.3-1.4 documents it: every method
- * returns a Promise of its documented return type. Only what this plugin calls is typed.
+ * The browser side of Klaviyo's onsite API (docs/klaviyo-notes.md#methods): every method returns a Promise of
+ * its documented return type. Only what this plugin calls is typed.
  */
 export type Properties = Record<string, unknown>;
 
@@ -10,10 +10,10 @@ export interface KlaviyoOnsite {
   trackViewedItem(item: Properties): Promise<void>;
 }
 
-/** One pre-load queue entry: `[method, ...args, callback?]` (§1.3). */
+/** One pre-load queue entry: `[method, ...args, callback?]` (docs/klaviyo-notes.md#pre-load-queue). */
 export type QueueEntry = [string, ...unknown[]];
 
-/** The globals klaviyo.js and its pre-load snippet share (§1.3, §1.5). */
+/** The globals klaviyo.js and its pre-load snippet share (docs/klaviyo-notes.md#pre-load-queue). */
 export interface KlaviyoWindow {
   klaviyo?: KlaviyoOnsite & { push(...entries: QueueEntry[]): void };
   _klOnsite?: QueueEntry[];
@@ -27,6 +27,6 @@ export interface KlaviyoWindow {
 /**
  * The shopper's answer about tracking. `pending` (not answered yet): nothing loads, calls wait in
  * memory. `denied`: calls are dropped and Klaviyo's cookies and storage cleared. `granted`: klaviyo.js
- * loads and the calls waiting are replayed in order (§2 recommendation).
+ * loads and the calls waiting are replayed in order (docs/klaviyo-notes.md#consent).
  */
 export type Consent = 'pending' | 'granted' | 'denied';

@@ -1,8 +1,9 @@
 import type { KlaviyoWindow } from './types';
 
 /**
- * What withdrawing consent removes (klaviyo-onsite.md §2): every `__kla*` cookie but the kill switch,
- * and the storage keys klaviyo.js and its modules write (§1.6, and those a real consent provider clears).
+ * What withdrawing consent removes (docs/klaviyo-notes.md#consent): every `__kla*` cookie but the kill
+ * switch, and the storage keys klaviyo.js and its modules write (docs/klaviyo-notes.md#identity-cookie), and
+ * those a real consent provider clears.
  */
 const LOCAL_KEYS = [
   'klaviyoOnsite',
@@ -17,7 +18,10 @@ const SESSION_KEYS = ['klaviyoPagesVisitCountV2', '_kx'];
 const KILL_SWITCH = '__kla_off';
 const TWO_YEARS = 730 * 86_400;
 
-/** The host and each parent domain, because `cookieDomain()` may have set `__kla_id` on a parent (§1.6). */
+/**
+ * The host and each parent domain, because `cookieDomain()` may have set `__kla_id` on a parent
+ * (docs/klaviyo-notes.md#identity-cookie).
+ */
 function domainsOf(hostname: string): string[] {
   const parts = hostname.split('.');
   const parents = parts.slice(1, -1).map((_, i) => `; domain=.${parts.slice(i + 1).join('.')}`);
@@ -25,13 +29,14 @@ function domainsOf(hostname: string): string[] {
 }
 
 function setCookie(win: KlaviyoWindow, value: string): void {
-  // klaviyo.js keeps its state in cookies the page can read and write (§1.6).
+  // klaviyo.js keeps its state in cookies the page can read and write
+  // (docs/klaviyo-notes.md#identity-cookie).
   win.document.cookie = value;
 }
 
 /**
  * Turns tracking off and clears Klaviyo's state: `__kla_off=true` makes klaviyo.js track nothing on its
- * next load (§1.6, doc KC), then its cookies and storage are deleted.
+ * next load (docs/klaviyo-notes.md#identity-cookie), then its cookies and storage are deleted.
  */
 export function withdrawTracking(win: KlaviyoWindow): void {
   setCookie(win, `${KILL_SWITCH}=true; path=/; max-age=${TWO_YEARS}; samesite=lax`);

@@ -3,7 +3,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { ResponseOf } from './client';
 
 /**
- * Verifies a Klaviyo system-webhook delivery (klaviyo-api.md §8, "Working with system webhooks"):
+ * Verifies a Klaviyo system-webhook delivery (Klaviyo's "Working with system webhooks",
+ * docs/klaviyo-notes.md#webhook-delivery):
  * `Klaviyo-Signature` is the lowercase hex HMAC-SHA256, keyed with the webhook's secret, of the raw
  * body followed by the `Klaviyo-Timestamp` header value; `meta.klaviyo_webhook_id` must equal the
  * `Klaviyo-Webhook-Id` header. Verify before parsing anything, and dedupe on each `external_id`:
@@ -38,13 +39,16 @@ export interface VerifyOptions {
   headers: HeaderSource;
   secret: string;
   now?: number;
-  /** How far the timestamp may be from `now`, either way; 5 minutes by default (klaviyo-api.md §8). */
+  /**
+   * How far the timestamp may be from `now`, either way; 5 minutes by default
+   * (docs/klaviyo-notes.md#webhook-delivery).
+   */
   toleranceMs?: number;
 }
 
 const DEFAULT_TOLERANCE_MS = 5 * 60_000;
-// Both forms seen in Klaviyo deliveries (klaviyo-api.md §8): "Tue, 14 Apr 2026 03:50:12 GMT" and
-// "2026-04-13T22:49:36+00:00".
+// Both forms seen in Klaviyo deliveries (docs/klaviyo-notes.md#webhook-delivery):
+// "Tue, 14 Apr 2026 03:50:12 GMT" and "2026-04-13T22:49:36+00:00".
 const RFC_1123 = /^[A-Z][a-z]{2}, \d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/;
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})$/;
 

@@ -87,7 +87,8 @@ export function exchangeIdFromCookie(cookie: string | undefined): string | undef
 
 /**
  * The exchange id of `__kla_id` when it belongs to this account: an exchange id is
- * `<token>.<company id>`, and klaviyo.js ignores one minted for another account (klaviyo-onsite.md §1.7).
+ * `<token>.<company id>`, and klaviyo.js ignores one minted for another account
+ * (docs/klaviyo-notes.md#exchange-ids).
  */
 export function accountExchangeId(cookie: string | undefined, companyId: string): string | undefined {
   const exchangeId = exchangeIdFromCookie(cookie);

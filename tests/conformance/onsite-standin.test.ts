@@ -8,10 +8,11 @@ import { KLAVIYO_OBJECT_SNIPPET } from '../support/klaviyo-snippet.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, describeWithChromium } from '../support/requirements.js';
 
 /**
- * The klaviyo.js stand-in (emulator/onsite/klaviyo-standin.js) against klaviyo-onsite.md §5: driven in
- * Chromium from a page on another origin, its /client/* requests go to the emulator, which validates
- * every request body against Klaviyo's spec and records what it accepted. Requests are also captured in
- * the browser to check endpoints and headers (§1.11, §5.4).
+ * The klaviyo.js stand-in (emulator/onsite/klaviyo-standin.js) against
+ * docs/klaviyo-notes.md#offline-stand-in: driven in Chromium from a page on another origin, its /client/*
+ * requests go to the emulator, which validates every request body against Klaviyo's spec and records what it
+ * accepted. Requests are also captured in the browser to check endpoints and headers
+ * (docs/klaviyo-notes.md#client-requests).
  */
 let emu: TestEmulator;
 let browser: Browser;
@@ -85,7 +86,7 @@ const eventPosts = (seen: Seen[], name?: string) =>
 const profileOf = (account: Account, email: string) =>
   [...account.profiles.values()].find((p) => p.attributes.email === email);
 
-describeWithChromium('klaviyo.js stand-in (§5)', () => {
+describeWithChromium('klaviyo.js stand-in', () => {
   it('is served at the path and query URLs, templated with the emulator as API base', async () => {
     const byPath = await fetch(`${emu.url}/onsite/js/ABC123/klaviyo.js`);
     expect(byPath.status).toBe(200);
@@ -325,7 +326,7 @@ describeWithChromium('klaviyo.js stand-in (§5)', () => {
     ]);
   });
 
-  it('drops a track queued right behind a first identify, like klaviyo.js (the race of §4)', async () => {
+  it('drops a track queued right behind a first identify, like klaviyo.js (identify race)', async () => {
     const { page, scriptUrl, seen } = await open();
     await page.evaluate(KLAVIYO_OBJECT_SNIPPET);
     const result = page.evaluate(() => {
@@ -337,7 +338,7 @@ describeWithChromium('klaviyo.js stand-in (§5)', () => {
     await idle(page);
     expect(profilePosts(seen)).toHaveLength(1);
     expect(eventPosts(seen, 'Too Early')).toEqual([]);
-    // Identified now, the visitor's Active on Site follows (§1.8).
+    // Identified now, the visitor's Active on Site follows (docs/klaviyo-notes.md#active-on-site).
     expect(eventPosts(seen).map((e) => e.body.data.attributes.metric.data.attributes.name)).toEqual([
       '__activity__',
     ]);

@@ -269,8 +269,9 @@ describeWithChromium('KlaviyoProvider in a Next.js app', () => {
     await t.recorded('Signed In');
     await t.page.getByTestId('nav-tee').click();
     await t.recorded('Viewed Product');
-    // klaviyo.js sends trackViewedItem's profile write 300 ms after the call (§1.11a) and has no way to
-    // cancel it, so a write already waiting when consent is withdrawn would still go out: let it go first.
+    // klaviyo.js sends trackViewedItem's profile write 300 ms after the call
+    // (docs/klaviyo-notes.md#client-requests) and has no way to cancel it, so a write already waiting when
+    // consent is withdrawn would still go out: let it go first.
     await t.page.waitForTimeout(600);
     await t.page.getByTestId('deny').click();
     await t.page.getByTestId('consent').filter({ hasText: 'denied' }).waitFor();

@@ -62,7 +62,10 @@ export function relayRequest(
   return new Request(`https://shop.test${path}`, init as RequestInit);
 }
 
-/** The `__kla_id` cookie klaviyo.js writes once the browser is identified (klaviyo-onsite.md §1.6). */
+/**
+ * The `__kla_id` cookie klaviyo.js writes once the browser is identified
+ * (docs/klaviyo-notes.md#identity-cookie).
+ */
 export const klaviyoCookie = (exchangeId: string) =>
   encodeURIComponent(btoa(JSON.stringify({ cid: 'Y2lk', $exchange_id: exchangeId })));
 

@@ -65,7 +65,7 @@ export class SpecResponseValidator {
 
 /**
  * The one documented-bodiless answer that carries a body: klaviyo.js's POST /client/profiles gets
- * `{"meta":{"exchange_id","should_clear_cookie"}}` with its 202 (klaviyo-onsite.md §1.11a; see the
+ * `{"meta":{"exchange_id","should_clear_cookie"}}` with its 202 (docs/klaviyo-notes.md#exchange-ids; see the
  * emulator's client handlers). Exactly that shape is allowed, nothing else.
  */
 function isOnsiteProfileAnswer(operationId: string, status: number, body: unknown): boolean {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { installQueue } from '../../lib/klaviyo-onsite/queue';
 import { fakeKlaviyoWindow } from '../support/fake-klaviyo-window';
 
-describe('installQueue (the pre-load klaviyo object, klaviyo-onsite.md §1.3)', () => {
+describe('installQueue (the pre-load klaviyo object, docs/klaviyo-notes.md#pre-load-queue)', () => {
   it('queues method calls as [method, ...args, resolver] and settles them when klaviyo.js calls back', async () => {
     const { win } = fakeKlaviyoWindow();
     installQueue(win);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { allowTracking, withdrawTracking } from '../../lib/klaviyo-onsite/withdraw';
 import { fakeKlaviyoWindow } from '../support/fake-klaviyo-window';
 
-describe('withdrawing consent (klaviyo-onsite.md §2)', () => {
+describe('withdrawing consent (docs/klaviyo-notes.md#consent)', () => {
   it('sets __kla_off=true and deletes every other __kla cookie, on the host and each parent domain', () => {
     const { win, jar, writes } = fakeKlaviyoWindow({
       hostname: 'shop.example.com',
