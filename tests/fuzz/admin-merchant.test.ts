@@ -1,0 +1,170 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { encode } from 'next-auth/jwt';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { refreshReports } from '../../app/(admin)/admin/(dashboard)/actions.js';
+import {
+  replayAllDeadLetters,
+  replayDeadLetter,
+} from '../../app/(admin)/admin/(dashboard)/delivery/actions.js';
+import {
+  addListMember,
+  createList,
+  removeListMember,
+} from '../../app/(admin)/admin/(dashboard)/lists/actions.js';
+import { GET as campaigns } from '../../app/api/admin/campaigns/route.js';
+import { GET as delivery } from '../../app/api/admin/delivery/route.js';
+import { GET as flows } from '../../app/api/admin/flows/route.js';
+import { GET as listMembers } from '../../app/api/admin/lists/[id]/members/route.js';
+import { GET as list } from '../../app/api/admin/lists/[id]/route.js';
+import { GET as lists } from '../../app/api/admin/lists/route.js';
+import { GET as segmentMembers } from '../../app/api/admin/segments/[id]/members/route.js';
+import { GET as segment } from '../../app/api/admin/segments/[id]/route.js';
+import { GET as segments } from '../../app/api/admin/segments/route.js';
+import { env } from '../../lib/env.js';
+import { withEmulator } from '../support/emulator.js';
+import { anyValue, emailArb, headerJunk, junk, shaped } from '../support/fuzz-arbitraries.js';
+import {
+  FUZZ_TEST_TIMEOUT,
+  fuzz,
+  outcome,
+  runsFor,
+  summary,
+  type Violation,
+} from '../support/fuzz-harness.js';
+import { startRequest } from '../support/fuzz-request.js';
+
+/**
+ * The admin actions and /api/admin/* routes as the signed-in merchant calls them, with generated
+ * arguments, query strings and ids, against the emulator: a bad argument is refused with a 4xx that
+ * says what is wrong, never a 5xx ("failed") or a throw.
+ */
+
+vi.setConfig({ testTimeout: FUZZ_TEST_TIMEOUT });
+vi.mock('next/headers', async () => (await import('../support/fuzz-request.js')).nextHeaders);
+vi.mock('next/navigation', async () => (await import('../support/fuzz-request.js')).nextNavigation);
+
+let session = '';
+withEmulator({}, async (emu) => {
+  // Read once by lib/env.ts at the first request, which comes after this.
+  vi.stubEnv('KLAVIYO_API_URL', emu.url);
+  vi.stubEnv('KLAVIYO_PRIVATE_KEY', emu.account.privateKey);
+  vi.stubEnv('OUTBOX_SQLITE_PATH', join(mkdtempSync(join(tmpdir(), 'fuzz-merchant-')), 'app.db'));
+  await emu.setRateLimits(false);
+  const { auth } = env();
+  session = await encode({
+    token: { sub: 'merchant', name: 'Merchant', email: auth.adminEmail, role: 'merchant' },
+    secret: auth.secret,
+  });
+});
+beforeEach(() => {
+  vi.spyOn(console, 'error').mockImplementation(() => undefined);
+});
+
+const asMerchant = <T>(headers: Record<string, string>, call: () => Promise<T>) => {
+  startRequest([['next-auth.session-token', session]], headers);
+  return call();
+};
+const headersArb = fc.record({ 'x-forwarded-for': headerJunk }, { requiredKeys: [] }) as fc.Arbitrary<
+  Record<string, string>
+>;
+
+const idArb = fc.oneof(fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/), junk);
+const actions: [string, (input: never) => Promise<unknown>, fc.Arbitrary<unknown>, number][] = [
+  [
+    'refreshReports',
+    refreshReports,
+    shaped({ period: fc.constantFrom('last_7_days', 'last_30_days', 'x') }),
+    50,
+  ],
+  ['replayDeadLetter', replayDeadLetter, shaped({ id: fc.oneof(fc.integer(), fc.nat().map(String)) }), 100],
+  ['replayAllDeadLetters', replayAllDeadLetters, fc.oneof(fc.constant({}), anyValue), 100],
+  ['createList', createList, shaped({ name: fc.oneof(fc.constantFrom('VIP'), junk) }), 100],
+  ['addListMember', addListMember, shaped({ listId: idArb, email: emailArb }), 100],
+  ['removeListMember', removeListMember, shaped({ listId: idArb, profileId: idArb }), 100],
+];
+
+describe('fuzz: admin actions as the merchant', () => {
+  for (const [name, action, input, ci] of actions) {
+    it(name, async () => {
+      const report = await fuzz(
+        `merchant action ${name}`,
+        fc.record({
+          headers: headersArb,
+          input: fc.oneof({ weight: 4, arbitrary: input }, { weight: 1, arbitrary: anyValue }),
+        }),
+        async ({ headers, input: arg }): Promise<Violation[]> => {
+          const result = (await asMerchant(headers, () => action(arg as never))) as {
+            ok?: boolean;
+            error?: { code?: string; message?: string };
+          };
+          outcome(result?.ok ? 'ok' : `refused ${result?.error?.code ?? ''}`);
+          if (result?.ok === true) return [];
+          if (
+            result?.ok === false &&
+            result.error?.code !== 'failed' &&
+            typeof result.error?.message === 'string'
+          )
+            return [];
+          return [{ name: 'failed on our side (a 5xx)', detail: JSON.stringify(result).slice(0, 300) }];
+        },
+        runsFor(ci),
+      );
+      expect(report.failures, summary(report)).toEqual({});
+    });
+  }
+});
+
+type Handler = (request: Request, context: { params: Promise<{ id: string }> }) => Promise<Response>;
+const routes: [string, Handler][] = [
+  ['/api/admin/campaigns', campaigns as Handler],
+  ['/api/admin/delivery', delivery as Handler],
+  ['/api/admin/flows', flows as Handler],
+  ['/api/admin/lists', lists as Handler],
+  ['/api/admin/lists/[id]', list as Handler],
+  ['/api/admin/lists/[id]/members', listMembers as Handler],
+  ['/api/admin/segments', segments as Handler],
+  ['/api/admin/segments/[id]', segment as Handler],
+  ['/api/admin/segments/[id]/members', segmentMembers as Handler],
+];
+
+const queryArb = fc.dictionary(
+  fc.constantFrom('cursor', 'period', 'state', 'kind', 'limit', 'page[cursor]', 'filter'),
+  fc.oneof(fc.constantFrom('last_7_days', 'dead', 'pending', '1'), fc.string({ maxLength: 30 }), junk),
+  { maxKeys: 3 },
+);
+
+describe('fuzz: /api/admin/* as the merchant', () => {
+  for (const [path, handler] of routes) {
+    it(`GET ${path}`, async () => {
+      const report = await fuzz(
+        `merchant GET ${path}`,
+        fc.record({ headers: headersArb, query: queryArb, id: idArb }),
+        async ({ headers, query, id }): Promise<Violation[]> => {
+          let request: Request;
+          try {
+            const url = new URL(`https://shop.test${path.replace('[id]', encodeURIComponent(id))}`);
+            for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+            request = new Request(url);
+          } catch {
+            outcome('not a URL a client can send');
+            return [];
+          }
+          const response = await asMerchant(headers, () =>
+            handler(request, { params: Promise.resolve({ id }) }),
+          );
+          outcome(String(response.status));
+          if (response.status < 500) return [];
+          return [
+            { name: '5xx', detail: `status ${response.status}: ${(await response.text()).slice(0, 200)}` },
+          ];
+        },
+        // Campaign and flow pages read reports, which the emulator computes: slower per run.
+        runsFor(/campaigns|flows/.test(path) ? 20 : 60),
+      );
+      expect(report.failures, summary(report)).toEqual({});
+    });
+  }
+});
