@@ -26,7 +26,8 @@ const running = await startEmulator({
   seed: !values['no-seed'],
   rateLimits: !values['no-rate-limits'],
   account: {
-    id: process.env.NEXT_PUBLIC_KLAVIYO_COMPANY_ID ?? 'DEMO01',
+    // Either name of the public API key, as lib/env.ts accepts them ('' is unset there too).
+    id: process.env.KLAVIYO_PUBLIC_KEY || process.env.NEXT_PUBLIC_KLAVIYO_COMPANY_ID || 'DEMO01',
     privateKey: EMULATOR_DEMO_PRIVATE_KEY,
     name: 'Northwind Goods',
   },

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 
 /**
- * The one place that reads `process.env`. Everything else imports `env()` (server) or `publicEnv`
- * (browser-safe, NEXT_PUBLIC_ only). In development every variable has a default that points at the
+ * The one place that reads `process.env`. Everything else imports `env()`, on the server; the browser
+ * gets what it needs (the public API key) as props from server components. In development every variable has a default that points at the
  * bundled emulator; in production nothing unsafe is defaulted and start-up stops with the name of the
  * variable to set.
  */
@@ -47,6 +47,37 @@ const bool = z
   .transform((v) => v === 'true' || v === '1')
   .optional();
 
+const companyIdField = z
+  .string()
+  .regex(/^[A-Za-z0-9]{6}$/, 'must be the six-character public API key (site id)')
+  .optional();
+
+/**
+ * Two different site ids is a misconfiguration, not a preference: klaviyo.js would identify shoppers
+ * into one account while the server writes their orders to another. Equal values are fine (a host that
+ * set both while renaming).
+ */
+function refineCompanyId(
+  raw: { NODE_ENV: string; KLAVIYO_PUBLIC_KEY?: string; NEXT_PUBLIC_KLAVIYO_COMPANY_ID?: string },
+  ctx: z.RefinementCtx,
+): void {
+  const { KLAVIYO_PUBLIC_KEY: key, NEXT_PUBLIC_KLAVIYO_COMPANY_ID: legacy } = raw;
+  if (key && legacy && key !== legacy) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['KLAVIYO_PUBLIC_KEY'],
+      message: `(${key}) and NEXT_PUBLIC_KLAVIYO_COMPANY_ID (${legacy}) are different public API keys; set one (KLAVIYO_PUBLIC_KEY), or both to the same key`,
+    });
+  }
+  if (raw.NODE_ENV === 'production' && !key && !legacy) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['KLAVIYO_PUBLIC_KEY'],
+      message: 'is required in production (or its older name NEXT_PUBLIC_KLAVIYO_COMPANY_ID)',
+    });
+  }
+}
+
 const schema = z
   .object({
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -55,10 +86,10 @@ const schema = z
       .string()
       .regex(/^pk_\w+$/, 'must be a Klaviyo private API key (it starts with pk_)')
       .optional(),
-    NEXT_PUBLIC_KLAVIYO_COMPANY_ID: z
-      .string()
-      .regex(/^[A-Za-z0-9]{6}$/, 'must be the six-character public API key (site id)')
-      .optional(),
+    // The six-character public API key (site id), under the name Klaviyo's guides use or this app's
+    // older name; refineCompanyId refuses two different values.
+    KLAVIYO_PUBLIC_KEY: companyIdField,
+    NEXT_PUBLIC_KLAVIYO_COMPANY_ID: companyIdField,
     KLAVIYO_ALLOW_EMULATOR: bool,
     KLAVIYO_ALLOW_LIVE_OUTSIDE_PRODUCTION: bool,
     KLAVIYO_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(10_000),
@@ -105,6 +136,7 @@ const schema = z
   })
   .superRefine((raw, ctx) => {
     if (raw.NODE_ENV !== 'production') {
+      refineCompanyId(raw, ctx);
       // A live key outside production: a development or staging site would write to real profiles,
       // and send real messages, from an app with development defaults.
       if (
@@ -121,9 +153,10 @@ const schema = z
       }
       return;
     }
-    for (const key of ['KLAVIYO_API_URL', 'KLAVIYO_PRIVATE_KEY', 'NEXT_PUBLIC_KLAVIYO_COMPANY_ID'] as const) {
+    for (const key of ['KLAVIYO_API_URL', 'KLAVIYO_PRIVATE_KEY'] as const) {
       if (!raw[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required in production' });
     }
+    refineCompanyId(raw, ctx);
     // A SQLite file lives on one machine's disk: a redeploy to a fresh container loses every order
     // and undelivered event in it, and a second instance cannot share it.
     if (!raw.DATABASE_URL && !raw.ALLOW_SQLITE_IN_PRODUCTION) {
@@ -199,7 +232,7 @@ const schema = z
       klaviyo: {
         apiUrl,
         privateKey: raw.KLAVIYO_PRIVATE_KEY ?? EMULATOR_PRIVATE_KEY,
-        companyId: raw.NEXT_PUBLIC_KLAVIYO_COMPANY_ID ?? EMULATOR_COMPANY_ID,
+        companyId: raw.KLAVIYO_PUBLIC_KEY ?? raw.NEXT_PUBLIC_KLAVIYO_COMPANY_ID ?? EMULATOR_COMPANY_ID,
         timeoutMs: raw.KLAVIYO_TIMEOUT_MS,
         live: apiUrl === LIVE_API_URL,
         newsletterListId: raw.KLAVIYO_NEWSLETTER_LIST_ID,
@@ -258,12 +291,8 @@ let cached: Env | undefined;
 
 /** The server's configuration, validated once. Never call it from client components. */
 export function env(): Env {
-  if (typeof window !== 'undefined') throw new Error('env() is server-only; use publicEnv in the browser.');
+  if (typeof window !== 'undefined')
+    throw new Error('env() is server-only; pass what the browser needs as props from a server component.');
   cached ??= parseEnv(process.env);
   return cached;
 }
-
-/** Browser-safe values. Next.js inlines NEXT_PUBLIC_ variables only when they are read literally. */
-export const publicEnv = {
-  companyId: process.env.NEXT_PUBLIC_KLAVIYO_COMPANY_ID || EMULATOR_COMPANY_ID,
-};

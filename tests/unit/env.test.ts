@@ -45,7 +45,7 @@ describe('configuration', () => {
     expect(problems).toEqual([
       'KLAVIYO_API_URL is required in production',
       'KLAVIYO_PRIVATE_KEY is required in production',
-      'NEXT_PUBLIC_KLAVIYO_COMPANY_ID is required in production',
+      'KLAVIYO_PUBLIC_KEY is required in production (or its older name NEXT_PUBLIC_KLAVIYO_COMPANY_ID)',
       expect.stringMatching(/^DATABASE_URL is required in production .*ALLOW_SQLITE_IN_PRODUCTION=true/),
       expect.stringMatching(/^TRUSTED_PROXY_HOPS is required in production: the number of proxies/),
       'NEXTAUTH_SECRET is required in production',
@@ -124,6 +124,69 @@ describe('configuration', () => {
     // The emulator with any key, and Klaviyo with the emulator's demo key (no key given), are fine.
     expect(problemsOf({ ...staging, KLAVIYO_API_URL: 'http://127.0.0.1:8787' })).toEqual([]);
     expect(problemsOf({ NODE_ENV: 'development', KLAVIYO_API_URL: 'https://a.klaviyo.com' })).toEqual([]);
+  });
+
+  describe('the public API key (site id) under either name', () => {
+    // KLAVIYO_PUBLIC_KEY is the name Klaviyo's own guides use; NEXT_PUBLIC_KLAVIYO_COMPANY_ID is this
+    // app's older name. Both are the same six-character public API key.
+    it('accepts KLAVIYO_PUBLIC_KEY alone', () => {
+      expect(parseEnv({ KLAVIYO_PUBLIC_KEY: 'Pk9Xy2' }).klaviyo.companyId).toBe('Pk9Xy2');
+    });
+
+    it('accepts NEXT_PUBLIC_KLAVIYO_COMPANY_ID alone', () => {
+      expect(parseEnv({ NEXT_PUBLIC_KLAVIYO_COMPANY_ID: 'AbC123' }).klaviyo.companyId).toBe('AbC123');
+    });
+
+    it('accepts both when they are the same key', () => {
+      const env = parseEnv({ KLAVIYO_PUBLIC_KEY: 'AbC123', NEXT_PUBLIC_KLAVIYO_COMPANY_ID: 'AbC123' });
+      expect(env.klaviyo.companyId).toBe('AbC123');
+    });
+
+    it('refuses two different keys, naming both variables, rather than picking one', () => {
+      // Two site ids is a misconfiguration: the browser would identify shoppers into one account
+      // while the server writes their orders to another.
+      for (const NODE_ENV of ['development', 'production']) {
+        const problems = problemsOf({
+          ...(NODE_ENV === 'production' ? production : {}),
+          NODE_ENV,
+          ALLOW_SQLITE_IN_PRODUCTION: 'true',
+          KLAVIYO_PUBLIC_KEY: 'Pk9Xy2',
+          NEXT_PUBLIC_KLAVIYO_COMPANY_ID: 'AbC123',
+        });
+        expect(problems).toEqual([
+          expect.stringMatching(
+            /^KLAVIYO_PUBLIC_KEY \(Pk9Xy2\) and NEXT_PUBLIC_KLAVIYO_COMPANY_ID \(AbC123\) are different.*set one/,
+          ),
+        ]);
+      }
+    });
+
+    it('checks KLAVIYO_PUBLIC_KEY like the other name', () => {
+      expect(problemsOf({ KLAVIYO_PUBLIC_KEY: 'toolong1' })).toEqual([
+        expect.stringMatching(/^KLAVIYO_PUBLIC_KEY must be the six-character public API key/),
+      ]);
+    });
+
+    it('gives the browser the key only through the server, so either name reaches it', async () => {
+      // NEXT_PUBLIC_ values are inlined into client bundles at build time; KLAVIYO_PUBLIC_KEY is not.
+      // A browser-side reader of the old name would fall back to the demo key with only the new one
+      // set, so the store layout passes env().klaviyo.companyId to the provider as a prop instead.
+      expect(Object.keys(await import('../../lib/env.js'))).not.toContain('publicEnv');
+      const layout = readFileSync(`${ROOT}app/(store)/layout.tsx`, 'utf8');
+      expect(layout).toMatch(/companyId=\{klaviyo\.companyId\}/);
+    });
+
+    it('starts production with either name', () => {
+      const { NEXT_PUBLIC_KLAVIYO_COMPANY_ID: _, ...withoutKey } = production;
+      const ready = { ...withoutKey, ALLOW_SQLITE_IN_PRODUCTION: 'true' };
+      expect(parseEnv({ ...ready, KLAVIYO_PUBLIC_KEY: 'Pk9Xy2' }).klaviyo.companyId).toBe('Pk9Xy2');
+      expect(parseEnv({ ...ready, NEXT_PUBLIC_KLAVIYO_COMPANY_ID: 'AbC123' }).klaviyo.companyId).toBe(
+        'AbC123',
+      );
+      expect(problemsOf(ready)).toEqual([
+        'KLAVIYO_PUBLIC_KEY is required in production (or its older name NEXT_PUBLIC_KLAVIYO_COMPANY_ID)',
+      ]);
+    });
   });
 
   it('reads the trusted proxy hops, 0 (no proxy) by default', () => {
