@@ -1,4 +1,4 @@
-/** A store action's failure as the forms receive it (lib/relay/field-error.ts). */
+/** A store action's failure as the forms receive it (lib/validation/field-error.ts). */
 export interface FormError {
   field?: string;
   message: string;

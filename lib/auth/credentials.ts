@@ -2,7 +2,7 @@ import 'server-only';
 import { timingSafeEqual } from 'node:crypto';
 import { getDatabase } from '../db';
 import { env } from '../env';
-import { RateLimiter } from '../relay/rate-limit';
+import { RateLimiter } from '../rate-limit/limiter';
 import { devAdminPassword } from './dev-password';
 import { verifyPassword } from './password';
 import { type SignInThrottle, signInThrottle } from './throttle';

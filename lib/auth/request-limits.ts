@@ -1,9 +1,9 @@
 import 'server-only';
 import { headers } from 'next/headers';
 import { env } from '../env';
-import type { FieldError } from '../relay/field-error';
-import { type RateLimit, RateLimiter } from '../relay/rate-limit';
+import { type RateLimit, RateLimiter } from '../rate-limit/limiter';
 import { storeDeps } from '../store/deps';
+import type { FieldError } from '../validation/field-error';
 import { clientAddress } from './client-address';
 
 /**

@@ -1,5 +1,5 @@
 import 'server-only';
-import type { Backoff, RateDecision, RateLimiter } from '../relay/rate-limit';
+import type { Backoff, RateDecision, RateLimiter } from '../rate-limit/limiter';
 
 /**
  * Password guessing is braked twice, in the app's database so every instance counts together:

@@ -76,7 +76,7 @@ export const OUTBOX_MIGRATIONS: Migration[] = [
   {
     version: 110,
     name: 'app_rate_limits',
-    // Rate limits and sign-in throttles shared by every app instance (lib/relay/rate-limit.ts): one row
+    // Rate limits and sign-in throttles shared by every app instance (lib/rate-limit/limiter.ts): one row
     // per hashed key; `tat` is the time the key is next free (or, for a throttle, blocked until), and
     // `hits` counts consecutive failed sign-ins.
     sql: `

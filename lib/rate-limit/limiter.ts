@@ -2,6 +2,10 @@ import 'server-only';
 import { createHash } from 'node:crypto';
 import type { Queryable } from '../db/types';
 
+// Shared by the relay routes, the store's account actions and the admin sign-in; it lives apart from
+// all three so none reaches into another's folder for it. Its table is created with the outbox's
+// schema (lib/outbox/schema.ts), which every app database runs.
+
 /** A token bucket: `capacity` requests at once, refilled at `perMinute / 60` per second. */
 export interface RateLimit {
   capacity: number;

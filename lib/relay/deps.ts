@@ -2,14 +2,14 @@ import 'server-only';
 import { getDatabase } from '../db';
 import type { Database } from '../db/types';
 import { env } from '../env';
+import { consoleLog, type Log } from '../log';
 import { getOutbox } from '../outbox';
 import type { OutboxStore } from '../outbox/store';
 import { scheduleDelivery } from '../outbox/trigger';
+import { type Limiter, RateLimiter } from '../rate-limit/limiter';
 import { CONSENT_DISCLOSURES } from '../store/consent-disclosures';
 import { demoStorefront } from '../store/storefront';
-import { consoleLog, type Log } from './log';
-import { type Limiter, RateLimiter } from './rate-limit';
-import type { Storefront } from './storefront';
+import type { Storefront } from '../tracking/storefront';
 
 /** A consent text a form shows, by version; the relay records the server's copy, never the client's. */
 export type Disclosures = Record<'email' | 'sms', { version: string; text: string }>;
@@ -22,7 +22,7 @@ export interface RelayDeps {
   log: Log;
   /** Called after a transaction that enqueued messages commits; never awaited. */
   scheduleDelivery: () => void;
-  /** Shared by every instance on the database (lib/relay/rate-limit.ts). */
+  /** Shared by every instance on the database (lib/rate-limit/limiter.ts). */
   limiter: Limiter;
   /** How many proxies in front of the app append to X-Forwarded-For (TRUSTED_PROXY_HOPS). */
   trustedProxyHops: number;

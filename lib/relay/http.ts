@@ -1,8 +1,8 @@
 import 'server-only';
 import { clientAddress } from '../auth/client-address';
+import type { RateLimit } from '../rate-limit/limiter';
+import type { FieldError } from '../validation/field-error';
 import type { RelayDeps } from './deps';
-import type { FieldError } from './field-error';
-import type { RateLimit } from './rate-limit';
 
 /** Browser events and profile forms are small; 16 KB is several times the largest valid body. */
 export const MAX_BODY_BYTES = 16 * 1024;

@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { profileMessage } from '../outbox/types';
 import type { ProfileIdentity } from '../tracking/identity';
+import { fieldErrorOf } from '../validation/field-error';
 import type { RelayDeps } from './deps';
-import { fieldErrorOf } from './field-error';
 import type { RelayResult } from './http';
 import type { Caller } from './identity';
 

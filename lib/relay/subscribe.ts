@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { consentMessage } from '../outbox/types';
 import { consentChange } from '../tracking/consent';
 import { buildIdentity } from '../tracking/identity';
+import { fieldErrorOf } from '../validation/field-error';
 import type { Disclosures, RelayDeps } from './deps';
-import { fieldErrorOf } from './field-error';
 import type { RelayResult } from './http';
 import type { Caller } from './identity';
 

@@ -5,8 +5,8 @@ import { addedToCart, startedCheckout, viewedProduct } from '../tracking/browse'
 import type { TrackEvent } from '../tracking/event';
 import { isIdentified, type ProfileIdentity } from '../tracking/identity';
 import { BROWSER_METRICS, METRICS } from '../tracking/metrics';
+import { fieldErrorOf } from '../validation/field-error';
 import type { RelayDeps } from './deps';
-import { fieldErrorOf } from './field-error';
 import type { RelayResult } from './http';
 import { type Caller, eventIdentity } from './identity';
 

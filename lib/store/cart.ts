@@ -2,7 +2,7 @@ import 'server-only';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Queryable } from '../db/types';
-import { fieldErrorOf } from '../relay/field-error';
+import { fieldErrorOf } from '../validation/field-error';
 import { sellableVariant } from './catalog';
 import type { StoreDeps } from './deps';
 import { stockOf } from './inventory';

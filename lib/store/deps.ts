@@ -2,12 +2,12 @@ import 'server-only';
 import { getDatabase } from '../db';
 import type { Database } from '../db/types';
 import { env } from '../env';
+import { consoleLog, type Log } from '../log';
 import { getOutbox } from '../outbox';
 import type { OutboxStore } from '../outbox/store';
 import { scheduleDelivery } from '../outbox/trigger';
-import { consoleLog, type Log } from '../relay/log';
 
-export type { Log } from '../relay/log';
+export type { Log } from '../log';
 
 /**
  * What the store's use-cases need from the world. They take it as an argument so tests run them on

@@ -1,4 +1,4 @@
-import type { FieldError } from '../relay/field-error';
+import type { FieldError } from '../validation/field-error';
 
 /** What every store action returns: server actions are public endpoints, so failures are values. */
 export type ActionResult<T> = { ok: true; data: T } | { ok: false; error: FieldError };

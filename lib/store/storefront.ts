@@ -1,5 +1,5 @@
 import 'server-only';
-import type { Storefront } from '../relay/storefront';
+import type { Storefront } from '../tracking';
 import type { LineSnapshot } from '../tracking/types';
 import { loadCart } from './cart';
 import { productSnapshot, sellableVariant } from './catalog';

@@ -5,5 +5,6 @@ export type { TrackEvent } from './event';
 export * from './identity';
 export * from './metrics';
 export * from './orders';
+export type { Storefront } from './storefront';
 export type * from './types';
 export { uniqueId } from './unique-id';

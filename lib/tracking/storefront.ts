@@ -1,9 +1,11 @@
-import type { CartSnapshot, LineSnapshot, ProductSnapshot } from '../tracking/types';
+import type { CartSnapshot, LineSnapshot, ProductSnapshot } from './types';
 
 /**
  * What the relay asks of the merchant's platform. The browser sends only ids; everything an event
  * says about a product or cart comes from here, so the relay cannot be used to send made-up events.
- * The demo store implements it in lib/store/storefront.ts; a merchant plugs in their own.
+ * The demo store implements it in lib/store/storefront.ts; a merchant plugs in their own. It sits
+ * beside the snapshot types it is written in, exported from lib/tracking, so a store implements the
+ * plugin's port from the plugin's public vocabulary instead of the relay's folder.
  */
 export interface Storefront {
   /** The cookie that carries a signed-in shopper's session token. */

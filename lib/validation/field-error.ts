@@ -1,5 +1,8 @@
 import type { z } from 'zod';
 
+// How every route, server action and form names bad input. It depends only on zod, so the plugin
+// (relay, admin), the store and the browser's forms share it without importing one another.
+
 /** What a caller is told about bad input: the field (dotted path) and what is wrong with it. */
 export interface FieldError {
   field?: string;

@@ -14,7 +14,7 @@ import { type SignInThrottle, signInThrottle } from '../../lib/auth/throttle.js'
 import type { Database } from '../../lib/db/types.js';
 import { ConfigError, PASSWORD_HASH_PATTERN, parseEnv } from '../../lib/env.js';
 import { KlaviyoApiError } from '../../lib/klaviyo/errors.js';
-import { RateLimiter } from '../../lib/relay/rate-limit.js';
+import { RateLimiter } from '../../lib/rate-limit/limiter.js';
 import { proxy } from '../../proxy.js';
 import { freshSqlite } from '../support/databases.js';
 

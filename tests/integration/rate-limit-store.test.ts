@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { clientAddress } from '../../lib/auth/client-address.js';
 import { ACCOUNT_BACKOFF, ADDRESS_BACKOFF, signInThrottle } from '../../lib/auth/throttle.js';
-import { RateLimiter } from '../../lib/relay/rate-limit.js';
+import { RateLimiter } from '../../lib/rate-limit/limiter.js';
 import { onBothDatabases } from '../support/store-fixtures.js';
 
 /**

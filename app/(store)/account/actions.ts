@@ -5,7 +5,6 @@ import { redirect } from 'next/navigation';
 import { clientAddress } from '@/lib/auth/client-address';
 import { actionLimited } from '@/lib/auth/request-limits';
 import { env } from '@/lib/env';
-import type { FieldError } from '@/lib/relay/field-error';
 import {
   confirmAccountLink,
   currentShopper,
@@ -22,6 +21,7 @@ import {
 import { storeDeps } from '@/lib/store/deps';
 import { revokeOrderAccess } from '@/lib/store/order-access';
 import { endShopperSession } from '@/lib/store/shopper-session';
+import type { FieldError } from '@/lib/validation/field-error';
 import { nextPath } from './next-path';
 
 /**

@@ -1,9 +1,9 @@
 'use server';
 
 import { actionLimited } from '@/lib/auth/request-limits';
-import type { FieldError } from '@/lib/relay/field-error';
 import { requestBackInStock } from '@/lib/store/back-in-stock';
 import { storeDeps } from '@/lib/store/deps';
+import type { FieldError } from '@/lib/validation/field-error';
 
 export interface BackInStockFormState {
   done?: { email: string; created: boolean };

@@ -3,7 +3,6 @@
 import { cookies } from 'next/headers';
 import { actionLimited } from '@/lib/auth/request-limits';
 import { env } from '@/lib/env';
-import type { FieldError } from '@/lib/relay/field-error';
 import {
   addToCart as add,
   type CartChange,
@@ -18,6 +17,7 @@ import { formInput } from '@/lib/store/form-input';
 import type { ActionResult } from '@/lib/store/result';
 import { demoStorefront } from '@/lib/store/storefront';
 import type { CartSnapshot, LineSnapshot } from '@/lib/tracking/types';
+import type { FieldError } from '@/lib/validation/field-error';
 
 const CART_DAYS = 30;
 

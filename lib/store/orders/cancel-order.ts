@@ -1,7 +1,7 @@
 import 'server-only';
 import { eventMessage } from '../../outbox/types';
-import { fieldErrorOf } from '../../relay/field-error';
 import { cancelledOrder } from '../../tracking/orders';
+import { fieldErrorOf } from '../../validation/field-error';
 import type { StoreDeps } from '../deps';
 import { formInput } from '../form-input';
 import { returnStockForLines } from '../inventory';

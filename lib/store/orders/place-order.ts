@@ -1,8 +1,8 @@
 import 'server-only';
 import type { CountryCode } from 'libphonenumber-js';
 import type { Queryable } from '../../db/types';
-import { fieldErrorOf } from '../../relay/field-error';
 import { buildIdentity, type ProfileIdentity } from '../../tracking/identity';
+import { fieldErrorOf } from '../../validation/field-error';
 import { loadCart } from '../cart';
 import { CONSENT_DISCLOSURES } from '../consent-disclosures';
 import { recordCustomerOrder } from '../customers';
