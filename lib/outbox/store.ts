@@ -83,6 +83,13 @@ const describeSort = (record: OutboxRecord) =>
  * leaves its lease to expire and the messages are claimed again (at-least-once, and Klaviyo's
  * unique_id dedup makes the repeat harmless).
  */
+/** What `OutboxStore.stats()` answers. */
+export interface OutboxStats {
+  counts: Record<OutboxState, number>;
+  oldestPendingAt: number | null;
+  lastDeliveredAt: number | null;
+}
+
 export class OutboxStore {
   constructor(readonly db: Database) {}
 
@@ -270,6 +277,39 @@ export class OutboxStore {
     const counts: Record<OutboxState, number> = { pending: 0, retrying: 0, delivered: 0, dead: 0 };
     for (const row of rows) counts[row.state] = Number(row.n);
     return counts;
+  }
+
+  /**
+   * How the outbox is doing, for a dashboard: counts per state, when the oldest message still waiting
+   * was enqueued and when the last delivery happened (null when there is none).
+   */
+  async stats(): Promise<OutboxStats> {
+    const [counts, [times]] = await Promise.all([
+      this.counts(),
+      this.db.query<{ oldest: number | null; last: number | null }>(
+        `SELECT MIN(CASE WHEN state IN ('pending', 'retrying') THEN created_at END) AS oldest,
+                MAX(delivered_at) AS last FROM klaviyo_outbox`,
+      ),
+    ]);
+    return {
+      counts,
+      oldestPendingAt: times?.oldest != null ? Number(times.oldest) : null,
+      lastDeliveredAt: times?.last != null ? Number(times.last) : null,
+    };
+  }
+
+  /**
+   * Messages delivered at or after `since`, counted per `bucketMs`-long bucket: bucket number
+   * (`delivered_at / bucketMs`, rounded down) to count; buckets with no delivery are absent.
+   */
+  async deliveredPerBucket(since: number, bucketMs: number): Promise<Map<number, number>> {
+    const size = Math.max(1, Math.floor(bucketMs));
+    const rows = await this.db.query<{ bucket: number; n: number }>(
+      `SELECT delivered_at / ${size} AS bucket, COUNT(*) AS n FROM klaviyo_outbox
+       WHERE state = 'delivered' AND delivered_at >= ? GROUP BY delivered_at / ${size}`,
+      [since],
+    );
+    return new Map(rows.map((r) => [Math.floor(Number(r.bucket)), Number(r.n)]));
   }
 
   /** A page of messages, newest first, for the delivery view. */

@@ -249,6 +249,46 @@ function outboxContract(name: string, open: () => Promise<Database>, close: (db:
       await store.pause('acct', 3_000);
       expect(await store.pausedUntil('acct')).toBe(5_000);
     });
+
+    it('reports its health and hourly deliveries through its own API', async () => {
+      const own = await open();
+      try {
+        const outbox = new OutboxStore(own);
+        expect(await outbox.stats()).toEqual({
+          counts: { pending: 0, retrying: 0, delivered: 0, dead: 0 },
+          oldestPendingAt: null,
+          lastDeliveredAt: null,
+        });
+        const HOUR = 3_600_000;
+        await own.transaction(async (tx) => outbox.enqueue(tx, [message('S1'), message('S2')], 2 * HOUR));
+        await own.transaction(async (tx) => outbox.enqueue(tx, [message('S3')], 3 * HOUR));
+        const leased = await outbox.claim('w', 10, 60_000, 5 * HOUR);
+        const s1 = leased.find((r) => r.key === 'event:placed-order:S1');
+        const s3 = leased.find((r) => r.key === 'event:placed-order:S3');
+        await outbox.markDelivered('w', [s1?.id ?? 0], 5 * HOUR + 10);
+        await outbox.markDelivered('w', [s3?.id ?? 0], 7 * HOUR + 20);
+        await outbox.release(
+          'w',
+          leased.filter((r) => r !== s1 && r !== s3).map((r) => r.id),
+          8 * HOUR,
+          5 * HOUR,
+        );
+        expect(await outbox.stats()).toEqual({
+          counts: { pending: 1, retrying: 0, delivered: 2, dead: 0 },
+          oldestPendingAt: 2 * HOUR,
+          lastDeliveredAt: 7 * HOUR + 20,
+        });
+        expect([...(await outbox.deliveredPerBucket(6 * HOUR, HOUR))]).toEqual([[7, 1]]);
+        expect(new Map(await outbox.deliveredPerBucket(0, HOUR))).toEqual(
+          new Map([
+            [5, 1],
+            [7, 1],
+          ]),
+        );
+      } finally {
+        await close(own);
+      }
+    });
   });
 }
 
