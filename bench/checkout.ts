@@ -13,7 +13,7 @@ import type { StoreDeps } from '../lib/store/deps.js';
 import { placeOrder } from '../lib/store/orders/place-order.js';
 import { findOrder } from '../lib/store/orders/records.js';
 import { orderSnapshot } from '../lib/store/orders/snapshot.js';
-import { loadCart, loadForm, restock } from '../tests/support/checkout-load.js';
+import { loadCart, loadForm, restock } from './lib/checkout-load.js';
 import { report } from './lib/report.js';
 import { seedStyleKlaviyoCalls } from './lib/seed-style.js';
 import { percentile, round } from './lib/stats.js';

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { KLAVIYO_OBJECT_SNIPPET } from '../tests/support/klaviyo-snippet.js';
+import { KLAVIYO_OBJECT_SNIPPET } from './lib/klaviyo-snippet.js';
 
 /**
  * `npx tsx bench/client.ts [--no-build]`: what <KlaviyoProvider> adds to a page's first-load JavaScript,

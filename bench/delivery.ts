@@ -13,7 +13,7 @@ import { toEventInput } from '../lib/outbox/deliver/events.js';
 import { createDispatcher } from '../lib/outbox/dispatcher.js';
 import { OutboxStore } from '../lib/outbox/store.js';
 import type { OutboxMessage } from '../lib/outbox/types.js';
-import { orderEvents } from '../tests/support/order-events.js';
+import { orderEvents } from './lib/order-events.js';
 import { report } from './lib/report.js';
 import { type SkipClock, skipClock } from './lib/skip-clock.js';
 import { round } from './lib/stats.js';
