@@ -1,5 +1,6 @@
 import 'server-only';
 import { KlaviyoApiError } from '../klaviyo';
+import { errorResponse } from '../validation/error-response';
 import type { ActionErrorCode } from './contracts';
 
 /** A failure the merchant can act on (not found, bad input), thrown by lib/admin use cases. */
@@ -40,9 +41,9 @@ const STATUS: Record<ActionErrorCode, number> = {
   failed: 502,
 };
 
-/** A route handler's JSON error answer for a failure. */
+/** A route handler's JSON error answer for a failure: its kind is the status, its words the message. */
 export function failureResponse(error: unknown): Response {
   const failure = describeFailure(error);
   const headers = failure.code === 'rate_limited' ? { 'Retry-After': '60' } : undefined;
-  return Response.json({ error: failure }, { status: STATUS[failure.code], headers });
+  return errorResponse(STATUS[failure.code], failure, headers);
 }

@@ -1,5 +1,6 @@
 import 'server-only';
 import { z } from 'zod';
+import { errorResponse } from '../validation/error-response';
 import { failureResponse } from './errors';
 
 /** Parses a request's query string with `schema`; a 400 naming the field when it does not fit. */
@@ -13,10 +14,7 @@ export function parseQuery<S extends z.ZodType>(
   const field = issue?.path.join('.') || 'query';
   return {
     ok: false,
-    response: Response.json(
-      { error: { code: 'invalid', message: `${field}: ${issue?.message ?? 'invalid'}`, field } },
-      { status: 400 },
-    ),
+    response: errorResponse(400, { field, message: `${field}: ${issue?.message ?? 'invalid'}` }),
   };
 }
 
@@ -36,20 +34,11 @@ export const klaviyoId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a Kl
 /** The query of a handler whose only parameter is the page cursor. */
 export const cursorQuery = z.object({ cursor: cursorParam });
 
-/**
- * Parses the `[id]` route param as a Klaviyo id; a 400 when it is not one. Unlike `parseQuery`'s,
- * this body names no `field`: it is the body these routes have always sent for a bad id.
- */
+/** Parses the `[id]` route param as a Klaviyo id; a 400 naming `id` when it is not one. */
 export async function parseId(
   params: Promise<{ id: string }>,
 ): Promise<{ ok: true; id: string } | { ok: false; response: Response }> {
   const id = klaviyoId.safeParse((await params).id);
   if (id.success) return { ok: true, id: id.data };
-  return {
-    ok: false,
-    response: Response.json(
-      { error: { code: 'invalid', message: 'id: must be a Klaviyo id' } },
-      { status: 400 },
-    ),
-  };
+  return { ok: false, response: errorResponse(400, { field: 'id', message: 'id: must be a Klaviyo id' }) };
 }

@@ -2,6 +2,7 @@ import 'server-only';
 import { redirect } from 'next/navigation';
 import { getServerSession, type Session } from 'next-auth';
 import { cache } from 'react';
+import { errorResponse } from '../validation/error-response';
 import { getAuthOptions, SIGN_IN_PATH } from './config';
 import { MERCHANT_ROLE } from './credentials';
 
@@ -28,7 +29,7 @@ export async function checkMerchant(getSession: () => Promise<Session | null> = 
 export async function denyUnlessMerchant(): Promise<Response | undefined> {
   const check = await checkMerchant();
   if (check.ok) return undefined;
-  return Response.json({ error: { code: check.code, message: check.message } }, { status: check.status });
+  return errorResponse(check.status, { message: check.message });
 }
 
 /**

@@ -1,12 +1,13 @@
 import 'server-only';
 import { timingSafeEqual } from 'node:crypto';
 import { env } from '../env';
+import type { FieldError } from '../validation/field-error';
 import type { RoundResult } from './dispatcher';
 import { drainSoon } from './runtime';
 
 export type DrainOutcome =
   | { status: 200; result: RoundResult | { alreadyRunning: true } }
-  | { status: 401 | 404; error: string };
+  | { status: 401 | 404; error: FieldError };
 
 function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);
@@ -23,10 +24,20 @@ export async function drainFromRequest(
   budgetMs: number,
 ): Promise<DrainOutcome> {
   const secret = env().outbox.drainSecret;
-  if (!secret) return { status: 404, error: 'The drain route is off; set OUTBOX_DRAIN_SECRET to enable it.' };
+  if (!secret)
+    return {
+      status: 404,
+      error: { message: 'The drain route is off; set OUTBOX_DRAIN_SECRET to enable it.' },
+    };
   const given = authorization?.match(/^Bearer (.+)$/)?.[1];
   if (!given || !sameSecret(given, secret))
-    return { status: 401, error: 'A valid Authorization: Bearer <secret> header is required.' };
+    return {
+      status: 401,
+      error: {
+        field: 'authorization',
+        message: 'A valid Authorization: Bearer <secret> header is required.',
+      },
+    };
   const result = await drainSoon(budgetMs);
   return { status: 200, result: result ?? { alreadyRunning: true } };
 }

@@ -1,6 +1,7 @@
 import 'server-only';
 import { clientAddress } from '../auth/client-address';
 import type { RateLimit } from '../rate-limit/limiter';
+import { errorResponse } from '../validation/error-response';
 import type { FieldError } from '../validation/field-error';
 import type { RelayDeps } from './deps';
 
@@ -15,7 +16,7 @@ export type RelayResult =
 export function respond(result: RelayResult): Response {
   if (result.status === 202) return Response.json(result.body, { status: 202 });
   const headers = result.retryAfterSeconds ? { 'Retry-After': String(result.retryAfterSeconds) } : undefined;
-  return Response.json({ error: result.error }, { status: result.status, headers });
+  return errorResponse(result.status, result.error, headers);
 }
 
 export function cookiesOf(request: Request): Map<string, string> {

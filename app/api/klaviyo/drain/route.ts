@@ -1,4 +1,5 @@
 import { drainFromRequest } from '@/lib/outbox/drain-request';
+import { errorResponse } from '@/lib/validation/error-response';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
@@ -8,8 +9,7 @@ export const maxDuration = 60;
 
 async function handle(request: Request): Promise<Response> {
   const outcome = await drainFromRequest(request.headers.get('authorization'), 50_000);
-  if (outcome.status !== 200)
-    return Response.json({ error: { message: outcome.error } }, { status: outcome.status });
+  if (outcome.status !== 200) return errorResponse(outcome.status, outcome.error);
   return Response.json(outcome.result);
 }
 
