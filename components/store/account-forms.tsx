@@ -2,17 +2,17 @@
 
 import Link from 'next/link';
 import { useActionState } from 'react';
+import type { FormState } from '@/lib/validation/action-result';
 import { ConsentCheckbox } from './consent-checkbox';
 import { TextField } from './field';
-import { type FormError, fieldMessage, formMessage } from './form-errors';
+import { fieldMessage, formMessage } from './form-errors';
 import { SubmitButton } from './submit-button';
 
-export interface AccountState {
-  error?: FormError;
+export type AccountState = FormState<{
   values?: { email?: string; firstName?: string; lastName?: string };
   /** Set once a link was mailed: the form gives way to "check your email". */
   sentTo?: string;
-}
+}>;
 type AccountAction = (previous: AccountState, form: FormData) => Promise<AccountState>;
 
 /** What replaces a form once the store has mailed its link. */

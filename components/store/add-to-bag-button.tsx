@@ -5,16 +5,13 @@ import { useRouter } from 'next/navigation';
 import { useState, useTransition } from 'react';
 import { useCartTracking } from '@/components/klaviyo';
 import type { CartSnapshot, LineSnapshot } from '@/lib/tracking/types';
-import type { FormError } from './form-errors';
+import type { ActionResult } from '@/lib/validation/action-result';
 import { CheckIcon } from './icons';
 
 export type AddToBagAction = (input: {
   variantId: string;
   quantity: number;
-}) => Promise<
-  | { ok: true; data: { tracking?: { cart: CartSnapshot; added: LineSnapshot } } }
-  | { ok: false; error: FormError }
->;
+}) => Promise<ActionResult<{ tracking?: { cart: CartSnapshot; added: LineSnapshot } }>>;
 
 /**
  * Adds the chosen variant, then tracks Added to Cart with the cart as of that change (klaviyo.js and

@@ -1,15 +1,13 @@
 'use client';
 
 import { useActionState } from 'react';
+import type { FormState } from '@/lib/validation/action-result';
 import { TextField } from './field';
-import { type FormError, fieldMessage, formMessage } from './form-errors';
+import { fieldMessage, formMessage } from './form-errors';
 import { CheckIcon } from './icons';
 import { SubmitButton } from './submit-button';
 
-export interface BackInStockState {
-  done?: { email: string; created: boolean };
-  error?: FormError;
-}
+export type BackInStockState = FormState<{ done?: { email: string; created: boolean } }>;
 
 export type BackInStockAction = (previous: BackInStockState, form: FormData) => Promise<BackInStockState>;
 

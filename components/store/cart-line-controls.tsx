@@ -2,12 +2,9 @@
 
 import { useRouter } from 'next/navigation';
 import { useState, useTransition } from 'react';
-import type { FormError } from './form-errors';
+import type { ActionResult } from '@/lib/validation/action-result';
 
-type CartAction = (input: {
-  variantId: string;
-  quantity?: number;
-}) => Promise<{ ok: true } | { ok: false; error: FormError }>;
+type CartAction = (input: { variantId: string; quantity?: number }) => Promise<ActionResult<unknown>>;
 
 /**
  * A cart line's quantity stepper and remove button. Each change is a server action (prices and stock

@@ -3,16 +3,16 @@
 import { type ComponentProps, useActionState, useEffect, useRef, useState } from 'react';
 import { TrackStartedCheckout } from '@/components/klaviyo/track-started-checkout';
 import type { CartSnapshot } from '@/lib/tracking/types';
+import type { FormState } from '@/lib/validation/action-result';
 import { ConsentCheckbox } from './consent-checkbox';
 import { SelectField, TextField } from './field';
-import { type FormError, fieldMessage, formMessage } from './form-errors';
+import { fieldMessage, formMessage } from './form-errors';
 import { SubmitButton } from './submit-button';
 
-export interface CheckoutState {
-  error?: FormError;
+export type CheckoutState = FormState<{
   /** What was submitted, to put back after a refusal (React resets a form after its action). */
   values?: Record<string, string>;
-}
+}>;
 
 const FIELDS = {
   email: 'Email',

@@ -1,8 +1,7 @@
-/** A store action's failure as the forms receive it (lib/validation/field-error.ts). */
-export interface FormError {
-  field?: string;
-  message: string;
-}
+import type { ActionError } from '@/lib/validation/action-result';
+
+/** A store action's failure as the forms receive it: the app's one action error. */
+export type FormError = ActionError;
 
 /**
  * The message for one field, without the `path: ` prefix the server puts on it ("shippingAddress.zip:

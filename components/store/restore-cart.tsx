@@ -2,7 +2,7 @@
 
 import { useRouter } from 'next/navigation';
 import { useEffect, useRef, useState } from 'react';
-import type { FormError } from './form-errors';
+import type { ActionResult } from '@/lib/validation/action-result';
 
 /**
  * Follows an abandoned-cart link (`/cart?restore=<id>`): a page render cannot set cookies, so this asks
@@ -13,7 +13,7 @@ export function RestoreCart({
   restore,
 }: {
   cartId: string;
-  restore: (cartId: string) => Promise<{ ok: true } | { ok: false; error: FormError }>;
+  restore: (cartId: string) => Promise<ActionResult<unknown>>;
 }) {
   const router = useRouter();
   const started = useRef(false);

@@ -3,23 +3,11 @@
  * constants only (no `server-only`, no I/O).
  */
 
-export type ActionErrorCode =
-  | 'unauthenticated'
-  | 'forbidden'
-  | 'invalid'
-  | 'not_found'
-  | 'rate_limited'
-  | 'failed';
-
-/** A server action's answer, for useActionState and react-query mutations alike. */
-export type ActionResult<T> =
-  | { ok: true; data: T }
-  | { ok: false; error: { code: ActionErrorCode; message: string; fields?: Record<string, string[]> } };
-
-/** The JSON error body of an admin route handler. */
-export interface ApiError {
-  error: { code: ActionErrorCode | string; message: string };
-}
+// The answer and error shapes every action and route shares (the store's too), re-exported here
+// because the admin's views read their contract from this file.
+export type { ActionErrorCode, ActionResult } from '../validation/action-result';
+/** The JSON error body of an admin route handler: the same as every route's. */
+export type { ErrorBody as ApiError } from '../validation/error-response';
 
 /** One page of a cursor-paginated collection; `nextCursor` is null on the last page. */
 export interface Page<T> {

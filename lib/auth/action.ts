@@ -1,8 +1,9 @@
 import 'server-only';
 import type { Session } from 'next-auth';
-import { z } from 'zod';
-import type { ActionResult } from '../admin/contracts';
+import type { z } from 'zod';
 import { describeFailure } from '../admin/errors';
+import type { ActionResult } from '../validation/action-result';
+import { fieldErrorOf } from '../validation/field-error';
 import { auth, checkMerchant } from './index';
 
 /**
@@ -20,17 +21,8 @@ export function merchantAction<S extends z.ZodType, T>(
     const check = await checkMerchant(getSession);
     if (!check.ok) return { ok: false, error: { code: check.code, message: check.message } };
     const parsed = schema.safeParse(input);
-    if (!parsed.success) {
-      const { fieldErrors } = z.flattenError(parsed.error);
-      return {
-        ok: false,
-        error: {
-          code: 'invalid',
-          message: parsed.error.issues[0]?.message ?? 'Invalid input.',
-          fields: fieldErrors as Record<string, string[]>,
-        },
-      };
-    }
+    // The same field error as every other action and route: the first problem, named by its field.
+    if (!parsed.success) return { ok: false, error: { code: 'invalid', ...fieldErrorOf(parsed.error) } };
     try {
       return { ok: true, data: await run(parsed.data, check.session) };
     } catch (error) {

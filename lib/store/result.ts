@@ -1,7 +1,7 @@
-import type { FieldError } from '../validation/field-error';
+import type { ActionResult } from '../validation/action-result';
 
-/** What every store action returns: server actions are public endpoints, so failures are values. */
-export type ActionResult<T> = { ok: true; data: T } | { ok: false; error: FieldError };
+/** What every store action returns: the app's one action answer (lib/validation/action-result.ts). */
+export type { ActionResult } from '../validation/action-result';
 
 /** A rule of the store said no (empty cart, sold out, over-refund); thrown inside a transaction to roll it back. */
 export class StoreError extends Error {

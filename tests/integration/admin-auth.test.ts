@@ -213,7 +213,8 @@ describe('session checks', () => {
     expect(ran).toEqual([]);
     await expect(build(merchant)({ name: '' })).resolves.toEqual({
       ok: false,
-      error: { code: 'invalid', message: 'Give it a name.', fields: { name: ['Give it a name.'] } },
+      // The one field-error shape of every action: the field, and the message naming it.
+      error: { code: 'invalid', field: 'name', message: 'name: Give it a name.' },
     });
     await expect(build(merchant)({ name: 'VIP' })).resolves.toEqual({ ok: true, data: { created: 'VIP' } });
     await expect(build(merchant)({ name: 'gone' })).resolves.toMatchObject({

@@ -21,18 +21,17 @@ import {
 import { storeDeps } from '@/lib/store/deps';
 import { revokeOrderAccess } from '@/lib/store/order-access';
 import { endShopperSession } from '@/lib/store/shopper-session';
-import type { FieldError } from '@/lib/validation/field-error';
+import type { FormState } from '@/lib/validation/action-result';
 import { nextPath } from './next-path';
 
 /**
  * What a sign-in, sign-up or confirmation form shows: the problem and the fields to keep (never the
  * password), or where the link was sent.
  */
-export interface AccountFormState {
-  error?: FieldError;
+export type AccountFormState = FormState<{
   values?: { email?: string; firstName?: string; lastName?: string };
   sentTo?: string;
-}
+}>;
 
 function keep(form: FormData): AccountFormState['values'] {
   const text = (name: string) => {

@@ -3,12 +3,9 @@
 import { actionLimited } from '@/lib/auth/request-limits';
 import { requestBackInStock } from '@/lib/store/back-in-stock';
 import { storeDeps } from '@/lib/store/deps';
-import type { FieldError } from '@/lib/validation/field-error';
+import type { FormState } from '@/lib/validation/action-result';
 
-export interface BackInStockFormState {
-  done?: { email: string; created: boolean };
-  error?: FieldError;
-}
+export type BackInStockFormState = FormState<{ done?: { email: string; created: boolean } }>;
 
 /**
  * The sold-out variant's "Email me when it's back" form (see lib/store/back-in-stock.ts); limited per

@@ -8,6 +8,7 @@ import { storeDeps } from '@/lib/store/deps';
 import { type OrderConfirmation, placeOrder as placeOrderInStore } from '@/lib/store/orders/place-order';
 import type { ActionResult } from '@/lib/store/result';
 import { accountExchangeId } from '@/lib/tracking/identity';
+import type { FormState } from '@/lib/validation/action-result';
 
 /**
  * The checkout form's action (see lib/store/orders/place-order.ts for what it records and enqueues).
@@ -50,10 +51,7 @@ export async function placeOrder(input: unknown): Promise<ActionResult<OrderConf
 }
 
 /** What the checkout form shows after a refused submit: the problem, and what was typed, to keep. */
-export interface CheckoutFormState {
-  error?: { field?: string; message: string };
-  values?: Record<string, string>;
-}
+export type CheckoutFormState = FormState<{ values?: Record<string, string> }>;
 
 /**
  * The checkout form's `useActionState` action: places the order and, on success, goes to its
