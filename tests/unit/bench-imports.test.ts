@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 
 /**
  * Benchmarks run on their own (`npm run bench -- NAME`, never part of `npm test`), so what they drive
- * lives in bench/lib; tests may reuse it, never the other way round. Every module specifier in bench/
- * (relative or `@/`) must resolve outside tests/.
+ * lives in bench/ (bench/lib, and bench/client-app for the client bundle); tests may reuse it, never
+ * the other way round. Every module specifier in bench/ (relative or `@/`) must resolve outside tests/.
  */
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const BENCH = join(ROOT, 'bench');
@@ -42,9 +42,23 @@ describe('bench/ is self-contained', () => {
   it('imports nothing from tests/', () => {
     const intoTests = sources(BENCH).flatMap((file) =>
       specifiers(readFileSync(file, 'utf8'))
-        .filter((s) => resolved(file, s)?.startsWith(join(ROOT, 'tests') + '/'))
+        .filter((s) => resolved(file, s)?.startsWith(`${join(ROOT, 'tests')}/`))
         .map((s) => `${relative(ROOT, file)} imports ${s}`),
     );
     expect(intoTests).toEqual([]);
+  });
+
+  it('builds and reads nothing under tests/ either (a path built from string literals)', () => {
+    // bench/client.ts once built tests/fixtures/onsite-app: join(dirname, '..', 'tests', 'fixtures', …).
+    const literals = (source: string) =>
+      [...source.replace(/^\s*(\/\/|\*|\/\*).*$/gm, '').matchAll(/(['"`])([^'"`\n]*)\1/g)].map((m) => m[2]);
+    const pointsIntoTests = (literal = '') => /^(\.\.\/)*tests(\/|$)/.test(literal);
+    const found = sources(BENCH).flatMap((file) =>
+      literals(readFileSync(file, 'utf8'))
+        .filter(pointsIntoTests)
+        .map((literal) => `${relative(ROOT, file)}: '${literal}'`),
+    );
+    expect(found).toEqual([]);
+    expect(literals("join(dir, '..', 'tests', 'fixtures')").filter(pointsIntoTests)).toEqual(['tests']);
   });
 });
