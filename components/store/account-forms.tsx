@@ -35,6 +35,32 @@ function Alert({ message }: { message?: string }) {
   ) : null;
 }
 
+/** A new account's password and the newsletter box, as sign-up and "save this order" both ask. */
+function NewPasswordFields({
+  label,
+  minPasswordLength,
+  err,
+}: {
+  label: string;
+  minPasswordLength: number;
+  err: AccountState['error'];
+}) {
+  return (
+    <>
+      <TextField
+        name="password"
+        label={label}
+        type="password"
+        autoComplete="new-password"
+        minLength={minPasswordLength}
+        hint={`At least ${minPasswordLength} characters.`}
+        error={fieldMessage(err, 'password', 'Password')}
+      />
+      <ConsentCheckbox channel="email" error={fieldMessage(err, 'marketing.email', 'Consent')} />
+    </>
+  );
+}
+
 export function SignInForm({ action, next }: { action: AccountAction; next?: string }) {
   const [state, submit] = useActionState(action, {});
   const err = state.error;
@@ -113,16 +139,7 @@ export function SignUpForm({
         defaultValue={values?.email}
         error={fieldMessage(err, 'email', 'Email')}
       />
-      <TextField
-        name="password"
-        label="Password"
-        type="password"
-        autoComplete="new-password"
-        minLength={minPasswordLength}
-        hint={`At least ${minPasswordLength} characters.`}
-        error={fieldMessage(err, 'password', 'Password')}
-      />
-      <ConsentCheckbox channel="email" error={fieldMessage(err, 'marketing.email', 'Consent')} />
+      <NewPasswordFields label="Password" minPasswordLength={minPasswordLength} err={err} />
       <SubmitButton pendingLabel="Creating your account…" className="button button--primary button--wide">
         Create account
       </SubmitButton>
@@ -156,16 +173,7 @@ export function SaveOrderForm({
     <form action={submit} className="form-stack">
       <input type="hidden" name="orderId" value={orderId} />
       <Alert message={formMessage(err, ['password', 'marketing.email'])} />
-      <TextField
-        name="password"
-        label="Choose a password"
-        type="password"
-        autoComplete="new-password"
-        minLength={minPasswordLength}
-        hint={`At least ${minPasswordLength} characters.`}
-        error={fieldMessage(err, 'password', 'Password')}
-      />
-      <ConsentCheckbox channel="email" error={fieldMessage(err, 'marketing.email', 'Consent')} />
+      <NewPasswordFields label="Choose a password" minPasswordLength={minPasswordLength} err={err} />
       <SubmitButton pendingLabel="Sending…" className="button button--secondary">
         Email me a link
       </SubmitButton>
