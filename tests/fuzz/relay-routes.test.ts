@@ -1,13 +1,10 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { POST as drain } from '../../app/api/klaviyo/drain/route.js';
 import { POST as identify } from '../../app/api/klaviyo/identify/route.js';
 import { POST as subscribe } from '../../app/api/klaviyo/subscribe/route.js';
 import { POST as track } from '../../app/api/klaviyo/track/route.js';
-import { overrideRelayDeps } from '../../lib/relay/deps.js';
-import { overrideStoreDeps } from '../../lib/store/deps.js';
 import { METRICS } from '../../lib/tracking/metrics.js';
-import { freshSqlite } from '../support/databases.js';
 import {
   COMPANY_ID,
   COOKIE_NAMES,
@@ -28,7 +25,6 @@ import {
 import {
   FUZZ_TEST_TIMEOUT,
   fuzz,
-  onReplay,
   outcome,
   runsFor,
   summary,
@@ -40,9 +36,7 @@ import {
   outboxRowsAfter,
   ownershipProblems,
 } from '../support/fuzz-invariants.js';
-import { buildFuzzWorld, type FuzzWorld, STOCKED, withoutLimits } from '../support/fuzz-world.js';
-import { testRelayDeps } from '../support/relay-fixtures.js';
-import { cartWith } from '../support/store-fixtures.js';
+import { withFuzzWorld } from '../support/fuzz-setup.js';
 
 /**
  * The relay routes with generated bodies, headers and cookies: never a 5xx or a throw, nothing
@@ -56,34 +50,7 @@ vi.stubEnv('OUTBOX_DRAIN_SECRET', DRAIN_SECRET);
 // Nothing here may reach a Klaviyo: a drain that did run would find this port closed.
 vi.stubEnv('KLAVIYO_API_URL', 'http://127.0.0.1:9');
 
-let world: FuzzWorld;
-let relay: ReturnType<typeof testRelayDeps>;
-/** Cart ids with revisions that exist, so cart events get past the lookup. */
-const carts: string[] = [];
-
-/** A fresh database with the seeded customers and carts, wired into the route handlers and actions. */
-async function freshWorld(): Promise<void> {
-  await relay?.db.close();
-  relay = withoutLimits(testRelayDeps(await freshSqlite()));
-  withoutLimits(relay.store);
-  overrideRelayDeps(relay);
-  overrideStoreDeps(relay.store);
-  world = await buildFuzzWorld(relay.store);
-  carts.length = 0;
-  for (let i = 0; i < 4; i++)
-    carts.push(await cartWith(relay.store, [[STOCKED[i % STOCKED.length] as string, 1]]));
-}
-
-beforeAll(async () => {
-  await freshWorld();
-  onReplay(freshWorld);
-});
-afterAll(async () => {
-  overrideRelayDeps(undefined);
-  overrideStoreDeps(undefined);
-  vi.unstubAllEnvs();
-  await relay?.db.close();
-});
+const seeded = withFuzzWorld();
 
 interface RelayInput {
   headers: Record<string, string>;
@@ -92,7 +59,7 @@ interface RelayInput {
 }
 
 const cookieHeader = (cookies: [string, CookieValue][]) =>
-  cookies.map(([k, v]) => `${k}=${world.resolve(v)}`).join('; ');
+  cookies.map(([k, v]) => `${k}=${seeded.world.resolve(v)}`).join('; ');
 
 /**
  * Most requests carry an identity (a shopper session, borrowed or the caller's own, or a klaviyo.js
@@ -143,8 +110,8 @@ async function checkRoute(
   const req = request(path, input);
   if (!req) return [];
   // Every run starts with no rate-limit counters: the fuzzer is one client, and limits have tests of their own.
-  await relay.db.query('DELETE FROM app_rate_limits').catch(() => undefined);
-  const before = await lastOutboxId(relay.db);
+  await seeded.relay.db.query('DELETE FROM app_rate_limits').catch(() => undefined);
+  const before = await lastOutboxId(seeded.relay.db);
   const response = await handler(req);
   const violations: Violation[] = [];
   outcome(String(response.status));
@@ -167,9 +134,9 @@ async function checkRoute(
     if (typeof body?.error?.message !== 'string')
       violations.push({ name: '4xx without an error message', detail: `status ${response.status}` });
   }
-  const rows = await outboxRowsAfter(relay.db, before);
+  const rows = await outboxRowsAfter(seeded.relay.db, before);
   if (rows.length) outcome('enqueued');
-  const verified = world.verifiedBy(
+  const verified = seeded.world.verifiedBy(
     input.cookies.filter(([k]) => k === COOKIE_NAMES.shopper).map(([, v]) => v),
   );
   for (const row of rows) {
@@ -188,7 +155,7 @@ async function checkRoute(
 }
 
 const cartId = fc.oneof(
-  { weight: 4, arbitrary: fc.nat(3).map((i) => carts[i] as string) },
+  { weight: 4, arbitrary: fc.nat(3).map((i) => seeded.carts[i] as string) },
   { weight: 1, arbitrary: fc.uuid() },
   { weight: 1, arbitrary: junk },
 );

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import * as accountActions from '../../app/(store)/account/actions.js';
 import { notifyWhenBack } from '../../app/(store)/back-in-stock/actions.js';
 import { cancelOrder, fulfilOrder, refundOrder } from '../../app/(store)/back-office/actions.js';
@@ -12,9 +12,6 @@ import {
 } from '../../app/(store)/cart/actions.js';
 import { placeOrder, submitCheckout } from '../../app/(store)/checkout/actions.js';
 import { saveTrackingConsent } from '../../app/(store)/consent/actions.js';
-import { overrideRelayDeps } from '../../lib/relay/deps.js';
-import { overrideStoreDeps } from '../../lib/store/deps.js';
-import { freshSqlite } from '../support/databases.js';
 import {
   ATTACKER,
   actionInput,
@@ -41,7 +38,6 @@ import {
 import {
   FUZZ_TEST_TIMEOUT,
   fuzz,
-  onReplay,
   outcome,
   runsFor,
   summary,
@@ -56,12 +52,12 @@ import {
   ownershipProblems,
 } from '../support/fuzz-invariants.js';
 import { NavigationSignal, startRequest } from '../support/fuzz-request.js';
-import { buildFuzzWorld, type FuzzWorld, STOCKED, withoutLimits } from '../support/fuzz-world.js';
+import { withFuzzWorld } from '../support/fuzz-setup.js';
+import { STOCKED } from '../support/fuzz-world.js';
 
 /** Every run starts with no rate-limit counters: the fuzzer is one client, and limits have tests of their own. */
-const forgetLimits = () => relay.db.query('DELETE FROM app_rate_limits').catch(() => undefined);
+const forgetLimits = () => seeded.relay.db.query('DELETE FROM app_rate_limits').catch(() => undefined);
 
-import { testRelayDeps } from '../support/relay-fixtures.js';
 import { cartWith } from '../support/store-fixtures.js';
 
 /**
@@ -76,33 +72,7 @@ vi.setConfig({ testTimeout: FUZZ_TEST_TIMEOUT });
 vi.mock('next/navigation', async () => (await import('../support/fuzz-request.js')).nextNavigation);
 vi.stubEnv('KLAVIYO_API_URL', 'http://127.0.0.1:9');
 
-let world: FuzzWorld;
-let relay: ReturnType<typeof testRelayDeps>;
-const carts: string[] = [];
-
-/** A fresh database with the seeded customers and carts, wired into the route handlers and actions. */
-async function freshWorld(): Promise<void> {
-  await relay?.db.close();
-  relay = withoutLimits(testRelayDeps(await freshSqlite()));
-  withoutLimits(relay.store);
-  overrideRelayDeps(relay);
-  overrideStoreDeps(relay.store);
-  world = await buildFuzzWorld(relay.store);
-  carts.length = 0;
-  for (let i = 0; i < 4; i++)
-    carts.push(await cartWith(relay.store, [[STOCKED[i % STOCKED.length] as string, 1]]));
-}
-
-beforeAll(async () => {
-  await freshWorld();
-  onReplay(freshWorld);
-});
-afterAll(async () => {
-  overrideRelayDeps(undefined);
-  overrideStoreDeps(undefined);
-  vi.unstubAllEnvs();
-  await relay?.db.close();
-});
+const seeded = withFuzzWorld();
 
 interface Caller {
   cookies: [string, CookieValue][];
@@ -124,13 +94,13 @@ const callerArb: fc.Arbitrary<Caller> = fc.record({
 /** Which customers a cookie value opens: a session, an order grant, whatever the store issues. */
 async function customersOpenedBy(token: string): Promise<Set<string>> {
   const out = new Set<string>();
-  const customer = await world.customerOfToken(token);
+  const customer = await seeded.world.customerOfToken(token);
   if (customer) out.add(customer);
-  const orders = await relay.db
+  const orders = await seeded.relay.db
     .query<{ customer_id: string }>(
       `SELECT o.customer_id FROM store_order_access a JOIN store_orders o ON o.id = a.order_id
        WHERE a.token_hash = ? AND o.id IN (?, ?)`,
-      [await sha256(token), ...(world.victimOrders as [string, string])],
+      [await sha256(token), ...(seeded.world.victimOrders as [string, string])],
     )
     .catch(() => []);
   for (const r of orders) out.add(r.customer_id);
@@ -144,10 +114,10 @@ function callerHeld(caller: Caller) {
   const values = caller.cookies.map(([, v]) => v);
   const refs = new Set(values.filter(isRef).map((v) => v.ref));
   const mayOpen = new Set<string>();
-  if (refs.has('victim-session')) mayOpen.add(world.customers.victim);
-  if (refs.has('guest-victim-session')) mayOpen.add(world.customers.guestVictim);
+  if (refs.has('victim-session')) mayOpen.add(seeded.world.customers.victim);
+  if (refs.has('guest-victim-session')) mayOpen.add(seeded.world.customers.guestVictim);
   const shopperValues = caller.cookies.filter(([k]) => k === COOKIE_NAMES.shopper).map(([, v]) => v);
-  return { verified: world.verifiedBy(shopperValues), mayOpen };
+  return { verified: seeded.world.verifiedBy(shopperValues), mayOpen };
 }
 
 interface Expect {
@@ -165,11 +135,11 @@ async function runAction(
   call: () => Promise<unknown>,
   expectations: Expect = {},
 ): Promise<Violation[]> {
-  const cookies = caller.cookies.map(([k, v]) => [k, world.resolve(v)] as [string, string]);
+  const cookies = caller.cookies.map(([k, v]) => [k, seeded.world.resolve(v)] as [string, string]);
   const request = startRequest(cookies, caller.headers);
   await forgetLimits();
-  const before = await lastOutboxId(relay.db);
-  const logsBefore = relay.store.logs.length;
+  const before = await lastOutboxId(seeded.relay.db);
+  const logsBefore = seeded.relay.store.logs.length;
   let result: unknown;
   const violations: Violation[] = [];
   try {
@@ -179,14 +149,14 @@ async function runAction(
     if (!(error instanceof NavigationSignal)) throw error;
     outcome(error.kind);
   }
-  for (const log of relay.store.logs.slice(logsBefore))
+  for (const log of seeded.relay.store.logs.slice(logsBefore))
     if (/failed|error/i.test(log.event))
       violations.push({
         name: 'failed on our side (a 5xx)',
         detail: `${log.event} ${JSON.stringify(log.fields).slice(0, 300)}`,
       });
 
-  const rows = await outboxRowsAfter(relay.db, before);
+  const rows = await outboxRowsAfter(seeded.relay.db, before);
   if (rows.length) outcome('enqueued');
   const held = callerHeld(caller);
   for (const row of rows) {
@@ -213,10 +183,10 @@ async function runAction(
     if (value === undefined) continue;
     for (const customer of await customersOpenedBy(value)) {
       if (held.mayOpen.has(customer)) continue;
-      if (customer === world.customers.victim || customer === world.customers.guestVictim)
+      if (customer === seeded.world.customers.victim || customer === seeded.world.customers.guestVictim)
         violations.push({
           name: 'cookie opens another customer',
-          detail: `${name} now opens ${customer === world.customers.victim ? 'the account holder' : 'the guest customer'}`,
+          detail: `${name} now opens ${customer === seeded.world.customers.victim ? 'the account holder' : 'the guest customer'}`,
         });
     }
   }
@@ -246,7 +216,7 @@ async function expectClean(
 // ---- cart -------------------------------------------------------------------------------------------
 
 const cartIdArb = fc.oneof(
-  { weight: 3, arbitrary: fc.nat(3).map((i) => carts[i] as string) },
+  { weight: 3, arbitrary: fc.nat(3).map((i) => seeded.carts[i] as string) },
   { weight: 1, arbitrary: fc.uuid() },
   { weight: 1, arbitrary: junk },
 );
@@ -306,8 +276,8 @@ async function checkout(
   input: { caller: Caller; freshCart: boolean; fields: Record<string, unknown>; form: boolean; raw: unknown },
   submit: (arg: unknown) => Promise<unknown>,
 ) {
-  await world.topUpStock();
-  const cart = await cartWith(relay.store, [[STOCKED[1] as string, 1]]);
+  await seeded.world.topUpStock();
+  const cart = await cartWith(seeded.relay.store, [[STOCKED[1] as string, 1]]);
   const fields = { ...input.fields };
   if (fields.cartId === '$fresh' || input.freshCart) fields.cartId = cart;
   const caller: Caller = { ...input.caller, cookies: [[COOKIE_NAMES.cart, cart], ...input.caller.cookies] };
@@ -318,7 +288,7 @@ async function checkout(
   const placed = async () => {
     const result = await submit(arg);
     const id = (result as { data?: { orderId?: unknown } })?.data?.orderId;
-    if (typeof id === 'string') world.orders.push(id);
+    if (typeof id === 'string') seeded.world.orders.push(id);
     return result;
   };
   return runAction(caller, placed, {
@@ -417,7 +387,7 @@ describe('fuzz: account actions', () => {
         `action account/${name}`,
         fc.record({
           caller: callerArb,
-          fields: shaped({ orderId: orderIdArb(() => world.orders), token: junk, email: emailArb }),
+          fields: shaped({ orderId: orderIdArb(() => seeded.world.orders), token: junk, email: emailArb }),
         }),
         ({ caller, fields }: { caller: Caller; fields: Record<string, unknown> }) =>
           runAction(caller, async () => action({}, toFormData(fields))),
@@ -467,7 +437,7 @@ describe('fuzz: back in stock and consent actions', () => {
 
 // ---- back office ------------------------------------------------------------------------------------
 
-const orderField = orderIdArb(() => world.orders);
+const orderField = orderIdArb(() => seeded.world.orders);
 const someLines = fc.oneof(
   { weight: 3, arbitrary: fc.constant(undefined) },
   { weight: 1, arbitrary: lineQuantitiesArb },
