@@ -14,18 +14,8 @@ import {
   removeListMember,
 } from '../../app/(admin)/admin/(dashboard)/lists/actions.js';
 import { recheckConnection } from '../../app/(admin)/admin/(dashboard)/settings/actions.js';
-import { GET as campaigns } from '../../app/api/admin/campaigns/route.js';
-import { GET as delivery } from '../../app/api/admin/delivery/route.js';
-import { GET as flows } from '../../app/api/admin/flows/route.js';
-import { GET as listMembers } from '../../app/api/admin/lists/[id]/members/route.js';
-import { GET as list } from '../../app/api/admin/lists/[id]/route.js';
-import { GET as lists } from '../../app/api/admin/lists/route.js';
-import { GET as overview } from '../../app/api/admin/overview/route.js';
-import { GET as segmentMembers } from '../../app/api/admin/segments/[id]/members/route.js';
-import { GET as segment } from '../../app/api/admin/segments/[id]/route.js';
-import { GET as segments } from '../../app/api/admin/segments/route.js';
-import { GET as settings } from '../../app/api/admin/settings/route.js';
 import { freshSqlite } from '../support/databases.js';
+import { ADMIN_ROUTES } from '../support/fuzz-admin-routes.js';
 import {
   anyValue,
   COOKIE_NAMES,
@@ -157,20 +147,7 @@ describe('fuzz: admin actions without a merchant session', () => {
 
 // ---- /api/admin/* -----------------------------------------------------------------------------------
 
-type Handler = (request: Request, context: { params: Promise<{ id: string }> }) => Promise<Response>;
-const routes: [string, Handler][] = [
-  ['/api/admin/campaigns', campaigns as Handler],
-  ['/api/admin/delivery', delivery as Handler],
-  ['/api/admin/flows', flows as Handler],
-  ['/api/admin/lists', lists as Handler],
-  ['/api/admin/lists/[id]', list as Handler],
-  ['/api/admin/lists/[id]/members', listMembers as Handler],
-  ['/api/admin/overview', overview as Handler],
-  ['/api/admin/segments', segments as Handler],
-  ['/api/admin/segments/[id]', segment as Handler],
-  ['/api/admin/segments/[id]/members', segmentMembers as Handler],
-  ['/api/admin/settings', settings as Handler],
-];
+const routes = ADMIN_ROUTES;
 
 const queryArb = fc.dictionary(
   fc.constantFrom('cursor', 'period', 'state', 'kind', 'limit', 'page[cursor]', 'filter'),
