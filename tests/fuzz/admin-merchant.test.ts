@@ -16,7 +16,7 @@ import {
 } from '../../app/(admin)/admin/(dashboard)/lists/actions.js';
 import { env } from '../../lib/env.js';
 import { withEmulator } from '../support/emulator.js';
-import { ADMIN_ROUTES } from '../support/fuzz-admin-routes.js';
+import { ADMIN_ROUTES, adminRequest } from '../support/fuzz-admin-routes.js';
 import { anyValue, emailArb, headerJunk, junk, shaped } from '../support/fuzz-arbitraries.js';
 import {
   FUZZ_TEST_TIMEOUT,
@@ -128,12 +128,8 @@ describe('fuzz: /api/admin/* as the merchant', () => {
         `merchant GET ${path}`,
         fc.record({ headers: headersArb, query: queryArb, id: idArb }),
         async ({ headers, query, id }): Promise<Violation[]> => {
-          let request: Request;
-          try {
-            const url = new URL(`https://shop.test${path.replace('[id]', encodeURIComponent(id))}`);
-            for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
-            request = new Request(url);
-          } catch {
+          const request = adminRequest(path, id, query);
+          if (!request) {
             outcome('not a URL a client can send');
             return [];
           }

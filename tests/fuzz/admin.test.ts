@@ -15,7 +15,7 @@ import {
 } from '../../app/(admin)/admin/(dashboard)/lists/actions.js';
 import { recheckConnection } from '../../app/(admin)/admin/(dashboard)/settings/actions.js';
 import { freshSqlite } from '../support/databases.js';
-import { ADMIN_ROUTES } from '../support/fuzz-admin-routes.js';
+import { ADMIN_ROUTES, adminRequest } from '../support/fuzz-admin-routes.js';
 import {
   anyValue,
   COOKIE_NAMES,
@@ -162,12 +162,8 @@ describe('fuzz: /api/admin/* without a merchant session', () => {
         `GET ${path}`,
         fc.record({ caller: callerArb, query: queryArb, id: idArb }),
         async ({ caller, query, id }): Promise<Violation[]> => {
-          let request: Request;
-          try {
-            const url = new URL(`https://shop.test${path.replace('[id]', encodeURIComponent(id))}`);
-            for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
-            request = new Request(url);
-          } catch {
+          const request = adminRequest(path, id, query);
+          if (!request) {
             outcome('not a URL a client can send');
             return [];
           }

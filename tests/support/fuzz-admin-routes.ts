@@ -29,3 +29,14 @@ export const ADMIN_ROUTES: [string, AdminHandler][] = [
   ['/api/admin/segments/[id]/members', segmentMembers as AdminHandler],
   ['/api/admin/settings', settings as AdminHandler],
 ];
+
+/** The GET request a browser would send for `path` with this id and query; undefined when none can. */
+export function adminRequest(path: string, id: string, query: Record<string, string>): Request | undefined {
+  try {
+    const url = new URL(`https://shop.test${path.replace('[id]', encodeURIComponent(id))}`);
+    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+    return new Request(url);
+  } catch {
+    return undefined;
+  }
+}
