@@ -64,6 +64,31 @@ onBothDatabases('shared rate limits', (db) => {
     expect(answers.filter((a) => a.ok)).toHaveLength(7);
   });
 
+  it('two instances racing for the last token: exactly one gets it, every time', async () => {
+    const one = new RateLimiter(db(), () => 3_000_000);
+    const two = new RateLimiter(db(), () => 3_000_000);
+    const limit = { capacity: 3, perMinute: 1 };
+    for (let round = 0; round < 25; round++) {
+      const key = `last:${round}:${Math.random()}`;
+      expect((await one.take(key, limit)).ok).toBe(true);
+      expect((await two.take(key, limit)).ok).toBe(true);
+      const [a, b] = await Promise.all([one.take(key, limit), two.take(key, limit)]);
+      expect([a.ok, b.ok].filter(Boolean), `round ${round}`).toHaveLength(1);
+      expect([a, b].find((d) => !d.ok)).toEqual({ ok: false, retryAfterSeconds: 60 });
+    }
+  });
+
+  it('concurrent guesses from two instances at the throttle’s edge: no more pass than one after another', async () => {
+    const one = new RateLimiter(db(), () => 4_000_000);
+    const two = new RateLimiter(db(), () => 4_000_000);
+    const key = `edge:${Math.random()}`;
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => (i % 2 ? one : two).attempt(key, ADDRESS_BACKOFF)),
+    );
+    // As in sequence (the sign-in throttle tests below): the free attempts, and the one that starts the wait.
+    expect(answers.filter((a) => a.ok)).toHaveLength(ADDRESS_BACKOFF.free + 1);
+  });
+
   describe('sign-in throttle', () => {
     let tests = 0;
     /** A clock, a throttle, an account and addresses of this test's own (tests share the database). */
