@@ -210,6 +210,10 @@ export class OutboxStore {
   async replay(ids?: readonly number[], now = Date.now()): Promise<ReplayResult> {
     if (ids && ids.length === 0) return { replayed: [], skipped: [] };
     return this.db.transaction(async (tx) => {
+      // Postgres: a message enqueued (and perhaps delivered) between the look for newer messages and
+      // the update would otherwise be missed. Enqueues wait for the replay; SQLite's writer lock does this.
+      if (this.db.dialect === 'postgres')
+        await tx.query('LOCK TABLE klaviyo_outbox IN SHARE ROW EXCLUSIVE MODE');
       const dead: Row[] = [];
       if (ids) {
         for (const chunk of chunks(ids)) {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPostgres } from '../../lib/db/postgres.js';
 import type { Database } from '../../lib/db/types.js';
 import { OutboxStore } from '../../lib/outbox/store.js';
 import { consentMessage, eventMessage, type OutboxRecord, profileMessage } from '../../lib/outbox/types.js';
@@ -6,7 +7,7 @@ import { consentChange } from '../../lib/tracking/consent.js';
 import { placedOrder } from '../../lib/tracking/orders.js';
 import type { OrderSnapshot } from '../../lib/tracking/types.js';
 import { dropPostgres, freshPostgres, freshSqlite } from '../support/databases.js';
-import { describeWithPostgres } from '../support/requirements.js';
+import { describeWithPostgres, TEST_DATABASE_URL } from '../support/requirements.js';
 
 const order = (id: string): OrderSnapshot => ({
   orderId: id,
@@ -242,6 +243,86 @@ function outboxContract(name: string, open: () => Promise<Database>, close: (db:
       // Replay starts the count again: a replayed message gets the full backoff schedule.
       expect(rows.get(id(smsSubscribe.key))).toMatchObject({ state: 'pending', attempts: 0 });
       expect(rows.get(id(event.key))).toMatchObject({ state: 'pending', attempts: 0 });
+    });
+
+    it('never lets a replayed profile write land after a newer one enqueued while the replay runs', async () => {
+      const t = 300_000_000;
+      const person = 'interleave@example.com';
+      const write = (n: number, name: string) =>
+        profileMessage(`interleave:${n}`, { profile: { email: person, first_name: name } });
+      const old = write(1, 'Old');
+      await db.transaction((tx) => store.enqueue(tx, [old], t));
+      const [claimed] = (await store.claim('w', 1000, 1000, t)).filter((r) => r.key === old.key);
+      await store.markDead('w', [claimed?.id as number], { status: 400, code: 'invalid', detail: 'no' }, t);
+      const newer = write(2, 'New');
+      // The newer write is committed, claimed and delivered between the replay's look for newer
+      // messages and its update: a second connection (Postgres) or, on SQLite, a transaction the
+      // replay must wait for.
+      let interleaved = false;
+      let meanwhile: Promise<void> | undefined;
+      const racing: Database = {
+        ...db,
+        dialect: db.dialect,
+        query: (sql, params) => db.query(sql, params),
+        transaction: (fn) =>
+          db.transaction((tx) =>
+            fn({
+              query: async (sql, params) => {
+                const rows = await tx.query(sql, params);
+                if (!interleaved && /state <> 'dead'/.test(sql) && db.dialect === 'postgres') {
+                  interleaved = true;
+                  // Another process: its own pool on the same schema. Given half a second to get in.
+                  const other = openPostgres(TEST_DATABASE_URL, {
+                    schema: (db as Database & { schema: string }).schema,
+                    max: 1,
+                  });
+                  const elsewhere = new OutboxStore(other);
+                  meanwhile = (async () => {
+                    try {
+                      await other.transaction((otx) => elsewhere.enqueue(otx, [newer], t + 1));
+                      const got = (await elsewhere.claim('w2', 1000, 1000, t + 2)).filter(
+                        (r) => r.key === newer.key,
+                      );
+                      await elsewhere.markDelivered(
+                        'w2',
+                        got.map((r) => r.id),
+                        t + 3,
+                      );
+                    } finally {
+                      await other.close();
+                    }
+                  })();
+                  await Promise.race([meanwhile, new Promise((resolve) => setTimeout(resolve, 500))]);
+                }
+                return rows;
+              },
+            }),
+          ),
+        close: () => db.close(),
+      };
+      const gate =
+        db.dialect === 'sqlite' ? db.transaction((tx) => store.enqueue(tx, [newer], t + 1)) : undefined;
+      await new OutboxStore(racing).replay([claimed?.id as number], t + 10);
+      await gate;
+      await meanwhile;
+      // Whatever the replay decided, the person's writes now reach Klaviyo oldest first, the newer last.
+      const sent: string[] = [];
+      for (let at = t + 10; at < t + 30; at++) {
+        const batch = (await store.claim('w3', 1000, 1000, at)).filter((r) =>
+          r.key.startsWith('profile:interleave'),
+        );
+        for (const r of batch) sent.push(r.key);
+        await store.markDelivered(
+          'w3',
+          batch.map((r) => r.id),
+          at,
+        );
+      }
+      const rows = (await store.list({ limit: 500 })).filter((r) => r.key.startsWith('profile:interleave'));
+      const delivered = rows
+        .filter((r) => r.state === 'delivered')
+        .sort((a, b) => (a.deliveredAt ?? 0) - (b.deliveredAt ?? 0) || a.id - b.id);
+      expect(delivered.at(-1)?.key).toBe(newer.key);
     });
 
     it('keeps the longest account pause', async () => {
