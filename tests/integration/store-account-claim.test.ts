@@ -222,6 +222,41 @@ onBothDatabases('guest checkout and account claiming', (db) => {
     expect(results.find((r) => !r.ok)).toMatchObject({ error: { message: expect.stringMatching(/exists/) } });
   });
 
+  it('answers two sign-up requests for one email sent at once, and lets exactly one of their links make the account', async () => {
+    const deps = testStoreDeps(db());
+    const links = testLinks();
+    const email = uniqueEmail('interleaved');
+    const requests = await Promise.all([
+      signUp(deps, account(email), links),
+      signUp(deps, { ...account(email), password: 'the other password' }, links),
+    ]);
+    expect(requests).toEqual([
+      { ok: true, data: { sentTo: email } },
+      { ok: true, data: { sentTo: email } },
+    ]);
+    const tokens = links.sent.map((m) => (m.link ? new URL(m.link).searchParams.get('token') : null));
+    expect(tokens).toHaveLength(2);
+    expect(new Set(tokens).size).toBe(2);
+    const results = await Promise.all(tokens.map((token) => confirmAccountLink(deps, token, links)));
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    const [credentials] = await db().query<{ n: number }>(
+      `SELECT COUNT(*) AS n FROM store_customer_credentials k JOIN store_customers c ON c.id = k.customer_id
+       WHERE c.email = ?`,
+      [email],
+    );
+    expect(Number(credentials?.n)).toBe(1);
+    // Exactly one of the two passwords signs in.
+    const signIns = await Promise.all(
+      [PASSWORD, 'the other password'].map((password) => signIn(deps, { email, password }, { links })),
+    );
+    expect(signIns.filter((r) => r.ok)).toHaveLength(1);
+
+    // Once the account exists, two more requests at once each mail its owner a note, no link.
+    const before = links.sent.length;
+    await Promise.all([signUp(deps, account(email), links), signUp(deps, account(email), links)]);
+    expect(links.sent.slice(before).map((m) => m.link)).toEqual([undefined, undefined]);
+  });
+
   it('answers the same nothing for a guessed order number with no, a made-up or another shopper’s cookie', async () => {
     const deps = testStoreDeps(db());
     const links = testLinks();
