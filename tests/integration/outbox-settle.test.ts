@@ -243,6 +243,56 @@ function settleContract(name: string, open: () => Promise<Database>, close: (db:
       expect(records.filter((r) => r.attempts === 0)).toHaveLength(1500);
     });
 
+    it.each([
+      ['an index out of range', '/data/attributes/profiles/data/7/attributes/email'],
+      ['a malformed index', '/data/attributes/profiles/data/x1/attributes/email'],
+      ['a negative index', '/data/attributes/profiles/data/-1'],
+    ])(
+      'marks no record for a consent job refusal whose pointer names %s, and delivers each alone',
+      async (_, pointer) => {
+        const emails = ['p0@example.com', 'p1@example.com', 'p2@example.com'].map(
+          (e) => `${pointer.length}${e}`,
+        );
+        await enqueue(
+          emails.map((email) =>
+            consentMessage(
+              consentChange({
+                channel: 'email',
+                status: 'SUBSCRIBED',
+                profile: { email },
+                consentedAt: '2026-07-15T12:00:00Z',
+                source: 'Footer',
+              }),
+            ),
+          ),
+        );
+        proxy.set([
+          {
+            method: 'POST',
+            path: /^\/api\/profile-subscription-bulk-create-jobs\/?$/,
+            mode: 'replace',
+            count: 1,
+            replaceWith: {
+              status: 400,
+              body: {
+                errors: [
+                  {
+                    id: 'e1',
+                    status: 400,
+                    code: 'invalid',
+                    title: 'Invalid input.',
+                    detail: 'Not a valid email.',
+                    source: { pointer },
+                  },
+                ],
+              },
+            },
+          },
+        ]);
+        expect(await dispatcher().drain()).toMatchObject({ claimed: 3, delivered: 3, dead: 0 });
+      },
+    );
+
     it('dead-letters only the profile a consent job names as bad, and delivers the rest', async () => {
       const change = (email: string) =>
         consentMessage(

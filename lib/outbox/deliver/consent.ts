@@ -47,7 +47,8 @@ async function call(api: ReturnType<typeof subscriptionsResource>, group: readon
  * Sends one group. Klaviyo checks a job whole and refuses it for one bad profile, naming it by its
  * pointer: that record fails alone and the rest are sent again without it, so one bad address never
  * dead-letters a thousand. A refusal that points elsewhere (the list) is shared by the whole group; one
- * without a pointer, or a failure of our own, falls back to one call per record. Returns the error
+ * without a pointer, with one into the profiles that names none of them, or a failure of our own,
+ * falls back to one call per record. Returns the error
  * that should stop further sending (throttled or failing).
  */
 async function sendGroup(
@@ -68,14 +69,17 @@ async function sendGroup(
         for (const r of pending) outcomes.set(r.id, failed(error));
         return error;
       }
-      const index = ours ? undefined : PROFILE_POINTER.exec(error.pointer ?? '')?.[1];
+      const pointer = ours ? undefined : error.pointer;
+      const index = PROFILE_POINTER.exec(pointer ?? '')?.[1];
       const culprit = index === undefined ? undefined : pending[Number(index)];
       if (culprit) {
         outcomes.set(culprit.id, failed(error));
         pending = pending.filter((r) => r !== culprit);
         continue;
       }
-      if (pending.length === 1 || (!ours && error.pointer)) {
+      // A pointer into the profiles that names none of this job's (out of range, malformed) blames
+      // no one: each record is tried alone.
+      if (pending.length === 1 || (pointer && !pointer.startsWith('/data/attributes/profiles/'))) {
         for (const r of pending) outcomes.set(r.id, failed(error));
         return undefined;
       }
