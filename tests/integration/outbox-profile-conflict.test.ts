@@ -148,4 +148,51 @@ describe('a profile write that meets a 409 duplicate_profile', () => {
     expect(await profile(dana)).toMatchObject({ first_name: 'Dana', properties: {} });
     expect(await updateCalls()).toBe(updatesBefore);
   });
+
+  it('writes nowhere when the contested identifier is the verified email itself', async () => {
+    const mallory = await createProfile({ email: 'mallory@example.com', first_name: 'Mallory' });
+    const importsBefore = (await emu.inspect()).requests.create_or_update_profile ?? 0;
+    // Klaviyo names the signed-in shopper's own (verified) email as held by Mallory's profile.
+    proxy.set([
+      {
+        method: 'POST',
+        path: /^\/api\/profile-import\/?$/,
+        mode: 'replace',
+        count: 1,
+        replaceWith: {
+          status: 409,
+          body: {
+            errors: [
+              {
+                id: 'e2',
+                status: 409,
+                code: 'duplicate_profile',
+                title: 'Conflict.',
+                detail: 'A profile already exists with one of these identifiers.',
+                source: { pointer: '/data/attributes/email' },
+                meta: { duplicate_profile_id: mallory },
+              },
+            ],
+          },
+        },
+      },
+    ]);
+    await enqueue([
+      profileMessage('conflict:3', {
+        profile: { email: 'erin@example.com', first_name: 'Erin', _kx: `made-up-3.${emu.account.id}` },
+        properties: { Tier: 'silver' },
+      }),
+    ]);
+    expect(await dispatcher().drain()).toMatchObject({ delivered: 0, dead: 1 });
+    const [dead] = (await store.list({ state: 'dead' })).filter((r) => r.key === 'profile:conflict:3');
+    expect(dead?.lastError).toMatchObject({ status: 409, code: 'duplicate_profile' });
+    expect(dead?.lastError?.detail).toContain('email');
+    // Not sent again without the email (nothing left to name her by), nor to Mallory's profile.
+    expect((await emu.inspect()).requests.create_or_update_profile ?? 0).toBe(importsBefore);
+    expect(await profile(mallory)).toMatchObject({ first_name: 'Mallory', properties: {} });
+    const erin = await emu.api(
+      `/api/profiles?filter=${encodeURIComponent('equals(email,"erin@example.com")')}`,
+    );
+    expect(erin.body.data).toEqual([]);
+  });
 });
