@@ -77,9 +77,7 @@ export class RateLimiter implements Limiter {
        RETURNING tat`,
       [id, now + interval, now, now, interval, latest],
     );
-    if (taken.length > 0) return { ok: true };
-    const [row] = await this.db.query<{ tat: number }>('SELECT tat FROM app_rate_limits WHERE key = ?', [id]);
-    return retryAfter(Number(row?.tat ?? latest) - latest);
+    return taken.length > 0 ? { ok: true } : this.refusal(id, latest);
   }
 
   /**
@@ -114,14 +112,22 @@ export class RateLimiter implements Limiter {
         now,
       ],
     );
-    if (counted.length > 0) return { ok: true };
-    const [row] = await this.db.query<{ tat: number }>('SELECT tat FROM app_rate_limits WHERE key = ?', [id]);
-    return retryAfter(Number(row?.tat ?? now) - now);
+    return counted.length > 0 ? { ok: true } : this.refusal(id, now);
   }
 
   /** Clears a throttle's count (a successful sign-in). */
   async succeed(key: string): Promise<void> {
     await this.db.query('DELETE FROM app_rate_limits WHERE key = ?', [hashed(key)]);
+  }
+
+  /**
+   * A refused key's wait: until its `tat` comes down to `allowedAt`. A second statement, but only on
+   * refusal: an upsert whose WHERE fails writes nothing and returns nothing, and making it return the
+   * row would mean writing the row (a WAL fsync on SQLite) for every refused request of a flood.
+   */
+  private async refusal(id: string, allowedAt: number): Promise<RateDecision> {
+    const [row] = await this.db.query<{ tat: number }>('SELECT tat FROM app_rate_limits WHERE key = ?', [id]);
+    return retryAfter(Number(row?.tat ?? allowedAt) - allowedAt);
   }
 
   private async pruneNow(now: number): Promise<void> {
