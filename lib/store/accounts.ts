@@ -17,7 +17,7 @@ import type { Mail } from './mailer';
 import { type ActionResult, asResult, StoreError } from './result';
 import { retryOnConflict } from './retry-conflict';
 import { orderForShopper } from './shopper-orders';
-import { endCustomerSessions, shopperCustomerId, startShopperSession } from './shopper-session';
+import { endCustomerSessions, shopperCustomer, startShopperSession } from './shopper-session';
 
 /**
  * Shopper accounts: email and password (scrypt, lib/auth/password.ts), on top of the customer rows
@@ -410,12 +410,7 @@ export async function currentShopper(
   token: string | undefined,
 ): Promise<Shopper | undefined> {
   if (!token) return undefined;
-  const customerId = await shopperCustomerId(deps.db, token, deps.now());
-  if (!customerId) return undefined;
-  const [row] = await deps.db.query<Pick<CustomerRow, 'id' | 'email' | 'first_name' | 'last_name'>>(
-    'SELECT c.id, c.email, c.first_name, c.last_name FROM store_customers c WHERE c.id = ?',
-    [customerId],
-  );
+  const row = await shopperCustomer(deps.db, token, deps.now());
   if (!row) return undefined;
   return {
     customerId: row.id,

@@ -24,35 +24,41 @@ export async function startShopperSession(tx: Queryable, customerId: string, now
   return token;
 }
 
-// A session counts only while its customer has an account with a proven email: the join is the
-// rule, so no stray row (a session from before migration 204) can ever name someone.
-const LIVE_SESSION = `FROM store_shopper_sessions s
-  JOIN store_customers c ON c.id = s.customer_id
-  JOIN store_customer_credentials k ON k.customer_id = s.customer_id AND k.email_verified_at IS NOT NULL
-  WHERE s.token_hash = ? AND s.expires_at > ?`;
+/** Who a live session names: the customer row of an account with a proven email. */
+export interface SessionCustomer {
+  id: string;
+  email: string;
+  first_name: string | null;
+  last_name: string | null;
+}
+
+/**
+ * The customer a live session of a verified account belongs to, in one query. A session counts only
+ * while its customer has an account with a proven email: the join is the rule, so no stray row (a
+ * session from before migration 204) can ever name someone.
+ */
+export async function shopperCustomer(
+  q: Queryable,
+  token: string,
+  now: number,
+): Promise<SessionCustomer | undefined> {
+  if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return undefined;
+  const [row] = await q.query<SessionCustomer>(
+    `SELECT c.id, c.email, c.first_name, c.last_name FROM store_shopper_sessions s
+     JOIN store_customers c ON c.id = s.customer_id
+     JOIN store_customer_credentials k ON k.customer_id = s.customer_id AND k.email_verified_at IS NOT NULL
+     WHERE s.token_hash = ? AND s.expires_at > ?`,
+    [hashOf(token), now],
+  );
+  return row;
+}
 
 /**
  * The signed-in shopper's verified email (the relay's identity for this browser), or nothing for an
  * unknown or expired token or an account whose email is not proven.
  */
 export async function shopperEmail(q: Queryable, token: string, now: number): Promise<string | undefined> {
-  if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return undefined;
-  const [row] = await q.query<{ email: string }>(`SELECT c.email ${LIVE_SESSION}`, [hashOf(token), now]);
-  return row?.email;
-}
-
-/** The customer a live session of a verified account belongs to. */
-export async function shopperCustomerId(
-  q: Queryable,
-  token: string,
-  now: number,
-): Promise<string | undefined> {
-  if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return undefined;
-  const [row] = await q.query<{ customer_id: string }>(`SELECT s.customer_id ${LIVE_SESSION}`, [
-    hashOf(token),
-    now,
-  ]);
-  return row?.customer_id;
+  return (await shopperCustomer(q, token, now))?.email;
 }
 
 /** Ends every session of a customer (a password replaced through an email link). */
