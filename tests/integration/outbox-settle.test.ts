@@ -293,6 +293,31 @@ function settleContract(name: string, open: () => Promise<Database>, close: (db:
       },
     );
 
+    it('two dispatchers draining one database deliver each message once and one person’s writes in order', async () => {
+      const events = Array.from({ length: 30 }, (_, i) => orderEvents(`TW${i}`, `tw${i}@example.com`)).flat();
+      const writes = Array.from({ length: 8 }, (_, i) =>
+        profileMessage(`tw-write-${i}`, {
+          profile: { email: 'two-workers@example.com', first_name: `Name${i}` },
+        }),
+      );
+      await enqueue([...writes.slice(0, 4), ...events, ...writes.slice(4)]);
+      // Small batches so each claims while the other is sending or settling.
+      const [a, b] = await Promise.all([dispatcher(7).drain(), dispatcher(7).drain()]);
+      const total = events.length + writes.length;
+      expect(a.delivered + b.delivered).toBe(total);
+      expect(a.dead + b.dead + a.retrying + b.retrying).toBe(0);
+      expect((await store.counts()).delivered).toBe(total);
+      await emu.settle();
+      const recorded = (await emu.inspect('?events=full')).events.filter((e: { uniqueId: string }) =>
+        /:TW\d/.test(e.uniqueId),
+      );
+      expect(recorded).toHaveLength(events.length);
+      const found = await emu.api(
+        `/api/profiles?filter=${encodeURIComponent('equals(email,"two-workers@example.com")')}`,
+      );
+      expect(found.body.data[0].attributes.first_name).toBe('Name7');
+    });
+
     it('dead-letters only the profile a consent job names as bad, and delivers the rest', async () => {
       const change = (email: string) =>
         consentMessage(
