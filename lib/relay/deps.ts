@@ -20,7 +20,7 @@ export interface RelayDeps {
   outbox: OutboxStore;
   now: () => number;
   log: Log;
-  /** Called after a transaction that enqueued messages commits; never awaited. */
+  /** Called once enqueued messages are committed; never awaited. */
   scheduleDelivery: () => void;
   /** Shared by every instance on the database (lib/rate-limit/limiter.ts). */
   limiter: Limiter;

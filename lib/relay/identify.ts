@@ -74,7 +74,8 @@ export async function identifyShopper(deps: RelayDeps, body: unknown, caller: Ca
     ...(properties ? { properties } : {}),
     ...(location ? { location } : {}),
   });
-  const enqueued = await deps.db.transaction((tx) => deps.outbox.enqueue(tx, [message], now));
+  // One message: its INSERT is atomic on its own, no transaction needed.
+  const enqueued = await deps.outbox.enqueue(deps.db, [message], now);
   deps.scheduleDelivery();
   return { status: 202, body: { accepted: true, enqueued } };
 }
