@@ -162,6 +162,19 @@ describe('a replayed or altered body', () => {
     ).toHaveLength(1);
   });
 
+  it('track: the same event replayed in ten concurrent requests is stored once', async () => {
+    const cookies = { __kla_id: klaviyoCookie('burst.DEMO01'), ...GRANTED };
+    const viewed = { metric: 'Viewed Product', variantId: 'wool-overshirt-m', viewId: 'view-burst' };
+    const before = (await outboxMessages(deps.db)).length;
+    const answers = await Promise.all(Array.from({ length: 10 }, () => track(viewed, cookies)));
+    expect(answers.map((r) => r.status)).toEqual(Array(10).fill(202));
+    const enqueued = await Promise.all(
+      answers.map(async (r) => ((await r.json()) as { enqueued: number }).enqueued),
+    );
+    expect(enqueued.reduce((a, b) => a + b, 0)).toBe(1);
+    expect((await outboxMessages(deps.db)).length).toBe(before + 1);
+  });
+
   it('subscribe: nothing the body carries puts an email beside a phone', async () => {
     const before = (await outboxMessages(deps.db)).length;
     const phone = '+14155550298';
