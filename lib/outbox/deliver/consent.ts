@@ -9,7 +9,7 @@ import {
 import type { ConsentChange } from '../../tracking/consent';
 import type { OutboxRecord } from '../types';
 import { consentTarget } from './bodies';
-import { asApiError, DELIVERED, failed, held, type Outcomes, stopsSending } from './outcome';
+import { asApiError, DELIVERED, failed, held, type Outcomes, sendEach, stopsSending } from './outcome';
 
 type ConsentRecord = Extract<OutboxRecord, { kind: 'consent' }>;
 
@@ -83,22 +83,8 @@ async function sendGroup(
         for (const r of pending) outcomes.set(r.id, failed(error));
         return undefined;
       }
-      return sendEach(api, pending, outcomes);
-    }
-  }
-  return undefined;
-}
-
-async function sendEach(
-  api: ReturnType<typeof subscriptionsResource>,
-  records: readonly ConsentRecord[],
-  outcomes: Outcomes,
-): Promise<KlaviyoApiError | undefined> {
-  for (const [i, r] of records.entries()) {
-    const stop = await sendGroup(api, [r], outcomes);
-    if (stop) {
-      for (const rest of records.slice(i + 1)) outcomes.set(rest.id, held(stop));
-      return stop;
+      // One call each: a single record's failure is its own, and a stop holds back the rest unsent.
+      return sendEach(pending, 1, outcomes, 'bulk_subscribe_profiles', (r) => call(api, [r]));
     }
   }
   return undefined;
