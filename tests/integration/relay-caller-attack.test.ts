@@ -127,6 +127,20 @@ describe('a caller who has proven no email', () => {
   });
 });
 
+describe('a signed-in shopper carrying someone else’s exchange id', () => {
+  it('track names the shopper’s email alone, so the victim’s exchange id is never joined to it', async () => {
+    const session = await verifiedShopperSession(deps, 'joiner@example.com');
+    const cookies = {
+      [SHOPPER_SESSION_COOKIE]: session,
+      __kla_id: klaviyoCookie('victim.DEMO01'),
+      ...GRANTED,
+    };
+    const viewed = { metric: 'Viewed Product', variantId: 'wool-overshirt-m', viewId: 'view-joiner' };
+    await stored(track(viewed, cookies), 202, 1);
+    expect(((await last()).payload as TrackEvent).profile).toEqual({ email: 'joiner@example.com' });
+  });
+});
+
 describe('a replayed or altered body', () => {
   it('identify: replaying a proven shopper’s body from another browser writes nothing', async () => {
     const body = { firstName: 'Pat', location: { city: 'York' } };
