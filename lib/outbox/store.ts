@@ -229,7 +229,7 @@ export class OutboxStore {
       }
       const candidates = dead.map((row) => ({ record: toRecord(row), orderKey: row.order_key }));
       const keys = [...new Set(candidates.map((c) => c.orderKey).filter((k): k is string => !!k))];
-      const later = new Map<string, { record: OutboxRecord }[]>();
+      const later = new Map<string, OutboxRecord[]>();
       for (const chunk of chunks(keys)) {
         const rows = await tx.query<Row>(
           `SELECT * FROM klaviyo_outbox WHERE state <> 'dead' AND order_key IN (${placeholders(chunk.length)}) ORDER BY id`,
@@ -237,7 +237,9 @@ export class OutboxStore {
         );
         for (const row of rows) {
           const key = row.order_key as string;
-          later.set(key, [...(later.get(key) ?? []), { record: toRecord(row) }]);
+          const list = later.get(key) ?? [];
+          list.push(toRecord(row));
+          later.set(key, list);
         }
       }
       const skipped: ReplaySkip[] = [];
@@ -246,7 +248,6 @@ export class OutboxStore {
         const sort = supersedeSort(record);
         const newer = sort
           ? (later.get(orderKey ?? '') ?? [])
-              .map((l) => l.record)
               .filter((n) => n.id > record.id && supersedeSort(n) === sort)
               .at(-1)
           : undefined;
