@@ -33,6 +33,15 @@ async function refusal(path: string, body: unknown, method = 'POST'): Promise<Er
 
 const profileAttributes = { email: 'strict@example.com', first_name: 'Strict' };
 
+/** A subscription job for one profile with these attributes; `data` adds members beside `attributes`. */
+const subscribeJob = (attributes: Record<string, unknown>, data: Record<string, unknown> = {}) => ({
+  data: {
+    type: 'profile-subscription-bulk-create-job',
+    attributes: { profiles: { data: [{ type: 'profile', attributes }] } },
+    ...data,
+  },
+});
+
 const eventBody = (profile: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
   type: 'event',
   attributes: {
@@ -91,25 +100,13 @@ describe('unknown attributes are refused with a pointer to them', () => {
       data: { type: 'profile', attributes: profileAttributes, extra: true },
     });
     expect(member.source).toEqual({ pointer: '/data/extra' });
-    const relationship = await refusal('/api/profile-subscription-bulk-create-jobs', {
-      data: {
-        type: 'profile-subscription-bulk-create-job',
-        attributes: {
-          profiles: {
-            data: [
-              {
-                type: 'profile',
-                attributes: {
-                  email: 'rel@example.com',
-                  subscriptions: { email: { marketing: { consent: 'SUBSCRIBED' } } },
-                },
-              },
-            ],
-          },
-        },
-        relationships: { list: { data: { type: 'list', id: 'Y6nRLr' } }, lists: { data: [] } },
-      },
-    });
+    const relationship = await refusal(
+      '/api/profile-subscription-bulk-create-jobs',
+      subscribeJob(
+        { email: 'rel@example.com', subscriptions: { email: { marketing: { consent: 'SUBSCRIBED' } } } },
+        { relationships: { list: { data: { type: 'list', id: 'Y6nRLr' } }, lists: { data: [] } } },
+      ),
+    );
     expect(relationship.source).toEqual({ pointer: '/data/relationships/lists' });
   });
 
@@ -158,48 +155,26 @@ describe('unknown attributes are refused with a pointer to them', () => {
   });
 
   it('bulk_subscribe_profiles refuses last_name on a subscription profile, as Klaviyo does', async () => {
-    const error = await refusal('/api/profile-subscription-bulk-create-jobs', {
-      data: {
-        type: 'profile-subscription-bulk-create-job',
-        attributes: {
-          profiles: {
-            data: [
-              {
-                type: 'profile',
-                attributes: {
-                  email: 'sub@example.com',
-                  last_name: 'Mason',
-                  subscriptions: { email: { marketing: { consent: 'SUBSCRIBED' } } },
-                },
-              },
-            ],
-          },
-        },
-      },
-    });
+    const error = await refusal(
+      '/api/profile-subscription-bulk-create-jobs',
+      subscribeJob({
+        email: 'sub@example.com',
+        last_name: 'Mason',
+        subscriptions: { email: { marketing: { consent: 'SUBSCRIBED' } } },
+      }),
+    );
     expect(error.source).toEqual({ pointer: '/data/attributes/profiles/data/0/attributes/last_name' });
     expect(error.detail).toBe("'last_name' is not a valid field for the resource 'profile'.");
   });
 
   it('bulk_subscribe_profiles refuses a misspelled consent channel', async () => {
-    const error = await refusal('/api/profile-subscription-bulk-create-jobs', {
-      data: {
-        type: 'profile-subscription-bulk-create-job',
-        attributes: {
-          profiles: {
-            data: [
-              {
-                type: 'profile',
-                attributes: {
-                  email: 'sub2@example.com',
-                  subscriptions: { emial: { marketing: { consent: 'SUBSCRIBED' } } },
-                },
-              },
-            ],
-          },
-        },
-      },
-    });
+    const error = await refusal(
+      '/api/profile-subscription-bulk-create-jobs',
+      subscribeJob({
+        email: 'sub2@example.com',
+        subscriptions: { emial: { marketing: { consent: 'SUBSCRIBED' } } },
+      }),
+    );
     expect(error.source).toEqual({
       pointer: '/data/attributes/profiles/data/0/attributes/subscriptions/emial',
     });
