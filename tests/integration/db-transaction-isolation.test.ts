@@ -1,9 +1,9 @@
 import { expect, it } from 'vitest';
 import type { Database } from '../../lib/db/types.js';
 import { OutboxStore } from '../../lib/outbox/store.js';
-import { eventMessage } from '../../lib/outbox/types.js';
-import { placedOrder } from '../../lib/tracking/orders.js';
+import type { OutboxMessage } from '../../lib/outbox/types.js';
 import { freshSqlite } from '../support/databases.js';
+import { orderEvents } from '../support/order-events.js';
 import { onBothDatabases } from '../support/store-fixtures.js';
 
 /**
@@ -74,22 +74,7 @@ onBothDatabases('one request’s transaction and another request’s statements'
   it('the dispatcher marking a message delivered during a shopper’s failed checkout keeps the mark', async () => {
     const store = new OutboxStore(db());
     const orderId = key('NW');
-    const message = eventMessage(
-      placedOrder(
-        {
-          orderId,
-          currency: 'USD',
-          placedAt: '2026-07-15T12:00:00Z',
-          customer: { email: 'a@example.com' },
-          lines: [],
-          discountCents: 0,
-          shippingCents: 0,
-          taxCents: 0,
-          totalCents: 1000,
-        },
-        { email: 'a@example.com' },
-      ),
-    );
+    const message = orderEvents(orderId, 'a@example.com')[0] as OutboxMessage;
     await db().transaction((tx) => store.enqueue(tx, [message], 1_000));
     const claimed = (await store.claim('worker', 100, 60_000, 2_000)).filter((r) => r.key === message.key);
     expect(claimed).toHaveLength(1);

@@ -2,25 +2,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgres } from '../../lib/db/postgres.js';
 import type { Database } from '../../lib/db/types.js';
 import { OutboxStore } from '../../lib/outbox/store.js';
-import { consentMessage, eventMessage, type OutboxRecord, profileMessage } from '../../lib/outbox/types.js';
+import {
+  consentMessage,
+  type OutboxMessage,
+  type OutboxRecord,
+  profileMessage,
+} from '../../lib/outbox/types.js';
 import { consentChange } from '../../lib/tracking/consent.js';
-import { placedOrder } from '../../lib/tracking/orders.js';
-import type { OrderSnapshot } from '../../lib/tracking/types.js';
 import { dropPostgres, freshPostgres, freshSqlite } from '../support/databases.js';
+import { orderEvents } from '../support/order-events.js';
 import { describeWithPostgres, TEST_DATABASE_URL } from '../support/requirements.js';
 
-const order = (id: string): OrderSnapshot => ({
-  orderId: id,
-  currency: 'USD',
-  placedAt: '2026-07-15T12:00:00Z',
-  customer: { email: 'a@example.com' },
-  lines: [],
-  discountCents: 0,
-  shippingCents: 0,
-  taxCents: 0,
-  totalCents: 1000,
-});
-const message = (id: string) => eventMessage(placedOrder(order(id), { email: 'a@example.com' }));
+/** An order's Placed Order event (the delivery bench's orders); its key follows the order id. */
+const message = (id: string) => orderEvents(id, 'a@example.com')[0] as OutboxMessage;
 
 function outboxContract(name: string, open: () => Promise<Database>, close: (db: Database) => Promise<void>) {
   describe(`outbox store on ${name}`, () => {
