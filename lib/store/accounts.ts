@@ -181,10 +181,19 @@ function signUpMessages(
   return messages;
 }
 
-const COULD_NOT_SEND = {
-  ok: false as const,
-  error: { message: 'We could not send the email just now. Please try again in a few minutes.' },
-};
+/** Hands a mail to the mailer; a refusal to show (and a log line) when it could not be sent. */
+async function send(links: AccountLinks, mail: Mail, log: StoreDeps['log'] | undefined) {
+  try {
+    await links.mailer(mail);
+    return undefined;
+  } catch (error) {
+    log?.('account.mail_failed', { error: error instanceof Error ? error.message : String(error) });
+    return {
+      ok: false as const,
+      error: { message: 'We could not send the email just now. Please try again in a few minutes.' },
+    };
+  }
+}
 
 /**
  * Records a sign-up link for this email and mails it, or, when the email already has a proven
@@ -215,13 +224,7 @@ async function mailSignUpLink(
       return signUpMail(address, confirmUrl(deps.storeUrl, token));
     }),
   );
-  try {
-    await links.mailer(mail);
-  } catch (error) {
-    deps.log('account.mail_failed', { error: error instanceof Error ? error.message : String(error) });
-    return COULD_NOT_SEND;
-  }
-  return { ok: true, data: { sentTo: address } };
+  return (await send(links, mail, deps.log)) ?? { ok: true, data: { sentTo: address } };
 }
 
 /**
@@ -375,18 +378,13 @@ export async function signIn(
   const matches = await verifyPassword(password, customer?.password_hash ?? (await decoy()));
   if (!customer?.password_hash || !matches) return WRONG;
   await throttle.succeed(account, options.clientAddress);
-  const links = options.links;
   if (customer.email_verified_at === null) {
-    const use = links ?? accountLinks();
+    const links = options.links ?? accountLinks();
     const token = await deps.db.transaction((tx) =>
-      issueProof(tx, use.secret, { purpose: 'verify', email: address, payload: {}, now: deps.now() }),
+      issueProof(tx, links.secret, { purpose: 'verify', email: address, payload: {}, now: deps.now() }),
     );
-    try {
-      await use.mailer(verifyMail(address, confirmUrl(deps.storeUrl, token)));
-    } catch (error) {
-      deps.log?.('account.mail_failed', { error: error instanceof Error ? error.message : String(error) });
-      return COULD_NOT_SEND;
-    }
+    const unsent = await send(links, verifyMail(address, confirmUrl(deps.storeUrl, token)), deps.log);
+    if (unsent) return unsent;
     return {
       ok: false,
       error: {
