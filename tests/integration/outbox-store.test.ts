@@ -261,8 +261,8 @@ function outboxContract(name: string, open: () => Promise<Database>, close: (db:
         transaction: (fn) =>
           db.transaction((tx) =>
             fn({
-              query: async (sql, params) => {
-                const rows = await tx.query(sql, params);
+              query: async <T>(sql: string, params?: readonly unknown[]) => {
+                const rows = await tx.query<T>(sql, params);
                 if (!interleaved && /state <> 'dead'/.test(sql) && db.dialect === 'postgres') {
                   interleaved = true;
                   // Another process: its own pool on the same schema. Given half a second to get in.
