@@ -20,7 +20,7 @@ export interface OrderSummary {
  * numbers, which are sequential, cannot be probed and prove nothing.
  */
 export async function orderForShopper(
-  deps: Pick<StoreDeps, 'db' | 'storeUrl'> & Partial<Pick<StoreDeps, 'now'>>,
+  deps: Pick<StoreDeps, 'db' | 'storeUrl' | 'now'>,
   orderId: string,
   customerId: string | undefined,
   orderAccess?: string,
@@ -29,8 +29,7 @@ export async function orderForShopper(
   const order = await findOrder(deps.db, orderId, deps.storeUrl);
   if (!order) return undefined;
   if (customerId && order.customerId === customerId) return order;
-  const now = (deps.now ?? Date.now)();
-  return (await hasOrderAccess(deps.db, orderAccess, orderId, now)) ? order : undefined;
+  return (await hasOrderAccess(deps.db, orderAccess, orderId, deps.now())) ? order : undefined;
 }
 
 /** A shopper's orders, newest first, for the account page. */
