@@ -2,6 +2,8 @@
 
 import { cookies, headers } from 'next/headers';
 import { redirect } from 'next/navigation';
+// What a sign-in, sign-up or confirmation form shows: the forms' own state, one type for both sides.
+import type { AccountState as AccountFormState } from '@/components/store/account-forms';
 import { clientAddress } from '@/lib/auth/client-address';
 import { actionLimited } from '@/lib/auth/request-limits';
 import { env } from '@/lib/env';
@@ -21,17 +23,7 @@ import {
 import { storeDeps } from '@/lib/store/deps';
 import { revokeOrderAccess } from '@/lib/store/order-access';
 import { endShopperSession } from '@/lib/store/shopper-session';
-import type { FormState } from '@/lib/validation/action-result';
 import { nextPath } from './next-path';
-
-/**
- * What a sign-in, sign-up or confirmation form shows: the problem and the fields to keep (never the
- * password), or where the link was sent.
- */
-export type AccountFormState = FormState<{
-  values?: { email?: string; firstName?: string; lastName?: string };
-  sentTo?: string;
-}>;
 
 function keep(form: FormData): AccountFormState['values'] {
   const text = (name: string) => {

@@ -1,11 +1,9 @@
 'use server';
 
+import type { BackInStockState as BackInStockFormState } from '@/components/store/back-in-stock-form';
 import { actionLimited } from '@/lib/auth/request-limits';
 import { requestBackInStock } from '@/lib/store/back-in-stock';
 import { storeDeps } from '@/lib/store/deps';
-import type { FormState } from '@/lib/validation/action-result';
-
-export type BackInStockFormState = FormState<{ done?: { email: string; created: boolean } }>;
 
 /**
  * The sold-out variant's "Email me when it's back" form (see lib/store/back-in-stock.ts); limited per

@@ -2,13 +2,14 @@
 
 import { cookies } from 'next/headers';
 import { redirect } from 'next/navigation';
+// What the checkout form shows after a refused submit: the problem, and what was typed, to keep.
+import type { CheckoutState as CheckoutFormState } from '@/components/store/checkout-form';
 import { env } from '@/lib/env';
 import { CART_COOKIE, cookieOptions, ORDER_ACCESS_COOKIE, ORDER_ACCESS_DAYS } from '@/lib/store/cookies';
 import { storeDeps } from '@/lib/store/deps';
 import { type OrderConfirmation, placeOrder as placeOrderInStore } from '@/lib/store/orders/place-order';
 import type { ActionResult } from '@/lib/store/result';
 import { accountExchangeId } from '@/lib/tracking/identity';
-import type { FormState } from '@/lib/validation/action-result';
 
 /**
  * The checkout form's action (see lib/store/orders/place-order.ts for what it records and enqueues).
@@ -49,9 +50,6 @@ export async function placeOrder(input: unknown): Promise<ActionResult<OrderConf
   }
   return { ok: true, data: confirmation };
 }
-
-/** What the checkout form shows after a refused submit: the problem, and what was typed, to keep. */
-export type CheckoutFormState = FormState<{ values?: Record<string, string> }>;
 
 /**
  * The checkout form's `useActionState` action: places the order and, on success, goes to its
