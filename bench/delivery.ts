@@ -2,17 +2,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator } from '../emulator/server.js';
-import { migrate } from '../lib/db/migrate.js';
-import { ALL_MIGRATIONS } from '../lib/db/migrations.js';
-import { openSqlite } from '../lib/db/sqlite.js';
-import { createKlaviyoClient } from '../lib/klaviyo/client.js';
-import { OPERATIONS } from '../lib/klaviyo/generated/operations.js';
-import { RateGovernor } from '../lib/klaviyo/governor.js';
-import { eventBody, packJobs } from '../lib/klaviyo/resources/events.js';
-import { toEventInput } from '../lib/outbox/deliver/events.js';
-import { createDispatcher } from '../lib/outbox/dispatcher.js';
-import { OutboxStore } from '../lib/outbox/store.js';
-import type { OutboxMessage } from '../lib/outbox/types.js';
+import { ALL_MIGRATIONS } from '../lib/app/migrations.js';
+import { createKlaviyoClient } from '../lib/klaviyo-next/api/client.js';
+import { OPERATIONS } from '../lib/klaviyo-next/api/generated/operations.js';
+import { RateGovernor } from '../lib/klaviyo-next/api/governor.js';
+import { eventBody, packJobs } from '../lib/klaviyo-next/api/resources/events.js';
+import { toEventInput } from '../lib/klaviyo-next/outbox/deliver/events.js';
+import { createDispatcher } from '../lib/klaviyo-next/outbox/dispatcher.js';
+import { OutboxStore } from '../lib/klaviyo-next/outbox/store.js';
+import type { OutboxMessage } from '../lib/klaviyo-next/outbox/types.js';
+import { migrate } from '../lib/klaviyo-next/sql/migrate.js';
+import { openSqlite } from '../lib/klaviyo-next/sql/sqlite.js';
 import { orderEvents } from './lib/order-events.js';
 import { report } from './lib/report.js';
 import { type SkipClock, skipClock } from './lib/skip-clock.js';
@@ -155,7 +155,7 @@ report({
   notes: [
     `${MINUTES} minutes from a window boundary on one clock shared by client, governor, dispatcher and emulator; counted at the emulator (events in bulk jobs it accepted, or create_event 202s, inside the window)`,
     `ours = ${round((oursRate / ceiling) * 100, 1)}% of the ceiling; ${o.throttled} 429s served to ours, ${b.throttled} to the baseline`,
-    `limit = bulk_create_events ${bulk.perSecond}/s, ${bulk.perMinute}/min (lib/klaviyo/generated/operations.ts) x ${perJob} events a job (what packJobs puts in one) / ${EVENTS_PER_ORDER} events an order; the per-minute limit binds`,
+    `limit = bulk_create_events ${bulk.perSecond}/s, ${bulk.perMinute}/min (lib/klaviyo-next/api/generated/operations.ts) x ${perJob} events a job (what packJobs puts in one) / ${EVENTS_PER_ORDER} events an order; the per-minute limit binds`,
     `baseline = one create_event per event (${single.perSecond}/s, ${single.perMinute}/min), the seed's per-order calls without its profile upsert/lookup/patch, which would bound it lower still (${OPERATIONS.create_or_update_profile.rateLimit.perMinute}/min profile-import)`,
     `only the governor's waits are skipped: our claims, packing, SQLite and the in-process emulator's checks cost real time, ${Math.round(o.drainMs / o.jobs)} ms a round on average (claim of 1000 from a ${backlog * EVENTS_PER_ORDER}-event SQLite backlog: mean ${Math.round(mean(o.claims))} ms, max ${Math.round(Math.max(...o.claims))} ms), so one worker could send ~${Math.round(60_000 / (o.drainMs / o.jobs))} jobs/min against the ${bulk.perMinute} allowed; network time to Klaviyo is not modelled`,
     `events only: the profile update placeOrder also enqueues per order goes through create_or_update_profile (${OPERATIONS.create_or_update_profile.rateLimit.perMinute}/min), which caps full checkout delivery at ${OPERATIONS.create_or_update_profile.rateLimit.perMinute} orders/min today`,

@@ -242,7 +242,7 @@ const schema = z
         sqlitePath: raw.OUTBOX_SQLITE_PATH,
         drainSecret: raw.OUTBOX_DRAIN_SECRET,
       },
-      /** Proxies in front of the app that append to X-Forwarded-For; 0: none (lib/auth/client-address.ts). */
+      /** Proxies in front of the app that append to X-Forwarded-For; 0: none (lib/klaviyo-next/http/client-address.ts). */
       trustedProxyHops: raw.TRUSTED_PROXY_HOPS ?? 0,
       emulatorPort: raw.EMULATOR_PORT,
       storeUrl: raw.STORE_URL.replace(/\/$/, ''),

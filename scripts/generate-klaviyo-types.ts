@@ -1,5 +1,5 @@
 /**
- * Regenerates lib/klaviyo/generated/ from Klaviyo's official spec (emulator/spec/stable.json):
+ * Regenerates lib/klaviyo-next/api/generated/ from Klaviyo's official spec (emulator/spec/stable.json):
  *   - api.ts: request and response types (openapi-typescript) for the operations the client uses;
  *   - operations.ts: method, path, scopes and `x-klaviyo-ratelimit` of each of those operations.
  * Run: `npm run generate:klaviyo`. The output is committed; a test checks it is current.
@@ -7,10 +7,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import openapiTS, { astToString, type OpenAPI3 } from 'openapi-typescript';
-import { USED_OPERATIONS } from '../lib/klaviyo/used-operations';
+import { USED_OPERATIONS } from '../lib/klaviyo-next/api/used-operations';
 
 const SPEC = new URL('../emulator/spec/stable.json', import.meta.url);
-const OUT = new URL('../lib/klaviyo/generated/', import.meta.url);
+const OUT = new URL('../lib/klaviyo-next/api/generated/', import.meta.url);
 
 type Json = Record<string, any>;
 

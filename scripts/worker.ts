@@ -4,7 +4,7 @@
  * SIGTERM finishes its round before exiting. A worker killed mid-round loses nothing: its lease
  * expires and another round sends the batch again, which Klaviyo's unique_id dedup absorbs.
  */
-import { getDispatcher } from '../lib/outbox/runtime';
+import { getDispatcher } from '../lib/klaviyo-next/outbox/runtime';
 
 const IDLE_MS = 1_000;
 let stopping = false;

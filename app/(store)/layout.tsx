@@ -4,7 +4,7 @@ import { SiteFooter } from '@/components/store/site-footer';
 import { SiteHeader } from '@/components/store/site-header';
 import { TrackingConsent } from '@/components/store/tracking-consent';
 import { env } from '@/lib/env';
-import { klaviyoScriptUrl } from '@/lib/klaviyo-onsite/script-url';
+import { klaviyoScriptUrl } from '@/lib/klaviyo-next/onsite/script-url';
 import { listCategories } from '@/lib/store/catalog';
 import { consentFromCookie, TRACKING_CONSENT_COOKIE } from '@/lib/store/tracking-consent';
 import { getCart, getShopper } from './_lib/session';

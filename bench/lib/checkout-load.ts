@@ -1,4 +1,4 @@
-import type { Database } from '../../lib/db/types.js';
+import type { Database } from '../../lib/klaviyo-next/sql/types.js';
 import { addToCart, createCart } from '../../lib/store/cart.js';
 import { CONSENT_DISCLOSURES } from '../../lib/store/consent-disclosures.js';
 import type { StoreDeps } from '../../lib/store/deps.js';

@@ -1,6 +1,6 @@
-import { eventMessage, type OutboxMessage } from '../../lib/outbox/types.js';
-import { orderedProducts, placedOrder } from '../../lib/tracking/orders.js';
-import type { LineSnapshot, OrderSnapshot } from '../../lib/tracking/types.js';
+import { orderedProducts, placedOrder } from '../../lib/klaviyo-next/events/orders.js';
+import type { LineSnapshot, OrderSnapshot } from '../../lib/klaviyo-next/events/types.js';
+import { eventMessage, type OutboxMessage } from '../../lib/klaviyo-next/outbox/types.js';
 
 // The delivery benchmark's workload; the outbox tests enqueue the same orders (tests/support/order-events.ts).
 

@@ -1,6 +1,6 @@
-import type { Klaviyo } from '../../lib/klaviyo/index.js';
-import { placedOrder } from '../../lib/tracking/orders.js';
-import type { OrderSnapshot } from '../../lib/tracking/types.js';
+import type { Klaviyo } from '../../lib/klaviyo-next/api/index.js';
+import { placedOrder } from '../../lib/klaviyo-next/events/orders.js';
+import type { OrderSnapshot } from '../../lib/klaviyo-next/events/types.js';
 
 /**
  * What a checkout did before the plugin (the "seed-style" baseline): after writing the order, four

@@ -1,8 +1,8 @@
 'use client';
 
 import { lazy, type ReactNode, Suspense, useEffect, useState } from 'react';
-import { OnsiteClient } from '@/lib/klaviyo-onsite/client';
-import type { Consent } from '@/lib/klaviyo-onsite/types';
+import { OnsiteClient } from '@/lib/klaviyo-next/onsite/client';
+import type { Consent } from '@/lib/klaviyo-next/onsite/types';
 import { KlaviyoContext } from './use-klaviyo';
 
 export interface KlaviyoProviderProps {
@@ -12,7 +12,7 @@ export interface KlaviyoProviderProps {
   consent: Consent;
   /**
    * Where klaviyo.js comes from: Klaviyo's URL (docs/klaviyo-notes.md#script-url) by default; the
-   * emulator's stand-in in development and tests (`klaviyoScriptUrl` in lib/klaviyo-onsite/script-url.ts).
+   * emulator's stand-in in development and tests (`klaviyoScriptUrl` in lib/klaviyo-next/onsite/script-url.ts).
    */
   scriptSrc?: string;
   /** The server relay for browser events (e.g. `/api/klaviyo/track`); none when omitted. */

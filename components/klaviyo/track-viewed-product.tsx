@@ -1,9 +1,9 @@
 'use client';
 
 import { useEffect, useRef } from 'react';
-import { newViewId, onsiteProperties, viewedItem } from '@/lib/klaviyo-onsite/events';
-import { viewedProduct } from '@/lib/tracking/browse';
-import type { ProductSnapshot } from '@/lib/tracking/types';
+import { viewedProduct } from '@/lib/klaviyo-next/events/browse';
+import type { ProductSnapshot } from '@/lib/klaviyo-next/events/types';
+import { newViewId, onsiteProperties, viewedItem } from '@/lib/klaviyo-next/onsite/events';
 import { useOnsite } from './use-klaviyo';
 
 /**

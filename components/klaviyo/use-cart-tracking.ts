@@ -1,10 +1,10 @@
 'use client';
 
 import { useMemo } from 'react';
-import { onsiteProperties } from '@/lib/klaviyo-onsite/events';
-import { addedToCart, startedCheckout } from '@/lib/tracking/browse';
-import type { TrackEvent } from '@/lib/tracking/event';
-import type { CartSnapshot, LineSnapshot } from '@/lib/tracking/types';
+import { addedToCart, startedCheckout } from '@/lib/klaviyo-next/events/browse';
+import type { TrackEvent } from '@/lib/klaviyo-next/events/event';
+import type { CartSnapshot, LineSnapshot } from '@/lib/klaviyo-next/events/types';
+import { onsiteProperties } from '@/lib/klaviyo-next/onsite/events';
 import { type OnsiteApi, useOnsite } from './use-klaviyo';
 
 /** Sends a builder's event through klaviyo.js and its ids to the relay: one unique_id, recorded once. */
@@ -16,7 +16,7 @@ function send(onsite: OnsiteApi, event: TrackEvent, cart: CartSnapshot): void {
 const context = () => ({ profile: {}, at: new Date().toISOString() });
 
 /**
- * Added to Cart and Started Checkout from the shared builders (lib/tracking/browse.ts), so the browser's
+ * Added to Cart and Started Checkout from the shared builders (lib/klaviyo-next/events/browse.ts), so the browser's
  * event and the relay's server copy carry the same unique_id (per cart revision) and Klaviyo keeps one.
  * Call `addedToCart` with the cart as of the change the cart action returned.
  */

@@ -1,8 +1,8 @@
 'use client';
 
 import { createContext, useContext } from 'react';
-import type { RelayBody } from '@/lib/klaviyo-onsite/client';
-import type { KlaviyoOnsite } from '@/lib/klaviyo-onsite/types';
+import type { RelayBody } from '@/lib/klaviyo-next/onsite/client';
+import type { KlaviyoOnsite } from '@/lib/klaviyo-next/onsite/types';
 
 /** klaviyo.js's methods, plus the server relay the event components post their ids to. */
 export interface OnsiteApi extends KlaviyoOnsite {

@@ -2,7 +2,7 @@
 
 import Link from 'next/link';
 import { useActionState } from 'react';
-import type { FormState } from '@/lib/validation/action-result';
+import type { FormState } from '@/lib/klaviyo-next/http/action-result';
 import { ConsentCheckbox } from './consent-checkbox';
 import { TextField } from './field';
 import { fieldMessage, formMessage } from './form-errors';

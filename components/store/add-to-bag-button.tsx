@@ -4,8 +4,8 @@ import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useState, useTransition } from 'react';
 import { useCartTracking } from '@/components/klaviyo';
-import type { CartSnapshot, LineSnapshot } from '@/lib/tracking/types';
-import type { ActionResult } from '@/lib/validation/action-result';
+import type { CartSnapshot, LineSnapshot } from '@/lib/klaviyo-next/events/types';
+import type { ActionResult } from '@/lib/klaviyo-next/http/action-result';
 import { CheckIcon } from './icons';
 
 export type AddToBagAction = (input: {

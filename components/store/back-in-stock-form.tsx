@@ -1,7 +1,7 @@
 'use client';
 
 import { useActionState } from 'react';
-import type { FormState } from '@/lib/validation/action-result';
+import type { FormState } from '@/lib/klaviyo-next/http/action-result';
 import { TextField } from './field';
 import { fieldMessage, formMessage } from './form-errors';
 import { CheckIcon } from './icons';

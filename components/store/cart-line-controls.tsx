@@ -2,7 +2,7 @@
 
 import { useRouter } from 'next/navigation';
 import { useState, useTransition } from 'react';
-import type { ActionResult } from '@/lib/validation/action-result';
+import type { ActionResult } from '@/lib/klaviyo-next/http/action-result';
 
 type CartAction = (input: { variantId: string; quantity?: number }) => Promise<ActionResult<unknown>>;
 

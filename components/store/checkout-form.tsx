@@ -2,8 +2,8 @@
 
 import { type ComponentProps, useActionState, useEffect, useRef, useState } from 'react';
 import { TrackStartedCheckout } from '@/components/klaviyo/track-started-checkout';
-import type { CartSnapshot } from '@/lib/tracking/types';
-import type { FormState } from '@/lib/validation/action-result';
+import type { CartSnapshot } from '@/lib/klaviyo-next/events/types';
+import type { FormState } from '@/lib/klaviyo-next/http/action-result';
 import { ConsentCheckbox } from './consent-checkbox';
 import { SelectField, TextField } from './field';
 import { fieldMessage, formMessage } from './form-errors';

@@ -1,4 +1,4 @@
-import type { ActionError } from '@/lib/validation/action-result';
+import type { ActionError } from '@/lib/klaviyo-next/http/action-result';
 
 /** A store action's failure as the forms receive it: the app's one action error. */
 export type FormError = ActionError;

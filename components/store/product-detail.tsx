@@ -2,8 +2,8 @@
 
 import { type ReactNode, useState } from 'react';
 import { TrackViewedProduct } from '@/components/klaviyo';
+import type { ProductSnapshot } from '@/lib/klaviyo-next/events/types';
 import { formatPrice } from '@/lib/store/format';
-import type { ProductSnapshot } from '@/lib/tracking/types';
 import { type AddToBagAction, AddToBagButton } from './add-to-bag-button';
 import { type BackInStockAction, BackInStockForm } from './back-in-stock-form';
 import { type PickerOption, VariantPicker } from './variant-picker';

@@ -2,7 +2,7 @@
 
 import { useRouter } from 'next/navigation';
 import { useEffect, useRef, useState } from 'react';
-import type { ActionResult } from '@/lib/validation/action-result';
+import type { ActionResult } from '@/lib/klaviyo-next/http/action-result';
 
 /**
  * Follows an abandoned-cart link (`/cart?restore=<id>`): a page render cannot set cookies, so this asks

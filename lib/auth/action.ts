@@ -1,9 +1,9 @@
 import 'server-only';
 import type { Session } from 'next-auth';
 import type { z } from 'zod';
-import { describeFailure } from '../admin/errors';
-import type { ActionResult } from '../validation/action-result';
-import { fieldErrorOf } from '../validation/field-error';
+import { describeFailure } from '../klaviyo-next/dashboard/errors';
+import type { ActionResult } from '../klaviyo-next/http/action-result';
+import { fieldErrorOf } from '../klaviyo-next/http/field-error';
 import { auth, checkMerchant } from './index';
 
 /**

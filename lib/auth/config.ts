@@ -3,7 +3,7 @@ import type { NextAuthOptions } from 'next-auth';
 import CredentialsProvider from 'next-auth/providers/credentials';
 import GoogleProvider from 'next-auth/providers/google';
 import { env } from '../env';
-import { clientAddress } from './client-address';
+import { clientAddress } from '../klaviyo-next/http/client-address';
 import { MERCHANT_ROLE, verifyAdminCredentials } from './credentials';
 import { gitHubProvider, oauthSignInAllowed } from './oauth';
 import './types';

@@ -1,8 +1,8 @@
 import 'server-only';
 import { timingSafeEqual } from 'node:crypto';
-import { getDatabase } from '../db';
+import { getDatabase } from '../app/database';
 import { env } from '../env';
-import { RateLimiter } from '../rate-limit/limiter';
+import { RateLimiter } from '../klaviyo-next/http/rate-limit';
 import { devAdminPassword } from './dev-password';
 import { verifyPassword } from './password';
 import { type SignInThrottle, signInThrottle } from './throttle';

@@ -2,7 +2,7 @@ import 'server-only';
 import { redirect } from 'next/navigation';
 import { getServerSession, type Session } from 'next-auth';
 import { cache } from 'react';
-import { errorResponse } from '../validation/error-response';
+import { errorResponse } from '../klaviyo-next/http/error-response';
 import { getAuthOptions, SIGN_IN_PATH } from './config';
 import { MERCHANT_ROLE } from './credentials';
 

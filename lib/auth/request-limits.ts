@@ -1,14 +1,14 @@
 import 'server-only';
 import { headers } from 'next/headers';
 import { env } from '../env';
-import { type RateLimit, RateLimiter } from '../rate-limit/limiter';
+import { clientAddress } from '../klaviyo-next/http/client-address';
+import type { FieldError } from '../klaviyo-next/http/field-error';
+import { type RateLimit, RateLimiter } from '../klaviyo-next/http/rate-limit';
 import { storeDeps } from '../store/deps';
-import type { FieldError } from '../validation/field-error';
-import { clientAddress } from './client-address';
 
 /**
  * Limits on the storefront's public server actions that create things or hash passwords, per client
- * address (lib/auth/client-address.ts; all clients share one key when no trusted proxy reports it).
+ * address (lib/klaviyo-next/http/client-address.ts; all clients share one key when no trusted proxy reports it).
  * Checked first in the action, before any hashing or database write.
  */
 export const ACTION_LIMITS = {

@@ -1,10 +1,10 @@
 import 'server-only';
-import type { Backoff, RateDecision, RateLimiter } from '../rate-limit/limiter';
+import type { Backoff, RateDecision, RateLimiter } from '../klaviyo-next/http/rate-limit';
 
 /**
  * Password guessing is braked twice, in the app's database so every instance counts together:
  *
- * - per address (the trusted proxies' report, lib/auth/client-address.ts), strictly: 5 attempts, then
+ * - per address (the trusted proxies' report, lib/klaviyo-next/http/client-address.ts), strictly: 5 attempts, then
  *   each further one waits twice as long as the last (1 s, 2 s, 4 s...), up to 30 minutes. One address
  *   gets about 16 guesses in its first 35 minutes and 2 an hour after that, whatever account it names.
  * - per account, loosely: 20 attempts, then each waits up to a minute; forgotten after 15 quiet

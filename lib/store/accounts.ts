@@ -3,11 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { hashPassword, verifyPassword } from '../auth/password';
 import { type SignInThrottle, signInThrottle } from '../auth/throttle';
-import type { Queryable } from '../db/types';
-import { consentMessage, type OutboxMessage, profileMessage } from '../outbox/types';
-import { RateLimiter } from '../rate-limit/limiter';
-import { consentChange } from '../tracking/consent';
-import { fieldErrorOf } from '../validation/field-error';
+import { consentChange } from '../klaviyo-next/events/consent';
+import { fieldErrorOf } from '../klaviyo-next/http/field-error';
+import { RateLimiter } from '../klaviyo-next/http/rate-limit';
+import { consentMessage, type OutboxMessage, profileMessage } from '../klaviyo-next/outbox/types';
+import type { Queryable } from '../klaviyo-next/sql/types';
 import { type AccountLinks, accountLinks } from './account-links';
 import { CONSENT_DISCLOSURES } from './consent-disclosures';
 import type { StoreDeps } from './deps';
@@ -352,7 +352,7 @@ export async function signIn(
   options: {
     /** Defaults to the app's, on its database (lib/auth/throttle.ts): counted per account and address. */
     throttle?: SignInThrottle;
-    /** The client address the trusted proxies report, when known (lib/auth/client-address.ts). */
+    /** The client address the trusted proxies report, when known (lib/klaviyo-next/http/client-address.ts). */
     clientAddress?: string;
     links?: AccountLinks;
   } = {},

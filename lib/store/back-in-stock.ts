@@ -1,7 +1,7 @@
 import 'server-only';
 import { z } from 'zod';
-import { backInStockMessage } from '../outbox/types';
-import { fieldErrorOf } from '../validation/field-error';
+import { fieldErrorOf } from '../klaviyo-next/http/field-error';
+import { backInStockMessage } from '../klaviyo-next/outbox/types';
 import { sellableVariant } from './catalog';
 import type { StoreDeps } from './deps';
 import { formInput } from './form-input';

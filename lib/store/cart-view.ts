@@ -1,5 +1,5 @@
 import 'server-only';
-import type { CartSnapshot } from '../tracking/types';
+import type { CartSnapshot } from '../klaviyo-next/events/types';
 import { type Cart, loadCart } from './cart';
 import { sellableVariant } from './catalog';
 import type { StoreDeps } from './deps';

@@ -1,8 +1,8 @@
 import 'server-only';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { Queryable } from '../db/types';
-import { fieldErrorOf } from '../validation/field-error';
+import { fieldErrorOf } from '../klaviyo-next/http/field-error';
+import type { Queryable } from '../klaviyo-next/sql/types';
 import { sellableVariant } from './catalog';
 import type { StoreDeps } from './deps';
 import { stockOf } from './inventory';

@@ -1,4 +1,4 @@
-import type { ProductSnapshot } from '../tracking/types';
+import type { ProductSnapshot } from '../klaviyo-next/events/types';
 import { DEMO_CATEGORIES, DEMO_PRODUCTS, type DemoProduct, optionCode } from './catalog-data';
 
 /**

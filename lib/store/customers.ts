@@ -1,6 +1,6 @@
 import 'server-only';
 import { randomUUID } from 'node:crypto';
-import type { Queryable } from '../db/types';
+import type { Queryable } from '../klaviyo-next/sql/types';
 
 export interface CustomerDetails {
   email: string;

@@ -1,13 +1,13 @@
 import 'server-only';
-import { getDatabase } from '../db';
-import type { Database } from '../db/types';
+import { getDatabase } from '../app/database';
 import { env } from '../env';
-import { consoleLog, type Log } from '../log';
-import { getOutbox } from '../outbox';
-import type { OutboxStore } from '../outbox/store';
-import { scheduleDelivery } from '../outbox/trigger';
+import { consoleLog, type Log } from '../klaviyo-next/log';
+import { getOutbox } from '../klaviyo-next/outbox';
+import type { OutboxStore } from '../klaviyo-next/outbox/store';
+import { scheduleDelivery } from '../klaviyo-next/outbox/trigger';
+import type { Database } from '../klaviyo-next/sql/types';
 
-export type { Log } from '../log';
+export type { Log } from '../klaviyo-next/log';
 
 /**
  * What the store's use-cases need from the world. They take it as an argument so tests run them on

@@ -1,6 +1,6 @@
 import 'server-only';
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Queryable } from '../db/types';
+import type { Queryable } from '../klaviyo-next/sql/types';
 
 /**
  * Proof that a shopper reads an email address: a link the store mails to it. A link is

@@ -1,5 +1,5 @@
 import 'server-only';
-import type { Queryable } from '../db/types';
+import type { Queryable } from '../klaviyo-next/sql/types';
 import { sellableVariant } from './catalog';
 
 /** Creates the variant's inventory row at the catalog's stock the first time it is touched. */

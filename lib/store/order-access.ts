@@ -1,6 +1,6 @@
 import 'server-only';
 import { createHash, randomBytes } from 'node:crypto';
-import type { Queryable } from '../db/types';
+import type { Queryable } from '../klaviyo-next/sql/types';
 
 /**
  * What a guest checkout gives the browser: an httpOnly cookie whose token names the orders this

@@ -1,7 +1,7 @@
-import type { ActionResult } from '../validation/action-result';
+import type { ActionResult } from '../klaviyo-next/http/action-result';
 
-/** What every store action returns: the app's one action answer (lib/validation/action-result.ts). */
-export type { ActionResult } from '../validation/action-result';
+/** What every store action returns: the app's one action answer (lib/klaviyo-next/http/action-result.ts). */
+export type { ActionResult } from '../klaviyo-next/http/action-result';
 
 /** A rule of the store said no (empty cart, sold out, over-refund); thrown inside a transaction to roll it back. */
 export class StoreError extends Error {

@@ -1,4 +1,4 @@
-import type { Migration } from '../db/migrate';
+import type { Migration } from '../klaviyo-next/sql/migrate';
 
 /**
  * The demo store's tables (migrations 200+). One SQL text serves both backends: times are epoch

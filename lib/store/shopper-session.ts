@@ -1,6 +1,6 @@
 import 'server-only';
 import { createHash, randomBytes } from 'node:crypto';
-import type { Queryable } from '../db/types';
+import type { Queryable } from '../klaviyo-next/sql/types';
 
 /**
  * A signed-in shopper: an httpOnly cookie holding a random token, started only by a password sign-in

@@ -1,6 +1,6 @@
 import 'server-only';
-import type { Storefront } from '../tracking';
-import type { LineSnapshot } from '../tracking/types';
+import type { Storefront } from '../klaviyo-next/events';
+import type { LineSnapshot } from '../klaviyo-next/events/types';
 import { loadCart } from './cart';
 import { productSnapshot, sellableVariant } from './catalog';
 import type { StoreDeps } from './deps';

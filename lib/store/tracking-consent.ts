@@ -1,4 +1,4 @@
-import type { Consent } from '../klaviyo-onsite/types';
+import type { Consent } from '../klaviyo-next/onsite/types';
 
 /** The storefront's cookie holding the shopper's answer to the tracking banner. */
 export const TRACKING_CONSENT_COOKIE = 'nw_tracking';

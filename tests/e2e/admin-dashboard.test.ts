@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openSqlite } from '../../lib/db/sqlite.js';
-import { OutboxStore } from '../../lib/outbox/store.js';
+import { OutboxStore } from '../../lib/klaviyo-next/outbox/store.js';
+import { openSqlite } from '../../lib/klaviyo-next/sql/sqlite.js';
 import { orderEvents } from '../support/order-events.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, describeWithChromium } from '../support/requirements.js';
 import { ADMIN, type AdminStack, SCREENSHOTS, startAdminStack } from './admin-app.js';

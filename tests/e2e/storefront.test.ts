@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openSqlite } from '../../lib/db/sqlite.js';
+import { openSqlite } from '../../lib/klaviyo-next/sql/sqlite.js';
 import { CONSENT_DISCLOSURES } from '../../lib/store/consent-disclosures.js';
 import {
   E2E_COMPANY_ID,

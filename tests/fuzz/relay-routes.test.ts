@@ -4,7 +4,7 @@ import { POST as drain } from '../../app/api/klaviyo/drain/route.js';
 import { POST as identify } from '../../app/api/klaviyo/identify/route.js';
 import { POST as subscribe } from '../../app/api/klaviyo/subscribe/route.js';
 import { POST as track } from '../../app/api/klaviyo/track/route.js';
-import { METRICS } from '../../lib/tracking/metrics.js';
+import { METRICS } from '../../lib/klaviyo-next/events/metrics.js';
 import {
   COMPANY_ID,
   COOKIE_NAMES,

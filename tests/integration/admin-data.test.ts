@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCached, refreshCached } from '../../lib/admin/cache/cached.js';
-import { listCampaigns } from '../../lib/admin/campaigns.js';
-import { listDelivery, replayDeadLetters } from '../../lib/admin/delivery.js';
-import type { AdminDeps } from '../../lib/admin/deps.js';
-import { listFlows } from '../../lib/admin/flows.js';
+import { createKlaviyo } from '../../lib/klaviyo-next/api/index.js';
+import { readCached, refreshCached } from '../../lib/klaviyo-next/dashboard/cache/cached.js';
+import { listCampaigns } from '../../lib/klaviyo-next/dashboard/campaigns.js';
+import { listDelivery, replayDeadLetters } from '../../lib/klaviyo-next/dashboard/delivery.js';
+import type { AdminDeps } from '../../lib/klaviyo-next/dashboard/deps.js';
+import { listFlows } from '../../lib/klaviyo-next/dashboard/flows.js';
 import {
   addMember,
   createList,
@@ -11,15 +12,18 @@ import {
   listLists,
   listMembers,
   removeMembers,
-} from '../../lib/admin/lists.js';
-import { getOverview } from '../../lib/admin/overview.js';
-import { campaignReportSource, flowReportSource, REPORT_TTL_MS } from '../../lib/admin/reports.js';
-import { listSegments, segmentMembers } from '../../lib/admin/segments.js';
-import { getSettings } from '../../lib/admin/settings.js';
-import type { Database } from '../../lib/db/types.js';
-import { createKlaviyo } from '../../lib/klaviyo/index.js';
-import { createDispatcher } from '../../lib/outbox/dispatcher.js';
-import { OutboxStore } from '../../lib/outbox/store.js';
+} from '../../lib/klaviyo-next/dashboard/lists.js';
+import { getOverview } from '../../lib/klaviyo-next/dashboard/overview.js';
+import {
+  campaignReportSource,
+  flowReportSource,
+  REPORT_TTL_MS,
+} from '../../lib/klaviyo-next/dashboard/reports.js';
+import { listSegments, segmentMembers } from '../../lib/klaviyo-next/dashboard/segments.js';
+import { getSettings } from '../../lib/klaviyo-next/dashboard/settings.js';
+import { createDispatcher } from '../../lib/klaviyo-next/outbox/dispatcher.js';
+import { OutboxStore } from '../../lib/klaviyo-next/outbox/store.js';
+import type { Database } from '../../lib/klaviyo-next/sql/types.js';
 import { dropPostgres, freshPostgres, freshSqlite } from '../support/databases.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { orderEvents } from '../support/order-events.js';
@@ -272,7 +276,7 @@ describe('settings', () => {
       scopes: ['accounts:read', 'lists:read', 'events:write'],
     });
     const klaviyo = createKlaviyo({ apiKey: privateKey, baseUrl: emu.url, governor: null });
-    const { probeScopes } = await import('../../lib/admin/scope-probes.js');
+    const { probeScopes } = await import('../../lib/klaviyo-next/dashboard/scope-probes.js');
     const scopes = new Map((await probeScopes(klaviyo)).map((s) => [s.scope, s.status]));
     expect(scopes.get('lists:read')).toBe('granted');
     expect(scopes.get('events:write')).toBe('granted');

@@ -1,8 +1,8 @@
 import { encode } from 'next-auth/jwt';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { cancelOrder, fulfilOrder, refundOrder } from '../../app/(store)/back-office/actions.js';
-import type { Database } from '../../lib/db/types.js';
 import { env } from '../../lib/env.js';
+import type { Database } from '../../lib/klaviyo-next/sql/types.js';
 import { overrideStoreDeps } from '../../lib/store/deps.js';
 import {
   countRows,

@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
-import type { ProfileUpdate } from '../../lib/outbox/types.js';
+import type { ConsentChange } from '../../lib/klaviyo-next/events/consent.js';
+import type { ProfileUpdate } from '../../lib/klaviyo-next/outbox/types.js';
 import { placeOrder } from '../../lib/store/orders/place-order.js';
-import type { ConsentChange } from '../../lib/tracking/consent.js';
 import {
   cartWith,
   checkoutForm,

@@ -1,8 +1,8 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openPostgres, timeoutsFromUrl } from '../../lib/db/postgres.js';
-import type { Database } from '../../lib/db/types.js';
+import { openPostgres, timeoutsFromUrl } from '../../lib/klaviyo-next/sql/postgres.js';
+import type { Database } from '../../lib/klaviyo-next/sql/types.js';
 import { describeWithPostgres, TEST_DATABASE_URL } from '../support/requirements.js';
 
 /**

@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
-import type { Database } from '../../lib/db/types.js';
-import { OutboxStore } from '../../lib/outbox/store.js';
-import type { OutboxMessage } from '../../lib/outbox/types.js';
+import { OutboxStore } from '../../lib/klaviyo-next/outbox/store.js';
+import type { OutboxMessage } from '../../lib/klaviyo-next/outbox/types.js';
+import type { Database } from '../../lib/klaviyo-next/sql/types.js';
 import { freshSqlite } from '../support/databases.js';
 import { orderEvents } from '../support/order-events.js';
 import { onBothDatabases } from '../support/store-fixtures.js';

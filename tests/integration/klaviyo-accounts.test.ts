@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKlaviyoClient } from '../../lib/klaviyo/client.js';
-import { accountsResource } from '../../lib/klaviyo/resources/accounts.js';
+import { createKlaviyoClient } from '../../lib/klaviyo-next/api/client.js';
+import { accountsResource } from '../../lib/klaviyo-next/api/resources/accounts.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { klaviyoFor } from '../support/klaviyo.js';
 

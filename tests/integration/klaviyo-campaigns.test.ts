@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import type { Account } from '../../emulator/store/account.js';
 import type { GenericRecord } from '../../emulator/store/types.js';
-import type { KlaviyoClient } from '../../lib/klaviyo/client.js';
-import { KlaviyoApiError } from '../../lib/klaviyo/errors.js';
-import { buildFilter, equals } from '../../lib/klaviyo/filter.js';
-import { type CampaignChannel, campaignsResource } from '../../lib/klaviyo/resources/campaigns.js';
+import type { KlaviyoClient } from '../../lib/klaviyo-next/api/client.js';
+import { KlaviyoApiError } from '../../lib/klaviyo-next/api/errors.js';
+import { buildFilter, equals } from '../../lib/klaviyo-next/api/filter.js';
+import { type CampaignChannel, campaignsResource } from '../../lib/klaviyo-next/api/resources/campaigns.js';
 import { collect } from '../support/collect.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { klaviyoFor } from '../support/klaviyo.js';

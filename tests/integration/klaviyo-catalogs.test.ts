@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Account } from '../../emulator/store/account.js';
-import { KlaviyoApiError } from '../../lib/klaviyo/errors.js';
-import { catalogId, catalogsResource } from '../../lib/klaviyo/resources/catalogs.js';
+import { KlaviyoApiError } from '../../lib/klaviyo-next/api/errors.js';
+import { catalogId, catalogsResource } from '../../lib/klaviyo-next/api/resources/catalogs.js';
 import { catalogItem, catalogVariant } from '../support/catalog-fixtures.js';
 import { collect } from '../support/collect.js';
 import { type TestEmulator, withEmulator } from '../support/emulator.js';

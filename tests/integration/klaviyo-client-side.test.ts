@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Account } from '../../emulator/store/account.js';
-import { createKlaviyoClient } from '../../lib/klaviyo/client.js';
-import { clientSideResource } from '../../lib/klaviyo/resources/client-side.js';
+import { createKlaviyoClient } from '../../lib/klaviyo-next/api/client.js';
+import { clientSideResource } from '../../lib/klaviyo-next/api/resources/client-side.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { klaviyoFor } from '../support/klaviyo.js';
 

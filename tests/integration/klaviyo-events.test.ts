@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KlaviyoApiError } from '../../lib/klaviyo/errors.js';
-import { type EventInput, eventsResource } from '../../lib/klaviyo/resources/events.js';
+import { KlaviyoApiError } from '../../lib/klaviyo-next/api/errors.js';
+import { type EventInput, eventsResource } from '../../lib/klaviyo-next/api/resources/events.js';
 import { collect } from '../support/collect.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { klaviyoFor } from '../support/klaviyo.js';

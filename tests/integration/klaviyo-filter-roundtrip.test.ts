@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKlaviyoClient, type KlaviyoClient } from '../../lib/klaviyo/client.js';
-import { buildFilter, equals } from '../../lib/klaviyo/filter.js';
+import { createKlaviyoClient, type KlaviyoClient } from '../../lib/klaviyo-next/api/client.js';
+import { buildFilter, equals } from '../../lib/klaviyo-next/api/filter.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 
 let emu: TestEmulator;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { KlaviyoApiError } from '../../lib/klaviyo/errors.js';
-import type { reportsResource } from '../../lib/klaviyo/resources/reports.js';
+import { KlaviyoApiError } from '../../lib/klaviyo-next/api/errors.js';
+import type { reportsResource } from '../../lib/klaviyo-next/api/resources/reports.js';
 import { withReportsEmulator } from '../support/report-events.js';
 
 let reports: ReturnType<typeof reportsResource>;

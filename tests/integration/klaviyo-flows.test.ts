@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Account } from '../../emulator/store/account.js';
 import type { GenericRecord } from '../../emulator/store/types.js';
-import { KlaviyoApiError } from '../../lib/klaviyo/errors.js';
-import { flowsResource } from '../../lib/klaviyo/resources/flows.js';
+import { KlaviyoApiError } from '../../lib/klaviyo-next/api/errors.js';
+import { flowsResource } from '../../lib/klaviyo-next/api/resources/flows.js';
 import { collect } from '../support/collect.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { klaviyoFor } from '../support/klaviyo.js';

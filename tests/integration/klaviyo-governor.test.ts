@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKlaviyoClient } from '../../lib/klaviyo/client.js';
-import { OPERATIONS } from '../../lib/klaviyo/generated/operations.js';
-import { RateGovernor } from '../../lib/klaviyo/governor.js';
+import { createKlaviyoClient } from '../../lib/klaviyo-next/api/client.js';
+import { OPERATIONS } from '../../lib/klaviyo-next/api/generated/operations.js';
+import { RateGovernor } from '../../lib/klaviyo-next/api/governor.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 
 let emu: TestEmulator;

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Account } from '../../emulator/store/account.js';
-import { KlaviyoApiError } from '../../lib/klaviyo/errors.js';
-import { equalsAny } from '../../lib/klaviyo/filter.js';
-import { listsResource } from '../../lib/klaviyo/resources/lists.js';
+import { KlaviyoApiError } from '../../lib/klaviyo-next/api/errors.js';
+import { equalsAny } from '../../lib/klaviyo-next/api/filter.js';
+import { listsResource } from '../../lib/klaviyo-next/api/resources/lists.js';
 import { collect } from '../support/collect.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { klaviyoFor } from '../support/klaviyo.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { equals } from '../../lib/klaviyo/filter.js';
-import { eventsResource } from '../../lib/klaviyo/resources/events.js';
-import { metricsResource } from '../../lib/klaviyo/resources/metrics.js';
+import { equals } from '../../lib/klaviyo-next/api/filter.js';
+import { eventsResource } from '../../lib/klaviyo-next/api/resources/events.js';
+import { metricsResource } from '../../lib/klaviyo-next/api/resources/metrics.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { klaviyoFor } from '../support/klaviyo.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KlaviyoApiError } from '../../lib/klaviyo/errors.js';
+import { KlaviyoApiError } from '../../lib/klaviyo-next/api/errors.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { klaviyoFor } from '../support/klaviyo.js';
 

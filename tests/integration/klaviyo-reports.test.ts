@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { KlaviyoApiError } from '../../lib/klaviyo/errors.js';
-import { equals } from '../../lib/klaviyo/filter.js';
-import type { reportsResource } from '../../lib/klaviyo/resources/reports.js';
+import { KlaviyoApiError } from '../../lib/klaviyo-next/api/errors.js';
+import { equals } from '../../lib/klaviyo-next/api/filter.js';
+import type { reportsResource } from '../../lib/klaviyo-next/api/resources/reports.js';
 import { DAY, REPORTS_NOW, withReportsEmulator } from '../support/report-events.js';
 
 const TODAY = new Date(REPORTS_NOW).toISOString().slice(0, 10);

@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Account } from '../../emulator/store/account.js';
-import { listsResource } from '../../lib/klaviyo/resources/lists.js';
-import { type DeletionIdentifier, subscriptionsResource } from '../../lib/klaviyo/resources/subscriptions.js';
+import { listsResource } from '../../lib/klaviyo-next/api/resources/lists.js';
+import {
+  type DeletionIdentifier,
+  subscriptionsResource,
+} from '../../lib/klaviyo-next/api/resources/subscriptions.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { klaviyoFor } from '../support/klaviyo.js';
 

@@ -2,9 +2,9 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signWebhook } from '../../emulator/webhooks/delivery.js';
-import type { KlaviyoClient } from '../../lib/klaviyo/client.js';
-import { webhooksResource } from '../../lib/klaviyo/resources/webhooks.js';
-import { verifyKlaviyoWebhook } from '../../lib/klaviyo/webhook-signature.js';
+import type { KlaviyoClient } from '../../lib/klaviyo-next/api/client.js';
+import { webhooksResource } from '../../lib/klaviyo-next/api/resources/webhooks.js';
+import { verifyKlaviyoWebhook } from '../../lib/klaviyo-next/api/webhook-signature.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { klaviyoFor } from '../support/klaviyo.js';
 

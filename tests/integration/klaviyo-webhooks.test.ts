@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Account } from '../../emulator/store/account.js';
-import type { KlaviyoClient } from '../../lib/klaviyo/client.js';
-import { KlaviyoApiError } from '../../lib/klaviyo/errors.js';
-import { webhooksResource } from '../../lib/klaviyo/resources/webhooks.js';
+import type { KlaviyoClient } from '../../lib/klaviyo-next/api/client.js';
+import { KlaviyoApiError } from '../../lib/klaviyo-next/api/errors.js';
+import { webhooksResource } from '../../lib/klaviyo-next/api/resources/webhooks.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { klaviyoFor } from '../support/klaviyo.js';
 

@@ -1,19 +1,19 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../lib/db/types.js';
-import { createKlaviyoClient } from '../../lib/klaviyo/client.js';
-import { RateGovernor } from '../../lib/klaviyo/governor.js';
-import { createDispatcher } from '../../lib/outbox/dispatcher.js';
-import { OutboxStore } from '../../lib/outbox/store.js';
+import { createKlaviyoClient } from '../../lib/klaviyo-next/api/client.js';
+import { RateGovernor } from '../../lib/klaviyo-next/api/governor.js';
+import { consentChange } from '../../lib/klaviyo-next/events/consent.js';
+import { placedOrder } from '../../lib/klaviyo-next/events/orders.js';
+import type { OrderSnapshot } from '../../lib/klaviyo-next/events/types.js';
+import { createDispatcher } from '../../lib/klaviyo-next/outbox/dispatcher.js';
+import { OutboxStore } from '../../lib/klaviyo-next/outbox/store.js';
 import {
   backInStockMessage,
   consentMessage,
   eventMessage,
   type OutboxMessage,
   profileMessage,
-} from '../../lib/outbox/types.js';
-import { consentChange } from '../../lib/tracking/consent.js';
-import { placedOrder } from '../../lib/tracking/orders.js';
-import type { OrderSnapshot } from '../../lib/tracking/types.js';
+} from '../../lib/klaviyo-next/outbox/types.js';
+import type { Database } from '../../lib/klaviyo-next/sql/types.js';
 import { dropPostgres, freshPostgres, freshSqlite } from '../support/databases.js';
 import { type TestEmulator, withEmulator } from '../support/emulator.js';
 import { orderEvents, orderLine } from '../support/order-events.js';

@@ -1,9 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../lib/db/types.js';
-import { createKlaviyoClient } from '../../lib/klaviyo/client.js';
-import { RateGovernor } from '../../lib/klaviyo/governor.js';
-import { createDispatcher, type Dispatcher, type RoundResult } from '../../lib/outbox/dispatcher.js';
-import { OutboxStore } from '../../lib/outbox/store.js';
+import { createKlaviyoClient } from '../../lib/klaviyo-next/api/client.js';
+import { RateGovernor } from '../../lib/klaviyo-next/api/governor.js';
+import {
+  createDispatcher,
+  type Dispatcher,
+  type RoundResult,
+} from '../../lib/klaviyo-next/outbox/dispatcher.js';
+import { OutboxStore } from '../../lib/klaviyo-next/outbox/store.js';
+import type { Database } from '../../lib/klaviyo-next/sql/types.js';
 import type { StoreDeps } from '../../lib/store/deps.js';
 import { loadCheckout, restock } from '../support/checkout-load.js';
 import { freshSqlite } from '../support/databases.js';

@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../lib/db/types.js';
-import { createKlaviyoClient } from '../../lib/klaviyo/client.js';
-import { createDispatcher } from '../../lib/outbox/dispatcher.js';
-import { OutboxStore } from '../../lib/outbox/store.js';
-import { type OutboxMessage, profileMessage } from '../../lib/outbox/types.js';
+import { createKlaviyoClient } from '../../lib/klaviyo-next/api/client.js';
+import { createDispatcher } from '../../lib/klaviyo-next/outbox/dispatcher.js';
+import { OutboxStore } from '../../lib/klaviyo-next/outbox/store.js';
+import { type OutboxMessage, profileMessage } from '../../lib/klaviyo-next/outbox/types.js';
+import type { Database } from '../../lib/klaviyo-next/sql/types.js';
 import { freshSqlite } from '../support/databases.js';
 import { type TestEmulator, withEmulator } from '../support/emulator.js';
 import { type FaultyProxy, startFaultyProxy } from '../support/faulty-proxy.js';

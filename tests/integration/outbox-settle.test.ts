@@ -1,17 +1,17 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Database } from '../../lib/db/types.js';
-import { createKlaviyoClient } from '../../lib/klaviyo/client.js';
-import { KlaviyoApiError } from '../../lib/klaviyo/errors.js';
-import { RateGovernor } from '../../lib/klaviyo/governor.js';
-import { createDispatcher } from '../../lib/outbox/dispatcher.js';
-import { OutboxStore } from '../../lib/outbox/store.js';
+import { createKlaviyoClient } from '../../lib/klaviyo-next/api/client.js';
+import { KlaviyoApiError } from '../../lib/klaviyo-next/api/errors.js';
+import { RateGovernor } from '../../lib/klaviyo-next/api/governor.js';
+import { consentChange } from '../../lib/klaviyo-next/events/consent.js';
+import { createDispatcher } from '../../lib/klaviyo-next/outbox/dispatcher.js';
+import { OutboxStore } from '../../lib/klaviyo-next/outbox/store.js';
 import {
   consentMessage,
   type OutboxMessage,
   type OutboxRecord,
   profileMessage,
-} from '../../lib/outbox/types.js';
-import { consentChange } from '../../lib/tracking/consent.js';
+} from '../../lib/klaviyo-next/outbox/types.js';
+import type { Database } from '../../lib/klaviyo-next/sql/types.js';
 import { dropPostgres, freshPostgres, freshSqlite } from '../support/databases.js';
 import { type TestEmulator, withEmulator } from '../support/emulator.js';
 import { type FaultyProxy, startFaultyProxy } from '../support/faulty-proxy.js';

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPostgres } from '../../lib/db/postgres.js';
-import type { Database } from '../../lib/db/types.js';
-import { OutboxStore } from '../../lib/outbox/store.js';
+import { consentChange } from '../../lib/klaviyo-next/events/consent.js';
+import { OutboxStore } from '../../lib/klaviyo-next/outbox/store.js';
 import {
   consentMessage,
   type OutboxMessage,
   type OutboxRecord,
   profileMessage,
-} from '../../lib/outbox/types.js';
-import { consentChange } from '../../lib/tracking/consent.js';
+} from '../../lib/klaviyo-next/outbox/types.js';
+import { openPostgres } from '../../lib/klaviyo-next/sql/postgres.js';
+import type { Database } from '../../lib/klaviyo-next/sql/types.js';
 import { dropPostgres, freshPostgres, freshSqlite } from '../support/databases.js';
 import { orderEvents } from '../support/order-events.js';
 import { describeWithPostgres, TEST_DATABASE_URL } from '../support/requirements.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Database } from '../../lib/db/types.js';
-import { RateGovernor } from '../../lib/klaviyo/governor.js';
-import { PostgresRateBudgetStore } from '../../lib/outbox/rate-budget-postgres.js';
+import { RateGovernor } from '../../lib/klaviyo-next/api/governor.js';
+import { PostgresRateBudgetStore } from '../../lib/klaviyo-next/outbox/rate-budget-postgres.js';
+import type { Database } from '../../lib/klaviyo-next/sql/types.js';
 import { dropPostgres, freshPostgres } from '../support/databases.js';
 import { describeWithPostgres } from '../support/requirements.js';
 import { virtualClock } from '../support/virtual-clock.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { clientAddress } from '../../lib/auth/client-address.js';
 import { ACCOUNT_BACKOFF, ADDRESS_BACKOFF, signInThrottle } from '../../lib/auth/throttle.js';
-import { RateLimiter } from '../../lib/rate-limit/limiter.js';
+import { clientAddress } from '../../lib/klaviyo-next/http/client-address.js';
+import { RateLimiter } from '../../lib/klaviyo-next/http/rate-limit.js';
 import { onBothDatabases } from '../support/store-fixtures.js';
 
 /**

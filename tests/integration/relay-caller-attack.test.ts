@@ -2,12 +2,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { POST as identifyRoute } from '../../app/api/klaviyo/identify/route.js';
 import { POST as subscribeRoute } from '../../app/api/klaviyo/subscribe/route.js';
 import { POST as trackRoute } from '../../app/api/klaviyo/track/route.js';
-import type { OutboxMessage, ProfileUpdate } from '../../lib/outbox/types.js';
-import { overrideRelayDeps } from '../../lib/relay/deps.js';
+import type { ConsentChange } from '../../lib/klaviyo-next/events/consent.js';
+import type { TrackEvent } from '../../lib/klaviyo-next/events/event.js';
+import type { OutboxMessage, ProfileUpdate } from '../../lib/klaviyo-next/outbox/types.js';
+import { overrideRelayDeps } from '../../lib/klaviyo-next/relay/deps.js';
 import { CONSENT_DISCLOSURES } from '../../lib/store/consent-disclosures.js';
 import { SHOPPER_SESSION_COOKIE, startShopperSession } from '../../lib/store/shopper-session.js';
-import type { ConsentChange } from '../../lib/tracking/consent.js';
-import type { TrackEvent } from '../../lib/tracking/event.js';
 import {
   expectStored,
   TRACKING_GRANTED as GRANTED,

@@ -2,15 +2,15 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { POST as identifyRoute } from '../../app/api/klaviyo/identify/route.js';
 import { POST as subscribeRoute } from '../../app/api/klaviyo/subscribe/route.js';
 import { POST as trackRoute } from '../../app/api/klaviyo/track/route.js';
-import { createKlaviyoClient } from '../../lib/klaviyo/client.js';
-import { createDispatcher } from '../../lib/outbox/dispatcher.js';
-import { consentMessage, type ProfileUpdate } from '../../lib/outbox/types.js';
-import { overrideRelayDeps } from '../../lib/relay/deps.js';
+import { createKlaviyoClient } from '../../lib/klaviyo-next/api/client.js';
+import { type ConsentChange, consentChange } from '../../lib/klaviyo-next/events/consent.js';
+import { createDispatcher } from '../../lib/klaviyo-next/outbox/dispatcher.js';
+import { consentMessage, type ProfileUpdate } from '../../lib/klaviyo-next/outbox/types.js';
+import { overrideRelayDeps } from '../../lib/klaviyo-next/relay/deps.js';
 import { CONSENT_DISCLOSURES } from '../../lib/store/consent-disclosures.js';
 import { placeOrder } from '../../lib/store/orders/place-order.js';
 import { SHOPPER_SESSION_COOKIE } from '../../lib/store/shopper-session.js';
 import { TRACKING_CONSENT_COOKIE } from '../../lib/store/tracking-consent.js';
-import { type ConsentChange, consentChange } from '../../lib/tracking/consent.js';
 import { type TestEmulator, withEmulator } from '../support/emulator.js';
 import {
   expectStored,

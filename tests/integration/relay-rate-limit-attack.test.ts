@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { POST } from '../../app/api/klaviyo/subscribe/route.js';
-import type { Database } from '../../lib/db/types.js';
-import { overrideRelayDeps } from '../../lib/relay/deps.js';
+import { overrideRelayDeps } from '../../lib/klaviyo-next/relay/deps.js';
+import type { Database } from '../../lib/klaviyo-next/sql/types.js';
 import { CONSENT_DISCLOSURES } from '../../lib/store/consent-disclosures.js';
 import { relayRequest, testRelayDeps } from '../support/relay-fixtures.js';
 import { countRows, withDepsOverride } from '../support/store-fixtures.js';

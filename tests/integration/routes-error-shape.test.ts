@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { AdminError, failureResponse } from '../../lib/admin/errors.js';
-import { parseId, parseQuery } from '../../lib/admin/http.js';
-import { KlaviyoApiError } from '../../lib/klaviyo/errors.js';
-import { respond } from '../../lib/relay/http.js';
+import { KlaviyoApiError } from '../../lib/klaviyo-next/api/errors.js';
+import { AdminError, failureResponse } from '../../lib/klaviyo-next/dashboard/errors.js';
+import { parseId, parseQuery } from '../../lib/klaviyo-next/dashboard/http.js';
+import { respond } from '../../lib/klaviyo-next/relay/http.js';
 
 /**
  * Every route handler refuses with one JSON shape, `{ error: { field?, message } }`, and says the

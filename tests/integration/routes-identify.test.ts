@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POST } from '../../app/api/klaviyo/identify/route.js';
-import type { Database } from '../../lib/db/types.js';
-import type { ProfileUpdate } from '../../lib/outbox/types.js';
-import { overrideRelayDeps } from '../../lib/relay/deps.js';
+import type { ProfileUpdate } from '../../lib/klaviyo-next/outbox/types.js';
+import { overrideRelayDeps } from '../../lib/klaviyo-next/relay/deps.js';
+import type { Database } from '../../lib/klaviyo-next/sql/types.js';
 import { SHOPPER_SESSION_COOKIE } from '../../lib/store/shopper-session.js';
 import { freshSqlite } from '../support/databases.js';
 import {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { POST } from '../../app/api/klaviyo/subscribe/route.js';
-import type { Database } from '../../lib/db/types.js';
-import { overrideRelayDeps } from '../../lib/relay/deps.js';
+import type { ConsentChange } from '../../lib/klaviyo-next/events/consent.js';
+import { overrideRelayDeps } from '../../lib/klaviyo-next/relay/deps.js';
+import type { Database } from '../../lib/klaviyo-next/sql/types.js';
 import { CONSENT_DISCLOSURES } from '../../lib/store/consent-disclosures.js';
-import type { ConsentChange } from '../../lib/tracking/consent.js';
 import { expectStored, relayRequest, testRelayDeps } from '../support/relay-fixtures.js';
 import { LIST_ID, outboxMessages, withDepsOverride } from '../support/store-fixtures.js';
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { POST } from '../../app/api/klaviyo/track/route.js';
-import type { Database } from '../../lib/db/types.js';
-import { overrideRelayDeps } from '../../lib/relay/deps.js';
+import type { TrackEvent } from '../../lib/klaviyo-next/events/event.js';
+import { overrideRelayDeps } from '../../lib/klaviyo-next/relay/deps.js';
+import type { Database } from '../../lib/klaviyo-next/sql/types.js';
 import { removeFromCart } from '../../lib/store/cart.js';
 import { SHOPPER_SESSION_COOKIE } from '../../lib/store/shopper-session.js';
-import type { TrackEvent } from '../../lib/tracking/event.js';
 import {
   expectStored,
   TRACKING_GRANTED as GRANTED,

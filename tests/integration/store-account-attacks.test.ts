@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { confirmAccount, saveOrderToAccount, signIn } from '../../app/(store)/account/actions.js';
 import { submitCheckout } from '../../app/(store)/checkout/actions.js';
 import { ACCOUNT_BACKOFF, ADDRESS_BACKOFF } from '../../lib/auth/throttle.js';
-import type { Database } from '../../lib/db/types.js';
+import type { Database } from '../../lib/klaviyo-next/sql/types.js';
 import { overrideAccountLinks } from '../../lib/store/account-links.js';
 import { currentShopper, signUp } from '../../lib/store/accounts.js';
 import { CART_COOKIE, ORDER_ACCESS_COOKIE, SHOPPER_SESSION_COOKIE } from '../../lib/store/cookies.js';
@@ -245,7 +245,7 @@ describe('shopper sign-in throttle behind a trusted proxy', () => {
       const answer = await signIn({}, formData({ email, password: `guess number ${i}` }));
       if (/Too many attempts/.test(answer.error?.message ?? '')) refused++;
     }
-    // The free attempts, and one more that starts the first wait (lib/rate-limit/limiter.ts).
+    // The free attempts, and one more that starts the first wait (lib/klaviyo-next/http/rate-limit.ts).
     expect(refused).toBe(12 - (ADDRESS_BACKOFF.free + 1));
     // The right password from that address waits too; the owner at another address gets in.
     request.forwardedFor = '192.0.2.200, 198.51.100.77';

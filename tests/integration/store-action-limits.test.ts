@@ -3,7 +3,7 @@ import { signUp } from '../../app/(store)/account/actions.js';
 import { notifyWhenBack } from '../../app/(store)/back-in-stock/actions.js';
 import { addToBag } from '../../app/(store)/cart/actions.js';
 import { ACTION_LIMITS } from '../../lib/auth/request-limits.js';
-import type { Database } from '../../lib/db/types.js';
+import type { Database } from '../../lib/klaviyo-next/sql/types.js';
 import { overrideStoreDeps } from '../../lib/store/deps.js';
 import { countRows, testStoreDeps, withDepsOverride } from '../support/store-fixtures.js';
 

@@ -2,8 +2,8 @@ import { encode } from 'next-auth/jwt';
 import { describe, expect, it, vi } from 'vitest';
 import { cancelOrder, fulfilOrder, refundOrder } from '../../app/(store)/back-office/actions.js';
 import { placeOrder } from '../../app/(store)/checkout/actions.js';
-import type { Database } from '../../lib/db/types.js';
 import { env } from '../../lib/env.js';
+import type { Database } from '../../lib/klaviyo-next/sql/types.js';
 import { overrideStoreDeps } from '../../lib/store/deps.js';
 import { placeOrder as placeOrderInStore } from '../../lib/store/orders/place-order.js';
 import {

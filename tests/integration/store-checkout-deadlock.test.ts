@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../lib/db/types.js';
+import type { Database } from '../../lib/klaviyo-next/sql/types.js';
 import { setStock, stockOf } from '../../lib/store/inventory.js';
 import { cancelOrder } from '../../lib/store/orders/cancel-order.js';
 import { placeOrder } from '../../lib/store/orders/place-order.js';

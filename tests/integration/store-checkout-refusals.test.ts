@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { Database } from '../../lib/db/types.js';
+import type { Database } from '../../lib/klaviyo-next/sql/types.js';
 import { loadCart } from '../../lib/store/cart.js';
 import { setStock, stockOf } from '../../lib/store/inventory.js';
 import { placeOrder } from '../../lib/store/orders/place-order.js';

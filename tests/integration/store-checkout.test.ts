@@ -1,12 +1,12 @@
 import { expect, it } from 'vitest';
-import type { ProfileUpdate } from '../../lib/outbox/types.js';
+import type { ConsentChange } from '../../lib/klaviyo-next/events/consent.js';
+import type { TrackEvent } from '../../lib/klaviyo-next/events/event.js';
+import type { ProfileUpdate } from '../../lib/klaviyo-next/outbox/types.js';
 import { loadCart } from '../../lib/store/cart.js';
 import { CONSENT_DISCLOSURES } from '../../lib/store/consent-disclosures.js';
 import { stockOf } from '../../lib/store/inventory.js';
 import { placeOrder } from '../../lib/store/orders/place-order.js';
 import { findOrder } from '../../lib/store/orders/records.js';
-import type { ConsentChange } from '../../lib/tracking/consent.js';
-import type { TrackEvent } from '../../lib/tracking/event.js';
 import {
   cartWith,
   checkoutForm,

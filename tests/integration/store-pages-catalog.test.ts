@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { addedToCart, startedCheckout } from '../../lib/klaviyo-next/events/browse.js';
 import { availabilityOf, stockForProducts, stockLevels } from '../../lib/store/availability.js';
 import { requestBackInStock } from '../../lib/store/back-in-stock.js';
 import { addToCart, createCart, loadCart } from '../../lib/store/cart.js';
@@ -11,7 +12,6 @@ import { placeOrder } from '../../lib/store/orders/place-order.js';
 import { artOf, imageStem, OPTION_COLOURS, productImage } from '../../lib/store/product-art.js';
 import { cardOf, sortCards, sortKeyOf } from '../../lib/store/product-view.js';
 import { orderForShopper, ordersOfCustomer } from '../../lib/store/shopper-orders.js';
-import { addedToCart, startedCheckout } from '../../lib/tracking/browse.js';
 import { freshSqlite } from '../support/databases.js';
 import {
   cartWith,

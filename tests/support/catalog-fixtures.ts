@@ -1,4 +1,4 @@
-import type { NewCatalogItem, NewCatalogVariant } from '../../lib/klaviyo/resources/catalogs.js';
+import type { NewCatalogItem, NewCatalogVariant } from '../../lib/klaviyo-next/api/resources/catalogs.js';
 
 // Shared by the catalogs resource tests (single calls and bulk jobs), which build the same records.
 

@@ -1,11 +1,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { migrate } from '../../lib/db/migrate.js';
-import { ALL_MIGRATIONS } from '../../lib/db/migrations.js';
-import { openPostgres } from '../../lib/db/postgres.js';
-import { openSqlite } from '../../lib/db/sqlite.js';
-import type { Database } from '../../lib/db/types.js';
+import { ALL_MIGRATIONS } from '../../lib/app/migrations.js';
+import { migrate } from '../../lib/klaviyo-next/sql/migrate.js';
+import { openPostgres } from '../../lib/klaviyo-next/sql/postgres.js';
+import { openSqlite } from '../../lib/klaviyo-next/sql/sqlite.js';
+import type { Database } from '../../lib/klaviyo-next/sql/types.js';
 import { TEST_DATABASE_URL } from './requirements.js';
 
 /** A fresh, migrated SQLite file of its own. */

@@ -1,7 +1,7 @@
-import type { KlaviyoWindow } from '../../lib/klaviyo-onsite/types';
+import type { KlaviyoWindow } from '../../lib/klaviyo-next/onsite/types';
 
 /**
- * A window with just what lib/klaviyo-onsite touches: a cookie jar that honours `max-age=0` (and
+ * A window with just what lib/klaviyo-next/onsite touches: a cookie jar that honours `max-age=0` (and
  * records every write, attributes included), storages, a location.
  */
 export function fakeKlaviyoWindow(options: { search?: string; hostname?: string; cookies?: string[] } = {}) {

@@ -1,7 +1,7 @@
-import type { Database } from '../../lib/db/types.js';
+import { toE164 } from '../../lib/klaviyo-next/events/identity.js';
+import { METRICS } from '../../lib/klaviyo-next/events/metrics.js';
+import type { Database } from '../../lib/klaviyo-next/sql/types.js';
 import { sellableVariant } from '../../lib/store/catalog.js';
-import { toE164 } from '../../lib/tracking/identity.js';
-import { METRICS } from '../../lib/tracking/metrics.js';
 import { COMPANY_ID } from './fuzz-arbitraries.js';
 
 /**

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, vi } from 'vitest';
-import { overrideRelayDeps } from '../../lib/relay/deps.js';
+import { overrideRelayDeps } from '../../lib/klaviyo-next/relay/deps.js';
 import { overrideStoreDeps } from '../../lib/store/deps.js';
 import { freshSqlite } from './databases.js';
 import { onReplay } from './fuzz-harness.js';

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { encode } from 'next-auth/jwt';
 import { hashPassword } from '../../lib/auth/password.js';
-import type { Database } from '../../lib/db/types.js';
+import type { Database } from '../../lib/klaviyo-next/sql/types.js';
 import { setStock } from '../../lib/store/inventory.js';
 import { placeOrder } from '../../lib/store/orders/place-order.js';
 import { startShopperSession } from '../../lib/store/shopper-session.js';

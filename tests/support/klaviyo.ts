@@ -1,4 +1,4 @@
-import { createKlaviyo } from '../../lib/klaviyo/index.js';
+import { createKlaviyo } from '../../lib/klaviyo-next/api/index.js';
 import type { TestEmulator } from './emulator.js';
 
 /** Our own Klaviyo client and resources, pointed at a test emulator. */

@@ -1,6 +1,6 @@
 import { orderEvents } from '../../bench/lib/order-events.js';
-import type { Database } from '../../lib/db/types.js';
-import type { OutboxStore } from '../../lib/outbox/store.js';
+import type { OutboxStore } from '../../lib/klaviyo-next/outbox/store.js';
+import type { Database } from '../../lib/klaviyo-next/sql/types.js';
 
 // The orders themselves are the delivery benchmark's workload (bench/lib), so bench/ needs nothing
 // from tests/; what only tests use stays here.

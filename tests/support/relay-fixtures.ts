@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
-import type { Database } from '../../lib/db/types.js';
-import { RateLimiter } from '../../lib/rate-limit/limiter.js';
-import type { RelayDeps } from '../../lib/relay/deps.js';
+import { RateLimiter } from '../../lib/klaviyo-next/http/rate-limit.js';
+import type { RelayDeps } from '../../lib/klaviyo-next/relay/deps.js';
+import type { Database } from '../../lib/klaviyo-next/sql/types.js';
 import { CONSENT_DISCLOSURES } from '../../lib/store/consent-disclosures.js';
 import { startShopperSession } from '../../lib/store/shopper-session.js';
 import { demoStorefront } from '../../lib/store/storefront.js';

@@ -1,5 +1,5 @@
 import type { Account } from '../../emulator/store/account.js';
-import { reportsResource } from '../../lib/klaviyo/resources/reports.js';
+import { reportsResource } from '../../lib/klaviyo-next/api/resources/reports.js';
 import { withEmulator } from './emulator.js';
 import { klaviyoFor } from './klaviyo.js';
 

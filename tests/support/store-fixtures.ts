@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe } from 'vitest';
-import type { Database } from '../../lib/db/types.js';
-import { OutboxStore } from '../../lib/outbox/store.js';
-import type { OutboxMessage } from '../../lib/outbox/types.js';
+import type { TrackEvent } from '../../lib/klaviyo-next/events/event.js';
+import { OutboxStore } from '../../lib/klaviyo-next/outbox/store.js';
+import type { OutboxMessage } from '../../lib/klaviyo-next/outbox/types.js';
+import type { Database } from '../../lib/klaviyo-next/sql/types.js';
 import { addToCart, createCart } from '../../lib/store/cart.js';
 import { CONSENT_DISCLOSURES } from '../../lib/store/consent-disclosures.js';
 import type { StoreDeps } from '../../lib/store/deps.js';
 import { placeOrder } from '../../lib/store/orders/place-order.js';
-import type { TrackEvent } from '../../lib/tracking/event.js';
 import { SHIPPING_ADDRESS } from './checkout-load.js';
 import { dropPostgres, freshPostgres, freshSqlite } from './databases.js';
 import { describeWithPostgres } from './requirements.js';

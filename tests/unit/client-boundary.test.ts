@@ -33,10 +33,10 @@ function lintAs(path: string, source: string): string {
 
 describe('components cannot import the Klaviyo client', () => {
   it.each([
-    "import { createKlaviyoClient } from '@/lib/klaviyo/client';",
-    "import { KLAVIYO_REVISION } from '../../lib/klaviyo/revision';",
+    "import { createKlaviyoClient } from '@/lib/klaviyo-next/api/client';",
+    "import { KLAVIYO_REVISION } from '../../lib/klaviyo-next/api/revision';",
     "import 'server-only';",
-    "import { enqueue } from '@/lib/outbox';",
+    "import { enqueue } from '@/lib/klaviyo-next/outbox';",
   ])('rejects %s', (line) => {
     const output = lintAs('components/klaviyo/probe.tsx', `${line}\nexport const probe = 1;\n`);
     expect(output).toContain('noRestrictedImports');
@@ -45,7 +45,7 @@ describe('components cannot import the Klaviyo client', () => {
   it('allows the same import on the server side', () => {
     const output = lintAs(
       'lib/probe.ts',
-      "import { KLAVIYO_REVISION } from '@/lib/klaviyo/revision';\nexport const probe = KLAVIYO_REVISION;\n",
+      "import { KLAVIYO_REVISION } from '@/lib/klaviyo-next/api/revision';\nexport const probe = KLAVIYO_REVISION;\n",
     );
     expect(output).toBe('');
   });

@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseFilter } from '../../emulator/filter/parse.js';
-import { any, buildFilter, equals, greaterOrEqual, has, lessThan } from '../../lib/klaviyo/filter.js';
+import {
+  any,
+  buildFilter,
+  equals,
+  greaterOrEqual,
+  has,
+  lessThan,
+} from '../../lib/klaviyo-next/api/filter.js';
 
 // Strings meant to break out of a quoted value: quotes, backslashes, commas, brackets and parens.
 const hostile = fc.oneof(

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createKlaviyoClient } from '../../lib/klaviyo/client.js';
-import { KlaviyoApiError } from '../../lib/klaviyo/errors.js';
+import { createKlaviyoClient } from '../../lib/klaviyo-next/api/client.js';
+import { KlaviyoApiError } from '../../lib/klaviyo-next/api/errors.js';
 
 /**
  * The retry matrix, in the manner of Segment's publisher tests: each row is a sequence of answers,

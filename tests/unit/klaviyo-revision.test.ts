@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { OPERATIONS, SPEC_REVISION } from '../../lib/klaviyo/generated/operations.js';
-import { KLAVIYO_REVISION } from '../../lib/klaviyo/revision.js';
+import { OPERATIONS, SPEC_REVISION } from '../../lib/klaviyo-next/api/generated/operations.js';
+import { KLAVIYO_REVISION } from '../../lib/klaviyo-next/api/revision.js';
 import { renderGenerated } from '../../scripts/generate-klaviyo-types.js';
 
 const specText = readFileSync('emulator/spec/stable.json', 'utf8');
@@ -22,8 +22,8 @@ describe('the pinned revision and the generated types', () => {
 
   it('has generated files that match the spec and the used operations (run npm run generate:klaviyo)', async () => {
     const { api, operations } = await renderGenerated();
-    expect(readFileSync('lib/klaviyo/generated/operations.ts', 'utf8')).toBe(operations);
-    expect(readFileSync('lib/klaviyo/generated/api.ts', 'utf8')).toBe(api);
+    expect(readFileSync('lib/klaviyo-next/api/generated/operations.ts', 'utf8')).toBe(operations);
+    expect(readFileSync('lib/klaviyo-next/api/generated/api.ts', 'utf8')).toBe(api);
     expect(OPERATIONS.create_event.rateLimit).toEqual({ perSecond: 350, perMinute: 3500 });
   });
 });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { OnsiteClient } from '../../lib/klaviyo-onsite/client';
-import type { QueueEntry } from '../../lib/klaviyo-onsite/types';
+import { OnsiteClient } from '../../lib/klaviyo-next/onsite/client';
+import type { QueueEntry } from '../../lib/klaviyo-next/onsite/types';
 import { fakeKlaviyoWindow } from '../support/fake-klaviyo-window';
 
 /** Lets queued promise callbacks run. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contentSecurityPolicy, KLAVIYO_CSP_HOSTS, securityHeaders } from '../../lib/klaviyo-onsite/csp';
+import { contentSecurityPolicy, KLAVIYO_CSP_HOSTS, securityHeaders } from '../../lib/klaviyo-next/onsite/csp';
 
 const directives = (policy: string) =>
   Object.fromEntries(

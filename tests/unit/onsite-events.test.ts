@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { newViewId, onsiteProperties, viewedItem } from '../../lib/klaviyo-onsite/events';
-import { exchangeTokenFromSearch } from '../../lib/klaviyo-onsite/exchange';
-import { klaviyoScriptUrl } from '../../lib/klaviyo-onsite/script-url';
-import { addedToCart, viewedProduct } from '../../lib/tracking/browse';
-import type { CartSnapshot, ProductSnapshot } from '../../lib/tracking/types';
+import { addedToCart, viewedProduct } from '../../lib/klaviyo-next/events/browse';
+import type { CartSnapshot, ProductSnapshot } from '../../lib/klaviyo-next/events/types';
+import { newViewId, onsiteProperties, viewedItem } from '../../lib/klaviyo-next/onsite/events';
+import { exchangeTokenFromSearch } from '../../lib/klaviyo-next/onsite/exchange';
+import { klaviyoScriptUrl } from '../../lib/klaviyo-next/onsite/script-url';
 
 const tee: ProductSnapshot = {
   productId: 'tee',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { installQueue } from '../../lib/klaviyo-onsite/queue';
+import { installQueue } from '../../lib/klaviyo-next/onsite/queue';
 import { fakeKlaviyoWindow } from '../support/fake-klaviyo-window';
 
 describe('installQueue (the pre-load klaviyo object, docs/klaviyo-notes.md#pre-load-queue)', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allowTracking, withdrawTracking } from '../../lib/klaviyo-onsite/withdraw';
+import { allowTracking, withdrawTracking } from '../../lib/klaviyo-next/onsite/withdraw';
 import { fakeKlaviyoWindow } from '../support/fake-klaviyo-window';
 
 describe('withdrawing consent (docs/klaviyo-notes.md#consent)', () => {

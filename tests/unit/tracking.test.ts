@@ -12,8 +12,8 @@ import {
   startedCheckout,
   toE164,
   viewedProduct,
-} from '../../lib/tracking/index.js';
-import type { CartSnapshot, LineSnapshot, OrderSnapshot } from '../../lib/tracking/types.js';
+} from '../../lib/klaviyo-next/events/index.js';
+import type { CartSnapshot, LineSnapshot, OrderSnapshot } from '../../lib/klaviyo-next/events/types.js';
 
 const line = (lineId: string, variantId: string, priceCents: number, quantity: number): LineSnapshot => ({
   lineId,

@@ -4,9 +4,9 @@ import { cookies, headers } from 'next/headers';
 import { redirect } from 'next/navigation';
 // What a sign-in, sign-up or confirmation form shows: the forms' own state, one type for both sides.
 import type { AccountState as AccountFormState } from '@/components/store/account-forms';
-import { clientAddress } from '@/lib/auth/client-address';
 import { actionLimited } from '@/lib/auth/request-limits';
 import { env } from '@/lib/env';
+import { clientAddress } from '@/lib/klaviyo-next/http/client-address';
 import {
   confirmAccountLink,
   currentShopper,

@@ -3,6 +3,8 @@
 import { cookies } from 'next/headers';
 import { actionLimited } from '@/lib/auth/request-limits';
 import { env } from '@/lib/env';
+import type { CartSnapshot, LineSnapshot } from '@/lib/klaviyo-next/events/types';
+import type { FieldError } from '@/lib/klaviyo-next/http/field-error';
 import {
   addToCart as add,
   type CartChange,
@@ -16,8 +18,6 @@ import { storeDeps } from '@/lib/store/deps';
 import { formInput } from '@/lib/store/form-input';
 import type { ActionResult } from '@/lib/store/result';
 import { demoStorefront } from '@/lib/store/storefront';
-import type { CartSnapshot, LineSnapshot } from '@/lib/tracking/types';
-import type { FieldError } from '@/lib/validation/field-error';
 
 const CART_DAYS = 30;
 
@@ -81,7 +81,7 @@ export interface AddedToBag extends CartChange {
 
 /**
  * The product page's add: `addToCart` plus the cart snapshot the browser's Added to Cart is built from
- * (lib/tracking/browse.ts), read on the server so klaviyo.js and the relay derive the same unique_id
+ * (lib/klaviyo-next/events/browse.ts), read on the server so klaviyo.js and the relay derive the same unique_id
  * `added-to-cart:<cartId>:<revision>` from the same lines and prices.
  */
 export async function addToBag(input: unknown): Promise<ActionResult<AddedToBag>> {

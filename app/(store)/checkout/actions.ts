@@ -5,11 +5,11 @@ import { redirect } from 'next/navigation';
 // What the checkout form shows after a refused submit: the problem, and what was typed, to keep.
 import type { CheckoutState as CheckoutFormState } from '@/components/store/checkout-form';
 import { env } from '@/lib/env';
+import { accountExchangeId } from '@/lib/klaviyo-next/events/identity';
 import { CART_COOKIE, cookieOptions, ORDER_ACCESS_COOKIE, ORDER_ACCESS_DAYS } from '@/lib/store/cookies';
 import { storeDeps } from '@/lib/store/deps';
 import { type OrderConfirmation, placeOrder as placeOrderInStore } from '@/lib/store/orders/place-order';
 import type { ActionResult } from '@/lib/store/result';
-import { accountExchangeId } from '@/lib/tracking/identity';
 
 /**
  * The checkout form's action (see lib/store/orders/place-order.ts for what it records and enqueues).

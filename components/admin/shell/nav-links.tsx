@@ -2,8 +2,8 @@
 
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
+import { Icon, type IconName } from '../../klaviyo-admin/ui/icons';
 import styles from '../shell.module.css';
-import { Icon, type IconName } from '../ui/icons';
 
 const SECTIONS: { title: string; links: { href: string; label: string; icon: IconName }[] }[] = [
   { title: 'Performance', links: [{ href: '/admin', label: 'Overview', icon: 'overview' }] },

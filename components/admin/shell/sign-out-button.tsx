@@ -1,8 +1,8 @@
 'use client';
 
 import { signOut } from 'next-auth/react';
-import { Icon } from '../ui/icons';
-import ui from '../ui.module.css';
+import { Icon } from '../../klaviyo-admin/ui/icons';
+import ui from '../../klaviyo-admin/ui.module.css';
 
 export function SignOutButton() {
   return (

@@ -1,7 +1,7 @@
 import 'server-only';
-import { eventMessage } from '../../outbox/types';
-import { cancelledOrder } from '../../tracking/orders';
-import { fieldErrorOf } from '../../validation/field-error';
+import { cancelledOrder } from '../../klaviyo-next/events/orders';
+import { fieldErrorOf } from '../../klaviyo-next/http/field-error';
+import { eventMessage } from '../../klaviyo-next/outbox/types';
 import type { StoreDeps } from '../deps';
 import { formInput } from '../form-input';
 import { returnStockForLines } from '../inventory';

@@ -1,7 +1,12 @@
-import { consentMessage, eventMessage, type OutboxMessage, profileMessage } from '../../outbox/types';
-import { consentChange } from '../../tracking/consent';
-import type { ProfileIdentity } from '../../tracking/identity';
-import { orderedProducts, placedOrder } from '../../tracking/orders';
+import { consentChange } from '../../klaviyo-next/events/consent';
+import type { ProfileIdentity } from '../../klaviyo-next/events/identity';
+import { orderedProducts, placedOrder } from '../../klaviyo-next/events/orders';
+import {
+  consentMessage,
+  eventMessage,
+  type OutboxMessage,
+  profileMessage,
+} from '../../klaviyo-next/outbox/types';
 import type { ConsentDisclosure } from '../consent-disclosures';
 import type { Log } from '../deps';
 import { orderSnapshot } from './snapshot';

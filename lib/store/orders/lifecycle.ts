@@ -1,7 +1,7 @@
 import 'server-only';
-import type { Queryable } from '../../db/types';
-import type { OutboxMessage } from '../../outbox/types';
-import { buildIdentity } from '../../tracking/identity';
+import { buildIdentity } from '../../klaviyo-next/events/identity';
+import type { OutboxMessage } from '../../klaviyo-next/outbox/types';
+import type { Queryable } from '../../klaviyo-next/sql/types';
 import type { StoreDeps } from '../deps';
 import { type ActionResult, asResult, StoreError } from '../result';
 import { guestOrderIdentity } from './checkout-messages';

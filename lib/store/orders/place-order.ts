@@ -1,8 +1,8 @@
 import 'server-only';
 import type { CountryCode } from 'libphonenumber-js';
-import type { Queryable } from '../../db/types';
-import { buildIdentity, type ProfileIdentity } from '../../tracking/identity';
-import { fieldErrorOf } from '../../validation/field-error';
+import { buildIdentity, type ProfileIdentity } from '../../klaviyo-next/events/identity';
+import { fieldErrorOf } from '../../klaviyo-next/http/field-error';
+import type { Queryable } from '../../klaviyo-next/sql/types';
 import { loadCart } from '../cart';
 import { CONSENT_DISCLOSURES } from '../consent-disclosures';
 import { recordCustomerOrder } from '../customers';

@@ -1,5 +1,5 @@
 import 'server-only';
-import type { Queryable } from '../../db/types';
+import type { Queryable } from '../../klaviyo-next/sql/types';
 import type { OrderLine, OrderRecord, OrderStatus } from './types';
 
 interface OrderRow {

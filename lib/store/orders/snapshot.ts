@@ -1,4 +1,4 @@
-import type { OrderSnapshot } from '../../tracking/types';
+import type { OrderSnapshot } from '../../klaviyo-next/events/types';
 import type { OrderRecord } from './types';
 
 /** The order as the tracking builders read it. */

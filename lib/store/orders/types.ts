@@ -1,4 +1,4 @@
-import type { Address, LineSnapshot } from '../../tracking/types';
+import type { Address, LineSnapshot } from '../../klaviyo-next/events/types';
 
 export type OrderStatus =
   | 'placed'

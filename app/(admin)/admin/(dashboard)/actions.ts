@@ -1,11 +1,15 @@
 'use server';
 
 import { z } from 'zod';
-import { refreshCached } from '@/lib/admin/cache/cached';
-import { PERIODS } from '@/lib/admin/contracts';
-import { adminDeps } from '@/lib/admin/deps';
-import { campaignReportSource, flowReportSource, MANUAL_REFRESH_MIN_AGE_MS } from '@/lib/admin/reports';
 import { merchantAction } from '@/lib/auth/action';
+import { refreshCached } from '@/lib/klaviyo-next/dashboard/cache/cached';
+import { PERIODS } from '@/lib/klaviyo-next/dashboard/contracts';
+import { adminDeps } from '@/lib/klaviyo-next/dashboard/deps';
+import {
+  campaignReportSource,
+  flowReportSource,
+  MANUAL_REFRESH_MIN_AGE_MS,
+} from '@/lib/klaviyo-next/dashboard/reports';
 
 /**
  * "Refresh" on the overview: re-reads the period's campaign and flow reports unless they are younger

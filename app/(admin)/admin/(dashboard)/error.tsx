@@ -1,7 +1,7 @@
 'use client';
 
-import { Card } from '@/components/admin/ui/layout';
-import { ErrorState } from '@/components/admin/ui/states';
+import { Card } from '@/components/klaviyo-admin/ui/layout';
+import { ErrorState } from '@/components/klaviyo-admin/ui/states';
 
 /** A failure while rendering an admin page: said plainly, with a retry, inside the dashboard frame. */
 export default function AdminError({

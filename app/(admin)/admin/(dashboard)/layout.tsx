@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
-import { QueryProvider } from '@/components/admin/query-provider';
 import { AdminShell } from '@/components/admin/shell/admin-shell';
+import { QueryProvider } from '@/components/klaviyo-admin/query-provider';
 import { requireMerchantPage } from '@/lib/auth';
 import { env } from '@/lib/env';
 

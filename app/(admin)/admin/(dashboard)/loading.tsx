@@ -1,5 +1,5 @@
-import { Card } from '@/components/admin/ui/layout';
-import { SkeletonBlock } from '@/components/admin/ui/states';
+import { Card } from '@/components/klaviyo-admin/ui/layout';
+import { SkeletonBlock } from '@/components/klaviyo-admin/ui/states';
 
 export default function AdminLoading() {
   return (

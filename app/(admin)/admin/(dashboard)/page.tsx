@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
-import { OverviewView } from '@/components/admin/views/overview-view';
-import { DEFAULT_PERIOD, PERIODS, type Period } from '@/lib/admin/contracts';
+import { OverviewView } from '@/components/klaviyo-admin/views/overview-view';
 import { requireMerchantPage } from '@/lib/auth';
+import { DEFAULT_PERIOD, PERIODS, type Period } from '@/lib/klaviyo-next/dashboard/contracts';
 import { refreshReports } from './actions';
 
 export const metadata: Metadata = { title: 'Overview' };

@@ -1,9 +1,14 @@
 import { z } from 'zod';
-import { listCampaigns } from '@/lib/admin/campaigns';
-import { CAMPAIGN_CHANNELS, CAMPAIGN_STATUS_FILTERS, DEFAULT_PERIOD, PERIODS } from '@/lib/admin/contracts';
-import { adminDeps } from '@/lib/admin/deps';
-import { answer, cursorParam, parseQuery } from '@/lib/admin/http';
 import { denyUnlessMerchant } from '@/lib/auth';
+import { listCampaigns } from '@/lib/klaviyo-next/dashboard/campaigns';
+import {
+  CAMPAIGN_CHANNELS,
+  CAMPAIGN_STATUS_FILTERS,
+  DEFAULT_PERIOD,
+  PERIODS,
+} from '@/lib/klaviyo-next/dashboard/contracts';
+import { adminDeps } from '@/lib/klaviyo-next/dashboard/deps';
+import { answer, cursorParam, parseQuery } from '@/lib/klaviyo-next/dashboard/http';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { DELIVERY_STATES } from '@/lib/admin/contracts';
-import { listDelivery } from '@/lib/admin/delivery';
-import { adminDeps } from '@/lib/admin/deps';
-import { answer, parseQuery } from '@/lib/admin/http';
 import { denyUnlessMerchant } from '@/lib/auth';
+import { DELIVERY_STATES } from '@/lib/klaviyo-next/dashboard/contracts';
+import { listDelivery } from '@/lib/klaviyo-next/dashboard/delivery';
+import { adminDeps } from '@/lib/klaviyo-next/dashboard/deps';
+import { answer, parseQuery } from '@/lib/klaviyo-next/dashboard/http';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

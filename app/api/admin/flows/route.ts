@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { DEFAULT_PERIOD, PERIODS } from '@/lib/admin/contracts';
-import { adminDeps } from '@/lib/admin/deps';
-import { listFlows } from '@/lib/admin/flows';
-import { answer, cursorParam, parseQuery } from '@/lib/admin/http';
 import { denyUnlessMerchant } from '@/lib/auth';
+import { DEFAULT_PERIOD, PERIODS } from '@/lib/klaviyo-next/dashboard/contracts';
+import { adminDeps } from '@/lib/klaviyo-next/dashboard/deps';
+import { listFlows } from '@/lib/klaviyo-next/dashboard/flows';
+import { answer, cursorParam, parseQuery } from '@/lib/klaviyo-next/dashboard/http';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { DEFAULT_PERIOD, PERIODS } from '@/lib/admin/contracts';
-import { adminDeps } from '@/lib/admin/deps';
-import { answer, parseQuery } from '@/lib/admin/http';
-import { getOverview } from '@/lib/admin/overview';
 import { denyUnlessMerchant } from '@/lib/auth';
+import { DEFAULT_PERIOD, PERIODS } from '@/lib/klaviyo-next/dashboard/contracts';
+import { adminDeps } from '@/lib/klaviyo-next/dashboard/deps';
+import { answer, parseQuery } from '@/lib/klaviyo-next/dashboard/http';
+import { getOverview } from '@/lib/klaviyo-next/dashboard/overview';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

@@ -1,7 +1,7 @@
-import { adminDeps } from '@/lib/admin/deps';
-import { answer } from '@/lib/admin/http';
-import { getSettings } from '@/lib/admin/settings';
 import { denyUnlessMerchant } from '@/lib/auth';
+import { adminDeps } from '@/lib/klaviyo-next/dashboard/deps';
+import { answer } from '@/lib/klaviyo-next/dashboard/http';
+import { getSettings } from '@/lib/klaviyo-next/dashboard/settings';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

@@ -1,5 +1,5 @@
-import { drainFromRequest } from '@/lib/outbox/drain-request';
-import { errorResponse } from '@/lib/validation/error-response';
+import { errorResponse } from '@/lib/klaviyo-next/http/error-response';
+import { drainFromRequest } from '@/lib/klaviyo-next/outbox/drain-request';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

@@ -1,7 +1,7 @@
-import { relayDeps } from '@/lib/relay/deps';
-import { acceptJson, respond } from '@/lib/relay/http';
-import { IDENTIFY_LIMIT, identifyShopper } from '@/lib/relay/identify';
-import { callerOf } from '@/lib/relay/identity';
+import { relayDeps } from '@/lib/klaviyo-next/relay/deps';
+import { acceptJson, respond } from '@/lib/klaviyo-next/relay/http';
+import { IDENTIFY_LIMIT, identifyShopper } from '@/lib/klaviyo-next/relay/identify';
+import { callerOf } from '@/lib/klaviyo-next/relay/identity';
 
 export const runtime = 'nodejs';
 

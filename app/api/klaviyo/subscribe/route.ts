@@ -1,7 +1,7 @@
-import { relayDeps } from '@/lib/relay/deps';
-import { acceptJson, respond } from '@/lib/relay/http';
-import { callerOf } from '@/lib/relay/identity';
-import { SUBSCRIBE_LIMIT, subscribe } from '@/lib/relay/subscribe';
+import { relayDeps } from '@/lib/klaviyo-next/relay/deps';
+import { acceptJson, respond } from '@/lib/klaviyo-next/relay/http';
+import { callerOf } from '@/lib/klaviyo-next/relay/identity';
+import { SUBSCRIBE_LIMIT, subscribe } from '@/lib/klaviyo-next/relay/subscribe';
 
 export const runtime = 'nodejs';
 

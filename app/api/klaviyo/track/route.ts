@@ -1,7 +1,7 @@
-import { relayDeps } from '@/lib/relay/deps';
-import { acceptJson, respond } from '@/lib/relay/http';
-import { callerOf } from '@/lib/relay/identity';
-import { TRACK_LIMIT, trackBrowserEvent } from '@/lib/relay/track';
+import { relayDeps } from '@/lib/klaviyo-next/relay/deps';
+import { acceptJson, respond } from '@/lib/klaviyo-next/relay/http';
+import { callerOf } from '@/lib/klaviyo-next/relay/identity';
+import { TRACK_LIMIT, trackBrowserEvent } from '@/lib/klaviyo-next/relay/track';
 
 export const runtime = 'nodejs';
 

@@ -1,7 +1,12 @@
 import type { Metadata } from 'next';
-import { CampaignsView } from '@/components/admin/views/campaigns-view';
-import { CAMPAIGN_CHANNELS, CAMPAIGN_STATUS_FILTERS, DEFAULT_PERIOD, PERIODS } from '@/lib/admin/contracts';
+import { CampaignsView } from '@/components/klaviyo-admin/views/campaigns-view';
 import { requireMerchantPage } from '@/lib/auth';
+import {
+  CAMPAIGN_CHANNELS,
+  CAMPAIGN_STATUS_FILTERS,
+  DEFAULT_PERIOD,
+  PERIODS,
+} from '@/lib/klaviyo-next/dashboard/contracts';
 
 export const metadata: Metadata = { title: 'Campaigns' };
 

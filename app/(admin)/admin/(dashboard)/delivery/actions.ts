@@ -1,9 +1,9 @@
 'use server';
 
 import { z } from 'zod';
-import { replayDeadLetters } from '@/lib/admin/delivery';
-import { adminDeps } from '@/lib/admin/deps';
 import { merchantAction } from '@/lib/auth/action';
+import { replayDeadLetters } from '@/lib/klaviyo-next/dashboard/delivery';
+import { adminDeps } from '@/lib/klaviyo-next/dashboard/deps';
 
 /**
  * Puts one dead-lettered message back in the queue and asks for delivery, unless a newer change for

@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
-import { DeliveryView } from '@/components/admin/views/delivery-view';
-import { DELIVERY_STATES, type DeliveryState } from '@/lib/admin/contracts';
+import { DeliveryView } from '@/components/klaviyo-admin/views/delivery-view';
 import { requireMerchantPage } from '@/lib/auth';
+import { DELIVERY_STATES, type DeliveryState } from '@/lib/klaviyo-next/dashboard/contracts';
 import { replayAllDeadLetters, replayDeadLetter } from './actions';
 
 export const metadata: Metadata = { title: 'Delivery' };

@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
-import { FlowsView } from '@/components/admin/views/flows-view';
-import { DEFAULT_PERIOD, PERIODS, type Period } from '@/lib/admin/contracts';
+import { FlowsView } from '@/components/klaviyo-admin/views/flows-view';
 import { requireMerchantPage } from '@/lib/auth';
+import { DEFAULT_PERIOD, PERIODS, type Period } from '@/lib/klaviyo-next/dashboard/contracts';
 
 export const metadata: Metadata = { title: 'Flows' };
 

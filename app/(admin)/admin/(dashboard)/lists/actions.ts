@@ -1,10 +1,10 @@
 'use server';
 
 import { z } from 'zod';
-import { adminDeps } from '@/lib/admin/deps';
-import { klaviyoId } from '@/lib/admin/http';
-import { addMember, createList as create, removeMembers } from '@/lib/admin/lists';
 import { merchantAction } from '@/lib/auth/action';
+import { adminDeps } from '@/lib/klaviyo-next/dashboard/deps';
+import { klaviyoId } from '@/lib/klaviyo-next/dashboard/http';
+import { addMember, createList as create, removeMembers } from '@/lib/klaviyo-next/dashboard/lists';
 
 /** Creates a Klaviyo list (the account's default opt-in process applies). */
 export const createList = merchantAction(

@@ -1,5 +1,5 @@
 import type { Metadata } from 'next';
-import { ListsView } from '@/components/admin/views/lists-view';
+import { ListsView } from '@/components/klaviyo-admin/views/lists-view';
 import { requireMerchantPage } from '@/lib/auth';
 import { createList } from './actions';
 

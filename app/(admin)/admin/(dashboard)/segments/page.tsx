@@ -1,5 +1,5 @@
 import type { Metadata } from 'next';
-import { SegmentsView } from '@/components/admin/views/segments-view';
+import { SegmentsView } from '@/components/klaviyo-admin/views/segments-view';
 import { requireMerchantPage } from '@/lib/auth';
 
 export const metadata: Metadata = { title: 'Segments' };

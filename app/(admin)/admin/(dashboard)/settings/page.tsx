@@ -1,5 +1,5 @@
 import type { Metadata } from 'next';
-import { SettingsView } from '@/components/admin/views/settings-view';
+import { SettingsView } from '@/components/klaviyo-admin/views/settings-view';
 import { requireMerchantPage } from '@/lib/auth';
 import { recheckConnection } from './actions';
 

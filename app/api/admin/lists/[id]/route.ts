@@ -1,7 +1,7 @@
-import { adminDeps } from '@/lib/admin/deps';
-import { answer, parseId } from '@/lib/admin/http';
-import { getList } from '@/lib/admin/lists';
 import { denyUnlessMerchant } from '@/lib/auth';
+import { adminDeps } from '@/lib/klaviyo-next/dashboard/deps';
+import { answer, parseId } from '@/lib/klaviyo-next/dashboard/http';
+import { getList } from '@/lib/klaviyo-next/dashboard/lists';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

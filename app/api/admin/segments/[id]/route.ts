@@ -1,7 +1,7 @@
-import { adminDeps } from '@/lib/admin/deps';
-import { answer, parseId } from '@/lib/admin/http';
-import { getSegment } from '@/lib/admin/segments';
 import { denyUnlessMerchant } from '@/lib/auth';
+import { adminDeps } from '@/lib/klaviyo-next/dashboard/deps';
+import { answer, parseId } from '@/lib/klaviyo-next/dashboard/http';
+import { getSegment } from '@/lib/klaviyo-next/dashboard/segments';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

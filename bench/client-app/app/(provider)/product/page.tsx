@@ -1,5 +1,5 @@
 import { TrackViewedProduct } from '../../../../../components/klaviyo/track-viewed-product';
-import type { ProductSnapshot } from '../../../../../lib/tracking/types';
+import type { ProductSnapshot } from '../../../../../lib/klaviyo-next/events/types';
 import { BenchContent } from '../../../content';
 
 const PRODUCT: ProductSnapshot = {

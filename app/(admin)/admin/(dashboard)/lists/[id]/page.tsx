@@ -1,8 +1,8 @@
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
-import { ListDetailView } from '@/components/admin/views/list-detail-view';
-import { klaviyoId } from '@/lib/admin/http';
+import { ListDetailView } from '@/components/klaviyo-admin/views/list-detail-view';
 import { requireMerchantPage } from '@/lib/auth';
+import { klaviyoId } from '@/lib/klaviyo-next/dashboard/http';
 import { addListMember, removeListMember } from '../actions';
 
 export const metadata: Metadata = { title: 'List' };

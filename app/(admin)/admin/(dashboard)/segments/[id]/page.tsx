@@ -1,8 +1,8 @@
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
-import { SegmentDetailView } from '@/components/admin/views/segment-detail-view';
-import { klaviyoId } from '@/lib/admin/http';
+import { SegmentDetailView } from '@/components/klaviyo-admin/views/segment-detail-view';
 import { requireMerchantPage } from '@/lib/auth';
+import { klaviyoId } from '@/lib/klaviyo-next/dashboard/http';
 
 export const metadata: Metadata = { title: 'Segment' };
 

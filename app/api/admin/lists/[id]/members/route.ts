@@ -1,7 +1,7 @@
-import { adminDeps } from '@/lib/admin/deps';
-import { answer, cursorQuery, parseId, parseQuery } from '@/lib/admin/http';
-import { listMembers } from '@/lib/admin/lists';
 import { denyUnlessMerchant } from '@/lib/auth';
+import { adminDeps } from '@/lib/klaviyo-next/dashboard/deps';
+import { answer, cursorQuery, parseId, parseQuery } from '@/lib/klaviyo-next/dashboard/http';
+import { listMembers } from '@/lib/klaviyo-next/dashboard/lists';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

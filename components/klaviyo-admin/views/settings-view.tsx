@@ -1,0 +1,212 @@
+'use client';
+
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { Settings } from '@/lib/klaviyo-next/dashboard/contracts';
+import { humanize } from '@/lib/klaviyo-next/dashboard/format';
+import { adminKeys } from '@/lib/klaviyo-next/dashboard/query-keys';
+import { type Action, unwrap } from '../api';
+import { settingsQuery } from '../queries';
+import { Freshness } from '../ui/freshness';
+import { Icon } from '../ui/icons';
+import { Badge, Card, PageHeader, toneOf } from '../ui/layout';
+import { ErrorState, SkeletonBlock } from '../ui/states';
+import ui from '../ui.module.css';
+
+const KEY_TEXT = {
+  valid: 'Valid',
+  invalid: 'Not recognised by Klaviyo',
+  missing_scope: 'Missing the accounts:read scope',
+  unreachable: 'Klaviyo did not answer',
+} as const;
+
+function KeyCard({ settings }: { settings: Settings }) {
+  const key = settings.key.value;
+  return (
+    <Card
+      title="Private API key"
+      action={<Freshness cached={settings.key} label="Checked" />}
+      testId="key-card"
+    >
+      {!key ? (
+        settings.key.error ? (
+          <div className={ui.errorBox}>{settings.key.error}</div>
+        ) : (
+          <SkeletonBlock height={96} />
+        )
+      ) : (
+        <dl className={ui.dl}>
+          <dt>Status</dt>
+          <dd>
+            <Badge tone={key.status === 'valid' ? 'green' : 'red'}>{KEY_TEXT[key.status]}</Badge>
+            {key.detail && <div className={`${ui.muted} ${ui.small}`}>{key.detail}</div>}
+          </dd>
+          <dt>Account</dt>
+          <dd>{key.account ? `${key.account.name ?? 'Unnamed'} (${key.account.id})` : '—'}</dd>
+          <dt>Timezone</dt>
+          <dd>{key.account?.timezone ?? '—'}</dd>
+          <dt>Currency</dt>
+          <dd>{key.account?.currency ?? '—'}</dd>
+        </dl>
+      )}
+    </Card>
+  );
+}
+
+function ConnectionCard({ settings }: { settings: Settings }) {
+  return (
+    <Card title="Klaviyo connection" testId="connection-card">
+      <dl className={ui.dl}>
+        <dt>Mode</dt>
+        <dd>
+          {settings.mode === 'live' ? (
+            <Badge tone="green">Live Klaviyo account</Badge>
+          ) : (
+            <Badge tone="amber">Local emulator (demo data)</Badge>
+          )}
+        </dd>
+        <dt>API</dt>
+        <dd className={ui.mono}>{settings.apiUrl}</dd>
+        <dt>Pinned revision</dt>
+        <dd>
+          <span className={ui.mono} data-testid="revision">
+            {settings.revision}
+          </span>
+        </dd>
+        <dt>Public key (site id)</dt>
+        <dd className={ui.mono}>{settings.companyId}</dd>
+      </dl>
+    </Card>
+  );
+}
+
+function WebhooksCard({ settings }: { settings: Settings }) {
+  const webhooks = settings.webhooks;
+  return (
+    <Card title="Webhooks" action={<Freshness cached={webhooks} label="Read" />} testId="webhooks-card">
+      <p className={`${ui.muted} ${ui.small}`} style={{ marginTop: 0 }}>
+        Klaviyo delivers consent changes and events back to{' '}
+        <span className={ui.mono}>{settings.expectedWebhookUrl}</span>.
+      </p>
+      {!webhooks.value ? (
+        webhooks.error ? (
+          <div className={ui.errorBox}>{webhooks.error}</div>
+        ) : (
+          <SkeletonBlock height={80} />
+        )
+      ) : webhooks.value.length === 0 ? (
+        <p style={{ margin: 0 }}>
+          <Badge tone="amber">Not registered</Badge>{' '}
+          <span className={ui.muted}>No webhook in this Klaviyo account yet.</span>
+        </p>
+      ) : (
+        <ul style={{ margin: 0, paddingLeft: 0, listStyle: 'none', display: 'grid', gap: 10 }}>
+          {webhooks.value.map((w) => (
+            <li key={w.id}>
+              <strong>{w.name}</strong>{' '}
+              <Badge tone={w.enabled ? 'green' : 'gray'}>{w.enabled ? 'Enabled' : 'Disabled'}</Badge>{' '}
+              {w.ours && <Badge tone="blue">This store</Badge>}
+              <div className={`${ui.mono} ${ui.muted}`}>{w.endpointUrl}</div>
+              <div className={`${ui.muted} ${ui.small}`}>{w.topics.length} topics</div>
+            </li>
+          ))}
+        </ul>
+      )}
+    </Card>
+  );
+}
+
+function ScopesCard({ settings }: { settings: Settings }) {
+  const scopes = settings.scopes;
+  const granted = scopes.value?.filter((s) => s.status === 'granted').length ?? 0;
+  return (
+    <Card
+      flush
+      title={`Scopes${scopes.value ? ` · ${granted} of ${scopes.value.length} granted` : ''}`}
+      action={<Freshness cached={scopes} label="Probed" />}
+      testId="scopes-card"
+    >
+      <p className={`${ui.muted} ${ui.small}`} style={{ margin: '6px 20px 12px' }}>
+        Klaviyo cannot list a key&apos;s scopes, so each one this plugin needs is probed without writing
+        anything.
+      </p>
+      {!scopes.value ? (
+        <div style={{ padding: 20 }}>
+          {scopes.error ? <div className={ui.errorBox}>{scopes.error}</div> : <SkeletonBlock height={160} />}
+        </div>
+      ) : (
+        <table className={ui.table}>
+          <thead>
+            <tr>
+              <th>Scope</th>
+              <th>Status</th>
+              <th>Checked with</th>
+            </tr>
+          </thead>
+          <tbody>
+            {scopes.value.map((s) => (
+              <tr key={s.scope}>
+                <td className={ui.mono}>{s.scope}</td>
+                <td>
+                  <Badge tone={s.status === 'unknown' ? 'gray' : toneOf(s.status)}>
+                    {humanize(s.status)}
+                  </Badge>
+                </td>
+                <td className={`${ui.muted} ${ui.small}`}>{s.via}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Card>
+  );
+}
+
+export function SettingsView({ recheck }: { recheck: Action<Record<string, never>, Settings> }) {
+  const queryClient = useQueryClient();
+  const { data, error, refetch } = useQuery(settingsQuery());
+  const check = useMutation({
+    mutationFn: () => unwrap(recheck({})),
+    onSuccess: (settings) => queryClient.setQueryData(adminKeys.settings(), settings),
+  });
+  return (
+    <>
+      <PageHeader
+        title="Settings"
+        subtitle="How this store is connected to Klaviyo."
+        actions={
+          <button
+            type="button"
+            className={ui.button}
+            onClick={() => check.mutate()}
+            disabled={check.isPending}
+          >
+            <Icon name="refresh" width={15} height={15} /> {check.isPending ? 'Checking…' : 'Check again'}
+          </button>
+        }
+      />
+      {check.error && (
+        <div className={ui.errorBox} style={{ marginBottom: 16 }}>
+          {check.error.message}
+        </div>
+      )}
+      {error && !data ? (
+        <Card>
+          <ErrorState error={error} onRetry={() => refetch()} />
+        </Card>
+      ) : !data ? (
+        <Card>
+          <SkeletonBlock height={220} />
+        </Card>
+      ) : (
+        <div className={ui.halves} style={{ alignItems: 'start' }}>
+          <div className={ui.grid}>
+            <ConnectionCard settings={data} />
+            <KeyCard settings={data} />
+            <WebhooksCard settings={data} />
+          </div>
+          <ScopesCard settings={data} />
+        </div>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,86 @@
+import type { Migration } from '../sql/migrate';
+
+/** The outbox table. Times are epoch milliseconds in BIGINT columns on both backends. */
+export const OUTBOX_MIGRATIONS: Migration[] = [
+  {
+    version: 100,
+    name: 'klaviyo_outbox',
+    sql: {
+      sqlite: `
+        CREATE TABLE klaviyo_outbox (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          kind TEXT NOT NULL,
+          dedup_key TEXT NOT NULL UNIQUE,
+          payload TEXT NOT NULL,
+          state TEXT NOT NULL DEFAULT 'pending',
+          attempts INTEGER NOT NULL DEFAULT 0,
+          available_at BIGINT NOT NULL,
+          lease_owner TEXT,
+          lease_until BIGINT,
+          last_error TEXT,
+          created_at BIGINT NOT NULL,
+          updated_at BIGINT NOT NULL,
+          delivered_at BIGINT
+        );
+        CREATE INDEX klaviyo_outbox_ready ON klaviyo_outbox (state, available_at);`,
+      postgres: `
+        CREATE TABLE klaviyo_outbox (
+          id BIGSERIAL PRIMARY KEY,
+          kind TEXT NOT NULL,
+          dedup_key TEXT NOT NULL UNIQUE,
+          payload TEXT NOT NULL,
+          state TEXT NOT NULL DEFAULT 'pending',
+          attempts INTEGER NOT NULL DEFAULT 0,
+          available_at BIGINT NOT NULL,
+          lease_owner TEXT,
+          lease_until BIGINT,
+          last_error TEXT,
+          created_at BIGINT NOT NULL,
+          updated_at BIGINT NOT NULL,
+          delivered_at BIGINT
+        );
+        CREATE INDEX klaviyo_outbox_ready ON klaviyo_outbox (state, available_at);`,
+    },
+  },
+  {
+    version: 101,
+    name: 'klaviyo_outbox_pause',
+    // An account-wide pause after a 429, seen by every worker and app instance.
+    sql: 'CREATE TABLE klaviyo_outbox_pause (account TEXT PRIMARY KEY, until_ms BIGINT NOT NULL)',
+  },
+  {
+    version: 102,
+    name: 'klaviyo_rate_budget',
+    // The rate governor's shared budget (lib/klaviyo-next/outbox/rate-budget-postgres.ts); unused on SQLite,
+    // where one process owns the budget in memory.
+    sql: `
+      CREATE TABLE klaviyo_rate_log (key TEXT NOT NULL, sent_at BIGINT NOT NULL);
+      CREATE INDEX klaviyo_rate_log_key ON klaviyo_rate_log (key, sent_at);
+      CREATE TABLE klaviyo_rate_state (key TEXT PRIMARY KEY, remaining INTEGER, reset_at BIGINT, blocked_until BIGINT NOT NULL DEFAULT 0);`,
+  },
+  {
+    version: 103,
+    name: 'klaviyo_outbox_due',
+    // Claims read only due rows, oldest first; without this index each claim sorts the whole backlog.
+    sql: "CREATE INDEX klaviyo_outbox_due ON klaviyo_outbox (available_at, id) WHERE state IN ('pending', 'retrying')",
+  },
+  {
+    version: 104,
+    name: 'klaviyo_outbox_order_key',
+    // Messages with one order key are delivered oldest first (orderKeyOf in lib/klaviyo-next/outbox/types.ts); the
+    // index answers "is an older one still waiting?" for each candidate of a claim.
+    sql: `
+      ALTER TABLE klaviyo_outbox ADD COLUMN order_key TEXT;
+      CREATE INDEX klaviyo_outbox_order ON klaviyo_outbox (order_key, id) WHERE state IN ('pending', 'retrying');`,
+  },
+  {
+    version: 110,
+    name: 'app_rate_limits',
+    // Rate limits and sign-in throttles shared by every app instance (lib/klaviyo-next/http/rate-limit.ts): one row
+    // per hashed key; `tat` is the time the key is next free (or, for a throttle, blocked until), and
+    // `hits` counts consecutive failed sign-ins.
+    sql: `
+      CREATE TABLE app_rate_limits (key TEXT PRIMARY KEY, tat BIGINT NOT NULL, hits INTEGER NOT NULL DEFAULT 0);
+      CREATE INDEX app_rate_limits_tat ON app_rate_limits (tat);`,
+  },
+];

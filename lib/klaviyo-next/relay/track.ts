@@ -1,0 +1,99 @@
+import 'server-only';
+import { z } from 'zod';
+import { addedToCart, startedCheckout, viewedProduct } from '../events/browse';
+import type { TrackEvent } from '../events/event';
+import { isIdentified, type ProfileIdentity } from '../events/identity';
+import { BROWSER_METRICS, METRICS } from '../events/metrics';
+import { fieldErrorOf } from '../http/field-error';
+import { eventMessage } from '../outbox/types';
+import type { RelayDeps } from './deps';
+import type { RelayResult } from './http';
+import { type Caller, eventIdentity } from './identity';
+
+/** One browser's page views and cart changes fit easily; a script replaying events does not. */
+export const TRACK_LIMIT = { capacity: 60, perMinute: 60 };
+
+const cartEvent = <M extends string>(metric: M) =>
+  z.strictObject({
+    metric: z.literal(metric),
+    cartId: z.uuid(),
+    revision: z.number().int().min(1).max(1_000_000),
+  });
+
+/** Ids only: the server looks up everything else, so the relay cannot carry made-up products or prices. */
+const trackBody = z.discriminatedUnion('metric', [
+  z.strictObject({
+    metric: z.literal(METRICS.viewedProduct),
+    variantId: z.string().min(1).max(120),
+    // The page view's id, as klaviyo.js is given it, so both sides derive one unique_id.
+    viewId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'is not a page view id'),
+  }),
+  cartEvent(METRICS.addedToCart),
+  cartEvent(METRICS.startedCheckout),
+]);
+
+const bad = (field: string, message: string): RelayResult => ({ status: 400, error: { field, message } });
+
+async function rebuild(
+  deps: RelayDeps,
+  body: z.output<typeof trackBody>,
+  profile: ProfileIdentity,
+  at: string,
+) {
+  if (body.metric === METRICS.viewedProduct) {
+    const product = await deps.storefront.product(body.variantId);
+    return product
+      ? viewedProduct(product, { profile, viewId: body.viewId, at })
+      : bad('variantId', 'No such product.');
+  }
+  const found = await deps.storefront.cart(body.cartId, body.revision);
+  if (!found) return bad('revision', 'This cart has no such revision.');
+  if (body.metric === METRICS.startedCheckout) {
+    return found.cart.lines.length
+      ? startedCheckout(found.cart, { profile, at })
+      : bad('cartId', 'The cart is empty.');
+  }
+  return found.added
+    ? addedToCart(found.cart, found.added, { profile, at })
+    : bad('revision', 'That change added nothing.');
+}
+
+/**
+ * Relays a browser event past ad blockers: the body names a metric from BROWSER_METRICS and the ids
+ * involved; the event is rebuilt with the same builders (and so the same unique_id) as the browser
+ * uses, for the shopper the cookies identify (`eventIdentity`). Nothing is sent, with a 202 saying
+ * why, while the shopper has not granted tracking (`reason: 'no-consent'`, checked here as well as in
+ * the browser) or when the cookies name nobody (`reason: 'anonymous'`: Klaviyo has no profile to put
+ * the event on). A malformed body is still a 400 first, so a broken caller learns of it either way.
+ */
+export async function trackBrowserEvent(
+  deps: RelayDeps,
+  body: unknown,
+  caller: Caller,
+): Promise<RelayResult> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    return bad('body', 'Send a JSON object.');
+  const metric: unknown = (body as { metric?: unknown }).metric;
+  if (!BROWSER_METRICS.some((m) => m === metric)) {
+    const named = typeof metric === 'string' ? `'${metric.slice(0, 60)}'` : 'A missing metric';
+    return bad('metric', `${named} is not a browser metric; send one of ${BROWSER_METRICS.join(', ')}.`);
+  }
+  const parsed = trackBody.safeParse(body);
+  if (!parsed.success) return { status: 400, error: fieldErrorOf(parsed.error) };
+  const identity = eventIdentity(caller);
+  const now = deps.now();
+  const event: TrackEvent | RelayResult = await rebuild(
+    deps,
+    parsed.data,
+    identity,
+    new Date(now).toISOString(),
+  );
+  if ('status' in event) return event;
+  if (!caller.consented) return { status: 202, body: { accepted: false, reason: 'no-consent' } };
+  if (!isIdentified(identity)) return { status: 202, body: { accepted: false, reason: 'anonymous' } };
+  // One message: its INSERT is atomic on its own, and BEGIN/COMMIT around it would be two more round
+  // trips on every event.
+  const enqueued = await deps.outbox.enqueue(deps.db, [eventMessage(event)], now);
+  deps.scheduleDelivery();
+  return { status: 202, body: { accepted: true, uniqueId: event.uniqueId, enqueued } };
+}
