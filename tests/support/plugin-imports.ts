@@ -69,6 +69,15 @@ export function declaredPackages(manifestText: string): Set<string> {
   ]);
 }
 
+/** The packages marked optional: a host installs them only for the adapter it picks. */
+export function optionalPackages(manifestText: string): Set<string> {
+  const manifest = JSON.parse(manifestText) as {
+    peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+  };
+  const meta = manifest.peerDependenciesMeta ?? {};
+  return new Set(Object.keys(meta).filter((name) => meta[name]?.optional));
+}
+
 /** The module specifiers one file uses, with their lines. */
 export function importsOf(file: SourceText): ImportRef[] {
   if (CSS.test(file.path)) return cssImports(file);
@@ -219,26 +228,38 @@ const EXTENSIONS = ['', '.ts', '.tsx', '.mts', '.js', '.mjs', '/index.ts', '/ind
 
 /**
  * Runtime import chains from a browser entry point to a server-only module, one per offending
- * module, e.g. `components/klaviyo/x.tsx → lib/klaviyo-next/y.ts → 'server-only'`. Type-only
- * imports are not followed: they are erased before bundling.
+ * import, e.g. `components/klaviyo/x.tsx → lib/klaviyo-next/y.ts:3 → 'server-only'`.
  */
 export function browserLeaks(files: SourceText[]): string[] {
+  const roots = files.filter((file) => isBrowserRoot(file.path)).map((file) => file.path);
+  return runtimeChains(files, roots, isServerOnly);
+}
+
+/**
+ * Runtime import chains from `roots` to a package `isTarget` selects, one per offending import.
+ * Type-only imports are not followed: they are erased before anything runs or is bundled.
+ */
+export function runtimeChains(
+  files: SourceText[],
+  roots: string[],
+  isTarget: (specifier: string) => boolean,
+): string[] {
   const byPath = new Map(files.map((file) => [file.path, file]));
   const resolve = (target: string) => EXTENSIONS.map((ext) => target + ext).find((path) => byPath.has(path));
-  const leaks: string[] = [];
+  const chains: string[] = [];
   const reported = new Set<string>();
-  for (const root of files.filter((file) => isBrowserRoot(file.path))) {
-    const via = new Map<string, string[]>([[root.path, [root.path]]]);
-    const queue = [root.path];
+  for (const root of roots.filter((path) => byPath.has(path))) {
+    const via = new Map<string, string[]>([[root, [root]]]);
+    const queue = [root];
     for (let path = queue.shift(); path !== undefined; path = queue.shift()) {
       const chain = via.get(path) ?? [path];
       for (const ref of importsOf(byPath.get(path) as SourceText)) {
         if (ref.typeOnly) continue;
-        if (isServerOnly(ref.specifier)) {
+        if (isTarget(ref.specifier)) {
           const key = `${path}:${ref.line}`;
           if (!reported.has(key)) {
             reported.add(key);
-            leaks.push(`${[...chain].join(' → ')}:${ref.line} → '${ref.specifier}'`);
+            chains.push(`${chain.join(' → ')}:${ref.line} → '${ref.specifier}'`);
           }
           continue;
         }
@@ -251,5 +272,5 @@ export function browserLeaks(files: SourceText[]): string[] {
       }
     }
   }
-  return leaks;
+  return chains;
 }

@@ -11,10 +11,12 @@ import {
   importsOf,
   isNodeBuiltin,
   isPluginPath,
+  optionalPackages,
   PLUGIN_FOLDERS,
   PLUGIN_MANIFEST,
   packageName,
   readPluginFiles,
+  runtimeChains,
   type SourceText,
   targetPath,
 } from '../support/plugin-imports';
@@ -28,7 +30,8 @@ import {
  */
 
 const ROOT = process.cwd();
-const declared = declaredPackages(readFileSync(PLUGIN_MANIFEST, 'utf8'));
+const manifest = readFileSync(PLUGIN_MANIFEST, 'utf8');
+const declared = declaredPackages(manifest);
 const files = readPluginFiles(ROOT);
 
 describe('the plugin folders import nothing outside themselves', () => {
@@ -55,6 +58,16 @@ describe('the plugin folders import nothing outside themselves', () => {
       ...Object.keys(app.devDependencies ?? {}),
     ]);
     expect([...declared].filter((name) => !installed.has(name))).toEqual([]);
+  });
+
+  it('an optional package loads only with its own adapter, never through the entry points', () => {
+    // A store on Drizzle must be able to import the plugin without pg or the native better-sqlite3
+    // installed: index.ts and browser.ts may reach them through type-only imports alone, and the host
+    // imports the adapter it picks (e.g. lib/klaviyo-next/sql/postgres) by its own path.
+    const optional = optionalPackages(manifest);
+    const entries = ['lib/klaviyo-next/index.ts', 'lib/klaviyo-next/browser.ts'];
+    const chains = runtimeChains(files, entries, (specifier) => optional.has(packageName(specifier)));
+    expect(chains.join('\n'), 'runtime import chains from an entry point to an optional package').toBe('');
   });
 
   it('browser code (components/klaviyo*, browser.ts) reaches no server-only module at runtime', () => {
