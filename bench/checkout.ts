@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { raw } from 'sql-template-tag';
 import { startEmulator } from '../emulator/server.js';
 import { ALL_MIGRATIONS } from '../lib/app/migrations.js';
 import { createKlaviyo } from '../lib/klaviyo-next/api/index.js';
@@ -8,7 +9,7 @@ import { OutboxStore } from '../lib/klaviyo-next/outbox/store.js';
 import { migrate } from '../lib/klaviyo-next/sql/migrate.js';
 import { openPostgres } from '../lib/klaviyo-next/sql/postgres.js';
 import { openSqlite } from '../lib/klaviyo-next/sql/sqlite.js';
-import type { Database } from '../lib/klaviyo-next/sql/types.js';
+import type { SqlDatabase } from '../lib/klaviyo-next/sql/types.js';
 import type { StoreDeps } from '../lib/store/deps.js';
 import { placeOrder } from '../lib/store/orders/place-order.js';
 import { findOrder } from '../lib/store/orders/records.js';
@@ -42,7 +43,7 @@ const SEED_CONCURRENCY = 8;
 const KLAVIYO_LATENCY_MS = 80;
 const LIMIT_MS = 2; // the issue's budget for p99 added latency
 
-function depsFor(db: Database, outbox: Pick<OutboxStore, 'enqueue'>): StoreDeps {
+function depsFor(db: SqlDatabase, outbox: Pick<OutboxStore, 'enqueue'>): StoreDeps {
   let t = Date.parse('2026-07-15T12:00:00Z');
   return {
     db,
@@ -71,7 +72,7 @@ async function timedCheckout(deps: StoreDeps, i: number, after?: (orderId: strin
 }
 
 /** The outbox, with the time its enqueue takes inside the transaction recorded. */
-function timedOutbox(db: Database, into: number[]): Pick<OutboxStore, 'enqueue'> {
+function timedOutbox(db: SqlDatabase, into: number[]): Pick<OutboxStore, 'enqueue'> {
   const store = new OutboxStore(db);
   return {
     enqueue: async (...args: Parameters<OutboxStore['enqueue']>) => {
@@ -84,7 +85,7 @@ function timedOutbox(db: Database, into: number[]): Pick<OutboxStore, 'enqueue'>
 }
 
 /** bare and plugin, alternating which goes first. */
-async function measurePair(db: Database, pairs: number) {
+async function measurePair(db: SqlDatabase, pairs: number) {
   const samples = {
     bare: [] as number[],
     plugin: [] as number[],
@@ -106,7 +107,7 @@ async function measurePair(db: Database, pairs: number) {
   return samples;
 }
 
-async function measureSeed(db: Database) {
+async function measureSeed(db: SqlDatabase) {
   const emulator = await startEmulator();
   try {
     await fetch(`${emulator.url}/__emulator/faults`, {
@@ -135,7 +136,7 @@ async function measureSeed(db: Database) {
   }
 }
 
-async function openBench(dialect: 'sqlite' | 'postgres'): Promise<Database | undefined> {
+async function openBench(dialect: 'sqlite' | 'postgres'): Promise<SqlDatabase | undefined> {
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'bench-checkout-'));
     const db = openSqlite(join(dir, 'app.db'));
@@ -153,7 +154,7 @@ async function openBench(dialect: 'sqlite' | 'postgres'): Promise<Database | und
   const schema = `bench_${process.pid}`;
   const db = openPostgres(url, { schema, max: 4 });
   try {
-    await db.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    await db.query(raw(`CREATE SCHEMA IF NOT EXISTS ${schema}`));
     await migrate(db, ALL_MIGRATIONS);
     return Object.assign(db, { schema });
   } catch (error) {
@@ -166,7 +167,7 @@ async function openBench(dialect: 'sqlite' | 'postgres'): Promise<Database | und
 const summary = (samples: number[]) => ({ p50: percentile(samples, 0.5), p99: percentile(samples, 0.99) });
 const ms = (n: number) => `${round(n, 3)} ms`;
 
-const sqlite = (await openBench('sqlite')) as Database;
+const sqlite = (await openBench('sqlite')) as SqlDatabase;
 await restock(sqlite, 1_000_000);
 const pair = await measurePair(sqlite, PAIRS);
 const seed = await measureSeed(sqlite);
@@ -205,7 +206,7 @@ if (pg) {
   const [b, p] = [summary(pgPair.bare), summary(pgPair.plugin)];
   postgresNote = `Postgres (${pgPair.bare.length} orders each): bare p50 ${ms(b.p50)} p99 ${ms(b.p99)}, plugin p50 ${ms(p.p50)} p99 ${ms(p.p99)}, added p50 ${ms(p.p50 - b.p50)} p99 ${ms(p.p99 - b.p99)}`;
   console.log(postgresNote);
-  await pg.query(`DROP SCHEMA IF EXISTS ${(pg as Database & { schema: string }).schema} CASCADE`);
+  await pg.query(raw(`DROP SCHEMA IF EXISTS ${(pg as SqlDatabase & { schema: string }).schema} CASCADE`));
   await pg.close();
 }
 

@@ -1,4 +1,4 @@
-import type { Database } from '../../lib/klaviyo-next/sql/types.js';
+import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { addToCart, createCart } from '../../lib/store/cart.js';
 import { CONSENT_DISCLOSURES } from '../../lib/store/consent-disclosures.js';
 import type { StoreDeps } from '../../lib/store/deps.js';
@@ -20,7 +20,7 @@ export const SHIPPING_ADDRESS = {
 export const LOAD_VARIANTS = ['organic-cotton-tee-m', 'relaxed-chino-32', 'linen-button-down-m'] as const;
 
 /** Back-office restock so hundreds of orders never run the demo shelf (25 a variant) dry. */
-export async function restock(db: Database, units: number, now = Date.now()): Promise<void> {
+export async function restock(db: SqlDatabase, units: number, now = Date.now()): Promise<void> {
   await db.transaction(async (tx) => {
     for (const variantId of LOAD_VARIANTS) await setStock(tx, variantId, units, now);
   });

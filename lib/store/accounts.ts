@@ -1,5 +1,6 @@
 import 'server-only';
 import { randomUUID } from 'node:crypto';
+import sql from 'sql-template-tag';
 import { z } from 'zod';
 import { hashPassword, verifyPassword } from '../auth/password';
 import { type SignInThrottle, signInThrottle } from '../auth/throttle';
@@ -7,7 +8,7 @@ import { consentChange } from '../klaviyo-next/events/consent';
 import { fieldErrorOf } from '../klaviyo-next/http/field-error';
 import { RateLimiter } from '../klaviyo-next/http/rate-limit';
 import { consentMessage, type OutboxMessage, profileMessage } from '../klaviyo-next/outbox/types';
-import type { Queryable } from '../klaviyo-next/sql/types';
+import type { SqlExecutor } from '../klaviyo-next/sql/types';
 import { type AccountLinks, accountLinks } from './account-links';
 import { CONSENT_DISCLOSURES } from './consent-disclosures';
 import type { StoreDeps } from './deps';
@@ -99,14 +100,11 @@ type CustomerRow = {
   email_verified_at: number | null;
 };
 
-const customerByEmail = async (q: Queryable, address: string) =>
+const customerByEmail = async (q: SqlExecutor, address: string) =>
   (
-    await q.query<CustomerRow>(
-      `SELECT c.id, c.email, c.first_name, c.last_name, k.password_hash, k.email_verified_at
+    await q.query<CustomerRow>(sql`SELECT c.id, c.email, c.first_name, c.last_name, k.password_hash, k.email_verified_at
        FROM store_customers c LEFT JOIN store_customer_credentials k ON k.customer_id = c.id
-       WHERE c.email = ?`,
-      [address],
-    )
+       WHERE c.email = ${address}`)
   )[0];
 
 // Verifying against a real hash when the email is unknown keeps the answer time from telling which
@@ -297,8 +295,7 @@ export async function confirmAccountLink(
       if (proof.purpose === 'verify') {
         if (!existing?.password_hash) throw new StoreError(REFUSED.invalid, 'token');
         await tx.query(
-          'UPDATE store_customer_credentials SET email_verified_at = ?, updated_at = ? WHERE customer_id = ?',
-          [now, now, existing.id],
+          sql`UPDATE store_customer_credentials SET email_verified_at = ${now}, updated_at = ${now} WHERE customer_id = ${existing.id}`,
         );
         const sessionToken = await startShopperSession(tx, existing.id, now);
         return { sessionToken, ...(existing.first_name ? { firstName: existing.first_name } : {}) };
@@ -306,26 +303,24 @@ export async function confirmAccountLink(
       const details = signUpPayload.parse(proof.payload);
       if (existing?.password_hash && existing.email_verified_at !== null)
         throw new StoreError('An account with this email already exists. Sign in instead.', 'token');
-      const [customer] = await tx.query<{ id: string }>(
-        `INSERT INTO store_customers (id, email, first_name, last_name, orders_count, created_at, updated_at)
-         VALUES (?, ?, ?, ?, 0, ?, ?)
+      const [customer] = await tx.query<{
+        id: string;
+      }>(sql`INSERT INTO store_customers (id, email, first_name, last_name, orders_count, created_at, updated_at)
+         VALUES (${randomUUID()}, ${proof.email}, ${details.firstName}, ${details.lastName}, 0, ${now}, ${now})
          ON CONFLICT (email) DO UPDATE SET first_name = excluded.first_name, last_name = excluded.last_name,
            updated_at = excluded.updated_at
-         RETURNING id`,
-        [randomUUID(), proof.email, details.firstName, details.lastName, now, now],
-      );
+         RETURNING id`);
       if (!customer) throw new Error('the customer upsert returned no row');
       // One statement decides a race between two different sign-up links for one email: the
       // credential row is created once, or replaces a password nobody proved.
-      const [credential] = await tx.query<{ customer_id: string }>(
-        `INSERT INTO store_customer_credentials (customer_id, password_hash, created_at, updated_at, email_verified_at)
-         VALUES (?, ?, ?, ?, ?)
+      const [credential] = await tx.query<{
+        customer_id: string;
+      }>(sql`INSERT INTO store_customer_credentials (customer_id, password_hash, created_at, updated_at, email_verified_at)
+         VALUES (${customer.id}, ${details.passwordHash}, ${now}, ${now}, ${now})
          ON CONFLICT (customer_id) DO UPDATE SET password_hash = excluded.password_hash,
            updated_at = excluded.updated_at, email_verified_at = excluded.email_verified_at
          WHERE store_customer_credentials.email_verified_at IS NULL
-         RETURNING customer_id`,
-        [customer.id, details.passwordHash, now, now, now],
-      );
+         RETURNING customer_id`);
       if (!credential)
         throw new StoreError('An account with this email already exists. Sign in instead.', 'token');
       // Sessions of a replaced, unproven password end with it.

@@ -1,5 +1,6 @@
 import 'server-only';
-import type { Queryable } from '../klaviyo-next/sql/types';
+import sql, { join } from 'sql-template-tag';
+import type { SqlExecutor } from '../klaviyo-next/sql/types';
 import { type CatalogProduct, sellableVariant } from './catalog';
 
 /**
@@ -7,14 +8,13 @@ import { type CatalogProduct, sellableVariant } from './catalog';
  * has no inventory row yet and is at the catalog's starting stock (see inventory.ts).
  */
 export async function stockLevels(
-  db: Queryable,
+  db: SqlExecutor,
   variantIds: readonly string[],
 ): Promise<Map<string, number>> {
   const levels = new Map(variantIds.map((id) => [id, sellableVariant(id)?.variant.initialStock ?? 0]));
   if (variantIds.length === 0) return levels;
   const rows = await db.query<{ variant_id: string; on_hand: number }>(
-    `SELECT variant_id, on_hand FROM store_inventory WHERE variant_id IN (${variantIds.map(() => '?').join(', ')})`,
-    variantIds,
+    sql`SELECT variant_id, on_hand FROM store_inventory WHERE variant_id IN (${join(variantIds)})`,
   );
   for (const row of rows) levels.set(row.variant_id, Number(row.on_hand));
   return levels;
@@ -30,7 +30,7 @@ export function availabilityOf(product: CatalogProduct, levels: Map<string, numb
 }
 
 /** Stock for every variant of these products. */
-export const stockForProducts = (db: Queryable, products: readonly CatalogProduct[]) =>
+export const stockForProducts = (db: SqlExecutor, products: readonly CatalogProduct[]) =>
   stockLevels(
     db,
     products.flatMap((p) => p.variants.map((v) => v.id)),

@@ -1,8 +1,9 @@
 import 'server-only';
 import { randomUUID } from 'node:crypto';
+import sql from 'sql-template-tag';
 import { z } from 'zod';
 import { fieldErrorOf } from '../klaviyo-next/http/field-error';
-import type { Queryable } from '../klaviyo-next/sql/types';
+import type { SqlExecutor } from '../klaviyo-next/sql/types';
 import { sellableVariant } from './catalog';
 import type { StoreDeps } from './deps';
 import { stockOf } from './inventory';
@@ -42,12 +43,11 @@ type CartRow = {
   order_id: string | null;
 };
 
-export async function loadCart(q: Queryable, id: string): Promise<Cart | undefined> {
-  const [row] = await q.query<CartRow>('SELECT * FROM store_carts WHERE id = ?', [id]);
+export async function loadCart(q: SqlExecutor, id: string): Promise<Cart | undefined> {
+  const [row] = await q.query<CartRow>(sql`SELECT * FROM store_carts WHERE id = ${id}`);
   if (!row) return undefined;
   const lines = await q.query<{ variant_id: string; quantity: number }>(
-    'SELECT variant_id, quantity FROM store_cart_lines WHERE cart_id = ? ORDER BY added_at, variant_id',
-    [id],
+    sql`SELECT variant_id, quantity FROM store_cart_lines WHERE cart_id = ${id} ORDER BY added_at, variant_id`,
   );
   return {
     id: row.id,
@@ -63,8 +63,7 @@ export async function createCart(deps: Pick<StoreDeps, 'db' | 'now'>, currency =
   const id = randomUUID();
   const now = deps.now();
   await deps.db.query(
-    'INSERT INTO store_carts (id, revision, currency, status, created_at, updated_at) VALUES (?, 0, ?, ?, ?, ?)',
-    [id, currency, 'open', now, now],
+    sql`INSERT INTO store_carts (id, revision, currency, status, created_at, updated_at) VALUES (${id}, 0, ${currency}, ${'open'}, ${now}, ${now})`,
   );
   return { id, revision: 0, currency, status: 'open', lines: [] };
 }
@@ -86,8 +85,7 @@ async function changeLine(
     deps.db.transaction(async (tx) => {
       const now = deps.now();
       const [bumped] = await tx.query<{ revision: number }>(
-        `UPDATE store_carts SET revision = revision + 1, updated_at = ? WHERE id = ? AND status = 'open' RETURNING revision`,
-        [now, id],
+        sql`UPDATE store_carts SET revision = revision + 1, updated_at = ${now} WHERE id = ${id} AND status = 'open' RETURNING revision`,
       );
       if (!bumped) throw new StoreError('This cart is not open any more; start a new one.', 'cartId');
       const cart = (await loadCart(tx, id)) as Cart;
@@ -103,18 +101,14 @@ async function changeLine(
         throw new StoreError(onHand === 0 ? 'Sold out.' : `Only ${onHand} left.`, 'quantity');
       }
       if (next === 0) {
-        await tx.query('DELETE FROM store_cart_lines WHERE cart_id = ? AND variant_id = ?', [id, variantId]);
+        await tx.query(sql`DELETE FROM store_cart_lines WHERE cart_id = ${id} AND variant_id = ${variantId}`);
       } else {
-        await tx.query(
-          `INSERT INTO store_cart_lines (cart_id, variant_id, quantity, added_at) VALUES (?, ?, ?, ?)
-           ON CONFLICT (cart_id, variant_id) DO UPDATE SET quantity = excluded.quantity`,
-          [id, variantId, next, now],
-        );
+        await tx.query(sql`INSERT INTO store_cart_lines (cart_id, variant_id, quantity, added_at) VALUES (${id}, ${variantId}, ${next}, ${now})
+           ON CONFLICT (cart_id, variant_id) DO UPDATE SET quantity = excluded.quantity`);
       }
       const kind = next > current ? 'add' : next === 0 ? 'remove' : 'update';
       await tx.query(
-        'INSERT INTO store_cart_changes (cart_id, revision, kind, variant_id, quantity, at) VALUES (?, ?, ?, ?, ?, ?)',
-        [id, bumped.revision, kind, variantId, kind === 'add' ? next - current : next, now],
+        sql`INSERT INTO store_cart_changes (cart_id, revision, kind, variant_id, quantity, at) VALUES (${id}, ${bumped.revision}, ${kind}, ${variantId}, ${kind === 'add' ? next - current : next}, ${now})`,
       );
       return { cartId: id, revision: bumped.revision };
     }),

@@ -1,6 +1,7 @@
 import 'server-only';
 import { randomUUID } from 'node:crypto';
-import type { Queryable } from '../klaviyo-next/sql/types';
+import sql from 'sql-template-tag';
+import type { SqlExecutor } from '../klaviyo-next/sql/types';
 
 export interface CustomerDetails {
   email: string;
@@ -14,16 +15,16 @@ export interface CustomerDetails {
  * their id and lifetime order count, for the `NW Lifetime Orders` profile property. The upsert is
  * one statement, so concurrent first orders of one email count twice rather than fail.
  */
-export async function recordCustomerOrder(tx: Queryable, customer: CustomerDetails, now: number) {
-  const [row] = await tx.query<{ id: string; orders_count: number }>(
-    `INSERT INTO store_customers (id, email, phone, first_name, last_name, orders_count, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, 1, ?, ?)
+export async function recordCustomerOrder(tx: SqlExecutor, customer: CustomerDetails, now: number) {
+  const [row] = await tx.query<{
+    id: string;
+    orders_count: number;
+  }>(sql`INSERT INTO store_customers (id, email, phone, first_name, last_name, orders_count, created_at, updated_at)
+     VALUES (${randomUUID()}, ${customer.email}, ${customer.phone ?? null}, ${customer.firstName}, ${customer.lastName}, 1, ${now}, ${now})
      ON CONFLICT (email) DO UPDATE SET phone = COALESCE(excluded.phone, store_customers.phone),
        first_name = excluded.first_name, last_name = excluded.last_name,
        orders_count = store_customers.orders_count + 1, updated_at = excluded.updated_at
-     RETURNING id, orders_count`,
-    [randomUUID(), customer.email, customer.phone ?? null, customer.firstName, customer.lastName, now, now],
-  );
+     RETURNING id, orders_count`);
   if (!row) throw new Error('the customer upsert returned no row');
   return { id: row.id, ordersCount: row.orders_count };
 }

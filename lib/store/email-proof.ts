@@ -1,6 +1,7 @@
 import 'server-only';
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Queryable } from '../klaviyo-next/sql/types';
+import sql from 'sql-template-tag';
+import type { SqlExecutor } from '../klaviyo-next/sql/types';
 
 /**
  * Proof that a shopper reads an email address: a link the store mails to it. A link is
@@ -26,19 +27,16 @@ const signature = (secret: string, purpose: string, id: string, email: string, e
 
 /** Records a proof for this email and returns the token its link carries. */
 export async function issueProof(
-  tx: Queryable,
+  tx: SqlExecutor,
   secret: string,
   proof: { purpose: ProofPurpose; email: string; payload: unknown; now: number },
 ): Promise<string> {
   const id = randomBytes(18).toString('base64url');
   const expiresAt = proof.now + LINK_TTL_MS;
   // Old proofs are useless a day after expiry; clearing them here keeps the table small.
-  await tx.query('DELETE FROM store_email_proofs WHERE expires_at < ?', [proof.now - 86_400_000]);
-  await tx.query(
-    `INSERT INTO store_email_proofs (id_hash, purpose, email, payload, created_at, expires_at)
-     VALUES (?, ?, ?, ?, ?, ?)`,
-    [hashOf(id), proof.purpose, proof.email, JSON.stringify(proof.payload ?? {}), proof.now, expiresAt],
-  );
+  await tx.query(sql`DELETE FROM store_email_proofs WHERE expires_at < ${proof.now - 86_400_000}`);
+  await tx.query(sql`INSERT INTO store_email_proofs (id_hash, purpose, email, payload, created_at, expires_at)
+     VALUES (${hashOf(id)}, ${proof.purpose}, ${proof.email}, ${JSON.stringify(proof.payload ?? {})}, ${proof.now}, ${expiresAt})`);
   return `${id}.${expiresAt}.${signature(secret, proof.purpose, id, proof.email, expiresAt)}`;
 }
 
@@ -51,7 +49,7 @@ export type ConsumedProof =
  * back, the link is still unused.
  */
 export async function consumeProof(
-  tx: Queryable,
+  tx: SqlExecutor,
   secret: string,
   token: unknown,
   now: number,
@@ -60,8 +58,7 @@ export async function consumeProof(
   if (!match) return { ok: false, reason: 'invalid' };
   const [, id = '', expiry = '', given = ''] = match;
   const [row] = await tx.query<{ purpose: ProofPurpose; email: string; payload: string; expires_at: number }>(
-    'SELECT purpose, email, payload, expires_at FROM store_email_proofs WHERE id_hash = ?',
-    [hashOf(id)],
+    sql`SELECT purpose, email, payload, expires_at FROM store_email_proofs WHERE id_hash = ${hashOf(id)}`,
   );
   if (!row || Number(row.expires_at) !== Number(expiry)) return { ok: false, reason: 'invalid' };
   const expected = Buffer.from(signature(secret, row.purpose, id, row.email, Number(row.expires_at)));
@@ -70,8 +67,7 @@ export async function consumeProof(
     return { ok: false, reason: 'invalid' };
   if (Number(row.expires_at) <= now) return { ok: false, reason: 'expired' };
   const used = await tx.query(
-    'UPDATE store_email_proofs SET consumed_at = ? WHERE id_hash = ? AND consumed_at IS NULL RETURNING id_hash',
-    [now, hashOf(id)],
+    sql`UPDATE store_email_proofs SET consumed_at = ${now} WHERE id_hash = ${hashOf(id)} AND consumed_at IS NULL RETURNING id_hash`,
   );
   if (used.length === 0) return { ok: false, reason: 'used' };
   return { ok: true, purpose: row.purpose, email: row.email, payload: JSON.parse(row.payload) };

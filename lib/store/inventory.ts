@@ -1,21 +1,20 @@
 import 'server-only';
-import type { Queryable } from '../klaviyo-next/sql/types';
+import sql from 'sql-template-tag';
+import type { SqlExecutor } from '../klaviyo-next/sql/types';
 import { sellableVariant } from './catalog';
 
 /** Creates the variant's inventory row at the catalog's stock the first time it is touched. */
-async function ensureRow(tx: Queryable, variantId: string, now: number): Promise<void> {
+async function ensureRow(tx: SqlExecutor, variantId: string, now: number): Promise<void> {
   const initial = sellableVariant(variantId)?.variant.initialStock ?? 0;
   await tx.query(
-    'INSERT INTO store_inventory (variant_id, on_hand, updated_at) VALUES (?, ?, ?) ON CONFLICT (variant_id) DO NOTHING',
-    [variantId, initial, now],
+    sql`INSERT INTO store_inventory (variant_id, on_hand, updated_at) VALUES (${variantId}, ${initial}, ${now}) ON CONFLICT (variant_id) DO NOTHING`,
   );
 }
 
 /** Units on hand now. */
-export async function stockOf(db: Queryable, variantId: string): Promise<number> {
+export async function stockOf(db: SqlExecutor, variantId: string): Promise<number> {
   const rows = await db.query<{ on_hand: number }>(
-    'SELECT on_hand FROM store_inventory WHERE variant_id = ?',
-    [variantId],
+    sql`SELECT on_hand FROM store_inventory WHERE variant_id = ${variantId}`,
   );
   return rows[0]?.on_hand ?? sellableVariant(variantId)?.variant.initialStock ?? 0;
 }
@@ -25,11 +24,10 @@ export async function stockOf(db: Queryable, variantId: string): Promise<number>
  * Postgres a concurrent checkout waits on the row and re-reads `on_hand`, so two shoppers cannot
  * both buy the last unit.
  */
-export async function takeStock(tx: Queryable, variantId: string, quantity: number, now: number) {
+export async function takeStock(tx: SqlExecutor, variantId: string, quantity: number, now: number) {
   await ensureRow(tx, variantId, now);
   const rows = await tx.query(
-    'UPDATE store_inventory SET on_hand = on_hand - ?, updated_at = ? WHERE variant_id = ? AND on_hand >= ? RETURNING on_hand',
-    [quantity, now, variantId, quantity],
+    sql`UPDATE store_inventory SET on_hand = on_hand - ${quantity}, updated_at = ${now} WHERE variant_id = ${variantId} AND on_hand >= ${quantity} RETURNING on_hand`,
   );
   return rows.length > 0;
 }
@@ -45,7 +43,7 @@ const inLockOrder = <L extends { variantId: string }>(lines: readonly L[]) =>
  * other's, which Postgres ends by failing one checkout with a deadlock (40P01).
  */
 export async function takeStockForLines<L extends { variantId: string; quantity: number }>(
-  tx: Queryable,
+  tx: SqlExecutor,
   lines: readonly L[],
   now: number,
 ): Promise<L | undefined> {
@@ -57,7 +55,7 @@ export async function takeStockForLines<L extends { variantId: string; quantity:
 
 /** Puts every line's units back (a cancelled order), locking rows in the same order checkout does. */
 export async function returnStockForLines(
-  tx: Queryable,
+  tx: SqlExecutor,
   lines: readonly { variantId: string; quantity: number }[],
   now: number,
 ): Promise<void> {
@@ -65,21 +63,17 @@ export async function returnStockForLines(
 }
 
 /** Puts units back (a cancelled order). */
-export async function returnStock(tx: Queryable, variantId: string, quantity: number, now: number) {
+export async function returnStock(tx: SqlExecutor, variantId: string, quantity: number, now: number) {
   await ensureRow(tx, variantId, now);
-  await tx.query('UPDATE store_inventory SET on_hand = on_hand + ?, updated_at = ? WHERE variant_id = ?', [
-    quantity,
-    now,
-    variantId,
-  ]);
+  await tx.query(
+    sql`UPDATE store_inventory SET on_hand = on_hand + ${quantity}, updated_at = ${now} WHERE variant_id = ${variantId}`,
+  );
 }
 
 /** Sets the count after a stock take (back office). */
-export async function setStock(tx: Queryable, variantId: string, onHand: number, now: number) {
+export async function setStock(tx: SqlExecutor, variantId: string, onHand: number, now: number) {
   await ensureRow(tx, variantId, now);
-  await tx.query('UPDATE store_inventory SET on_hand = ?, updated_at = ? WHERE variant_id = ?', [
-    onHand,
-    now,
-    variantId,
-  ]);
+  await tx.query(
+    sql`UPDATE store_inventory SET on_hand = ${onHand}, updated_at = ${now} WHERE variant_id = ${variantId}`,
+  );
 }

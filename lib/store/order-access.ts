@@ -1,6 +1,7 @@
 import 'server-only';
 import { createHash, randomBytes } from 'node:crypto';
-import type { Queryable } from '../klaviyo-next/sql/types';
+import sql from 'sql-template-tag';
+import type { SqlExecutor } from '../klaviyo-next/sql/types';
 
 /**
  * What a guest checkout gives the browser: an httpOnly cookie whose token names the orders this
@@ -21,44 +22,37 @@ const hashOf = (token: string) => createHash('sha256').update(token).digest('hex
  * never gains the new order.
  */
 export async function grantOrderAccess(
-  tx: Queryable,
+  tx: SqlExecutor,
   orderId: string,
   previous: string | undefined,
   now: number,
 ): Promise<string> {
   const token = randomBytes(32).toString('base64url');
   if (previous && TOKEN.test(previous)) {
-    await tx.query(
-      `INSERT INTO store_order_access (token_hash, order_id, created_at, expires_at)
-       SELECT ?, order_id, created_at, expires_at FROM store_order_access WHERE token_hash = ? AND expires_at > ?`,
-      [hashOf(token), hashOf(previous), now],
-    );
+    await tx.query(sql`INSERT INTO store_order_access (token_hash, order_id, created_at, expires_at)
+       SELECT ${hashOf(token)}, order_id, created_at, expires_at FROM store_order_access WHERE token_hash = ${hashOf(previous)} AND expires_at > ${now}`);
   }
-  await tx.query(
-    `INSERT INTO store_order_access (token_hash, order_id, created_at, expires_at) VALUES (?, ?, ?, ?)
-     ON CONFLICT (token_hash, order_id) DO NOTHING`,
-    [hashOf(token), orderId, now, now + ORDER_ACCESS_DAYS * DAY_MS],
-  );
+  await tx.query(sql`INSERT INTO store_order_access (token_hash, order_id, created_at, expires_at) VALUES (${hashOf(token)}, ${orderId}, ${now}, ${now + ORDER_ACCESS_DAYS * DAY_MS})
+     ON CONFLICT (token_hash, order_id) DO NOTHING`);
   return token;
 }
 
 /** Whether this token was granted this order and the grant is live. */
 export async function hasOrderAccess(
-  q: Queryable,
+  q: SqlExecutor,
   token: string | undefined,
   orderId: string,
   now: number,
 ): Promise<boolean> {
   if (!token || !TOKEN.test(token)) return false;
   const rows = await q.query(
-    'SELECT 1 AS ok FROM store_order_access WHERE token_hash = ? AND order_id = ? AND expires_at > ?',
-    [hashOf(token), orderId, now],
+    sql`SELECT 1 AS ok FROM store_order_access WHERE token_hash = ${hashOf(token)} AND order_id = ${orderId} AND expires_at > ${now}`,
   );
   return rows.length > 0;
 }
 
 /** Forgets a browser's orders (sign-out): the cookie is worthless even if it was copied. */
-export async function revokeOrderAccess(q: Queryable, token: string): Promise<void> {
+export async function revokeOrderAccess(q: SqlExecutor, token: string): Promise<void> {
   if (TOKEN.test(token))
-    await q.query('DELETE FROM store_order_access WHERE token_hash = ?', [hashOf(token)]);
+    await q.query(sql`DELETE FROM store_order_access WHERE token_hash = ${hashOf(token)}`);
 }

@@ -1,4 +1,5 @@
 import 'server-only';
+import sql from 'sql-template-tag';
 import type { StoreDeps } from './deps';
 import { hasOrderAccess } from './order-access';
 import { findOrder } from './orders/records';
@@ -45,12 +46,9 @@ export async function ordersOfCustomer(
     total_cents: number;
     placed_at: number;
     item_count: number | null;
-  }>(
-    `SELECT o.id, o.status, o.currency, o.total_cents, o.placed_at,
+  }>(sql`SELECT o.id, o.status, o.currency, o.total_cents, o.placed_at,
        (SELECT SUM(l.quantity) FROM store_order_lines l WHERE l.order_id = o.id) AS item_count
-     FROM store_orders o WHERE o.customer_id = ? ORDER BY o.placed_at DESC, o.id DESC LIMIT ?`,
-    [customerId, limit],
-  );
+     FROM store_orders o WHERE o.customer_id = ${customerId} ORDER BY o.placed_at DESC, o.id DESC LIMIT ${limit}`);
   return rows.map((r) => ({
     id: r.id,
     status: r.status,

@@ -1,4 +1,5 @@
 import 'server-only';
+import sql from 'sql-template-tag';
 import type { Storefront } from '../klaviyo-next/events';
 import type { LineSnapshot } from '../klaviyo-next/events/types';
 import { loadCart } from './cart';
@@ -28,8 +29,7 @@ export function demoStorefront(deps: Pick<StoreDeps, 'db' | 'now' | 'storeUrl'>)
       const cart = await loadCart(db, cartId);
       if (!cart || revision < 1 || revision > cart.revision) return undefined;
       const [change] = await db.query<{ kind: string; variant_id: string; quantity: number }>(
-        'SELECT kind, variant_id, quantity FROM store_cart_changes WHERE cart_id = ? AND revision = ?',
-        [cartId, revision],
+        sql`SELECT kind, variant_id, quantity FROM store_cart_changes WHERE cart_id = ${cartId} AND revision = ${revision}`,
       );
       const lines = cart.lines.flatMap((l) => line(l.variantId, l.quantity, storeUrl) ?? []);
       const added = change?.kind === 'add' ? line(change.variant_id, change.quantity, storeUrl) : undefined;

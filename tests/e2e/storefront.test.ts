@@ -2,6 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright';
+import sql from 'sql-template-tag';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openSqlite } from '../../lib/klaviyo-next/sql/sqlite.js';
 import { CONSENT_DISCLOSURES } from '../../lib/store/consent-disclosures.js';
@@ -186,13 +187,11 @@ describeWithChromium('storefront', () => {
     const db = openSqlite(app.sqlitePath);
     try {
       const [order] = await db.query<{ email: string; total_cents: number; status: string }>(
-        'SELECT email, total_cents, status FROM store_orders WHERE id = ?',
-        [orderId],
+        sql`SELECT email, total_cents, status FROM store_orders WHERE id = ${orderId}`,
       );
       expect(order).toEqual({ email: SHOPPER.email, total_cents: 19800, status: 'placed' });
       const consent = await db.query<{ payload: string }>(
-        `SELECT payload FROM klaviyo_outbox WHERE kind = 'consent' AND payload LIKE ?`,
-        [`%${SHOPPER.email}%`],
+        sql`SELECT payload FROM klaviyo_outbox WHERE kind = 'consent' AND payload LIKE ${`%${SHOPPER.email}%`}`,
       );
       expect(consent.map((c) => JSON.parse(c.payload))).toMatchObject([
         { channel: 'email', source: 'Checkout', disclosure: { text: CONSENT_DISCLOSURES.email.text } },

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import sql from 'sql-template-tag';
 import { describe, expect, it, vi } from 'vitest';
 import { POST as drain } from '../../app/api/klaviyo/drain/route.js';
 import { POST as identify } from '../../app/api/klaviyo/identify/route.js';
@@ -110,7 +111,7 @@ async function checkRoute(
   const req = request(path, input);
   if (!req) return [];
   // Every run starts with no rate-limit counters: the fuzzer is one client, and limits have tests of their own.
-  await seeded.relay.db.query('DELETE FROM app_rate_limits').catch(() => undefined);
+  await seeded.relay.db.query(sql`DELETE FROM app_rate_limits`).catch(() => undefined);
   const before = await lastOutboxId(seeded.relay.db);
   const response = await handler(req);
   const violations: Violation[] = [];

@@ -56,8 +56,9 @@ import { withFuzzWorld } from '../support/fuzz-setup.js';
 import { STOCKED } from '../support/fuzz-world.js';
 
 /** Every run starts with no rate-limit counters: the fuzzer is one client, and limits have tests of their own. */
-const forgetLimits = () => seeded.relay.db.query('DELETE FROM app_rate_limits').catch(() => undefined);
+const forgetLimits = () => seeded.relay.db.query(sql`DELETE FROM app_rate_limits`).catch(() => undefined);
 
+import sql, { join } from 'sql-template-tag';
 import { cartWith } from '../support/store-fixtures.js';
 
 /**
@@ -98,9 +99,8 @@ async function customersOpenedBy(token: string): Promise<Set<string>> {
   if (customer) out.add(customer);
   const orders = await seeded.relay.db
     .query<{ customer_id: string }>(
-      `SELECT o.customer_id FROM store_order_access a JOIN store_orders o ON o.id = a.order_id
-       WHERE a.token_hash = ? AND o.id IN (?, ?)`,
-      [await sha256(token), ...(seeded.world.victimOrders as [string, string])],
+      sql`SELECT o.customer_id FROM store_order_access a JOIN store_orders o ON o.id = a.order_id
+       WHERE a.token_hash = ${await sha256(token)} AND o.id IN (${join(seeded.world.victimOrders)})`,
     )
     .catch(() => []);
   for (const r of orders) out.add(r.customer_id);

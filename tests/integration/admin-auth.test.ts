@@ -14,7 +14,7 @@ import { ConfigError, PASSWORD_HASH_PATTERN, parseEnv } from '../../lib/env.js';
 import { KlaviyoApiError } from '../../lib/klaviyo-next/api/errors.js';
 import { AdminError } from '../../lib/klaviyo-next/dashboard/errors.js';
 import { RateLimiter } from '../../lib/klaviyo-next/http/rate-limit.js';
-import type { Database } from '../../lib/klaviyo-next/sql/types.js';
+import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { proxy } from '../../proxy.js';
 import { freshSqlite } from '../support/databases.js';
 
@@ -105,7 +105,7 @@ describe('auth configuration', () => {
 
 describe('credentials check', () => {
   // The throttle on a database of this file's own (the app's would be ./data/outbox.db).
-  let db: Database;
+  let db: SqlDatabase;
   let throttle: SignInThrottle;
   beforeAll(async () => {
     db = await freshSqlite();

@@ -23,7 +23,7 @@ import { listSegments, segmentMembers } from '../../lib/klaviyo-next/dashboard/s
 import { getSettings } from '../../lib/klaviyo-next/dashboard/settings.js';
 import { createDispatcher } from '../../lib/klaviyo-next/outbox/dispatcher.js';
 import { OutboxStore } from '../../lib/klaviyo-next/outbox/store.js';
-import type { Database } from '../../lib/klaviyo-next/sql/types.js';
+import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { dropPostgres, freshPostgres, freshSqlite } from '../support/databases.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { orderEvents } from '../support/order-events.js';
@@ -34,11 +34,11 @@ import { describeWithPostgres } from '../support/requirements.js';
  * cache and its budget, the delivery log with replay, and the settings checks.
  */
 let emu: TestEmulator;
-let db: Database;
+let db: SqlDatabase;
 let deps: AdminDeps;
 let now = Date.now();
 const deferred: (() => Promise<unknown>)[] = [];
-const databases: Database[] = [];
+const databases: SqlDatabase[] = [];
 
 async function runDeferred(queue = deferred) {
   while (queue.length) await queue.shift()?.();

@@ -1,8 +1,9 @@
 import { encode } from 'next-auth/jwt';
+import sql from 'sql-template-tag';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { cancelOrder, fulfilOrder, refundOrder } from '../../app/(store)/back-office/actions.js';
 import { env } from '../../lib/env.js';
-import type { Database } from '../../lib/klaviyo-next/sql/types.js';
+import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { overrideStoreDeps } from '../../lib/store/deps.js';
 import {
   countRows,
@@ -32,7 +33,7 @@ vi.mock('next/headers', () => ({
 const COOKIE = 'next-auth.session-token';
 const PUBLISHED_SECRET = 'development-only-nextauth-secret-never-use-in-production';
 
-let db: Database;
+let db: SqlDatabase;
 let deps: TestStoreDeps;
 withDepsOverride(overrideStoreDeps, testStoreDeps, (fresh) => {
   deps = fresh;
@@ -48,7 +49,7 @@ const session = (claims: Record<string, unknown>, secret = env().auth.secret, ma
   });
 
 const orderStatus = async (orderId: string) =>
-  (await db.query<{ status: string }>('SELECT status FROM store_orders WHERE id = ?', [orderId]))[0]?.status;
+  (await db.query<{ status: string }>(sql`SELECT status FROM store_orders WHERE id = ${orderId}`))[0]?.status;
 
 describe('back office without a merchant session, in development', () => {
   it('is development here, where it used to be open', () => {

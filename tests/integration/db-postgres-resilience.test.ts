@@ -1,8 +1,9 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import pg from 'pg';
+import sql from 'sql-template-tag';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openPostgres, timeoutsFromUrl } from '../../lib/klaviyo-next/sql/postgres.js';
-import type { Database } from '../../lib/klaviyo-next/sql/types.js';
+import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { describeWithPostgres, TEST_DATABASE_URL } from '../support/requirements.js';
 
 /**
@@ -38,7 +39,7 @@ const withParams = (params: Record<string, string>) => {
 
 describeWithPostgres('Postgres connection failures', () => {
   let admin: pg.Client;
-  const opened: Database[] = [];
+  const opened: SqlDatabase[] = [];
   const open = (...args: Parameters<typeof openPostgres>) => {
     const db = openPostgres(...args);
     opened.push(db);
@@ -72,7 +73,7 @@ describeWithPostgres('Postgres connection failures', () => {
     const pids: number[] = [];
     const transactions = [1, 2, 3].map(() =>
       db.transaction(async (tx) => {
-        const [row] = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+        const [row] = await tx.query<{ pid: number }>(sql`SELECT pg_backend_pid() AS pid`);
         pids.push(row?.pid as number);
         if (pids.length === 3) release();
         await held;
@@ -84,8 +85,8 @@ describeWithPostgres('Postgres connection failures', () => {
     await terminate(pids);
     await counter.reached(3);
     expect(counter.errors.every((e) => /terminat/i.test(e.message))).toBe(true);
-    expect(await db.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
-    expect(await db.transaction((tx) => tx.query('SELECT 2 AS two'))).toEqual([{ two: 2 }]);
+    expect(await db.query(sql`SELECT 1 AS one`)).toEqual([{ one: 1 }]);
+    expect(await db.transaction((tx) => tx.query(sql`SELECT 2 AS two`))).toEqual([{ two: 2 }]);
   });
 
   it('a connection Postgres ends in the middle of a transaction fails that transaction only', async () => {
@@ -93,16 +94,16 @@ describeWithPostgres('Postgres connection failures', () => {
     const db = open(TEST_DATABASE_URL, { max: 2, onConnectionError: counter.report });
     await expect(
       db.transaction(async (tx) => {
-        const [row] = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+        const [row] = await tx.query<{ pid: number }>(sql`SELECT pg_backend_pid() AS pid`);
         await terminate([row?.pid as number]);
         await gone(row?.pid as number);
-        await tx.query('SELECT 1');
+        await tx.query(sql`SELECT 1`);
       }),
     ).rejects.toThrow();
     // Reported, not thrown from an event with no listener (which would have ended the process).
     await counter.reached(1);
-    expect(await db.transaction((tx) => tx.query('SELECT 1 AS one'))).toEqual([{ one: 1 }]);
-    expect(await db.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    expect(await db.transaction((tx) => tx.query(sql`SELECT 1 AS one`))).toEqual([{ one: 1 }]);
+    expect(await db.query(sql`SELECT 1 AS one`)).toEqual([{ one: 1 }]);
   });
 
   it('Postgres ends a transaction left idle past the idle-in-transaction timeout, and the app carries on', async () => {
@@ -114,26 +115,26 @@ describeWithPostgres('Postgres connection failures', () => {
     });
     await expect(
       db.transaction(async (tx) => {
-        const [row] = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+        const [row] = await tx.query<{ pid: number }>(sql`SELECT pg_backend_pid() AS pid`);
         await gone(row?.pid as number);
-        await tx.query('SELECT 1');
+        await tx.query(sql`SELECT 1`);
       }),
     ).rejects.toThrow();
     await counter.reached(1);
-    expect(await db.transaction((tx) => tx.query('SELECT 1 AS one'))).toEqual([{ one: 1 }]);
+    expect(await db.transaction((tx) => tx.query(sql`SELECT 1 AS one`))).toEqual([{ one: 1 }]);
   });
 
   it('a statement running past the statement timeout is cancelled with Postgres’s query_canceled', async () => {
     const db = open(TEST_DATABASE_URL, { max: 1, timeouts: { statementMs: 100 } });
-    await expect(db.query('SELECT pg_sleep(20)')).rejects.toMatchObject({ code: '57014' });
-    expect(await db.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    await expect(db.query(sql`SELECT pg_sleep(20)`)).rejects.toMatchObject({ code: '57014' });
+    expect(await db.query(sql`SELECT 1 AS one`)).toEqual([{ one: 1 }]);
   });
 
   it('sessions get the default timeouts, and DATABASE_URL’s parameters override them', async () => {
-    const show = async (db: Database) => {
-      const [s] = await db.query<{ statement_timeout: string }>('SHOW statement_timeout');
+    const show = async (db: SqlDatabase) => {
+      const [s] = await db.query<{ statement_timeout: string }>(sql`SHOW statement_timeout`);
       const [i] = await db.query<{ idle_in_transaction_session_timeout: string }>(
-        'SHOW idle_in_transaction_session_timeout',
+        sql`SHOW idle_in_transaction_session_timeout`,
       );
       return [s?.statement_timeout, i?.idle_in_transaction_session_timeout];
     };
@@ -159,7 +160,7 @@ describeWithPostgres('Postgres connection failures', () => {
         max: 1,
         onConnectionError: () => undefined,
       });
-      await expect(db.query('SELECT 1')).rejects.toThrow(/timeout/i);
+      await expect(db.query(sql`SELECT 1`)).rejects.toThrow(/timeout/i);
     } finally {
       for (const s of sockets) s.destroy();
       await new Promise((r) => silent.close(r));

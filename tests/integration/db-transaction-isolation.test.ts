@@ -1,7 +1,8 @@
+import sql from 'sql-template-tag';
 import { expect, it } from 'vitest';
 import { OutboxStore } from '../../lib/klaviyo-next/outbox/store.js';
 import type { OutboxMessage } from '../../lib/klaviyo-next/outbox/types.js';
-import type { Database } from '../../lib/klaviyo-next/sql/types.js';
+import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { freshSqlite } from '../support/databases.js';
 import { orderEvents } from '../support/order-events.js';
 import { onBothDatabases } from '../support/store-fixtures.js';
@@ -24,21 +25,21 @@ function gate() {
 let serial = 0;
 const key = (label: string) => `${label}-${process.pid}-${++serial}`;
 
-async function setUp(db: Database) {
-  await db.query('CREATE TABLE IF NOT EXISTS isolation_probe (k TEXT PRIMARY KEY, by_whom TEXT NOT NULL)');
+async function setUp(db: SqlDatabase) {
+  await db.query(sql`CREATE TABLE IF NOT EXISTS isolation_probe (k TEXT PRIMARY KEY, by_whom TEXT NOT NULL)`);
 }
-const probe = async (db: Database, k: string) =>
-  (await db.query<{ by_whom: string }>('SELECT by_whom FROM isolation_probe WHERE k = ?', [k]))[0]?.by_whom;
+const probe = async (db: SqlDatabase, k: string) =>
+  (await db.query<{ by_whom: string }>(sql`SELECT by_whom FROM isolation_probe WHERE k = ${k}`))[0]?.by_whom;
 
 /**
  * Request A opens a transaction, writes, and holds it open until `released`; then it fails. Returns
  * once A is inside its transaction, with A's outcome.
  */
-async function failingTransaction(db: Database, k: string) {
+async function failingTransaction(db: SqlDatabase, k: string) {
   const entered = gate();
   const release = gate();
   const outcome = db.transaction(async (tx) => {
-    await tx.query('INSERT INTO isolation_probe (k, by_whom) VALUES (?, ?)', [`${k}-a`, 'A']);
+    await tx.query(sql`INSERT INTO isolation_probe (k, by_whom) VALUES (${`${k}-a`}, ${'A'})`);
     entered.open();
     await release.opened;
     throw new Error('A: the item is sold out');
@@ -53,7 +54,7 @@ onBothDatabases('one request’s transaction and another request’s statements'
     await setUp(db());
     const k = key('survive');
     const a = await failingTransaction(db(), k);
-    const b = db().query('INSERT INTO isolation_probe (k, by_whom) VALUES (?, ?)', [k, 'B']);
+    const b = db().query(sql`INSERT INTO isolation_probe (k, by_whom) VALUES (${k}, ${'B'})`);
     a.release();
     await expect(a.outcome).rejects.toThrow('sold out');
     await b;
@@ -65,7 +66,7 @@ onBothDatabases('one request’s transaction and another request’s statements'
     await setUp(db());
     const k = key('dirty');
     const a = await failingTransaction(db(), k);
-    const read = db().query('SELECT by_whom FROM isolation_probe WHERE k = ?', [`${k}-a`]);
+    const read = db().query(sql`SELECT by_whom FROM isolation_probe WHERE k = ${`${k}-a`}`);
     a.release();
     await expect(a.outcome).rejects.toThrow();
     expect(await read).toEqual([]);
@@ -89,9 +90,9 @@ onBothDatabases('one request’s transaction and another request’s statements'
     shopper.release();
     await expect(shopper.outcome).rejects.toThrow('sold out');
     await marked;
-    const [row] = await db().query<{ state: string }>('SELECT state FROM klaviyo_outbox WHERE id = ?', [
-      claimed[0]?.id,
-    ]);
+    const [row] = await db().query<{ state: string }>(
+      sql`SELECT state FROM klaviyo_outbox WHERE id = ${claimed[0]?.id}`,
+    );
     expect(row?.state).toBe('delivered');
   });
 
@@ -100,7 +101,7 @@ onBothDatabases('one request’s transaction and another request’s statements'
     const k = key('two');
     const a = await failingTransaction(db(), k);
     const b = db().transaction(async (tx) => {
-      await tx.query('INSERT INTO isolation_probe (k, by_whom) VALUES (?, ?)', [k, 'B']);
+      await tx.query(sql`INSERT INTO isolation_probe (k, by_whom) VALUES (${k}, ${'B'})`);
     });
     a.release();
     await expect(a.outcome).rejects.toThrow();
@@ -113,8 +114,8 @@ onBothDatabases('one request’s transaction and another request’s statements'
     const k = key('misuse');
     await expect(
       db().transaction(async (tx) => {
-        await tx.query('INSERT INTO isolation_probe (k, by_whom) VALUES (?, ?)', [k, 'tx']);
-        await db().query('INSERT INTO isolation_probe (k, by_whom) VALUES (?, ?)', [`${k}-db`, 'db']);
+        await tx.query(sql`INSERT INTO isolation_probe (k, by_whom) VALUES (${k}, ${'tx'})`);
+        await db().query(sql`INSERT INTO isolation_probe (k, by_whom) VALUES (${`${k}-db`}, ${'db'})`);
       }),
     ).rejects.toThrow(/db\.query\(\) was called inside a db\.transaction\(\) callback/);
     await expect(db().transaction(async () => db().transaction(async () => 1))).rejects.toThrow(
@@ -123,18 +124,18 @@ onBothDatabases('one request’s transaction and another request’s statements'
     // Neither the misuse nor its rollback left the database stuck or half-written.
     expect(await probe(db(), k)).toBeUndefined();
     expect(await probe(db(), `${k}-db`)).toBeUndefined();
-    expect(await db().query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    expect(await db().query(sql`SELECT 1 AS one`)).toEqual([{ one: 1 }]);
   });
 
   it('a transaction handle kept past its transaction refuses to run in a later one', async () => {
     await setUp(db());
     const k = key('leak');
-    let leaked: Parameters<Parameters<Database['transaction']>[0]>[0] | undefined;
+    let leaked: Parameters<Parameters<SqlDatabase['transaction']>[0]>[0] | undefined;
     await db().transaction(async (tx) => {
       leaked = tx;
     });
     const a = await failingTransaction(db(), k);
-    const late = leaked?.query('INSERT INTO isolation_probe (k, by_whom) VALUES (?, ?)', [k, 'late']);
+    const late = leaked?.query(sql`INSERT INTO isolation_probe (k, by_whom) VALUES (${k}, ${'late'})`);
     late?.catch(() => undefined);
     a.release();
     await expect(a.outcome).rejects.toThrow();
@@ -147,9 +148,9 @@ onBothDatabases('one request’s transaction and another request’s statements'
     let later: Promise<unknown> | undefined;
     const done = gate();
     await db().transaction(async (tx) => {
-      await tx.query('INSERT INTO isolation_probe (k, by_whom) VALUES (?, ?)', [k, 'tx']);
+      await tx.query(sql`INSERT INTO isolation_probe (k, by_whom) VALUES (${k}, ${'tx'})`);
       later = done.opened.then(() =>
-        db().query('INSERT INTO isolation_probe (k, by_whom) VALUES (?, ?)', [`${k}-later`, 'later']),
+        db().query(sql`INSERT INTO isolation_probe (k, by_whom) VALUES (${`${k}-later`}, ${'later'})`),
       );
     });
     done.open();
@@ -162,7 +163,7 @@ it('SQLite syncs every commit to disk (synchronous=FULL): an accepted order must
   const db = await freshSqlite();
   try {
     // 2 = FULL (0 OFF, 1 NORMAL, 3 EXTRA).
-    expect(await db.query('PRAGMA synchronous')).toEqual([{ synchronous: 2 }]);
+    expect(await db.query(sql`PRAGMA synchronous`)).toEqual([{ synchronous: 2 }]);
   } finally {
     await db.close();
   }

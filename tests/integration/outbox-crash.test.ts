@@ -1,13 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sql from 'sql-template-tag';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../emulator/seed/random.js';
 import { ALL_MIGRATIONS } from '../../lib/app/migrations.js';
 import { OutboxStore } from '../../lib/klaviyo-next/outbox/store.js';
 import { migrate } from '../../lib/klaviyo-next/sql/migrate.js';
 import { openSqlite } from '../../lib/klaviyo-next/sql/sqlite.js';
-import type { Database } from '../../lib/klaviyo-next/sql/types.js';
+import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { dropPostgres, freshPostgres } from '../support/databases.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { enqueueOrders } from '../support/order-events.js';
@@ -42,12 +43,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * What the dead worker's five-minute lease would do if the test waited it out: its claimed,
  * undelivered messages become claimable again. Only the dead owner's rows are touched.
  */
-async function expireLeases(db: Database, owner: string): Promise<number> {
-  const rows = await db.query(
-    `UPDATE klaviyo_outbox SET lease_until = 0
-     WHERE lease_owner = ? AND state IN ('pending', 'retrying') RETURNING id`,
-    [owner],
-  );
+async function expireLeases(db: SqlDatabase, owner: string): Promise<number> {
+  const rows = await db.query(sql`UPDATE klaviyo_outbox SET lease_until = 0
+     WHERE lease_owner = ${owner} AND state IN ('pending', 'retrying') RETURNING id`);
   return rows.length;
 }
 
@@ -77,10 +75,10 @@ function armJobKill(emu: TestEmulator) {
 }
 
 interface Backend {
-  open(): Promise<Database>;
-  close(db: Database): Promise<void>;
+  open(): Promise<SqlDatabase>;
+  close(db: SqlDatabase): Promise<void>;
   /** The worker's variables that point it at the same database. */
-  env(db: Database): Record<string, string>;
+  env(db: SqlDatabase): Record<string, string>;
 }
 
 async function crashAndRecover(backend: Backend, seed: number) {
@@ -233,11 +231,14 @@ describeWithPostgres('Postgres', () => {
     await crashAndRecover(
       {
         open: freshPostgres,
-        close: (db) => dropPostgres(db as Database & { schema: string }),
+        close: (db) => dropPostgres(db as SqlDatabase & { schema: string }),
         // lib/env.ts takes only DATABASE_URL; libpq's `options` puts the worker in the test's schema.
         env: (db) => {
           const url = new URL(TEST_DATABASE_URL);
-          url.searchParams.set('options', `-c search_path=${(db as Database & { schema: string }).schema}`);
+          url.searchParams.set(
+            'options',
+            `-c search_path=${(db as SqlDatabase & { schema: string }).schema}`,
+          );
           return { DATABASE_URL: url.toString() };
         },
       },

@@ -13,7 +13,7 @@ import {
   type OutboxMessage,
   profileMessage,
 } from '../../lib/klaviyo-next/outbox/types.js';
-import type { Database } from '../../lib/klaviyo-next/sql/types.js';
+import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { dropPostgres, freshPostgres, freshSqlite } from '../support/databases.js';
 import { type TestEmulator, withEmulator } from '../support/emulator.js';
 import { orderEvents, orderLine } from '../support/order-events.js';
@@ -22,12 +22,12 @@ import { virtualClock } from '../support/virtual-clock.js';
 
 function dispatcherContract(
   name: string,
-  open: () => Promise<Database>,
-  close: (db: Database) => Promise<void>,
+  open: () => Promise<SqlDatabase>,
+  close: (db: SqlDatabase) => Promise<void>,
 ) {
   describe(`delivery from ${name} to the emulator`, () => {
     let emu: TestEmulator;
-    let db: Database;
+    let db: SqlDatabase;
     let store: OutboxStore;
     const clock = virtualClock(Date.parse('2026-07-15T12:00:00Z'));
 
@@ -272,5 +272,5 @@ function dispatcherContract(
 
 dispatcherContract('SQLite', freshSqlite, (db) => db.close());
 describeWithPostgres('Postgres', () => {
-  dispatcherContract('Postgres', freshPostgres, (db) => dropPostgres(db as Database & { schema: string }));
+  dispatcherContract('Postgres', freshPostgres, (db) => dropPostgres(db as SqlDatabase & { schema: string }));
 });

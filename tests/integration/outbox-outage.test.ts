@@ -1,3 +1,4 @@
+import sql from 'sql-template-tag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKlaviyoClient } from '../../lib/klaviyo-next/api/client.js';
 import { RateGovernor } from '../../lib/klaviyo-next/api/governor.js';
@@ -7,7 +8,7 @@ import {
   type RoundResult,
 } from '../../lib/klaviyo-next/outbox/dispatcher.js';
 import { OutboxStore } from '../../lib/klaviyo-next/outbox/store.js';
-import type { Database } from '../../lib/klaviyo-next/sql/types.js';
+import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import type { StoreDeps } from '../../lib/store/deps.js';
 import { loadCheckout, restock } from '../support/checkout-load.js';
 import { freshSqlite } from '../support/databases.js';
@@ -42,7 +43,7 @@ interface Harness {
  * dispatcher, store and emulator. Each checkout's scheduleDelivery starts a drain unless one is
  * running, which then goes round again, as runtime.ts's drainSoon does in the app.
  */
-async function harness(db: Database, start: string): Promise<Harness> {
+async function harness(db: SqlDatabase, start: string): Promise<Harness> {
   const emu = await startTestEmulator();
   const clock = await emulatorClock(emu, Date.parse(start));
   const store = new OutboxStore(db);
@@ -129,7 +130,7 @@ async function drainAll(h: Harness, maxDrains = 50): Promise<RoundResult> {
 
 async function lastDue(store: OutboxStore): Promise<number> {
   const [row] = await store.db.query<{ at: number | null }>(
-    `SELECT MAX(available_at) AS at FROM klaviyo_outbox WHERE state IN ('pending', 'retrying')`,
+    sql`SELECT MAX(available_at) AS at FROM klaviyo_outbox WHERE state IN ('pending', 'retrying')`,
   );
   return Number(row?.at ?? 0);
 }
@@ -269,7 +270,7 @@ describe('a 429 storm during checkouts', () => {
 });
 
 describe('a returning shopper’s profile across an outage', () => {
-  let db: Database;
+  let db: SqlDatabase;
   let h: Harness;
   beforeAll(async () => {
     db = await freshSqlite();

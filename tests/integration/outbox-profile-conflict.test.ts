@@ -3,7 +3,7 @@ import { createKlaviyoClient } from '../../lib/klaviyo-next/api/client.js';
 import { createDispatcher } from '../../lib/klaviyo-next/outbox/dispatcher.js';
 import { OutboxStore } from '../../lib/klaviyo-next/outbox/store.js';
 import { type OutboxMessage, profileMessage } from '../../lib/klaviyo-next/outbox/types.js';
-import type { Database } from '../../lib/klaviyo-next/sql/types.js';
+import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { freshSqlite } from '../support/databases.js';
 import { type TestEmulator, withEmulator } from '../support/emulator.js';
 import { type FaultyProxy, startFaultyProxy } from '../support/faulty-proxy.js';
@@ -17,7 +17,7 @@ import { virtualClock } from '../support/virtual-clock.js';
 
 let emu: TestEmulator;
 let proxy: FaultyProxy;
-let db: Database;
+let db: SqlDatabase;
 let store: OutboxStore;
 const clock = virtualClock(Date.parse('2026-07-15T12:00:00Z'));
 

@@ -6,7 +6,7 @@ import { consentChange } from '../../lib/klaviyo-next/events/consent.js';
 import { createDispatcher } from '../../lib/klaviyo-next/outbox/dispatcher.js';
 import { OutboxStore } from '../../lib/klaviyo-next/outbox/store.js';
 import { consentMessage, type OutboxMessage, profileMessage } from '../../lib/klaviyo-next/outbox/types.js';
-import type { Database } from '../../lib/klaviyo-next/sql/types.js';
+import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { dropPostgres, freshPostgres, freshSqlite } from '../support/databases.js';
 import { type TestEmulator, withEmulator } from '../support/emulator.js';
 import { describeWithPostgres } from '../support/requirements.js';
@@ -23,9 +23,13 @@ withEmulator({ rateLimits: false }, (started) => {
   emu = started;
 });
 
-function replayContract(name: string, open: () => Promise<Database>, close: (db: Database) => Promise<void>) {
+function replayContract(
+  name: string,
+  open: () => Promise<SqlDatabase>,
+  close: (db: SqlDatabase) => Promise<void>,
+) {
   describe(`replay on ${name}`, () => {
-    let db: Database;
+    let db: SqlDatabase;
     let store: OutboxStore;
     const clock = virtualClock(Date.parse('2026-07-15T12:00:00Z'));
     beforeAll(async () => {
@@ -97,5 +101,5 @@ function replayContract(name: string, open: () => Promise<Database>, close: (db:
 
 replayContract('SQLite', freshSqlite, (db) => db.close());
 describeWithPostgres('Postgres', () => {
-  replayContract('Postgres', freshPostgres, (db) => dropPostgres(db as Database & { schema: string }));
+  replayContract('Postgres', freshPostgres, (db) => dropPostgres(db as SqlDatabase & { schema: string }));
 });

@@ -7,7 +7,7 @@ import { drainSoon, getDispatcher } from '../../lib/klaviyo-next/outbox/runtime.
 import { OutboxStore } from '../../lib/klaviyo-next/outbox/store.js';
 import { eventMessage } from '../../lib/klaviyo-next/outbox/types.js';
 import { openPostgres } from '../../lib/klaviyo-next/sql/postgres.js';
-import type { Database } from '../../lib/klaviyo-next/sql/types.js';
+import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { type TestEmulator, withEmulator } from '../support/emulator.js';
 import { describeWithPostgres, TEST_DATABASE_URL } from '../support/requirements.js';
 import { startWorker, type WorkerProcess } from '../support/worker-process.js';
@@ -77,7 +77,7 @@ describeWithPostgres('the app’s delivery runtime after a database outage', () 
   });
   const workers: WorkerProcess[] = [];
   const workerDbName = databaseName('worker_outage');
-  let workerDb: Database | undefined;
+  let workerDb: SqlDatabase | undefined;
 
   it('a drain that finds the database down fails; once it is back, the next drain delivers', async () => {
     await expect(drainSoon()).rejects.toThrow(/does not exist/);

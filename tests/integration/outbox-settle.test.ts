@@ -1,3 +1,4 @@
+import sql from 'sql-template-tag';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createKlaviyoClient } from '../../lib/klaviyo-next/api/client.js';
 import { KlaviyoApiError } from '../../lib/klaviyo-next/api/errors.js';
@@ -11,7 +12,7 @@ import {
   type OutboxRecord,
   profileMessage,
 } from '../../lib/klaviyo-next/outbox/types.js';
-import type { Database } from '../../lib/klaviyo-next/sql/types.js';
+import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { dropPostgres, freshPostgres, freshSqlite } from '../support/databases.js';
 import { type TestEmulator, withEmulator } from '../support/emulator.js';
 import { type FaultyProxy, startFaultyProxy } from '../support/faulty-proxy.js';
@@ -78,9 +79,13 @@ describe('the Klaviyo client', () => {
   });
 });
 
-function settleContract(name: string, open: () => Promise<Database>, close: (db: Database) => Promise<void>) {
+function settleContract(
+  name: string,
+  open: () => Promise<SqlDatabase>,
+  close: (db: SqlDatabase) => Promise<void>,
+) {
   describe(`a delivery round on ${name}`, () => {
-    let db: Database;
+    let db: SqlDatabase;
     let store: OutboxStore;
     const clock = virtualClock(Date.parse('2026-07-15T12:00:00Z'));
     const dispatcher = (batchSize?: number) =>
@@ -143,18 +148,15 @@ function settleContract(name: string, open: () => Promise<Database>, close: (db:
     it('leaves a kind it does not know for a newer worker: not delivered, not dead, no attempt', async () => {
       await enqueue([profileMessage('known', { profile: { email: 'known-kind@example.com' } })]);
       const t = clock.now();
-      await db.query(
-        `INSERT INTO klaviyo_outbox (kind, dedup_key, order_key, payload, state, attempts, available_at, created_at, updated_at)
-         VALUES ('loyalty-points', 'loyalty:1', NULL, '{"points":10}', 'pending', 0, ?, ?, ?)`,
-        [t, t, t],
-      );
+      await db.query(sql`INSERT INTO klaviyo_outbox (kind, dedup_key, order_key, payload, state, attempts, available_at, created_at, updated_at)
+         VALUES ('loyalty-points', 'loyalty:1', NULL, '{"points":10}', 'pending', 0, ${t}, ${t}, ${t})`);
       const result = await dispatcher().drain();
       expect(result).toMatchObject({ delivered: 1, retrying: 0, dead: 0 });
       const future = (await byKey()).get('loyalty:1');
       expect(future).toMatchObject({ state: 'pending', attempts: 0, availableAt: t });
       expect(future?.deliveredAt).toBeUndefined();
       const [row] = await db.query<{ lease_owner: string | null }>(
-        "SELECT lease_owner FROM klaviyo_outbox WHERE dedup_key = 'loyalty:1'",
+        sql`SELECT lease_owner FROM klaviyo_outbox WHERE dedup_key = 'loyalty:1'`,
       );
       expect(row?.lease_owner).toBeNull();
     });
@@ -164,11 +166,8 @@ function settleContract(name: string, open: () => Promise<Database>, close: (db:
       await enqueue(good);
       const t = clock.now();
       // A row whose payload a deliverer cannot read (no profile): building its body throws.
-      await db.query(
-        `INSERT INTO klaviyo_outbox (kind, dedup_key, order_key, payload, state, attempts, available_at, created_at, updated_at)
-         VALUES ('event', 'event:broken', NULL, '{"metric":"Broken"}', 'pending', 0, ?, ?, ?)`,
-        [t, t, t],
-      );
+      await db.query(sql`INSERT INTO klaviyo_outbox (kind, dedup_key, order_key, payload, state, attempts, available_at, created_at, updated_at)
+         VALUES ('event', 'event:broken', NULL, '{"metric":"Broken"}', 'pending', 0, ${t}, ${t}, ${t})`);
       const result = await dispatcher().drain();
       expect(result).toMatchObject({ claimed: 5, delivered: 4, retrying: 1, dead: 0 });
       const broken = (await byKey()).get('event:broken');
@@ -359,5 +358,5 @@ function settleContract(name: string, open: () => Promise<Database>, close: (db:
 
 settleContract('SQLite', freshSqlite, (db) => db.close());
 describeWithPostgres('Postgres', () => {
-  settleContract('Postgres', freshPostgres, (db) => dropPostgres(db as Database & { schema: string }));
+  settleContract('Postgres', freshPostgres, (db) => dropPostgres(db as SqlDatabase & { schema: string }));
 });

@@ -1,3 +1,4 @@
+import type { Sql as SqlQuery } from 'sql-template-tag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consentChange } from '../../lib/klaviyo-next/events/consent.js';
 import { OutboxStore } from '../../lib/klaviyo-next/outbox/store.js';
@@ -8,7 +9,7 @@ import {
   profileMessage,
 } from '../../lib/klaviyo-next/outbox/types.js';
 import { openPostgres } from '../../lib/klaviyo-next/sql/postgres.js';
-import type { Database } from '../../lib/klaviyo-next/sql/types.js';
+import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { dropPostgres, freshPostgres, freshSqlite } from '../support/databases.js';
 import { orderEvents } from '../support/order-events.js';
 import { describeWithPostgres, TEST_DATABASE_URL } from '../support/requirements.js';
@@ -16,9 +17,13 @@ import { describeWithPostgres, TEST_DATABASE_URL } from '../support/requirements
 /** An order's Placed Order event (the delivery bench's orders); its key follows the order id. */
 const message = (id: string) => orderEvents(id, 'a@example.com')[0] as OutboxMessage;
 
-function outboxContract(name: string, open: () => Promise<Database>, close: (db: Database) => Promise<void>) {
+function outboxContract(
+  name: string,
+  open: () => Promise<SqlDatabase>,
+  close: (db: SqlDatabase) => Promise<void>,
+) {
   describe(`outbox store on ${name}`, () => {
-    let db: Database;
+    let db: SqlDatabase;
     let store: OutboxStore;
     beforeAll(async () => {
       db = await open();
@@ -254,20 +259,21 @@ function outboxContract(name: string, open: () => Promise<Database>, close: (db:
       // replay must wait for.
       let interleaved = false;
       let meanwhile: Promise<void> | undefined;
-      const racing: Database = {
+      const racing: SqlDatabase = {
         ...db,
         dialect: db.dialect,
-        query: (sql, params) => db.query(sql, params),
+        query: <T>(query: SqlQuery) => db.query<T>(query),
         transaction: (fn) =>
           db.transaction((tx) =>
             fn({
-              query: async <T>(sql: string, params?: readonly unknown[]) => {
-                const rows = await tx.query<T>(sql, params);
-                if (!interleaved && /state <> 'dead'/.test(sql) && db.dialect === 'postgres') {
+              dialect: tx.dialect,
+              query: async <T>(query: SqlQuery) => {
+                const rows = await tx.query<T>(query);
+                if (!interleaved && /state <> 'dead'/.test(query.sql) && db.dialect === 'postgres') {
                   interleaved = true;
                   // Another process: its own pool on the same schema. Given half a second to get in.
                   const other = openPostgres(TEST_DATABASE_URL, {
-                    schema: (db as Database & { schema: string }).schema,
+                    schema: (db as SqlDatabase & { schema: string }).schema,
                     max: 1,
                   });
                   const elsewhere = new OutboxStore(other);
@@ -369,5 +375,5 @@ function outboxContract(name: string, open: () => Promise<Database>, close: (db:
 
 outboxContract('SQLite', freshSqlite, (db) => db.close());
 describeWithPostgres('Postgres', () => {
-  outboxContract('Postgres', freshPostgres, (db) => dropPostgres(db as Database & { schema: string }));
+  outboxContract('Postgres', freshPostgres, (db) => dropPostgres(db as SqlDatabase & { schema: string }));
 });

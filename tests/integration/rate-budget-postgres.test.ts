@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { RateGovernor } from '../../lib/klaviyo-next/api/governor.js';
 import { PostgresRateBudgetStore } from '../../lib/klaviyo-next/outbox/rate-budget-postgres.js';
-import type { Database } from '../../lib/klaviyo-next/sql/types.js';
+import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { dropPostgres, freshPostgres } from '../support/databases.js';
 import { describeWithPostgres } from '../support/requirements.js';
 import { virtualClock } from '../support/virtual-clock.js';
 
 describeWithPostgres('the rate budget shared through Postgres', () => {
-  let db: Database & { schema: string };
+  let db: SqlDatabase & { schema: string };
   beforeAll(async () => {
     db = await freshPostgres();
   });

@@ -1,3 +1,4 @@
+import sql from 'sql-template-tag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { POST as identifyRoute } from '../../app/api/klaviyo/identify/route.js';
 import { POST as subscribeRoute } from '../../app/api/klaviyo/subscribe/route.js';
@@ -45,15 +46,11 @@ async function unprovenSession(email: string, withAccount: boolean): Promise<str
   const now = deps.now();
   const id = crypto.randomUUID();
   return deps.db.transaction(async (tx) => {
-    await tx.query(
-      `INSERT INTO store_customers (id, email, first_name, last_name, orders_count, created_at, updated_at)
-       VALUES (?, ?, NULL, NULL, 0, ?, ?)`,
-      [id, email, now, now],
-    );
+    await tx.query(sql`INSERT INTO store_customers (id, email, first_name, last_name, orders_count, created_at, updated_at)
+       VALUES (${id}, ${email}, NULL, NULL, 0, ${now}, ${now})`);
     if (withAccount) {
       await tx.query(
-        'INSERT INTO store_customer_credentials (customer_id, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?)',
-        [id, 'not-a-password-hash', now, now],
+        sql`INSERT INTO store_customer_credentials (customer_id, password_hash, created_at, updated_at) VALUES (${id}, ${'not-a-password-hash'}, ${now}, ${now})`,
       );
     }
     return startShopperSession(tx, id, now);
@@ -65,8 +62,7 @@ let callers: [string, Record<string, string>][];
 beforeAll(async () => {
   const expired = await verifiedShopperSession(deps, 'expired@example.com');
   await deps.db.query(
-    'UPDATE store_shopper_sessions SET expires_at = ? WHERE customer_id = (SELECT id FROM store_customers WHERE email = ?)',
-    [deps.now() - 1, 'expired@example.com'],
+    sql`UPDATE store_shopper_sessions SET expires_at = ${deps.now() - 1} WHERE customer_id = (SELECT id FROM store_customers WHERE email = ${'expired@example.com'})`,
   );
   const provenAgain = await verifiedShopperSession(deps, 'proven-again@example.com');
   // One character changed: the same length and alphabet, so only the lookup can refuse it.

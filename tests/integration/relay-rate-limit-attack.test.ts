@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { POST } from '../../app/api/klaviyo/subscribe/route.js';
 import { overrideRelayDeps } from '../../lib/klaviyo-next/relay/deps.js';
-import type { Database } from '../../lib/klaviyo-next/sql/types.js';
+import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { CONSENT_DISCLOSURES } from '../../lib/store/consent-disclosures.js';
 import { relayRequest, testRelayDeps } from '../support/relay-fixtures.js';
 import { countRows, withDepsOverride } from '../support/store-fixtures.js';
@@ -12,7 +12,7 @@ import { countRows, withDepsOverride } from '../support/store-fixtures.js';
  * deps are wired) the proxy appends the address it saw, so that entry is the only one the limit may
  * key on. Before: the limit keyed on the first entry, and 300 of 300 sign-ups went through.
  */
-let db: Database;
+let db: SqlDatabase;
 let deps: ReturnType<typeof testRelayDeps>;
 
 withDepsOverride(overrideRelayDeps, testRelayDeps, (fresh) => {

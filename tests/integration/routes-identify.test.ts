@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POST } from '../../app/api/klaviyo/identify/route.js';
 import type { ProfileUpdate } from '../../lib/klaviyo-next/outbox/types.js';
 import { overrideRelayDeps } from '../../lib/klaviyo-next/relay/deps.js';
-import type { Database } from '../../lib/klaviyo-next/sql/types.js';
+import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { SHOPPER_SESSION_COOKIE } from '../../lib/store/shopper-session.js';
 import { freshSqlite } from '../support/databases.js';
 import {
@@ -15,7 +15,7 @@ import {
 } from '../support/relay-fixtures.js';
 import { outboxMessages } from '../support/store-fixtures.js';
 
-let db: Database;
+let db: SqlDatabase;
 let deps: ReturnType<typeof testRelayDeps>;
 const stored = (request: Promise<Response>, status: number, count: number) =>
   expectStored(db, request, status, count);

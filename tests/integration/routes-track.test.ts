@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { POST } from '../../app/api/klaviyo/track/route.js';
 import type { TrackEvent } from '../../lib/klaviyo-next/events/event.js';
 import { overrideRelayDeps } from '../../lib/klaviyo-next/relay/deps.js';
-import type { Database } from '../../lib/klaviyo-next/sql/types.js';
+import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { removeFromCart } from '../../lib/store/cart.js';
 import { SHOPPER_SESSION_COOKIE } from '../../lib/store/shopper-session.js';
 import {
@@ -15,7 +15,7 @@ import {
 } from '../support/relay-fixtures.js';
 import { cartWith, outboxMessages, withDepsOverride } from '../support/store-fixtures.js';
 
-let db: Database;
+let db: SqlDatabase;
 let deps: ReturnType<typeof testRelayDeps>;
 const stored = (request: Promise<Response>, status: number, count: number) =>
   expectStored(db, request, status, count);

@@ -1,8 +1,9 @@
+import sql from 'sql-template-tag';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { confirmAccount, saveOrderToAccount, signIn } from '../../app/(store)/account/actions.js';
 import { submitCheckout } from '../../app/(store)/checkout/actions.js';
 import { ACCOUNT_BACKOFF, ADDRESS_BACKOFF } from '../../lib/auth/throttle.js';
-import type { Database } from '../../lib/klaviyo-next/sql/types.js';
+import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { overrideAccountLinks } from '../../lib/store/account-links.js';
 import { currentShopper, signUp } from '../../lib/store/accounts.js';
 import { CART_COOKIE, ORDER_ACCESS_COOKIE, SHOPPER_SESSION_COOKIE } from '../../lib/store/cookies.js';
@@ -49,7 +50,7 @@ vi.stubEnv('TRUSTED_PROXY_HOPS', '1');
 // The limiters read the wall clock; it stands still here, so what is refused does not depend on speed.
 vi.useFakeTimers({ toFake: ['Date'], now: Date.parse('2026-12-05T08:00:00Z') });
 
-let db: Database;
+let db: SqlDatabase;
 let deps: TestStoreDeps;
 // The store's clock is the same frozen wall clock, so the sign-in throttle's waits never run out.
 withDepsOverride(
@@ -226,8 +227,7 @@ describe('the nw_orders cookie across checkouts', () => {
     // Carrying a grant over never lengthens it: the planted order expires in the new cookie when it
     // did in the planted one.
     const expiries = await db.query<{ expires_at: number }>(
-      'SELECT expires_at FROM store_order_access WHERE order_id = ? ORDER BY created_at',
-      [planted.orderId],
+      sql`SELECT expires_at FROM store_order_access WHERE order_id = ${planted.orderId} ORDER BY created_at`,
     );
     expect(new Set(expiries.map((r) => Number(r.expires_at))).size).toBe(1);
   });

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sql from 'sql-template-tag';
 import { describe, expect, it } from 'vitest';
 import { linksFromSettings } from '../../lib/store/account-links.js';
 import {
@@ -198,11 +199,10 @@ onBothDatabases('guest checkout and account claiming', (db) => {
     ]);
     expect(results.filter((r) => r.ok)).toHaveLength(1);
     expect(results.find((r) => !r.ok)).toMatchObject({ error: { message: expect.stringMatching(/used/) } });
-    const [sessions] = await db().query<{ n: number }>(
-      `SELECT COUNT(*) AS n FROM store_shopper_sessions s JOIN store_customers c ON c.id = s.customer_id
-       WHERE c.email = ?`,
-      [email],
-    );
+    const [sessions] = await db().query<{
+      n: number;
+    }>(sql`SELECT COUNT(*) AS n FROM store_shopper_sessions s JOIN store_customers c ON c.id = s.customer_id
+       WHERE c.email = ${email}`);
     expect(Number(sessions?.n)).toBe(1);
   });
 
@@ -239,11 +239,10 @@ onBothDatabases('guest checkout and account claiming', (db) => {
     expect(new Set(tokens).size).toBe(2);
     const results = await Promise.all(tokens.map((token) => confirmAccountLink(deps, token, links)));
     expect(results.filter((r) => r.ok)).toHaveLength(1);
-    const [credentials] = await db().query<{ n: number }>(
-      `SELECT COUNT(*) AS n FROM store_customer_credentials k JOIN store_customers c ON c.id = k.customer_id
-       WHERE c.email = ?`,
-      [email],
-    );
+    const [credentials] = await db().query<{
+      n: number;
+    }>(sql`SELECT COUNT(*) AS n FROM store_customer_credentials k JOIN store_customers c ON c.id = k.customer_id
+       WHERE c.email = ${email}`);
     expect(Number(credentials?.n)).toBe(1);
     // Exactly one of the two passwords signs in (one after the other: this test is about sign-up).
     const signIns = [
@@ -292,14 +291,13 @@ onBothDatabases('guest checkout and account claiming', (db) => {
     const email = uniqueEmail('legacy');
     // An account as the old sign-up made it (no proof), and a session as old guest checkouts did.
     const { access: _a } = await guestCheckout(deps, email);
-    const [customer] = await db().query<{ id: string }>('SELECT id FROM store_customers WHERE email = ?', [
-      email,
-    ]);
+    const [customer] = await db().query<{ id: string }>(
+      sql`SELECT id FROM store_customers WHERE email = ${email}`,
+    );
     const customerId = customer?.id as string;
     const { hashPassword } = await import('../../lib/auth/password.js');
     await db().query(
-      'INSERT INTO store_customer_credentials (customer_id, password_hash, created_at, updated_at) VALUES (?, ?, 0, 0)',
-      [customerId, await hashPassword(PASSWORD)],
+      sql`INSERT INTO store_customer_credentials (customer_id, password_hash, created_at, updated_at) VALUES (${customerId}, ${await hashPassword(PASSWORD)}, 0, 0)`,
     );
     const stale = await startShopperSession(db(), customerId, deps.now());
     expect(await currentShopper(deps, stale)).toBeUndefined();
@@ -328,14 +326,10 @@ onBothDatabases('guest checkout and account claiming', (db) => {
     // What the old sign-up allowed: anyone made an account for any email, and was signed in.
     const { hashPassword } = await import('../../lib/auth/password.js');
     const customerId = `legacy-${n++}`;
+    await db().query(sql`INSERT INTO store_customers (id, email, first_name, last_name, orders_count, created_at, updated_at)
+       VALUES (${customerId}, ${email}, 'Mallory', 'M', 0, 0, 0)`);
     await db().query(
-      `INSERT INTO store_customers (id, email, first_name, last_name, orders_count, created_at, updated_at)
-       VALUES (?, ?, 'Mallory', 'M', 0, 0, 0)`,
-      [customerId, email],
-    );
-    await db().query(
-      'INSERT INTO store_customer_credentials (customer_id, password_hash, created_at, updated_at) VALUES (?, ?, 0, 0)',
-      [customerId, await hashPassword('mallory password')],
+      sql`INSERT INTO store_customer_credentials (customer_id, password_hash, created_at, updated_at) VALUES (${customerId}, ${await hashPassword('mallory password')}, 0, 0)`,
     );
     const mallorySession = await startShopperSession(db(), customerId, deps.now());
 

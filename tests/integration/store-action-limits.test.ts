@@ -3,7 +3,7 @@ import { signUp } from '../../app/(store)/account/actions.js';
 import { notifyWhenBack } from '../../app/(store)/back-in-stock/actions.js';
 import { addToBag } from '../../app/(store)/cart/actions.js';
 import { ACTION_LIMITS } from '../../lib/auth/request-limits.js';
-import type { Database } from '../../lib/klaviyo-next/sql/types.js';
+import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { overrideStoreDeps } from '../../lib/store/deps.js';
 import { countRows, testStoreDeps, withDepsOverride } from '../support/store-fixtures.js';
 
@@ -32,7 +32,7 @@ vi.stubEnv('TRUSTED_PROXY_HOPS', '1');
 // The limits run on the wall clock; it stands still here, so the counts do not depend on speed.
 vi.useFakeTimers({ toFake: ['Date'], now: Date.parse('2026-12-05T07:00:00Z') });
 
-let db: Database;
+let db: SqlDatabase;
 withDepsOverride(overrideStoreDeps, testStoreDeps, (fresh) => {
   db = fresh.db;
 });

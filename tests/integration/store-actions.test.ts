@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { cancelOrder, fulfilOrder, refundOrder } from '../../app/(store)/back-office/actions.js';
 import { placeOrder } from '../../app/(store)/checkout/actions.js';
 import { env } from '../../lib/env.js';
-import type { Database } from '../../lib/klaviyo-next/sql/types.js';
+import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { overrideStoreDeps } from '../../lib/store/deps.js';
 import { placeOrder as placeOrderInStore } from '../../lib/store/orders/place-order.js';
 import {
@@ -19,7 +19,7 @@ import {
  * The server actions themselves, as Next.js calls them (public POST endpoints taking whatever a
  * client sends), wired to a fresh SQLite through the store's dependency seam.
  */
-let db: Database;
+let db: SqlDatabase;
 let deps: TestStoreDeps;
 
 // The back office runs only for a merchant's next-auth session (tests/integration/back-office-access

@@ -1,3 +1,4 @@
+import sql from 'sql-template-tag';
 import { describe, expect, it } from 'vitest';
 import { addToCart, createCart, loadCart, removeFromCart, updateCartLine } from '../../lib/store/cart.js';
 import {
@@ -64,8 +65,7 @@ onBothDatabases('carts', (db) => {
       lines: [{ variantId: tee, quantity: 5 }],
     });
     const changes = await d.db.query(
-      'SELECT revision, kind, variant_id, quantity FROM store_cart_changes WHERE cart_id = ? ORDER BY revision',
-      [cart.id],
+      sql`SELECT revision, kind, variant_id, quantity FROM store_cart_changes WHERE cart_id = ${cart.id} ORDER BY revision`,
     );
     expect(changes).toEqual([
       { revision: 1, kind: 'add', variant_id: tee, quantity: 2 },

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../lib/klaviyo-next/sql/types.js';
+import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { setStock, stockOf } from '../../lib/store/inventory.js';
 import { cancelOrder } from '../../lib/store/orders/cancel-order.js';
 import { placeOrder } from '../../lib/store/orders/place-order.js';
@@ -19,7 +19,7 @@ const B = 'relaxed-chino-32';
 const ROUNDS = 20;
 
 describeWithPostgres('checkout on Postgres with carts in opposite order', () => {
-  let db: Database & { schema: string };
+  let db: SqlDatabase & { schema: string };
   beforeAll(async () => {
     db = await freshPostgres();
   });

@@ -1,5 +1,6 @@
+import sql, { raw } from 'sql-template-tag';
 import { expect, it } from 'vitest';
-import type { Database } from '../../lib/klaviyo-next/sql/types.js';
+import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { loadCart } from '../../lib/store/cart.js';
 import { setStock, stockOf } from '../../lib/store/inventory.js';
 import { placeOrder } from '../../lib/store/orders/place-order.js';
@@ -12,25 +13,29 @@ import {
 } from '../support/store-fixtures.js';
 
 /** Makes every insert into `table` fail inside the database, as a full disk or lost connection would. */
-async function withFailingInserts(db: Database, table: string, run: () => Promise<void>) {
+async function withFailingInserts(db: SqlDatabase, table: string, run: () => Promise<void>) {
   const trigger = `injected_${table}_failure`;
   if (db.dialect === 'sqlite') {
     await db.query(
-      `CREATE TRIGGER ${trigger} BEFORE INSERT ON ${table} BEGIN SELECT RAISE(ABORT, 'injected ${table} failure'); END`,
+      raw(
+        `CREATE TRIGGER ${trigger} BEFORE INSERT ON ${table} BEGIN SELECT RAISE(ABORT, 'injected ${table} failure'); END`,
+      ),
     );
   } else {
     await db.query(
-      `CREATE OR REPLACE FUNCTION ${trigger}() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'injected ${table} failure'; END $$ LANGUAGE plpgsql`,
+      raw(
+        `CREATE OR REPLACE FUNCTION ${trigger}() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'injected ${table} failure'; END $$ LANGUAGE plpgsql`,
+      ),
     );
     await db.query(
-      `CREATE TRIGGER ${trigger} BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION ${trigger}()`,
+      raw(`CREATE TRIGGER ${trigger} BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION ${trigger}()`),
     );
   }
   try {
     await run();
   } finally {
     await db.query(
-      db.dialect === 'sqlite' ? `DROP TRIGGER ${trigger}` : `DROP TRIGGER ${trigger} ON ${table}`,
+      raw(db.dialect === 'sqlite' ? `DROP TRIGGER ${trigger}` : `DROP TRIGGER ${trigger} ON ${table}`),
     );
   }
 }
@@ -90,8 +95,7 @@ onBothDatabases('checkout refusals', (db) => {
     const cartId = await cartWith(d, [[TEE, 1]]);
     // A cart row tampered with directly still cannot carry a price, and an unpublished product cannot be bought.
     await d.db.query(
-      'INSERT INTO store_cart_lines (cart_id, variant_id, quantity, added_at) VALUES (?, ?, 1, ?)',
-      [cartId, 'denim-work-short-32', d.now()],
+      sql`INSERT INTO store_cart_lines (cart_id, variant_id, quantity, added_at) VALUES (${cartId}, ${'denim-work-short-32'}, 1, ${d.now()})`,
     );
     const before = await countRows(d.db, 'klaviyo_outbox');
     for (const tampered of [

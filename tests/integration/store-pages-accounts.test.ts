@@ -1,3 +1,4 @@
+import sql from 'sql-template-tag';
 import { expect, it } from 'vitest';
 import type { SignInThrottle } from '../../lib/auth/throttle.js';
 import {
@@ -51,8 +52,7 @@ onBothDatabases('shopper accounts', (db) => {
     ]);
 
     const [stored] = await db().query<{ password_hash: string }>(
-      'SELECT k.password_hash FROM store_customer_credentials k JOIN store_customers c ON c.id = k.customer_id WHERE c.email = ?',
-      [email.toLowerCase()],
+      sql`SELECT k.password_hash FROM store_customer_credentials k JOIN store_customers c ON c.id = k.customer_id WHERE c.email = ${email.toLowerCase()}`,
     );
     expect(stored?.password_hash).toMatch(/^scrypt:32768:8:1:/);
     expect(stored?.password_hash).not.toContain('correct horse');
@@ -77,11 +77,10 @@ onBothDatabases('shopper accounts', (db) => {
       data: { sentTo: email.toLowerCase() },
     });
     expect(links.sent.at(-1)?.link).toBeUndefined();
-    const [credentials] = await db().query<{ n: number }>(
-      `SELECT COUNT(*) AS n FROM store_customer_credentials k JOIN store_customers c ON c.id = k.customer_id
-       WHERE c.email = ?`,
-      [email.toLowerCase()],
-    );
+    const [credentials] = await db().query<{
+      n: number;
+    }>(sql`SELECT COUNT(*) AS n FROM store_customer_credentials k JOIN store_customers c ON c.id = k.customer_id
+       WHERE c.email = ${email.toLowerCase()}`);
     expect(Number(credentials?.n)).toBe(1);
   });
 
@@ -206,8 +205,7 @@ onBothDatabases('shopper accounts', (db) => {
       hasAccount: true,
     });
     const [customers] = await db().query<{ n: number }>(
-      'SELECT COUNT(*) AS n FROM store_customers WHERE email = ?',
-      [email],
+      sql`SELECT COUNT(*) AS n FROM store_customers WHERE email = ${email}`,
     );
     expect(Number(customers?.n)).toBe(1);
   });

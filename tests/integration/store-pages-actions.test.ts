@@ -4,7 +4,7 @@ import { notifyWhenBack } from '../../app/(store)/back-in-stock/actions.js';
 import { addToBag, restoreCart } from '../../app/(store)/cart/actions.js';
 import { submitCheckout } from '../../app/(store)/checkout/actions.js';
 import { saveTrackingConsent } from '../../app/(store)/consent/actions.js';
-import type { Database } from '../../lib/klaviyo-next/sql/types.js';
+import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { overrideAccountLinks } from '../../lib/store/account-links.js';
 import { currentShopper } from '../../lib/store/accounts.js';
 import { CART_COOKIE, ORDER_ACCESS_COOKIE, SHOPPER_SESSION_COOKIE } from '../../lib/store/cookies.js';
@@ -74,7 +74,7 @@ function checkoutFields(cartId: string, overrides: Record<string, string> = {}) 
   return { ...fields, ...overrides };
 }
 
-let db: Database;
+let db: SqlDatabase;
 let deps: TestStoreDeps;
 
 withDepsOverride(overrideStoreDeps, testStoreDeps, (fresh) => {

@@ -1,3 +1,4 @@
+import sql from 'sql-template-tag';
 import { describe, expect, it } from 'vitest';
 import { addedToCart, startedCheckout } from '../../lib/klaviyo-next/events/browse.js';
 import { availabilityOf, stockForProducts, stockLevels } from '../../lib/store/availability.js';
@@ -132,8 +133,7 @@ onBothDatabases('storefront data', (db) => {
       ['hand-blown-glass-carafe-amber', 1],
     ]);
     const [row] = await db().query<{ customer_id: string }>(
-      'SELECT customer_id FROM store_orders WHERE id = ?',
-      [second],
+      sql`SELECT customer_id FROM store_orders WHERE id = ${second}`,
     );
     const owner = row?.customer_id as string;
 

@@ -1,3 +1,4 @@
+import sql from 'sql-template-tag';
 import { expect, it } from 'vitest';
 import { cancelOrder } from '../../lib/store/orders/cancel-order.js';
 import { fulfilOrder } from '../../lib/store/orders/fulfil-order.js';
@@ -77,7 +78,7 @@ onBothDatabases('refunds and back-office input', (db) => {
     const d = testStoreDeps(db());
     const orderId = await placedOrder(d, LINES);
     await expect(
-      d.db.query('UPDATE store_orders SET refunded_cents = total_cents + 1 WHERE id = ?', [orderId]),
+      d.db.query(sql`UPDATE store_orders SET refunded_cents = total_cents + 1 WHERE id = ${orderId}`),
     ).rejects.toThrow();
   });
 

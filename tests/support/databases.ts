@@ -1,31 +1,32 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { raw } from 'sql-template-tag';
 import { ALL_MIGRATIONS } from '../../lib/app/migrations.js';
 import { migrate } from '../../lib/klaviyo-next/sql/migrate.js';
 import { openPostgres } from '../../lib/klaviyo-next/sql/postgres.js';
 import { openSqlite } from '../../lib/klaviyo-next/sql/sqlite.js';
-import type { Database } from '../../lib/klaviyo-next/sql/types.js';
+import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { TEST_DATABASE_URL } from './requirements.js';
 
 /** A fresh, migrated SQLite file of its own. */
-export async function freshSqlite(): Promise<Database> {
+export async function freshSqlite(): Promise<SqlDatabase> {
   const db = openSqlite(join(mkdtempSync(join(tmpdir(), 'outbox-')), 'app.db'));
   await migrate(db, ALL_MIGRATIONS);
   return db;
 }
 
 /** A fresh, migrated Postgres schema of its own in the test database. */
-export async function freshPostgres(): Promise<Database & { schema: string }> {
+export async function freshPostgres(): Promise<SqlDatabase & { schema: string }> {
   const schema = `t_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
   const db = openPostgres(TEST_DATABASE_URL, { schema, max: 5 });
-  await db.query(`CREATE SCHEMA ${schema}`);
+  await db.query(raw(`CREATE SCHEMA ${schema}`));
   await migrate(db, ALL_MIGRATIONS);
   return Object.assign(db, { schema });
 }
 
 /** Drops a test schema and closes the pool. */
-export async function dropPostgres(db: Database & { schema: string }): Promise<void> {
-  await db.query(`DROP SCHEMA IF EXISTS "${db.schema}" CASCADE`);
+export async function dropPostgres(db: SqlDatabase & { schema: string }): Promise<void> {
+  await db.query(raw(`DROP SCHEMA IF EXISTS "${db.schema}" CASCADE`));
   await db.close();
 }

@@ -1,6 +1,7 @@
+import sql from 'sql-template-tag';
 import { toE164 } from '../../lib/klaviyo-next/events/identity.js';
 import { METRICS } from '../../lib/klaviyo-next/events/metrics.js';
-import type { Database } from '../../lib/klaviyo-next/sql/types.js';
+import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { sellableVariant } from '../../lib/store/catalog.js';
 import { COMPANY_ID } from './fuzz-arbitraries.js';
 
@@ -16,15 +17,14 @@ export interface OutboxRow {
   payload: unknown;
 }
 
-export async function lastOutboxId(db: Database): Promise<number> {
-  const [row] = await db.query<{ n: number | null }>('SELECT MAX(id) AS n FROM klaviyo_outbox');
+export async function lastOutboxId(db: SqlDatabase): Promise<number> {
+  const [row] = await db.query<{ n: number | null }>(sql`SELECT MAX(id) AS n FROM klaviyo_outbox`);
   return Number(row?.n ?? 0);
 }
 
-export async function outboxRowsAfter(db: Database, id: number): Promise<OutboxRow[]> {
+export async function outboxRowsAfter(db: SqlDatabase, id: number): Promise<OutboxRow[]> {
   const rows = await db.query<{ id: number; kind: string; dedup_key: string; payload: unknown }>(
-    'SELECT id, kind, dedup_key, payload FROM klaviyo_outbox WHERE id > ? ORDER BY id',
-    [id],
+    sql`SELECT id, kind, dedup_key, payload FROM klaviyo_outbox WHERE id > ${id} ORDER BY id`,
   );
   return rows.map((r) => ({
     id: Number(r.id),

@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { encode } from 'next-auth/jwt';
+import sql from 'sql-template-tag';
 import { hashPassword } from '../../lib/auth/password.js';
-import type { Database } from '../../lib/klaviyo-next/sql/types.js';
+import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { setStock } from '../../lib/store/inventory.js';
 import { placeOrder } from '../../lib/store/orders/place-order.js';
 import { startShopperSession } from '../../lib/store/shopper-session.js';
@@ -47,7 +48,7 @@ export interface FuzzWorld {
 const hashOf = (token: string) => createHash('sha256').update(token).digest('hex');
 
 export async function buildFuzzWorld(deps: TestStoreDeps): Promise<FuzzWorld> {
-  const db: Database = deps.db;
+  const db: SqlDatabase = deps.db;
   const topUpStock = async () => {
     const now = deps.now();
     await db.transaction(async (tx) => {
@@ -62,22 +63,18 @@ export async function buildFuzzWorld(deps: TestStoreDeps): Promise<FuzzWorld> {
    */
   const account = async (who: typeof VICTIM | typeof ATTACKER, first: string) => {
     const now = deps.now();
-    await db.query(
-      `INSERT INTO store_customers (id, email, phone, first_name, last_name, orders_count, created_at, updated_at)
-       VALUES (?, ?, ?, ?, 'Fuzz', 0, ?, ?) ON CONFLICT (email) DO NOTHING`,
-      [randomUUID(), who.email, 'phone' in who ? who.phone : null, first, now, now],
+    await db.query(sql`INSERT INTO store_customers (id, email, phone, first_name, last_name, orders_count, created_at, updated_at)
+       VALUES (${randomUUID()}, ${who.email}, ${'phone' in who ? who.phone : null}, ${first}, 'Fuzz', 0, ${now}, ${now}) ON CONFLICT (email) DO NOTHING`);
+    const [row] = await db.query<{ id: string }>(
+      sql`SELECT id FROM store_customers WHERE email = ${who.email}`,
     );
-    const [row] = await db.query<{ id: string }>('SELECT id FROM store_customers WHERE email = ?', [
-      who.email,
-    ]);
     const id = row?.id as string;
     await db.query(
-      'INSERT INTO store_customer_credentials (customer_id, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?)',
-      [id, await hashPassword(who.password), now, now],
+      sql`INSERT INTO store_customer_credentials (customer_id, password_hash, created_at, updated_at) VALUES (${id}, ${await hashPassword(who.password)}, ${now}, ${now})`,
     );
     // Where accounts record the proof of their email, this one has it.
     await db
-      .query('UPDATE store_customer_credentials SET email_verified_at = ? WHERE customer_id = ?', [now, id])
+      .query(sql`UPDATE store_customer_credentials SET email_verified_at = ${now} WHERE customer_id = ${id}`)
       .catch(() => undefined);
     return db.transaction((tx) => startShopperSession(tx, id, now));
   };
@@ -109,13 +106,12 @@ export async function buildFuzzWorld(deps: TestStoreDeps): Promise<FuzzWorld> {
   const customerOfToken = async (token: string | undefined) => {
     if (!token) return undefined;
     const [row] = await db.query<{ customer_id: string }>(
-      'SELECT customer_id FROM store_shopper_sessions WHERE token_hash = ?',
-      [hashOf(token)],
+      sql`SELECT customer_id FROM store_shopper_sessions WHERE token_hash = ${hashOf(token)}`,
     );
     return row?.customer_id;
   };
   const customerOfEmail = async (email: string) =>
-    (await db.query<{ id: string }>('SELECT id FROM store_customers WHERE email = ?', [email]))[0]?.id ?? '';
+    (await db.query<{ id: string }>(sql`SELECT id FROM store_customers WHERE email = ${email}`))[0]?.id ?? '';
   const customers = {
     victim: await customerOfEmail(VICTIM.email),
     guestVictim: await customerOfEmail(GUEST_VICTIM.email),

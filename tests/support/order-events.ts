@@ -1,6 +1,6 @@
 import { orderEvents } from '../../bench/lib/order-events.js';
 import type { OutboxStore } from '../../lib/klaviyo-next/outbox/store.js';
-import type { Database } from '../../lib/klaviyo-next/sql/types.js';
+import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 
 // The orders themselves are the delivery benchmark's workload (bench/lib), so bench/ needs nothing
 // from tests/; what only tests use stays here.
@@ -11,7 +11,7 @@ export { orderEvents, orderLine } from '../../bench/lib/order-events.js';
  * the unique ids Klaviyo must end up with. Committed in chunks, as many checkouts would.
  */
 export async function enqueueOrders(
-  db: Database,
+  db: SqlDatabase,
   store: OutboxStore,
   orders: number,
   prefix: string,

@@ -1,11 +1,15 @@
-import { expect } from 'vitest';
+import sql from 'sql-template-tag';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { RateLimiter } from '../../lib/klaviyo-next/http/rate-limit.js';
 import type { RelayDeps } from '../../lib/klaviyo-next/relay/deps.js';
-import type { Database } from '../../lib/klaviyo-next/sql/types.js';
+import { relayRoutes } from '../../lib/klaviyo-next/relay/routes.js';
+import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { CONSENT_DISCLOSURES } from '../../lib/store/consent-disclosures.js';
+import { SUBSCRIBE_SOURCES } from '../../lib/store/subscribe-sources.js';
 import { startShopperSession } from '../../lib/store/shopper-session.js';
 import { demoStorefront } from '../../lib/store/storefront.js';
 import { TRACKING_CONSENT_COOKIE } from '../../lib/store/tracking-consent.js';
+import { freshSqlite } from './databases.js';
 import { countRows, LIST_ID, testStoreDeps } from './store-fixtures.js';
 
 export const COMPANY_ID = 'DEMO01';
@@ -14,7 +18,7 @@ export const COMPANY_ID = 'DEMO01';
  * Relay dependencies over the same database and store. The rate limiter has a clock of its own that
  * stands still until a test moves it (`limiterClock.ms += ...`).
  */
-export function testRelayDeps(db: Database) {
+export function testRelayDeps(db: SqlDatabase) {
   const store = testStoreDeps(db);
   const limiterClock = { ms: 0 };
   const deps: RelayDeps = {
@@ -26,8 +30,27 @@ export function testRelayDeps(db: Database) {
     companyId: COMPANY_ID,
     newsletterListId: LIST_ID,
     disclosures: CONSENT_DISCLOSURES,
+    subscribeSources: SUBSCRIBE_SOURCES,
   };
   return Object.assign(deps, { logs: store.logs, deliveries: store.deliveries, store, limiterClock });
+}
+
+export type TestRelayDeps = ReturnType<typeof testRelayDeps>;
+
+/**
+ * The relay's route handlers over a fresh SQLite for the file's tests, built by the plugin's own
+ * factory (`relayRoutes`, what `createKlaviyoNext` mounts) from test dependencies; `onStart` gets
+ * both. Afterwards the database is closed.
+ */
+export function withRelayRoutes(onStart: (deps: TestRelayDeps, routes: ReturnType<typeof relayRoutes>) => void) {
+  let deps: TestRelayDeps | undefined;
+  beforeAll(async () => {
+    deps = testRelayDeps(await freshSqlite());
+    onStart(deps, relayRoutes(deps));
+  });
+  afterAll(async () => {
+    await deps?.db.close();
+  });
 }
 
 let clients = 0;
@@ -70,7 +93,12 @@ export const klaviyoCookie = (exchangeId: string) =>
   encodeURIComponent(btoa(JSON.stringify({ cid: 'Y2lk', $exchange_id: exchangeId })));
 
 /** Awaits a route's answer, checks its status and that exactly `stored` messages were added to the outbox. */
-export async function expectStored(db: Database, request: Promise<Response>, status: number, stored: number) {
+export async function expectStored(
+  db: SqlDatabase,
+  request: Promise<Response>,
+  status: number,
+  stored: number,
+) {
   const before = await countRows(db, 'klaviyo_outbox');
   const response = await request;
   const body = (await response.json()) as Record<string, unknown> & {
@@ -93,23 +121,18 @@ export async function verifiedShopperSession(deps: RelayDeps, email: string): Pr
   const now = deps.now();
   const id = crypto.randomUUID();
   const token = await deps.db.transaction(async (tx) => {
+    await tx.query(sql`INSERT INTO store_customers (id, email, first_name, last_name, orders_count, created_at, updated_at)
+       VALUES (${id}, ${email}, NULL, NULL, 0, ${now}, ${now})`);
     await tx.query(
-      `INSERT INTO store_customers (id, email, first_name, last_name, orders_count, created_at, updated_at)
-       VALUES (?, ?, NULL, NULL, 0, ?, ?)`,
-      [id, email, now, now],
-    );
-    await tx.query(
-      'INSERT INTO store_customer_credentials (customer_id, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?)',
-      [id, 'not-a-password-hash', now, now],
+      sql`INSERT INTO store_customer_credentials (customer_id, password_hash, created_at, updated_at) VALUES (${id}, ${'not-a-password-hash'}, ${now}, ${now})`,
     );
     return startShopperSession(tx, id, now);
   });
   // Where the store records a proven email separately, record it as the link would.
   if (!(await deps.storefront.shopperEmail(token))) {
-    await deps.db.query('UPDATE store_customer_credentials SET email_verified_at = ? WHERE customer_id = ?', [
-      now,
-      id,
-    ]);
+    await deps.db.query(
+      sql`UPDATE store_customer_credentials SET email_verified_at = ${now} WHERE customer_id = ${id}`,
+    );
   }
   if ((await deps.storefront.shopperEmail(token)) !== email) throw new Error('no verified session');
   return token;

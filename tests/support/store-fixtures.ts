@@ -1,8 +1,9 @@
+import sql, { raw } from 'sql-template-tag';
 import { afterAll, beforeAll, describe } from 'vitest';
 import type { TrackEvent } from '../../lib/klaviyo-next/events/event.js';
 import { OutboxStore } from '../../lib/klaviyo-next/outbox/store.js';
 import type { OutboxMessage } from '../../lib/klaviyo-next/outbox/types.js';
-import type { Database } from '../../lib/klaviyo-next/sql/types.js';
+import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { addToCart, createCart } from '../../lib/store/cart.js';
 import { CONSENT_DISCLOSURES } from '../../lib/store/consent-disclosures.js';
 import type { StoreDeps } from '../../lib/store/deps.js';
@@ -21,7 +22,7 @@ let clocks = 0;
  * (a day apart from every other) that ticks a second per read, so tests sharing a database never
  * produce the same fact at the same instant.
  */
-export function testStoreDeps(db: Database) {
+export function testStoreDeps(db: SqlDatabase) {
   let t = Date.parse('2026-07-15T12:00:00Z') + clocks++ * 86_400_000;
   const logs: { event: string; fields: Record<string, unknown> }[] = [];
   const deliveries = { scheduled: 0 };
@@ -66,21 +67,25 @@ export function checkoutForm(cartId: string, overrides: Record<string, unknown> 
   };
 }
 
-export async function outboxMessages(db: Database): Promise<OutboxMessage[]> {
+export async function outboxMessages(db: SqlDatabase): Promise<OutboxMessage[]> {
   const rows = await new OutboxStore(db).list({ limit: 10_000 });
   return rows.reverse().map(({ kind, key, payload }) => ({ kind, key, payload }) as OutboxMessage);
 }
 
-export async function countRows(db: Database, table: string): Promise<number> {
-  const [row] = await db.query<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`);
+export async function countRows(db: SqlDatabase, table: string): Promise<number> {
+  const [row] = await db.query<{ n: number }>(sql`SELECT COUNT(*) AS n FROM ${raw(table)}`);
   return Number(row?.n ?? 0);
 }
 
 /** Registers the same suite on SQLite and, where a server answers, on Postgres. */
-export function onBothDatabases(name: string, suite: (db: () => Database) => void): void {
-  const register = (backend: string, open: () => Promise<Database>, close: (db: Database) => Promise<void>) =>
+export function onBothDatabases(name: string, suite: (db: () => SqlDatabase) => void): void {
+  const register = (
+    backend: string,
+    open: () => Promise<SqlDatabase>,
+    close: (db: SqlDatabase) => Promise<void>,
+  ) =>
     describe(`${name} on ${backend}`, () => {
-      let db: Database;
+      let db: SqlDatabase;
       beforeAll(async () => {
         db = await open();
       });
@@ -89,7 +94,7 @@ export function onBothDatabases(name: string, suite: (db: () => Database) => voi
     });
   register('SQLite', freshSqlite, (db) => db.close());
   describeWithPostgres('Postgres', () => {
-    register('Postgres', freshPostgres, (db) => dropPostgres(db as Database & { schema: string }));
+    register('Postgres', freshPostgres, (db) => dropPostgres(db as SqlDatabase & { schema: string }));
   });
 }
 
@@ -99,9 +104,9 @@ export function onBothDatabases(name: string, suite: (db: () => Database) => voi
  * fresh SQLite for the file's tests and hands them to `onStart`; afterwards it resets the seam and
  * closes the database.
  */
-export function withDepsOverride<D extends { db: Database }>(
+export function withDepsOverride<D extends { db: SqlDatabase }>(
   override: (deps: D | undefined) => void,
-  make: (db: Database) => D,
+  make: (db: SqlDatabase) => D,
   onStart: (deps: D) => void,
 ): void {
   let deps: D | undefined;
@@ -124,7 +129,7 @@ export async function placedOrder(deps: StoreDeps, lines: [variantId: string, qu
 }
 
 /** The events recorded for an order after checkout: fulfilments, cancellation, refunds. */
-export async function lifecycleEvents(db: Database, orderId: string): Promise<TrackEvent[]> {
+export async function lifecycleEvents(db: SqlDatabase, orderId: string): Promise<TrackEvent[]> {
   return (await outboxMessages(db)).flatMap((m) =>
     m.kind === 'event' && m.payload.properties.OrderId === orderId && !/Placed|Ordered/.test(m.payload.metric)
       ? [m.payload]

@@ -1,4 +1,5 @@
 import 'server-only';
+import sql from 'sql-template-tag';
 import { policyFor } from './cache/budget';
 import { markStale, readCached, type Source } from './cache/cached';
 import type { ListSummary, Member, Page } from './contracts';
@@ -70,11 +71,8 @@ export async function listMembers(deps: AdminDeps, id: string, cursor?: string):
 /** Creates a list; its count is known (0), so it is cached without spending the count budget. */
 export async function createList(deps: AdminDeps, name: string): Promise<ListSummary> {
   const list = await deps.klaviyo.lists.create(name);
-  await deps.db.query(
-    `INSERT INTO admin_cache (key, value, fetched_at) VALUES (?, '0', ?)
-     ON CONFLICT (key) DO UPDATE SET value = excluded.value, fetched_at = excluded.fetched_at`,
-    [`list-count:${list.id}`, deps.now()],
-  );
+  await deps.db.query(sql`INSERT INTO admin_cache (key, value, fetched_at) VALUES (${`list-count:${list.id}`}, '0', ${deps.now()})
+     ON CONFLICT (key) DO UPDATE SET value = excluded.value, fetched_at = excluded.fetched_at`);
   return summary(deps, list);
 }
 

@@ -1,6 +1,7 @@
 import 'server-only';
 import { createHash } from 'node:crypto';
-import type { Queryable } from '../sql/types';
+import sql, { raw } from 'sql-template-tag';
+import type { SqlExecutor } from '../sql/types';
 
 // Shared by the relay routes, the store's account actions and the admin sign-in; it lives apart from
 // all three so none reaches into another's folder for it. Its table is created with the outbox's
@@ -57,7 +58,7 @@ let decisions = 0;
  */
 export class RateLimiter implements Limiter {
   constructor(
-    private readonly db: Queryable,
+    private readonly db: SqlExecutor,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -69,14 +70,12 @@ export class RateLimiter implements Limiter {
     const latest = now + (Math.max(1, limit.capacity) - 1) * interval;
     const id = hashed(key);
     await this.pruneNow(now);
-    const taken = await this.db.query(
-      `INSERT INTO app_rate_limits (key, tat, hits) VALUES (?, ?, 0)
+    const taken =
+      await this.db.query(sql`INSERT INTO app_rate_limits (key, tat, hits) VALUES (${id}, ${now + interval}, 0)
        ON CONFLICT (key) DO UPDATE SET
-         tat = (CASE WHEN app_rate_limits.tat > ? THEN app_rate_limits.tat ELSE CAST(? AS BIGINT) END) + CAST(? AS BIGINT)
-       WHERE app_rate_limits.tat <= ?
-       RETURNING tat`,
-      [id, now + interval, now, now, interval, latest],
-    );
+         tat = (CASE WHEN app_rate_limits.tat > ${now} THEN app_rate_limits.tat ELSE CAST(${now} AS BIGINT) END) + CAST(${interval} AS BIGINT)
+       WHERE app_rate_limits.tat <= ${latest}
+       RETURNING tat`);
     return taken.length > 0 ? { ok: true } : this.refusal(id, latest);
   }
 
@@ -91,33 +90,24 @@ export class RateLimiter implements Limiter {
     const free = Math.max(0, Math.floor(policy.free));
     // Doublings until maxMs: beyond them the wait stays at maxMs.
     const steps = Math.max(0, Math.ceil(Math.log2(Math.max(1, policy.maxMs / policy.baseMs))));
-    const hits = 'CASE WHEN app_rate_limits.tat < ? THEN 1 ELSE app_rate_limits.hits + 1 END';
-    const wait = `CASE WHEN (${hits}) <= ${free} THEN 0
-      WHEN (${hits}) > ${free + steps} THEN ${Math.round(policy.maxMs)}
-      ELSE CAST(${Math.round(policy.baseMs)} AS BIGINT) * (1 << ((${hits}) - ${free + 1})) END`;
     const forgetBefore = now - policy.forgetMs;
+    const hits = sql`CASE WHEN app_rate_limits.tat < ${forgetBefore} THEN 1 ELSE app_rate_limits.hits + 1 END`;
+    // Whole numbers of this process's own policy, not values from a request.
+    const wait = sql`CASE WHEN (${hits}) <= ${raw(String(free))} THEN 0
+      WHEN (${hits}) > ${raw(String(free + steps))} THEN ${raw(String(Math.round(policy.maxMs)))}
+      ELSE CAST(${raw(String(Math.round(policy.baseMs)))} AS BIGINT) * (1 << ((${hits}) - ${raw(String(free + 1))})) END`;
     const counted = await this.db.query(
-      `INSERT INTO app_rate_limits (key, tat, hits) VALUES (?, ?, 1)
-       ON CONFLICT (key) DO UPDATE SET hits = ${hits}, tat = CAST(? AS BIGINT) + (${wait})
-       WHERE app_rate_limits.tat <= ?
+      sql`INSERT INTO app_rate_limits (key, tat, hits) VALUES (${id}, ${now + (free >= 1 ? 0 : Math.round(policy.baseMs))}, 1)
+       ON CONFLICT (key) DO UPDATE SET hits = ${hits}, tat = CAST(${now} AS BIGINT) + (${wait})
+       WHERE app_rate_limits.tat <= ${now}
        RETURNING hits`,
-      [
-        id,
-        now + (free >= 1 ? 0 : Math.round(policy.baseMs)),
-        forgetBefore,
-        now,
-        forgetBefore,
-        forgetBefore,
-        forgetBefore,
-        now,
-      ],
     );
     return counted.length > 0 ? { ok: true } : this.refusal(id, now);
   }
 
   /** Clears a throttle's count (a successful sign-in). */
   async succeed(key: string): Promise<void> {
-    await this.db.query('DELETE FROM app_rate_limits WHERE key = ?', [hashed(key)]);
+    await this.db.query(sql`DELETE FROM app_rate_limits WHERE key = ${hashed(key)}`);
   }
 
   /**
@@ -126,13 +116,15 @@ export class RateLimiter implements Limiter {
    * row would mean writing the row (a WAL fsync on SQLite) for every refused request of a flood.
    */
   private async refusal(id: string, allowedAt: number): Promise<RateDecision> {
-    const [row] = await this.db.query<{ tat: number }>('SELECT tat FROM app_rate_limits WHERE key = ?', [id]);
+    const [row] = await this.db.query<{ tat: number }>(
+      sql`SELECT tat FROM app_rate_limits WHERE key = ${id}`,
+    );
     return retryAfter(Number(row?.tat ?? allowedAt) - allowedAt);
   }
 
   private async pruneNow(now: number): Promise<void> {
     if (++decisions % PRUNE_EVERY !== 0) return;
     // A day past its time: long after any backoff's forget window.
-    await this.db.query('DELETE FROM app_rate_limits WHERE tat < ?', [now - 86_400_000]);
+    await this.db.query(sql`DELETE FROM app_rate_limits WHERE tat < ${now - 86_400_000}`);
   }
 }

@@ -1,5 +1,6 @@
 import 'server-only';
-import type { Database, Queryable } from '../sql/types';
+import sql, { empty, join, raw } from 'sql-template-tag';
+import type { SqlDatabase, SqlExecutor } from '../sql/types';
 import {
   type DeliveryError,
   type OutboxMessage,
@@ -37,8 +38,6 @@ const toRecord = (row: Row): OutboxRecord =>
     updatedAt: row.updated_at,
     ...(row.delivered_at ? { deliveredAt: row.delivered_at } : {}),
   }) as OutboxRecord;
-
-const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(',');
 
 /** Slices of at most 500, well under either database's limit on bound parameters. */
 function chunks<T>(items: readonly T[], size = 500): T[][] {
@@ -91,17 +90,15 @@ export interface OutboxStats {
 }
 
 export class OutboxStore {
-  constructor(readonly db: Database) {}
+  constructor(readonly db: SqlDatabase) {}
 
   /** Adds messages in the caller's transaction; a message whose key is already stored is skipped. */
-  async enqueue(tx: Queryable, messages: readonly OutboxMessage[], now = Date.now()): Promise<number> {
+  async enqueue(tx: SqlExecutor, messages: readonly OutboxMessage[], now = Date.now()): Promise<number> {
     let added = 0;
     for (const m of messages) {
-      const rows = await tx.query(
-        `INSERT INTO klaviyo_outbox (kind, dedup_key, order_key, payload, state, attempts, available_at, created_at, updated_at)
-         VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING RETURNING id`,
-        [m.kind, m.key, orderKeyOf(m), JSON.stringify(m.payload), now, now, now],
-      );
+      const rows =
+        await tx.query(sql`INSERT INTO klaviyo_outbox (kind, dedup_key, order_key, payload, state, attempts, available_at, created_at, updated_at)
+         VALUES (${m.kind}, ${m.key}, ${orderKeyOf(m)}, ${JSON.stringify(m.payload)}, 'pending', 0, ${now}, ${now}, ${now}) ON CONFLICT (dedup_key) DO NOTHING RETURNING id`);
       added += rows.length;
     }
     return added;
@@ -122,19 +119,18 @@ export class OutboxStore {
     if (kinds && kinds.length === 0) return [];
     // A worker claims only the kinds it can deliver: during a rolling deploy an older worker leaves a
     // kind added since for the newer ones, instead of dropping it.
-    const known = kinds ? ` AND kind IN (${placeholders(kinds.length)})` : '';
-    const due = `state IN ('pending', 'retrying') AND available_at <= ? AND (lease_until IS NULL OR lease_until < ?)${known}
+    const known = kinds ? sql` AND kind IN (${join(kinds)})` : empty;
+    const due = sql`state IN ('pending', 'retrying') AND available_at <= ${now} AND (lease_until IS NULL OR lease_until < ${now})${known}
       AND (order_key IS NULL OR NOT EXISTS (SELECT 1 FROM klaviyo_outbox older WHERE older.order_key = candidate.order_key
         AND older.id < candidate.id AND older.state IN ('pending', 'retrying')))`;
     // Postgres: SKIP LOCKED lets many workers claim disjoint batches at once. SQLite has one writer,
     // so the IMMEDIATE transaction already makes select-and-lease atomic.
-    const lock = this.db.dialect === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : '';
+    const lock = this.db.dialect === 'postgres' ? sql`FOR UPDATE SKIP LOCKED` : empty;
     return this.db.transaction(async (tx) => {
       const rows = await tx.query<Row>(
-        `UPDATE klaviyo_outbox SET lease_owner = ?, lease_until = ?, updated_at = ?
-         WHERE id IN (SELECT id FROM klaviyo_outbox candidate WHERE ${due} ORDER BY available_at, id LIMIT ? ${lock})
+        sql`UPDATE klaviyo_outbox SET lease_owner = ${owner}, lease_until = ${now + leaseMs}, updated_at = ${now}
+         WHERE id IN (SELECT id FROM klaviyo_outbox candidate WHERE ${due} ORDER BY available_at, id LIMIT ${limit} ${lock})
          RETURNING *`,
-        [owner, now + leaseMs, now, now, now, ...(kinds ?? []), limit],
       );
       return rows.map(toRecord).sort((a, b) => a.id - b.id);
     });
@@ -147,9 +143,8 @@ export class OutboxStore {
   async markDelivered(owner: string, ids: readonly number[], now = Date.now()): Promise<void> {
     if (ids.length === 0) return;
     await this.db.query(
-      `UPDATE klaviyo_outbox SET state = 'delivered', delivered_at = ?, updated_at = ?, attempts = attempts + 1,
-       lease_owner = NULL, lease_until = NULL, last_error = NULL WHERE lease_owner = ? AND id IN (${placeholders(ids.length)})`,
-      [now, now, owner, ...ids],
+      sql`UPDATE klaviyo_outbox SET state = 'delivered', delivered_at = ${now}, updated_at = ${now}, attempts = attempts + 1,
+       lease_owner = NULL, lease_until = NULL, last_error = NULL WHERE lease_owner = ${owner} AND id IN (${join(ids)})`,
     );
   }
 
@@ -161,9 +156,8 @@ export class OutboxStore {
   async release(owner: string, ids: readonly number[], availableAt?: number, now = Date.now()) {
     if (ids.length === 0) return;
     await this.db.query(
-      `UPDATE klaviyo_outbox SET available_at = COALESCE(?, available_at), updated_at = ?, lease_owner = NULL,
-       lease_until = NULL WHERE lease_owner = ? AND id IN (${placeholders(ids.length)})`,
-      [availableAt ?? null, now, owner, ...ids],
+      sql`UPDATE klaviyo_outbox SET available_at = COALESCE(${availableAt ?? null}, available_at), updated_at = ${now}, lease_owner = NULL,
+       lease_until = NULL WHERE lease_owner = ${owner} AND id IN (${join(ids)})`,
     );
   }
 
@@ -178,9 +172,8 @@ export class OutboxStore {
   ) {
     if (ids.length === 0) return;
     await this.db.query(
-      `UPDATE klaviyo_outbox SET state = 'retrying', available_at = ?, updated_at = ?, attempts = attempts + ?,
-       lease_owner = NULL, lease_until = NULL, last_error = ? WHERE lease_owner = ? AND id IN (${placeholders(ids.length)})`,
-      [availableAt, now, countAttempt ? 1 : 0, JSON.stringify(error), owner, ...ids],
+      sql`UPDATE klaviyo_outbox SET state = 'retrying', available_at = ${availableAt}, updated_at = ${now}, attempts = attempts + ${countAttempt ? 1 : 0},
+       lease_owner = NULL, lease_until = NULL, last_error = ${JSON.stringify(error)} WHERE lease_owner = ${owner} AND id IN (${join(ids)})`,
     );
   }
 
@@ -193,9 +186,8 @@ export class OutboxStore {
   ): Promise<void> {
     if (ids.length === 0) return;
     await this.db.query(
-      `UPDATE klaviyo_outbox SET state = 'dead', updated_at = ?, attempts = attempts + 1,
-       lease_owner = NULL, lease_until = NULL, last_error = ? WHERE lease_owner = ? AND id IN (${placeholders(ids.length)})`,
-      [now, JSON.stringify(error), owner, ...ids],
+      sql`UPDATE klaviyo_outbox SET state = 'dead', updated_at = ${now}, attempts = attempts + 1,
+       lease_owner = NULL, lease_until = NULL, last_error = ${JSON.stringify(error)} WHERE lease_owner = ${owner} AND id IN (${join(ids)})`,
     );
   }
 
@@ -213,27 +205,25 @@ export class OutboxStore {
       // Postgres: a message enqueued (and perhaps delivered) between the look for newer messages and
       // the update would otherwise be missed. Enqueues wait for the replay; SQLite's writer lock does this.
       if (this.db.dialect === 'postgres')
-        await tx.query('LOCK TABLE klaviyo_outbox IN SHARE ROW EXCLUSIVE MODE');
+        await tx.query(sql`LOCK TABLE klaviyo_outbox IN SHARE ROW EXCLUSIVE MODE`);
       const dead: Row[] = [];
       if (ids) {
         for (const chunk of chunks(ids)) {
           dead.push(
             ...(await tx.query<Row>(
-              `SELECT * FROM klaviyo_outbox WHERE state = 'dead' AND id IN (${placeholders(chunk.length)})`,
-              chunk,
+              sql`SELECT * FROM klaviyo_outbox WHERE state = 'dead' AND id IN (${join(chunk)})`,
             )),
           );
         }
       } else {
-        dead.push(...(await tx.query<Row>("SELECT * FROM klaviyo_outbox WHERE state = 'dead'")));
+        dead.push(...(await tx.query<Row>(sql`SELECT * FROM klaviyo_outbox WHERE state = 'dead'`)));
       }
       const candidates = dead.map((row) => ({ record: toRecord(row), orderKey: row.order_key }));
       const keys = [...new Set(candidates.map((c) => c.orderKey).filter((k): k is string => !!k))];
       const later = new Map<string, OutboxRecord[]>();
       for (const chunk of chunks(keys)) {
         const rows = await tx.query<Row>(
-          `SELECT * FROM klaviyo_outbox WHERE state <> 'dead' AND order_key IN (${placeholders(chunk.length)}) ORDER BY id`,
-          chunk,
+          sql`SELECT * FROM klaviyo_outbox WHERE state <> 'dead' AND order_key IN (${join(chunk)}) ORDER BY id`,
         );
         for (const row of rows) {
           const key = row.order_key as string;
@@ -265,9 +255,8 @@ export class OutboxStore {
       const replayed: number[] = [];
       for (const chunk of chunks(replay)) {
         const rows = await tx.query<{ id: number }>(
-          `UPDATE klaviyo_outbox SET state = 'pending', attempts = 0, available_at = ?, updated_at = ?,
-           lease_owner = NULL, lease_until = NULL WHERE state = 'dead' AND id IN (${placeholders(chunk.length)}) RETURNING id`,
-          [now, now, ...chunk],
+          sql`UPDATE klaviyo_outbox SET state = 'pending', attempts = 0, available_at = ${now}, updated_at = ${now},
+           lease_owner = NULL, lease_until = NULL WHERE state = 'dead' AND id IN (${join(chunk)}) RETURNING id`,
         );
         replayed.push(...rows.map((r) => Number(r.id)));
       }
@@ -277,7 +266,7 @@ export class OutboxStore {
 
   async counts(): Promise<Record<OutboxState, number>> {
     const rows = await this.db.query<{ state: OutboxState; n: number }>(
-      'SELECT state, COUNT(*) AS n FROM klaviyo_outbox GROUP BY state',
+      sql`SELECT state, COUNT(*) AS n FROM klaviyo_outbox GROUP BY state`,
     );
     const counts: Record<OutboxState, number> = { pending: 0, retrying: 0, delivered: 0, dead: 0 };
     for (const row of rows) counts[row.state] = Number(row.n);
@@ -291,10 +280,11 @@ export class OutboxStore {
   async stats(): Promise<OutboxStats> {
     const [counts, [times]] = await Promise.all([
       this.counts(),
-      this.db.query<{ oldest: number | null; last: number | null }>(
-        `SELECT MIN(CASE WHEN state IN ('pending', 'retrying') THEN created_at END) AS oldest,
-                MAX(delivered_at) AS last FROM klaviyo_outbox`,
-      ),
+      this.db.query<{
+        oldest: number | null;
+        last: number | null;
+      }>(sql`SELECT MIN(CASE WHEN state IN ('pending', 'retrying') THEN created_at END) AS oldest,
+                MAX(delivered_at) AS last FROM klaviyo_outbox`),
     ]);
     return {
       counts,
@@ -309,10 +299,11 @@ export class OutboxStore {
    */
   async deliveredPerBucket(since: number, bucketMs: number): Promise<Map<number, number>> {
     const size = Math.max(1, Math.floor(bucketMs));
+    // `size` is inlined, not bound: Postgres must see the same expression in SELECT and GROUP BY.
+    const per = raw(String(size));
     const rows = await this.db.query<{ bucket: number; n: number }>(
-      `SELECT delivered_at / ${size} AS bucket, COUNT(*) AS n FROM klaviyo_outbox
-       WHERE state = 'delivered' AND delivered_at >= ? GROUP BY delivered_at / ${size}`,
-      [since],
+      sql`SELECT delivered_at / ${per} AS bucket, COUNT(*) AS n FROM klaviyo_outbox
+       WHERE state = 'delivered' AND delivered_at >= ${since} GROUP BY delivered_at / ${per}`,
     );
     return new Map(rows.map((r) => [Math.floor(Number(r.bucket)), Number(r.n)]));
   }
@@ -321,19 +312,12 @@ export class OutboxStore {
   async list(
     options: { state?: OutboxState; beforeId?: number; limit?: number } = {},
   ): Promise<OutboxRecord[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (options.state) {
-      where.push('state = ?');
-      params.push(options.state);
-    }
-    if (options.beforeId) {
-      where.push('id < ?');
-      params.push(options.beforeId);
-    }
+    const where = [
+      ...(options.state ? [sql`state = ${options.state}`] : []),
+      ...(options.beforeId ? [sql`id < ${options.beforeId}`] : []),
+    ];
     const rows = await this.db.query<Row>(
-      `SELECT * FROM klaviyo_outbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`,
-      [...params, options.limit ?? 50],
+      sql`SELECT * FROM klaviyo_outbox ${where.length ? join(where, ' AND ', 'WHERE ') : empty} ORDER BY id DESC LIMIT ${options.limit ?? 50}`,
     );
     return rows.map(toRecord);
   }
@@ -341,17 +325,13 @@ export class OutboxStore {
   /** The account-wide pause after a 429 (0 when none). */
   async pausedUntil(account: string): Promise<number> {
     const rows = await this.db.query<{ until_ms: number }>(
-      'SELECT until_ms FROM klaviyo_outbox_pause WHERE account = ?',
-      [account],
+      sql`SELECT until_ms FROM klaviyo_outbox_pause WHERE account = ${account}`,
     );
     return rows[0]?.until_ms ?? 0;
   }
 
   async pause(account: string, untilMs: number): Promise<void> {
-    await this.db.query(
-      `INSERT INTO klaviyo_outbox_pause (account, until_ms) VALUES (?, ?)
-       ON CONFLICT (account) DO UPDATE SET until_ms = CASE WHEN excluded.until_ms > klaviyo_outbox_pause.until_ms THEN excluded.until_ms ELSE klaviyo_outbox_pause.until_ms END`,
-      [account, untilMs],
-    );
+    await this.db.query(sql`INSERT INTO klaviyo_outbox_pause (account, until_ms) VALUES (${account}, ${untilMs})
+       ON CONFLICT (account) DO UPDATE SET until_ms = CASE WHEN excluded.until_ms > klaviyo_outbox_pause.until_ms THEN excluded.until_ms ELSE klaviyo_outbox_pause.until_ms END`);
   }
 }

@@ -1,13 +1,8 @@
 import 'server-only';
 import pg from 'pg';
+import type { Sql } from 'sql-template-tag';
 import { TransactionScopes } from './scope';
-import type { Database, Queryable, Row } from './types';
-
-/** `?` placeholders (shared with SQLite) to Postgres's `$1, $2, ...`. */
-function numbered(sql: string): string {
-  let n = 0;
-  return sql.replace(/\?/g, () => `$${++n}`);
-}
+import type { Row, SqlDatabase, SqlExecutor } from './types';
 
 // BIGINT (int8) columns hold epoch milliseconds, well inside Number's exact range.
 const types = {
@@ -92,7 +87,7 @@ function logConnectionError(error: Error) {
 }
 
 /** Postgres for several app instances or serverless hosts. */
-export function openPostgres(url: string, options: PostgresOptions = {}): Database {
+export function openPostgres(url: string, options: PostgresOptions = {}): SqlDatabase {
   if (options.schema && !/^\w+$/.test(options.schema))
     throw new TypeError(`'${options.schema}' is not a valid schema name.`);
   const timeouts = timeoutsFromUrl(url, { ...DEFAULT_TIMEOUTS, ...options.timeouts });
@@ -115,20 +110,21 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
   pool.on('error', onConnectionError);
 
   const query =
-    (client: pg.Pool | pg.PoolClient): Queryable['query'] =>
-    async <T = Row>(sql: string, params: readonly unknown[] = []) =>
-      (await client.query(numbered(sql), params as unknown[])).rows as T[];
+    (client: pg.Pool | pg.PoolClient): SqlExecutor['query'] =>
+    async <T = Row>(query: Sql) =>
+      // `text` numbers the template's placeholders `$1, $2, ...`; the values never enter the SQL.
+      (await client.query(query.text, query.values)).rows as T[];
   const scopes = new TransactionScopes();
   const viaPool = query(pool);
 
   return {
     dialect: 'postgres',
-    async query<T = Row>(sql: string, params?: readonly unknown[]): Promise<T[]> {
+    async query<T = Row>(query: Sql): Promise<T[]> {
       // Inside a transaction callback this would run on another connection, outside the transaction.
       scopes.assertOutside('query');
-      return viaPool<T>(sql, params);
+      return viaPool<T>(query);
     },
-    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
       scopes.assertOutside('transaction');
       const client = await pool.connect();
       // A connection checked out of the pool has no listener of the pool's: if Postgres ends it
@@ -144,10 +140,11 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
         await client.query('BEGIN');
         const result = await scopes.enter((assertOpen) =>
           fn({
-            query: async <R = Row>(sql: string, params?: readonly unknown[]) => {
+            dialect: 'postgres',
+            query: async <R = Row>(query: Sql) => {
               // A tx kept past its transaction would run on a connection another request now holds.
               assertOpen();
-              return viaClient<R>(sql, params);
+              return viaClient<R>(query);
             },
           }),
         );

@@ -2,8 +2,9 @@ import 'server-only';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
+import type { Sql } from 'sql-template-tag';
 import { TransactionScopes } from './scope';
-import type { Database, Queryable, Row } from './types';
+import type { Row, SqlDatabase, SqlExecutor } from './types';
 
 /**
  * SQLite through better-sqlite3 (12.x; 13.x crashes on Node 20). One connection per process; WAL lets
@@ -15,7 +16,7 @@ import type { Database, Queryable, Row } from './types';
  * has the connection to itself from BEGIN to COMMIT, and a plain query waits for it to end (running
  * at once, as its own implicit transaction, only when nothing is open or waiting).
  */
-export function openSqlite(path: string): Database {
+export function openSqlite(path: string): SqlDatabase {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new BetterSqlite3(path);
   db.pragma('journal_mode = WAL');
@@ -26,9 +27,10 @@ export function openSqlite(path: string): Database {
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
 
-  const run = async <T = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> => {
-    const statement = db.prepare(sql);
-    const values = params.map((v) => (typeof v === 'boolean' ? Number(v) : v));
+  const run = async <T = Row>(query: Sql): Promise<T[]> => {
+    // `sql` renders the template's placeholders as `?`; the values never enter the SQL.
+    const statement = db.prepare(query.sql);
+    const values = query.values.map((v) => (typeof v === 'boolean' ? Number(v) : v));
     if (statement.reader) return statement.all(...values) as T[];
     statement.run(...values);
     return [];
@@ -49,22 +51,23 @@ export function openSqlite(path: string): Database {
 
   return {
     dialect: 'sqlite',
-    async query<T = Row>(sql: string, params?: readonly unknown[]): Promise<T[]> {
+    async query<T = Row>(query: Sql): Promise<T[]> {
       // Inside a transaction callback this statement could only wait for the transaction awaiting it.
       scopes.assertOutside('query');
-      if (pending === 0) return run<T>(sql, params);
-      return serial(() => run<T>(sql, params));
+      if (pending === 0) return run<T>(query);
+      return serial(() => run<T>(query));
     },
-    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
       scopes.assertOutside('transaction');
       return serial(() =>
         scopes.enter(async (assertOpen) => {
           db.prepare('BEGIN IMMEDIATE').run();
           try {
             const result = await fn({
-              query: async <R = Row>(sql: string, params?: readonly unknown[]) => {
+              dialect: 'sqlite',
+              query: async <R = Row>(query: Sql) => {
                 assertOpen();
-                return run<R>(sql, params);
+                return run<R>(query);
               },
             });
             db.prepare('COMMIT').run();

@@ -1,23 +1,28 @@
+import type { Sql as SqlQuery } from 'sql-template-tag';
+
 /** A row as the drivers return it. */
 export type Row = Record<string, unknown>;
 
-/** Something SQL can be run on: the database itself or one open transaction. */
-export interface Queryable {
-  /** Runs one statement with `?` placeholders and returns its rows (RETURNING rows for writes). */
-  query<T = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
-}
+export type Dialect = 'postgres' | 'sqlite';
 
 /**
- * The app's database: embedded SQLite by default, Postgres when DATABASE_URL is set. The demo store's
- * orders and the outbox live in it together, so an order and its events commit in one transaction.
+ * One connection or one open transaction (the plugin's own, or the host's through an adapter). Queries
+ * are `sql` tagged templates: values travel apart from the SQL text, and the adapter renders the
+ * placeholders its driver wants (`$1` for Postgres, `?` for SQLite).
  */
-export interface Database extends Queryable {
-  readonly dialect: 'sqlite' | 'postgres';
+export interface SqlExecutor {
+  readonly dialect: Dialect;
+  /** Runs one statement and returns its rows (RETURNING rows for writes). */
+  query<T = Row>(query: SqlQuery): Promise<T[]>;
+}
+
+/** A database the plugin can also open its own transactions on. */
+export interface SqlDatabase extends SqlExecutor {
   /**
    * Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. Every
    * statement of `fn` goes through `tx`; the database object used inside `fn`, or `tx` used after
    * the transaction ended, throws TransactionMisuseError. Other requests' statements never join it.
    */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }

@@ -1,4 +1,5 @@
 import 'server-only';
+import sql from 'sql-template-tag';
 import { cancelledOrder } from '../../klaviyo-next/events/orders';
 import { fieldErrorOf } from '../../klaviyo-next/http/field-error';
 import { eventMessage } from '../../klaviyo-next/outbox/types';
@@ -32,8 +33,7 @@ export async function cancelOrder(
     }
     await returnStockForLines(tx, order.lines, now);
     await tx.query(
-      `UPDATE store_orders SET status = 'cancelled', cancelled_at = ?, cancel_reason = ? WHERE id = ?`,
-      [now, form.reason ?? null, order.id],
+      sql`UPDATE store_orders SET status = 'cancelled', cancelled_at = ${now}, cancel_reason = ${form.reason ?? null} WHERE id = ${order.id}`,
     );
     const cancellation = { at: new Date(now).toISOString(), ...(form.reason ? { reason: form.reason } : {}) };
     const event = cancelledOrder(orderSnapshot(order), cancellation, orderIdentity(order));

@@ -1,4 +1,5 @@
 import 'server-only';
+import sql from 'sql-template-tag';
 import { fulfilledOrder } from '../../klaviyo-next/events/orders';
 import { fieldErrorOf } from '../../klaviyo-next/http/field-error';
 import { eventMessage } from '../../klaviyo-next/outbox/types';
@@ -39,27 +40,17 @@ export async function fulfilOrder(
         throw new StoreError(`Only ${left} of ${line.lineId} left to ship.`, `lines.${index}.quantity`);
     }
     const [{ n } = { n: 0 }] = await tx.query<{ n: number }>(
-      'SELECT COUNT(*) AS n FROM store_fulfillments WHERE order_id = ?',
-      [order.id],
+      sql`SELECT COUNT(*) AS n FROM store_fulfillments WHERE order_id = ${order.id}`,
     );
     const fulfillmentId = `${order.id}-F${Number(n) + 1}`;
     await tx.query(
-      'INSERT INTO store_fulfillments (id, order_id, carrier, tracking_number, lines, fulfilled_at) VALUES (?, ?, ?, ?, ?, ?)',
-      [
-        fulfillmentId,
-        order.id,
-        form.carrier ?? null,
-        form.trackingNumber ?? null,
-        JSON.stringify(wanted),
-        now,
-      ],
+      sql`INSERT INTO store_fulfillments (id, order_id, carrier, tracking_number, lines, fulfilled_at) VALUES (${fulfillmentId}, ${order.id}, ${form.carrier ?? null}, ${form.trackingNumber ?? null}, ${JSON.stringify(wanted)}, ${now})`,
     );
     for (const { line, quantity } of picked) {
       line.fulfilledQuantity += quantity;
-      await tx.query('UPDATE store_order_lines SET fulfilled_quantity = ? WHERE id = ?', [
-        line.fulfilledQuantity,
-        line.lineId,
-      ]);
+      await tx.query(
+        sql`UPDATE store_order_lines SET fulfilled_quantity = ${line.fulfilledQuantity} WHERE id = ${line.lineId}`,
+      );
     }
     const status = await saveStatus(tx, order);
     const shipment = {

@@ -1,7 +1,8 @@
 import 'server-only';
+import sql from 'sql-template-tag';
 import { buildIdentity } from '../../klaviyo-next/events/identity';
 import type { OutboxMessage } from '../../klaviyo-next/outbox/types';
-import type { Queryable } from '../../klaviyo-next/sql/types';
+import type { SqlExecutor } from '../../klaviyo-next/sql/types';
 import type { StoreDeps } from '../deps';
 import { type ActionResult, asResult, StoreError } from '../result';
 import { guestOrderIdentity } from './checkout-messages';
@@ -10,7 +11,7 @@ import { deriveStatus } from './status';
 import type { OrderRecord } from './types';
 
 type Change<T> = (
-  tx: Queryable,
+  tx: SqlExecutor,
   order: OrderRecord,
   now: number,
 ) => Promise<{ data: T; messages: OutboxMessage[] }>;
@@ -46,13 +47,11 @@ export const orderIdentity = (order: OrderRecord) =>
   guestOrderIdentity(buildIdentity(order.customer).identity);
 
 /** Stores the status the order's lines and money now imply, and returns it. */
-export async function saveStatus(tx: Queryable, order: OrderRecord) {
+export async function saveStatus(tx: SqlExecutor, order: OrderRecord) {
   const status = deriveStatus(order);
-  await tx.query('UPDATE store_orders SET status = ?, refunded_cents = ? WHERE id = ?', [
-    status,
-    order.refundedCents,
-    order.id,
-  ]);
+  await tx.query(
+    sql`UPDATE store_orders SET status = ${status}, refunded_cents = ${order.refundedCents} WHERE id = ${order.id}`,
+  );
   return status;
 }
 

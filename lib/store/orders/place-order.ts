@@ -1,8 +1,9 @@
 import 'server-only';
 import type { CountryCode } from 'libphonenumber-js';
+import sql from 'sql-template-tag';
 import { buildIdentity, type ProfileIdentity } from '../../klaviyo-next/events/identity';
 import { fieldErrorOf } from '../../klaviyo-next/http/field-error';
-import type { Queryable } from '../../klaviyo-next/sql/types';
+import type { SqlExecutor } from '../../klaviyo-next/sql/types';
 import { loadCart } from '../cart';
 import { CONSENT_DISCLOSURES } from '../consent-disclosures';
 import { recordCustomerOrder } from '../customers';
@@ -46,7 +47,7 @@ function withNames(address: CheckoutInput['shippingAddress'], form: CheckoutInpu
 }
 
 async function writeOrder(
-  tx: Queryable,
+  tx: SqlExecutor,
   deps: StoreDeps,
   form: CheckoutInput,
   identity: ProfileIdentity,
@@ -55,8 +56,7 @@ async function writeOrder(
   const now = deps.now();
   // Touching the cart row first locks it: a double submit waits here, then sees the order.
   const [cartRow] = await tx.query<{ status: string; order_id: string | null }>(
-    'UPDATE store_carts SET updated_at = ? WHERE id = ? RETURNING status, order_id',
-    [now, form.cartId],
+    sql`UPDATE store_carts SET updated_at = ${now} WHERE id = ${form.cartId} RETURNING status, order_id`,
   );
   if (!cartRow) throw new StoreError('This cart does not exist.', 'cartId');
   if (cartRow.status === 'ordered' && cartRow.order_id) {
@@ -102,11 +102,9 @@ async function writeOrder(
     lines: orderLines(orderId, priced.items, deps.storeUrl),
   };
   await insertOrder(tx, order);
-  await tx.query(`UPDATE store_carts SET status = 'ordered', order_id = ?, customer_email = ? WHERE id = ?`, [
-    orderId,
-    form.email,
-    cart.id,
-  ]);
+  await tx.query(
+    sql`UPDATE store_carts SET status = 'ordered', order_id = ${orderId}, customer_email = ${form.email} WHERE id = ${cart.id}`,
+  );
   const consent = {
     ...(form.marketing.email ? { email: CONSENT_DISCLOSURES.email } : {}),
     ...(form.marketing.sms ? { sms: CONSENT_DISCLOSURES.sms } : {}),

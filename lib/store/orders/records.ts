@@ -1,5 +1,6 @@
 import 'server-only';
-import type { Queryable } from '../../klaviyo-next/sql/types';
+import sql, { join } from 'sql-template-tag';
+import type { SqlExecutor } from '../../klaviyo-next/sql/types';
 import type { OrderLine, OrderRecord, OrderStatus } from './types';
 
 interface OrderRow {
@@ -79,16 +80,15 @@ const toOrder = (row: OrderRow, lines: OrderLine[]): OrderRecord => ({
   lines,
 });
 
-async function linesOf(q: Queryable, orderId: string, storeUrl: string) {
+async function linesOf(q: SqlExecutor, orderId: string, storeUrl: string) {
   const rows = await q.query<LineRow>(
-    'SELECT * FROM store_order_lines WHERE order_id = ? ORDER BY position',
-    [orderId],
+    sql`SELECT * FROM store_order_lines WHERE order_id = ${orderId} ORDER BY position`,
   );
   return rows.map((r) => toLine(r, storeUrl));
 }
 
-export async function findOrder(q: Queryable, orderId: string, storeUrl: string) {
-  const [row] = await q.query<OrderRow>('SELECT * FROM store_orders WHERE id = ?', [orderId]);
+export async function findOrder(q: SqlExecutor, orderId: string, storeUrl: string) {
+  const [row] = await q.query<OrderRow>(sql`SELECT * FROM store_orders WHERE id = ${orderId}`);
   return row ? toOrder(row, await linesOf(q, orderId, storeUrl)) : undefined;
 }
 
@@ -97,45 +97,51 @@ export async function findOrder(q: Queryable, orderId: string, storeUrl: string)
  * row lock on Postgres (and SQLite's IMMEDIATE transaction already excludes other writers), so two
  * refunds of one order are applied one after the other, each seeing the other's total.
  */
-export async function lockOrder(tx: Queryable, orderId: string, storeUrl: string, now: number) {
-  const [row] = await tx.query<OrderRow>('UPDATE store_orders SET updated_at = ? WHERE id = ? RETURNING *', [
-    now,
-    orderId,
-  ]);
+export async function lockOrder(tx: SqlExecutor, orderId: string, storeUrl: string, now: number) {
+  const [row] = await tx.query<OrderRow>(
+    sql`UPDATE store_orders SET updated_at = ${now} WHERE id = ${orderId} RETURNING *`,
+  );
   return row ? toOrder(row, await linesOf(tx, orderId, storeUrl)) : undefined;
 }
 
-export async function insertOrder(tx: Queryable, order: OrderRecord): Promise<void> {
+export async function insertOrder(tx: SqlExecutor, order: OrderRecord): Promise<void> {
   const c = order.customer;
   await tx.query(
-    `INSERT INTO store_orders (id, cart_id, customer_id, status, currency, email, phone, first_name, last_name,
+    sql`INSERT INTO store_orders (id, cart_id, customer_id, status, currency, email, phone, first_name, last_name,
        shipping_address, billing_address, subtotal_cents, shipping_cents, tax_cents, discount_cents, total_cents,
        refunded_cents, placed_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [
-      ...[order.id, order.cartId ?? null, order.customerId, order.status, order.currency],
-      ...[c.email, c.phone ?? null, c.firstName, c.lastName],
-      ...[JSON.stringify(order.shippingAddress), JSON.stringify(order.billingAddress)],
-      ...[order.subtotalCents, order.shippingCents, order.taxCents, order.discountCents, order.totalCents],
-      ...[order.refundedCents, order.placedAt, order.placedAt],
-    ],
+     VALUES (${join([
+       ...[order.id, order.cartId ?? null, order.customerId, order.status, order.currency],
+       ...[c.email, c.phone ?? null, c.firstName, c.lastName],
+       ...[JSON.stringify(order.shippingAddress), JSON.stringify(order.billingAddress)],
+       ...[order.subtotalCents, order.shippingCents, order.taxCents, order.discountCents, order.totalCents],
+       ...[order.refundedCents, order.placedAt, order.placedAt],
+     ])})`,
   );
   for (const l of order.lines) {
     await tx.query(
-      `INSERT INTO store_order_lines (id, order_id, position, product_id, variant_id, sku, name, variant_name,
-         categories, price_cents, quantity) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [
-        ...[l.lineId, order.id, l.position, l.productId, l.variantId, l.sku, l.name, l.variantName ?? null],
-        ...[JSON.stringify(l.categories), l.priceCents, l.quantity],
-      ],
+      sql`INSERT INTO store_order_lines (id, order_id, position, product_id, variant_id, sku, name, variant_name,
+         categories, price_cents, quantity) VALUES (${join([
+           ...[
+             l.lineId,
+             order.id,
+             l.position,
+             l.productId,
+             l.variantId,
+             l.sku,
+             l.name,
+             l.variantName ?? null,
+           ],
+           ...[JSON.stringify(l.categories), l.priceCents, l.quantity],
+         ])})`,
     );
   }
 }
 
 /** The next order number, `NW-100001` onwards; the counter row serialises concurrent checkouts briefly. */
-export async function nextOrderId(tx: Queryable): Promise<string> {
+export async function nextOrderId(tx: SqlExecutor): Promise<string> {
   const [row] = await tx.query<{ value: number }>(
-    `UPDATE store_counters SET value = value + 1 WHERE name = 'order_number' RETURNING value`,
+    sql`UPDATE store_counters SET value = value + 1 WHERE name = 'order_number' RETURNING value`,
   );
   if (!row) throw new Error('the order_number counter is missing (migration 201)');
   return `NW-${row.value}`;

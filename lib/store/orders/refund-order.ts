@@ -1,4 +1,5 @@
 import 'server-only';
+import sql from 'sql-template-tag';
 import { refundedOrder } from '../../klaviyo-next/events/orders';
 import { fieldErrorOf } from '../../klaviyo-next/http/field-error';
 import { eventMessage } from '../../klaviyo-next/outbox/types';
@@ -43,21 +44,18 @@ export async function refundOrder(
       throw new StoreError(`At most ${most} of ${order.id} can still be refunded.`, 'amountCents');
     }
     const [{ n } = { n: 0 }] = await tx.query<{ n: number }>(
-      'SELECT COUNT(*) AS n FROM store_refunds WHERE order_id = ?',
-      [order.id],
+      sql`SELECT COUNT(*) AS n FROM store_refunds WHERE order_id = ${order.id}`,
     );
     const refundId = `${order.id}-R${Number(n) + 1}`;
     const lines = form.lines ?? [];
     await tx.query(
-      'INSERT INTO store_refunds (id, order_id, amount_cents, reason, lines, refunded_at) VALUES (?, ?, ?, ?, ?, ?)',
-      [refundId, order.id, amountCents, form.reason ?? null, JSON.stringify(lines), now],
+      sql`INSERT INTO store_refunds (id, order_id, amount_cents, reason, lines, refunded_at) VALUES (${refundId}, ${order.id}, ${amountCents}, ${form.reason ?? null}, ${JSON.stringify(lines)}, ${now})`,
     );
     for (const { line, quantity } of picked) {
       line.refundedQuantity += quantity;
-      await tx.query('UPDATE store_order_lines SET refunded_quantity = ? WHERE id = ?', [
-        line.refundedQuantity,
-        line.lineId,
-      ]);
+      await tx.query(
+        sql`UPDATE store_order_lines SET refunded_quantity = ${line.refundedQuantity} WHERE id = ${line.lineId}`,
+      );
     }
     order.refundedCents += amountCents;
     const status = await saveStatus(tx, order);

@@ -1,16 +1,7 @@
-import { denyUnlessMerchant } from '@/lib/auth';
-import { adminDeps } from '@/lib/klaviyo-next/dashboard/deps';
-import { answer, cursorQuery, parseQuery } from '@/lib/klaviyo-next/dashboard/http';
-import { listSegments } from '@/lib/klaviyo-next/dashboard/segments';
+import { app } from '@/lib/app';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
-/** One page of segments with their cached profile counts. */
-export async function GET(request: Request) {
-  const denied = await denyUnlessMerchant();
-  if (denied) return denied;
-  const parsed = parseQuery(request, cursorQuery);
-  if (!parsed.ok) return parsed.response;
-  return answer(async () => listSegments(await adminDeps(), parsed.data.cursor));
-}
+/** One page of segments with their cached profile counts. (merchant only) */
+export const { GET } = app.klaviyo.routes.dashboard.segments;

@@ -1,5 +1,4 @@
-import { errorResponse } from '@/lib/klaviyo-next/http/error-response';
-import { drainFromRequest } from '@/lib/klaviyo-next/outbox/drain-request';
+import { app } from '@/lib/app';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
@@ -7,11 +6,5 @@ export const dynamic = 'force-dynamic';
 // continues where it left off.
 export const maxDuration = 60;
 
-async function handle(request: Request): Promise<Response> {
-  const outcome = await drainFromRequest(request.headers.get('authorization'), 50_000);
-  if (outcome.status !== 200) return errorResponse(outcome.status, outcome.error);
-  return Response.json(outcome.result);
-}
-
-// Vercel Cron calls with GET; other schedulers usually POST.
-export { handle as GET, handle as POST };
+/** The cron drain (Authorization: Bearer OUTBOX_DRAIN_SECRET); Vercel Cron calls with GET. */
+export const { GET, POST } = app.klaviyo.routes.drain;

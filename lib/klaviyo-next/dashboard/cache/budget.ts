@@ -1,7 +1,8 @@
 import 'server-only';
+import sql, { empty } from 'sql-template-tag';
 import { OPERATIONS } from '../../api/generated/operations';
 import type { UsedOperation } from '../../api/used-operations';
-import type { Database } from '../../sql/types';
+import type { SqlDatabase } from '../../sql/types';
 
 /** A token bucket: `capacity` calls at once, refilled at `perMinute`, and at most `perDay` a UTC day. */
 export interface BudgetPolicy {
@@ -47,16 +48,15 @@ const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
  * Postgres's row lock). `{ ok: false, nextAt }` says when a call will next be allowed.
  */
 export async function reserveCall(
-  db: Database,
+  db: SqlDatabase,
   bucket: string,
   policy: BudgetPolicy,
   now: number,
 ): Promise<{ ok: true } | { ok: false; nextAt: number }> {
-  const lock = db.dialect === 'postgres' ? ' FOR UPDATE' : '';
+  const lock = db.dialect === 'postgres' ? sql` FOR UPDATE` : empty;
   return db.transaction(async (tx) => {
     const [row] = await tx.query<Row>(
-      `SELECT tokens, updated_at, day, day_calls FROM admin_call_budget WHERE bucket = ?${lock}`,
-      [bucket],
+      sql`SELECT tokens, updated_at, day, day_calls FROM admin_call_budget WHERE bucket = ${bucket}${lock}`,
     );
     const refillPerMs = policy.perMinute / 60_000;
     const elapsed = Math.max(0, now - (row?.updated_at ?? now));
@@ -68,12 +68,9 @@ export async function reserveCall(
     if (dayCalls >= policy.perDay)
       return { ok: false, nextAt: Date.parse(`${today}T00:00:00Z`) + 86_400_000 };
     if (tokens < 1) return { ok: false, nextAt: now + Math.ceil((1 - tokens) / refillPerMs) };
-    await tx.query(
-      `INSERT INTO admin_call_budget (bucket, tokens, updated_at, day, day_calls) VALUES (?, ?, ?, ?, ?)
+    await tx.query(sql`INSERT INTO admin_call_budget (bucket, tokens, updated_at, day, day_calls) VALUES (${bucket}, ${tokens - 1}, ${now}, ${today}, ${dayCalls + 1})
        ON CONFLICT (bucket) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at,
-       day = excluded.day, day_calls = excluded.day_calls`,
-      [bucket, tokens - 1, now, today, dayCalls + 1],
-    );
+       day = excluded.day, day_calls = excluded.day_calls`);
     return { ok: true };
   });
 }
