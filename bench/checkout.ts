@@ -3,10 +3,9 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { raw } from 'sql-template-tag';
 import { startEmulator } from '../emulator/server.js';
-import { ALL_MIGRATIONS } from '../lib/app/migrations.js';
+import { migrateAppDatabase } from '../lib/app/migrations.js';
 import { createKlaviyo } from '../lib/klaviyo-next/api/index.js';
 import { OutboxStore } from '../lib/klaviyo-next/outbox/store.js';
-import { migrate } from '../lib/klaviyo-next/sql/migrate.js';
 import { openPostgres } from '../lib/klaviyo-next/sql/postgres.js';
 import { openSqlite } from '../lib/klaviyo-next/sql/sqlite.js';
 import type { SqlDatabase } from '../lib/klaviyo-next/sql/types.js';
@@ -140,7 +139,7 @@ async function openBench(dialect: 'sqlite' | 'postgres'): Promise<SqlDatabase | 
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'bench-checkout-'));
     const db = openSqlite(join(dir, 'app.db'));
-    await migrate(db, ALL_MIGRATIONS);
+    await migrateAppDatabase(db);
     // The file goes with the connection.
     const close = db.close;
     return Object.assign(db, {
@@ -155,7 +154,7 @@ async function openBench(dialect: 'sqlite' | 'postgres'): Promise<SqlDatabase | 
   const db = openPostgres(url, { schema, max: 4 });
   try {
     await db.query(raw(`CREATE SCHEMA IF NOT EXISTS ${schema}`));
-    await migrate(db, ALL_MIGRATIONS);
+    await migrateAppDatabase(db);
     return Object.assign(db, { schema });
   } catch (error) {
     console.warn(`[checkout] no Postgres at ${url}: ${(error as Error).message}`);

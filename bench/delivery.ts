@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator } from '../emulator/server.js';
-import { ALL_MIGRATIONS } from '../lib/app/migrations.js';
+import { migrateAppDatabase } from '../lib/app/migrations.js';
 import { createKlaviyoClient } from '../lib/klaviyo-next/api/client.js';
 import { OPERATIONS } from '../lib/klaviyo-next/api/generated/operations.js';
 import { RateGovernor } from '../lib/klaviyo-next/api/governor.js';
@@ -11,7 +11,6 @@ import { toEventInput } from '../lib/klaviyo-next/outbox/deliver/events.js';
 import { createDispatcher } from '../lib/klaviyo-next/outbox/dispatcher.js';
 import { OutboxStore } from '../lib/klaviyo-next/outbox/store.js';
 import type { OutboxMessage } from '../lib/klaviyo-next/outbox/types.js';
-import { migrate } from '../lib/klaviyo-next/sql/migrate.js';
 import { openSqlite } from '../lib/klaviyo-next/sql/sqlite.js';
 import { orderEvents } from './lib/order-events.js';
 import { report } from './lib/report.js';
@@ -62,7 +61,7 @@ async function ours(ordersNeeded: number) {
   const emulator = await startEmulator(); // rate limits on: the spec's x-klaviyo-ratelimit
   const dir = mkdtempSync(join(tmpdir(), 'bench-delivery-'));
   const db = openSqlite(join(dir, 'app.db'));
-  await migrate(db, ALL_MIGRATIONS);
+  await migrateAppDatabase(db);
   const store = new OutboxStore(db);
   const t0 = performance.now();
   for (let i = 0; i < ordersNeeded; i += 250) {

@@ -1,10 +1,9 @@
 import 'server-only';
 import type { DatabaseSettings } from '../env';
-import { migrate } from '../klaviyo-next/sql/migrate';
 import { openPostgres } from '../klaviyo-next/sql/postgres';
 import { openSqlite } from '../klaviyo-next/sql/sqlite';
 import type { SqlDatabase } from '../klaviyo-next/sql/types';
-import { ALL_MIGRATIONS } from './migrations';
+import { migrateAppDatabase } from './migrations';
 
 /**
  * Opens and migrates the app's database: Postgres when DATABASE_URL is set, otherwise the embedded
@@ -13,7 +12,7 @@ import { ALL_MIGRATIONS } from './migrations';
 export async function openAppDatabase(database: DatabaseSettings): Promise<SqlDatabase> {
   const db = database.databaseUrl ? openPostgres(database.databaseUrl) : openSqlite(database.sqlitePath);
   try {
-    await migrate(db, ALL_MIGRATIONS);
+    await migrateAppDatabase(db);
   } catch (error) {
     // The next call opens a new pool (or file handle); this one must not linger.
     await db.close().catch(() => undefined);

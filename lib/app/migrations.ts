@@ -1,14 +1,17 @@
-import { ADMIN_MIGRATIONS } from '../klaviyo-next/dashboard/cache/schema';
-import { OUTBOX_MIGRATIONS } from '../klaviyo-next/outbox/schema';
-import type { Migration } from '../klaviyo-next/sql/migrate';
+import { migrate, PLUGIN_MIGRATIONS, PLUGIN_MIGRATIONS_TABLE, type SqlDatabase } from '../klaviyo-next/sql';
 import { STORE_MIGRATIONS } from '../store/schema';
 
+/** The demo store's bookkeeping table; the plugin keeps its own (`klaviyo_migrations`). */
+export const STORE_MIGRATIONS_TABLE = 'store_migrations';
+
 /**
- * Every migration of the app's database: the outbox (100s), the demo store (200s) and the admin's
- * cache of rate-limited Klaviyo reads (300s).
+ * Everything the demo's database needs: the plugin's tables (100s, 300s; as `klaviyo.migrate()`
+ * applies them), then the demo store's (200s). Each owner records its own in its own table; a
+ * database from before that split (one `schema_migrations`) is adopted by both without re-running.
+ * Returns how many migrations ran.
  */
-export const ALL_MIGRATIONS: readonly Migration[] = [
-  ...OUTBOX_MIGRATIONS,
-  ...STORE_MIGRATIONS,
-  ...ADMIN_MIGRATIONS,
-];
+export async function migrateAppDatabase(db: SqlDatabase): Promise<number> {
+  const plugin = await migrate(db, PLUGIN_MIGRATIONS, { table: PLUGIN_MIGRATIONS_TABLE });
+  const store = await migrate(db, STORE_MIGRATIONS, { table: STORE_MIGRATIONS_TABLE });
+  return plugin + store;
+}

@@ -4,9 +4,8 @@ import { join } from 'node:path';
 import sql from 'sql-template-tag';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../emulator/seed/random.js';
-import { ALL_MIGRATIONS } from '../../lib/app/migrations.js';
+import { migrateAppDatabase } from '../../lib/app/migrations.js';
 import { OutboxStore } from '../../lib/klaviyo-next/outbox/store.js';
-import { migrate } from '../../lib/klaviyo-next/sql/migrate.js';
 import { openSqlite } from '../../lib/klaviyo-next/sql/sqlite.js';
 import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { dropPostgres, freshPostgres } from '../support/databases.js';
@@ -207,7 +206,7 @@ function sqliteBackend(): Backend {
   return {
     open: async () => {
       const db = openSqlite(path);
-      await migrate(db, ALL_MIGRATIONS);
+      await migrateAppDatabase(db);
       return db;
     },
     close: async (db) => {

@@ -5,7 +5,7 @@ import { RateLimiter } from '../../lib/klaviyo-next/http/rate-limit.js';
 import { onBothDatabases } from '../support/store-fixtures.js';
 
 /**
- * The shared limiter (app_rate_limits) on real SQLite and Postgres: two app instances, i.e. two
+ * The shared limiter (klaviyo_rate_limits) on real SQLite and Postgres: two app instances, i.e. two
  * limiter objects on one database, count together; concurrent takes never overspend; and the sign-in
  * throttle brakes a guesser without locking the merchant out.
  */

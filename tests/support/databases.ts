@@ -2,8 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { raw } from 'sql-template-tag';
-import { ALL_MIGRATIONS } from '../../lib/app/migrations.js';
-import { migrate } from '../../lib/klaviyo-next/sql/migrate.js';
+import { migrateAppDatabase } from '../../lib/app/migrations.js';
 import { openPostgres } from '../../lib/klaviyo-next/sql/postgres.js';
 import { openSqlite } from '../../lib/klaviyo-next/sql/sqlite.js';
 import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
@@ -12,7 +11,7 @@ import { TEST_DATABASE_URL } from './requirements.js';
 /** A fresh, migrated SQLite file of its own. */
 export async function freshSqlite(): Promise<SqlDatabase> {
   const db = openSqlite(join(mkdtempSync(join(tmpdir(), 'outbox-')), 'app.db'));
-  await migrate(db, ALL_MIGRATIONS);
+  await migrateAppDatabase(db);
   return db;
 }
 
@@ -21,7 +20,7 @@ export async function freshPostgres(): Promise<SqlDatabase & { schema: string }>
   const schema = `t_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
   const db = openPostgres(TEST_DATABASE_URL, { schema, max: 5 });
   await db.query(raw(`CREATE SCHEMA ${schema}`));
-  await migrate(db, ALL_MIGRATIONS);
+  await migrateAppDatabase(db);
   return Object.assign(db, { schema });
 }
 

@@ -71,7 +71,7 @@ export async function listMembers(deps: AdminDeps, id: string, cursor?: string):
 /** Creates a list; its count is known (0), so it is cached without spending the count budget. */
 export async function createList(deps: AdminDeps, name: string): Promise<ListSummary> {
   const list = await deps.klaviyo.lists.create(name);
-  await deps.db.query(sql`INSERT INTO admin_cache (key, value, fetched_at) VALUES (${`list-count:${list.id}`}, '0', ${deps.now()})
+  await deps.db.query(sql`INSERT INTO klaviyo_admin_cache (key, value, fetched_at) VALUES (${`list-count:${list.id}`}, '0', ${deps.now()})
      ON CONFLICT (key) DO UPDATE SET value = excluded.value, fetched_at = excluded.fetched_at`);
   return summary(deps, list);
 }

@@ -49,7 +49,7 @@ const PRUNE_EVERY = 500;
 let decisions = 0;
 
 /**
- * Rate limits and throttles kept in the app's database (`app_rate_limits`, SQLite or Postgres), so
+ * Rate limits and throttles kept in the app's database (`klaviyo_rate_limits`, SQLite or Postgres), so
  * every app instance and worker on one database counts against the same buckets. Each decision is
  * one atomic upsert: two instances taking the last token at once cannot both get it.
  *
@@ -71,10 +71,10 @@ export class RateLimiter implements Limiter {
     const id = hashed(key);
     await this.pruneNow(now);
     const taken =
-      await this.db.query(sql`INSERT INTO app_rate_limits (key, tat, hits) VALUES (${id}, ${now + interval}, 0)
+      await this.db.query(sql`INSERT INTO klaviyo_rate_limits (key, tat, hits) VALUES (${id}, ${now + interval}, 0)
        ON CONFLICT (key) DO UPDATE SET
-         tat = (CASE WHEN app_rate_limits.tat > ${now} THEN app_rate_limits.tat ELSE CAST(${now} AS BIGINT) END) + CAST(${interval} AS BIGINT)
-       WHERE app_rate_limits.tat <= ${latest}
+         tat = (CASE WHEN klaviyo_rate_limits.tat > ${now} THEN klaviyo_rate_limits.tat ELSE CAST(${now} AS BIGINT) END) + CAST(${interval} AS BIGINT)
+       WHERE klaviyo_rate_limits.tat <= ${latest}
        RETURNING tat`);
     return taken.length > 0 ? { ok: true } : this.refusal(id, latest);
   }
@@ -91,15 +91,15 @@ export class RateLimiter implements Limiter {
     // Doublings until maxMs: beyond them the wait stays at maxMs.
     const steps = Math.max(0, Math.ceil(Math.log2(Math.max(1, policy.maxMs / policy.baseMs))));
     const forgetBefore = now - policy.forgetMs;
-    const hits = sql`CASE WHEN app_rate_limits.tat < ${forgetBefore} THEN 1 ELSE app_rate_limits.hits + 1 END`;
+    const hits = sql`CASE WHEN klaviyo_rate_limits.tat < ${forgetBefore} THEN 1 ELSE klaviyo_rate_limits.hits + 1 END`;
     // Whole numbers of this process's own policy, not values from a request.
     const wait = sql`CASE WHEN (${hits}) <= ${raw(String(free))} THEN 0
       WHEN (${hits}) > ${raw(String(free + steps))} THEN ${raw(String(Math.round(policy.maxMs)))}
       ELSE CAST(${raw(String(Math.round(policy.baseMs)))} AS BIGINT) * (1 << ((${hits}) - ${raw(String(free + 1))})) END`;
     const counted = await this.db.query(
-      sql`INSERT INTO app_rate_limits (key, tat, hits) VALUES (${id}, ${now + (free >= 1 ? 0 : Math.round(policy.baseMs))}, 1)
+      sql`INSERT INTO klaviyo_rate_limits (key, tat, hits) VALUES (${id}, ${now + (free >= 1 ? 0 : Math.round(policy.baseMs))}, 1)
        ON CONFLICT (key) DO UPDATE SET hits = ${hits}, tat = CAST(${now} AS BIGINT) + (${wait})
-       WHERE app_rate_limits.tat <= ${now}
+       WHERE klaviyo_rate_limits.tat <= ${now}
        RETURNING hits`,
     );
     return counted.length > 0 ? { ok: true } : this.refusal(id, now);
@@ -107,7 +107,7 @@ export class RateLimiter implements Limiter {
 
   /** Clears a throttle's count (a successful sign-in). */
   async succeed(key: string): Promise<void> {
-    await this.db.query(sql`DELETE FROM app_rate_limits WHERE key = ${hashed(key)}`);
+    await this.db.query(sql`DELETE FROM klaviyo_rate_limits WHERE key = ${hashed(key)}`);
   }
 
   /**
@@ -117,7 +117,7 @@ export class RateLimiter implements Limiter {
    */
   private async refusal(id: string, allowedAt: number): Promise<RateDecision> {
     const [row] = await this.db.query<{ tat: number }>(
-      sql`SELECT tat FROM app_rate_limits WHERE key = ${id}`,
+      sql`SELECT tat FROM klaviyo_rate_limits WHERE key = ${id}`,
     );
     return retryAfter(Number(row?.tat ?? allowedAt) - allowedAt);
   }
@@ -125,6 +125,6 @@ export class RateLimiter implements Limiter {
   private async pruneNow(now: number): Promise<void> {
     if (++decisions % PRUNE_EVERY !== 0) return;
     // A day past its time: long after any backoff's forget window.
-    await this.db.query(sql`DELETE FROM app_rate_limits WHERE tat < ${now - 86_400_000}`);
+    await this.db.query(sql`DELETE FROM klaviyo_rate_limits WHERE tat < ${now - 86_400_000}`);
   }
 }

@@ -83,4 +83,20 @@ export const OUTBOX_MIGRATIONS: Migration[] = [
       CREATE TABLE app_rate_limits (key TEXT PRIMARY KEY, tat BIGINT NOT NULL, hits INTEGER NOT NULL DEFAULT 0);
       CREATE INDEX app_rate_limits_tat ON app_rate_limits (tat);`,
   },
+  {
+    version: 111,
+    name: 'klaviyo_rate_limits',
+    // Every table of the plugin carries its prefix, so none collides with a host store's own tables.
+    // SQLite keeps an index's name through a table rename and cannot rename an index: rebuilt instead.
+    sql: {
+      postgres: `
+        ALTER TABLE app_rate_limits RENAME TO klaviyo_rate_limits;
+        ALTER INDEX app_rate_limits_pkey RENAME TO klaviyo_rate_limits_pkey;
+        ALTER INDEX app_rate_limits_tat RENAME TO klaviyo_rate_limits_tat;`,
+      sqlite: `
+        ALTER TABLE app_rate_limits RENAME TO klaviyo_rate_limits;
+        DROP INDEX app_rate_limits_tat;
+        CREATE INDEX klaviyo_rate_limits_tat ON klaviyo_rate_limits (tat);`,
+    },
+  },
 ];

@@ -4,11 +4,84 @@ import type { Sql } from 'sql-template-tag';
 import { TransactionScopes } from './scope';
 import type { Row, SqlDatabase, SqlExecutor } from './types';
 
-// BIGINT (int8) columns hold epoch milliseconds, well inside Number's exact range.
+// BIGINT (int8) columns hold epoch milliseconds (and COUNT(*) results), well inside Number's exact
+// range. Set per query, so a host's own pool keeps its own parsers for its own queries.
 const types = {
   getTypeParser: (oid: number, format?: string) =>
     oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text'),
 };
+
+/** Anything node-postgres runs a query on: a Pool, a PoolClient, a Client. */
+type PgQueryable = Pick<pg.Pool | pg.PoolClient | pg.Client, 'query'>;
+
+async function run<T>(client: PgQueryable, query: Sql): Promise<T[]> {
+  // `text` numbers the template's placeholders `$1, $2, ...`; the values never enter the SQL text.
+  const result = await client.query({ text: query.text, values: query.values, types });
+  return result.rows as T[];
+}
+
+/**
+ * One node-postgres connection as the plugin's executor: hand it the client of the host's own
+ * transaction (between the host's BEGIN and COMMIT) and the plugin's statements, an outbox enqueue for
+ * one, commit or roll back with the host's order. The host owns the connection and the transaction.
+ */
+export function postgresExecutor(client: PgQueryable): SqlExecutor {
+  return { dialect: 'postgres', query: <T = Row>(query: Sql) => run<T>(client, query) };
+}
+
+/**
+ * A node-postgres pool as the plugin's database: plain queries on the pool, transactions on one
+ * checked-out connection. Constructing it does no I/O. `close()` ends the pool.
+ */
+export function postgresDatabase(pool: pg.Pool, options: PostgresDatabaseOptions = {}): SqlDatabase {
+  const onConnectionError = options.onConnectionError ?? logConnectionError;
+  const scopes = new TransactionScopes();
+  return {
+    dialect: 'postgres',
+    async query<T = Row>(query: Sql): Promise<T[]> {
+      // Inside a transaction callback this would run on another connection, outside the transaction.
+      scopes.assertOutside('query');
+      return run<T>(pool, query);
+    },
+    async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+      scopes.assertOutside('transaction');
+      const client = await pool.connect();
+      // A connection checked out of the pool has no listener of the pool's: if Postgres ends it
+      // between two statements of this transaction, its 'error' event would end the process.
+      let lost: Error | undefined;
+      const onError = (error: Error) => {
+        lost = error;
+        onConnectionError(error);
+      };
+      client.on('error', onError);
+      try {
+        await client.query('BEGIN');
+        const result = await scopes.enter((assertOpen) =>
+          fn({
+            dialect: 'postgres',
+            query: async <R = Row>(query: Sql) => {
+              // A tx kept past its transaction would run on a connection another request now holds.
+              assertOpen();
+              return run<R>(client, query);
+            },
+          }),
+        );
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch((rollbackError: Error) => {
+          lost ??= rollbackError;
+        });
+        throw error;
+      } finally {
+        client.off('error', onError);
+        // A connection that failed is closed instead of being handed to the next request.
+        client.release(lost);
+      }
+    },
+    close: () => pool.end(),
+  };
+}
 
 /**
  * How long the app waits on Postgres before it gives up, in milliseconds (0 = no limit). Each can be
@@ -82,11 +155,19 @@ export interface PostgresOptions {
   onConnectionError?: (error: Error) => void;
 }
 
+export interface PostgresDatabaseOptions {
+  /** Told when Postgres or the network ends a connection in the middle of a transaction (default: logged). */
+  onConnectionError?: (error: Error) => void;
+}
+
 function logConnectionError(error: Error) {
   console.error(`[db] a Postgres connection ended (${error.message}); the pool opens a new one when needed`);
 }
 
-/** Postgres for several app instances or serverless hosts. */
+/**
+ * Postgres at `url` with the timeouts above, for a host without a pool of its own (the demo store).
+ * Constructing it does no I/O: the pool connects on the first statement.
+ */
 export function openPostgres(url: string, options: PostgresOptions = {}): SqlDatabase {
   if (options.schema && !/^\w+$/.test(options.schema))
     throw new TypeError(`'${options.schema}' is not a valid schema name.`);
@@ -95,7 +176,6 @@ export function openPostgres(url: string, options: PostgresOptions = {}): SqlDat
   const pool = new pg.Pool({
     connectionString: url,
     max: options.max ?? 10,
-    types,
     connectionTimeoutMillis: timeouts.connectMs,
     statement_timeout: timeouts.statementMs,
     idle_in_transaction_session_timeout: timeouts.idleInTransactionMs,
@@ -108,59 +188,5 @@ export function openPostgres(url: string, options: PostgresOptions = {}): SqlDat
   // timeout) is reported here; node-postgres has already dropped it. Without a listener the pool's
   // 'error' event would be thrown and end the process.
   pool.on('error', onConnectionError);
-
-  const query =
-    (client: pg.Pool | pg.PoolClient): SqlExecutor['query'] =>
-    async <T = Row>(query: Sql) =>
-      // `text` numbers the template's placeholders `$1, $2, ...`; the values never enter the SQL.
-      (await client.query(query.text, query.values)).rows as T[];
-  const scopes = new TransactionScopes();
-  const viaPool = query(pool);
-
-  return {
-    dialect: 'postgres',
-    async query<T = Row>(query: Sql): Promise<T[]> {
-      // Inside a transaction callback this would run on another connection, outside the transaction.
-      scopes.assertOutside('query');
-      return viaPool<T>(query);
-    },
-    async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-      scopes.assertOutside('transaction');
-      const client = await pool.connect();
-      // A connection checked out of the pool has no listener of the pool's: if Postgres ends it
-      // between two statements of this transaction, its 'error' event would end the process.
-      let lost: Error | undefined;
-      const onError = (error: Error) => {
-        lost = error;
-        onConnectionError(error);
-      };
-      client.on('error', onError);
-      const viaClient = query(client);
-      try {
-        await client.query('BEGIN');
-        const result = await scopes.enter((assertOpen) =>
-          fn({
-            dialect: 'postgres',
-            query: async <R = Row>(query: Sql) => {
-              // A tx kept past its transaction would run on a connection another request now holds.
-              assertOpen();
-              return viaClient<R>(query);
-            },
-          }),
-        );
-        await client.query('COMMIT');
-        return result;
-      } catch (error) {
-        await client.query('ROLLBACK').catch((rollbackError: Error) => {
-          lost ??= rollbackError;
-        });
-        throw error;
-      } finally {
-        client.off('error', onError);
-        // A connection that failed is closed instead of being handed to the next request.
-        client.release(lost);
-      }
-    },
-    close: () => pool.end(),
-  };
+  return postgresDatabase(pool, { onConnectionError });
 }

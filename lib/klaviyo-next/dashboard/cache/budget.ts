@@ -56,7 +56,7 @@ export async function reserveCall(
   const lock = db.dialect === 'postgres' ? sql` FOR UPDATE` : empty;
   return db.transaction(async (tx) => {
     const [row] = await tx.query<Row>(
-      sql`SELECT tokens, updated_at, day, day_calls FROM admin_call_budget WHERE bucket = ${bucket}${lock}`,
+      sql`SELECT tokens, updated_at, day, day_calls FROM klaviyo_admin_call_budget WHERE bucket = ${bucket}${lock}`,
     );
     const refillPerMs = policy.perMinute / 60_000;
     const elapsed = Math.max(0, now - (row?.updated_at ?? now));
@@ -68,7 +68,7 @@ export async function reserveCall(
     if (dayCalls >= policy.perDay)
       return { ok: false, nextAt: Date.parse(`${today}T00:00:00Z`) + 86_400_000 };
     if (tokens < 1) return { ok: false, nextAt: now + Math.ceil((1 - tokens) / refillPerMs) };
-    await tx.query(sql`INSERT INTO admin_call_budget (bucket, tokens, updated_at, day, day_calls) VALUES (${bucket}, ${tokens - 1}, ${now}, ${today}, ${dayCalls + 1})
+    await tx.query(sql`INSERT INTO klaviyo_admin_call_budget (bucket, tokens, updated_at, day, day_calls) VALUES (${bucket}, ${tokens - 1}, ${now}, ${today}, ${dayCalls + 1})
        ON CONFLICT (bucket) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at,
        day = excluded.day, day_calls = excluded.day_calls`);
     return { ok: true };

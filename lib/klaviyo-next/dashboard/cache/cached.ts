@@ -32,7 +32,7 @@ const ERROR_BACKOFF_MS = 60_000;
 
 async function readRow(deps: AdminDeps, key: string): Promise<Row | undefined> {
   const [row] = await deps.db.query<Row>(
-    sql`SELECT value, fetched_at, lease_until, error, error_at, stale_since FROM admin_cache WHERE key = ${key}`,
+    sql`SELECT value, fetched_at, lease_until, error, error_at, stale_since FROM klaviyo_admin_cache WHERE key = ${key}`,
   );
   return row;
 }
@@ -66,26 +66,28 @@ type Begin =
 /** Takes the key's lease, then one call from its budget; the fetch itself is left to `run`. */
 async function beginRefresh<T>(deps: AdminDeps, source: Source<T>, now: number): Promise<Begin> {
   const owner = randomUUID();
-  await deps.db.query(sql`INSERT INTO admin_cache (key) VALUES (${source.key}) ON CONFLICT (key) DO NOTHING`);
+  await deps.db.query(
+    sql`INSERT INTO klaviyo_admin_cache (key) VALUES (${source.key}) ON CONFLICT (key) DO NOTHING`,
+  );
   const leased =
-    await deps.db.query(sql`UPDATE admin_cache SET lease_owner = ${owner}, lease_until = ${now + LEASE_MS}
+    await deps.db.query(sql`UPDATE klaviyo_admin_cache SET lease_owner = ${owner}, lease_until = ${now + LEASE_MS}
      WHERE key = ${source.key} AND (lease_until IS NULL OR lease_until < ${now}) RETURNING key`);
   if (leased.length === 0) return { status: 'busy' };
   const budget = await reserveCall(deps.db, source.bucket, source.policy, now);
   const release = sql`lease_owner = NULL, lease_until = NULL WHERE key = ${source.key} AND lease_owner = ${owner}`;
   if (!budget.ok) {
-    await deps.db.query(sql`UPDATE admin_cache SET ${release}`);
+    await deps.db.query(sql`UPDATE klaviyo_admin_cache SET ${release}`);
     return { status: 'deferred', nextAt: budget.nextAt };
   }
   const run = async () => {
     try {
       const value = await source.fetch();
       await deps.db.query(
-        sql`UPDATE admin_cache SET value = ${JSON.stringify(value)}, fetched_at = ${deps.now()}, error = NULL, error_at = NULL, stale_since = NULL, ${release}`,
+        sql`UPDATE klaviyo_admin_cache SET value = ${JSON.stringify(value)}, fetched_at = ${deps.now()}, error = NULL, error_at = NULL, stale_since = NULL, ${release}`,
       );
     } catch (error) {
       await deps.db.query(
-        sql`UPDATE admin_cache SET error = ${describeFailure(error).message}, error_at = ${deps.now()}, ${release}`,
+        sql`UPDATE klaviyo_admin_cache SET error = ${describeFailure(error).message}, error_at = ${deps.now()}, ${release}`,
       );
     }
   };
@@ -131,7 +133,7 @@ export type RefreshOutcome =
 
 /** Says a cached value has changed in Klaviyo (we changed it): the next view re-reads it within budget. */
 export async function markStale(deps: AdminDeps, key: string): Promise<void> {
-  await deps.db.query(sql`UPDATE admin_cache SET stale_since = ${deps.now()} WHERE key = ${key}`);
+  await deps.db.query(sql`UPDATE klaviyo_admin_cache SET stale_since = ${deps.now()} WHERE key = ${key}`);
 }
 
 /**
