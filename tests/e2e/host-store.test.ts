@@ -335,16 +335,43 @@ describeWithChromium('host store (Harbor Tea)', () => {
     await page.getByText('Harbor Tea Letters').waitFor();
     await expect(page.getByText('Teaware Wait List').count()).resolves.toBe(1);
 
+    // The route handler answers the merchant's cookie.
+    const session = (await merchant.cookies()).find((c) => c.name === 'harbor_merchant');
+    const mine = await fetch(`${shop.url}/api/admin/lists`, {
+      headers: { cookie: `harbor_merchant=${session?.value}` },
+    });
+    expect(mine.status).toBe(200);
+    expect((await mine.json()).items.map((l: { name: string }) => l.name).sort()).toEqual([
+      'Harbor Tea Letters',
+      'Teaware Wait List',
+    ]);
+
     // The plugin's own action, through Harbor Tea's guard: the merchant creates a list.
+    const listNames = async (): Promise<string[]> =>
+      (await emu.api('/api/lists')).body.data.map((l: { attributes: { name: string } }) => l.attributes.name);
+    const action = page.waitForRequest((r) => r.method() === 'POST' && Boolean(r.headers()['next-action']));
     await page.getByLabel('New list name').fill('Kyusu Owners');
     await page.getByRole('button', { name: /Create/ }).click();
-    await expect
-      .poll(async () =>
-        (await emu.api('/api/lists')).body.data.map(
-          (l: { attributes: { name: string } }) => l.attributes.name,
-        ),
-      )
-      .toContain('Kyusu Owners');
+    await expect.poll(listNames).toContain('Kyusu Owners');
+    const sent = await action;
+    const actionHeaders = await sent.allHeaders();
     await merchant.close();
+
+    // The same action request, replayed by someone without the merchant's cookie: refused.
+    for (const cookie of forged) {
+      const headers = Object.fromEntries(
+        Object.entries(actionHeaders).filter(
+          ([name]) => !name.startsWith(':') && !['cookie', 'content-length'].includes(name),
+        ),
+      );
+      const answer = await fetch(sent.url(), {
+        method: 'POST',
+        headers: cookie ? { ...headers, cookie } : headers,
+        body: (sent.postData() ?? '').replace('Kyusu Owners', 'Forged List'),
+      });
+      expect(answer.status).toBe(200);
+      expect(await answer.text()).toContain('"unauthenticated"');
+    }
+    expect(await listNames()).not.toContain('Forged List');
   });
 });
