@@ -164,6 +164,25 @@ describeWithChromium('host store (Harbor Tea)', () => {
       ).length;
     await expect.poll(copies, { timeout: 30_000, interval: 500 }).toBe(1);
     await page.close();
+
+    // The relay as Harbor Tea mounted it, called by others: another site (403), a browser that never
+    // said yes to the banner (nothing sent), a made-up product (400: the storefront port knows none).
+    const track = (origin: string, cookie: string, variantId = 'ht-sencha') =>
+      fetch(`${shop.url}/api/klaviyo/track`, {
+        method: 'POST',
+        headers: { origin, cookie, 'content-type': 'application/json' },
+        body: JSON.stringify({ metric: 'Viewed Product', variantId, viewId: 'attacker-view-0001' }),
+      });
+    const klaId = (await shopper.cookies()).find((c) => c.name === '__kla_id')?.value;
+    expect(klaId).toBeTruthy();
+    expect((await track('https://evil.example', `harbor_tracking=granted; __kla_id=${klaId}`)).status).toBe(
+      403,
+    );
+    const unconsented = await track(shop.url, `__kla_id=${klaId}`);
+    expect(unconsented.status).toBe(202);
+    await expect(unconsented.json()).resolves.toMatchObject({ accepted: false, reason: 'no-consent' });
+    expect((await track(shop.url, `harbor_tracking=granted; __kla_id=${klaId}`, 'made-up')).status).toBe(400);
+    expect((await eventsOn(profile.id)).filter((e) => e.metric === 'Viewed Product')).toHaveLength(1);
   });
 
   it('its checkout sends Placed Order and one Ordered Product per line, once each, on the right profile', async () => {
