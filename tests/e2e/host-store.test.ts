@@ -313,6 +313,35 @@ describeWithChromium('host store (Harbor Tea)', () => {
     expect(await profilesByEmail(email)).toEqual([]);
   });
 
+  it('two shoppers racing for the last teapot: one order, one refusal, and Klaviyo hears of one', async () => {
+    await expect(stock('ht-kyusu')).resolves.toBe(1);
+    const racers = ['first.racer@example.com', 'second.racer@example.com'];
+    const pages = await Promise.all(racers.map(() => shopper.newPage()));
+    for (const [i, page] of pages.entries()) {
+      await page.goto(`${shop.url}/checkout?tea=ht-kyusu`);
+      await page.getByLabel('Email').fill(racers[i] ?? '');
+    }
+    await Promise.all(pages.map((page) => page.getByRole('button', { name: 'Place order' }).click()));
+    await Promise.all(pages.map((page) => page.waitForURL(/\/(orders\/|checkout\?error=)/)));
+    const outcomes = pages.map((page) => (page.url().includes('/orders/') ? 'placed' : 'refused'));
+    expect(outcomes.sort()).toEqual(['placed', 'refused']);
+    await Promise.all(pages.map((page) => page.close()));
+    await expect(stock('ht-kyusu')).resolves.toBe(0);
+    const emails = await db.query<{ email: string }>('SELECT email FROM shop_orders WHERE email = ANY($1)', [
+      racers,
+    ]);
+    expect(emails).toHaveLength(1);
+    const [winner] = emails;
+    const loser = racers.find((r) => r !== winner?.email) ?? '';
+    await expect
+      .poll(async () => (await profilesByEmail(winner?.email ?? '')).length, { timeout: 30_000 })
+      .toBe(1);
+    expect(await profilesByEmail(loser)).toEqual([]);
+    await expect(
+      db.query(`SELECT id FROM klaviyo_outbox WHERE payload::text LIKE $1`, [`%${loser}%`]),
+    ).resolves.toEqual([]);
+  });
+
   it('its dashboard, behind its own guard, lists the Klaviyo lists; strangers and forged cookies are refused', async () => {
     for (const name of ['Harbor Tea Letters', 'Teaware Wait List'])
       expect(
