@@ -1,28 +1,26 @@
 import { z } from 'zod';
+import {
+  ConfigError,
+  type KlaviyoNextConfig,
+  parseKlaviyoConfig,
+  parseOrExplain,
+  setVariables,
+} from './klaviyo-next/config';
 
 /**
- * The one place that reads `process.env`. Everything else imports `env()`, on the server; the browser
- * gets what it needs (the public API key) as props from server components. In development every variable has a default that points at the
- * bundled emulator; in production nothing unsafe is defaulted and start-up stops with the name of the
- * variable to set.
+ * The demo app's settings: the one place that reads `process.env`. Everything else imports `env()`,
+ * on the server; the browser gets what it needs (the public API key) as props from server components.
+ * The plugin validates its own variables (KLAVIYO_*, OUTBOX_DRAIN_SECRET, TRUSTED_PROXY_HOPS) with its
+ * own schema (lib/klaviyo-next/config.ts); this file adds the app's: its database, the store and the
+ * admin sign-in. In development every variable has a default that points at the bundled emulator; in
+ * production nothing unsafe is defaulted and start-up stops with the name of the variable to set.
  */
 
-const LIVE_API_URL = 'https://a.klaviyo.com';
-const EMULATOR_API_URL = 'http://127.0.0.1:8787';
-const EMULATOR_PRIVATE_KEY = 'pk_emulator_demo_private_key';
-const EMULATOR_COMPANY_ID = 'DEMO01';
+export { ConfigError } from './klaviyo-next/config';
+
 const DEV_ADMIN_EMAIL = 'admin@example.com';
 /** `scrypt:N:r:p:salt:hash` (base64url), as `npm run admin:hash-password` prints it; no `$`, which .env files expand. */
 export const PASSWORD_HASH_PATTERN = /^scrypt:\d+:\d+:\d+:[A-Za-z0-9_-]{16,}:[A-Za-z0-9_-]{43,}$/;
-
-/** Klaviyo itself (a.klaviyo.com or another of its hosts), as opposed to the emulator or a stand-in. */
-function isKlaviyoHost(url: string): boolean {
-  try {
-    return /(^|\.)klaviyo\.com$/i.test(new URL(url).hostname);
-  } catch {
-    return false;
-  }
-}
 
 // On globalThis: Next.js may load this module once per route bundle, and every bundle of one process
 // must sign and accept sessions with the same secret.
@@ -47,67 +45,35 @@ const bool = z
   .transform((v) => v === 'true' || v === '1')
   .optional();
 
-const companyIdField = z
-  .string()
-  .regex(/^[A-Za-z0-9]{6}$/, 'must be the six-character public API key (site id)')
-  .optional();
-
-/**
- * Two different site ids is a misconfiguration, not a preference: klaviyo.js would identify shoppers
- * into one account while the server writes their orders to another. Equal values are fine (a host that
- * set both while renaming).
- */
-function refineCompanyId(
-  raw: { NODE_ENV: string; KLAVIYO_PUBLIC_KEY?: string; NEXT_PUBLIC_KLAVIYO_COMPANY_ID?: string },
-  ctx: z.RefinementCtx,
-): void {
-  const { KLAVIYO_PUBLIC_KEY: key, NEXT_PUBLIC_KLAVIYO_COMPANY_ID: legacy } = raw;
-  if (key && legacy && key !== legacy) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['KLAVIYO_PUBLIC_KEY'],
-      message: `(${key}) and NEXT_PUBLIC_KLAVIYO_COMPANY_ID (${legacy}) are different public API keys; set one (KLAVIYO_PUBLIC_KEY), or both to the same key`,
-    });
-  }
-  if (raw.NODE_ENV === 'production' && !key && !legacy) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['KLAVIYO_PUBLIC_KEY'],
-      message: 'is required in production (or its older name NEXT_PUBLIC_KLAVIYO_COMPANY_ID)',
-    });
-  }
-}
-
-const schema = z
+/** The app's database: Postgres at DATABASE_URL, or the embedded SQLite file (lib/app/database.ts). */
+const databaseSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-    KLAVIYO_API_URL: z.url({ protocol: /^https?$/ }).optional(),
-    KLAVIYO_PRIVATE_KEY: z
-      .string()
-      .regex(/^pk_\w+$/, 'must be a Klaviyo private API key (it starts with pk_)')
-      .optional(),
-    // The six-character public API key (site id), under the name Klaviyo's guides use or this app's
-    // older name; refineCompanyId refuses two different values.
-    KLAVIYO_PUBLIC_KEY: companyIdField,
-    NEXT_PUBLIC_KLAVIYO_COMPANY_ID: companyIdField,
-    KLAVIYO_ALLOW_EMULATOR: bool,
-    KLAVIYO_ALLOW_LIVE_OUTSIDE_PRODUCTION: bool,
-    KLAVIYO_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(10_000),
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
     OUTBOX_SQLITE_PATH: z.string().min(1).default('./data/outbox.db'),
     ALLOW_SQLITE_IN_PRODUCTION: bool,
-    TRUSTED_PROXY_HOPS: z.coerce
-      .number()
-      .int()
-      .min(0, 'must be 0 (no proxy) or the number of proxies in front of the app')
-      .max(10, 'must be at most 10 (the number of proxies in front of the app)')
-      .optional(),
-    OUTBOX_DRAIN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  })
+  .superRefine((raw, ctx) => {
+    // A SQLite file lives on one machine's disk: a redeploy to a fresh container loses every order
+    // and undelivered event in it, and a second instance cannot share it.
+    if (raw.NODE_ENV === 'production' && !raw.DATABASE_URL && !raw.ALLOW_SQLITE_IN_PRODUCTION) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DATABASE_URL'],
+        message:
+          'is required in production (a Postgres URL); set ALLOW_SQLITE_IN_PRODUCTION=true to run on the SQLite file at OUTBOX_SQLITE_PATH instead',
+      });
+    }
+  })
+  .transform((raw) => ({ databaseUrl: raw.DATABASE_URL, sqlitePath: raw.OUTBOX_SQLITE_PATH }));
+
+export type DatabaseSettings = z.output<typeof databaseSchema>;
+
+/** The storefront and the admin sign-in. */
+const schema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
     EMULATOR_PORT: z.coerce.number().int().min(1).max(65_535).default(8787),
-    KLAVIYO_NEWSLETTER_LIST_ID: z
-      .string()
-      .regex(/^[A-Za-z0-9]{6}$/, 'must be a Klaviyo list id (six letters and digits, as in the list URL)')
-      .optional(),
     STORE_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:3000'),
     STORE_LINK_SECRET: z
       .string()
@@ -133,58 +99,6 @@ const schema = z
     GITHUB_SECRET: z.string().min(1).optional(),
     GOOGLE_CLIENT_ID: z.string().min(1).optional(),
     GOOGLE_CLIENT_SECRET: z.string().min(1).optional(),
-  })
-  .superRefine((raw, ctx) => {
-    if (raw.NODE_ENV !== 'production') {
-      refineCompanyId(raw, ctx);
-      // A live key outside production: a development or staging site would write to real profiles,
-      // and send real messages, from an app with development defaults.
-      if (
-        raw.KLAVIYO_API_URL &&
-        raw.KLAVIYO_PRIVATE_KEY &&
-        isKlaviyoHost(raw.KLAVIYO_API_URL) &&
-        !raw.KLAVIYO_ALLOW_LIVE_OUTSIDE_PRODUCTION
-      ) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['KLAVIYO_PRIVATE_KEY'],
-          message: `is a live key for ${raw.KLAVIYO_API_URL} outside production (NODE_ENV=${raw.NODE_ENV}); set NODE_ENV=production, or KLAVIYO_ALLOW_LIVE_OUTSIDE_PRODUCTION=true to use a live account from development or staging`,
-        });
-      }
-      return;
-    }
-    for (const key of ['KLAVIYO_API_URL', 'KLAVIYO_PRIVATE_KEY'] as const) {
-      if (!raw[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required in production' });
-    }
-    refineCompanyId(raw, ctx);
-    // A SQLite file lives on one machine's disk: a redeploy to a fresh container loses every order
-    // and undelivered event in it, and a second instance cannot share it.
-    if (!raw.DATABASE_URL && !raw.ALLOW_SQLITE_IN_PRODUCTION) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['DATABASE_URL'],
-        message:
-          'is required in production (a Postgres URL); set ALLOW_SQLITE_IN_PRODUCTION=true to run on the SQLite file at OUTBOX_SQLITE_PATH instead',
-      });
-    }
-    // Next.js gives route handlers no socket address, so the proxy count is the only way to tell
-    // shoppers apart. Left unset, every limit would be one bucket for the whole store (a sale-day
-    // outage of carts), or, set too high, a key the client writes: the operator must say which.
-    if (raw.TRUSTED_PROXY_HOPS === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['TRUSTED_PROXY_HOPS'],
-        message:
-          'is required in production: the number of proxies in front of the app that append to X-Forwarded-For (0 when clients connect directly, which makes every rate limit shared by all clients)',
-      });
-    }
-    if (raw.KLAVIYO_API_URL && raw.KLAVIYO_API_URL !== LIVE_API_URL && !raw.KLAVIYO_ALLOW_EMULATOR) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['KLAVIYO_API_URL'],
-        message: `points at ${raw.KLAVIYO_API_URL}, not ${LIVE_API_URL}; set KLAVIYO_ALLOW_EMULATOR=true only to run a production build against the emulator`,
-      });
-    }
   })
   .superRefine((raw, ctx) => {
     // An OAuth provider needs both halves of its client; half a pair is a typo, not "off".
@@ -226,24 +140,8 @@ const schema = z
     }
   })
   .transform((raw) => {
-    const apiUrl = (raw.KLAVIYO_API_URL ?? EMULATOR_API_URL).replace(/\/$/, '');
     return {
       nodeEnv: raw.NODE_ENV,
-      klaviyo: {
-        apiUrl,
-        privateKey: raw.KLAVIYO_PRIVATE_KEY ?? EMULATOR_PRIVATE_KEY,
-        companyId: raw.KLAVIYO_PUBLIC_KEY ?? raw.NEXT_PUBLIC_KLAVIYO_COMPANY_ID ?? EMULATOR_COMPANY_ID,
-        timeoutMs: raw.KLAVIYO_TIMEOUT_MS,
-        live: apiUrl === LIVE_API_URL,
-        newsletterListId: raw.KLAVIYO_NEWSLETTER_LIST_ID,
-      },
-      outbox: {
-        databaseUrl: raw.DATABASE_URL,
-        sqlitePath: raw.OUTBOX_SQLITE_PATH,
-        drainSecret: raw.OUTBOX_DRAIN_SECRET,
-      },
-      /** Proxies in front of the app that append to X-Forwarded-For; 0: none (lib/klaviyo-next/http/client-address.ts). */
-      trustedProxyHops: raw.TRUSTED_PROXY_HOPS ?? 0,
       emulatorPort: raw.EMULATOR_PORT,
       storeUrl: raw.STORE_URL.replace(/\/$/, ''),
       /** Store account links (lib/store/account-links.ts): unset secret = random per process outside production. */
@@ -268,23 +166,45 @@ const schema = z
     };
   });
 
-export type Env = z.output<typeof schema>;
+/** Everything the demo app is configured with: the plugin's settings, its database, store and admin. */
+export type Env = z.output<typeof schema> & {
+  klaviyo: KlaviyoNextConfig;
+  database: DatabaseSettings;
+  /** Proxies in front of the app that append to X-Forwarded-For (the plugin's TRUSTED_PROXY_HOPS). */
+  trustedProxyHops: number;
+};
 
-/** A configuration error that names each variable and what is wrong with it. */
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
+/** Each part's problems together, so one start names every variable to fix. */
+function parseAll<T extends unknown[]>(...parsers: { [K in keyof T]: () => T[K] }): T {
+  const problems: string[] = [];
+  const values = parsers.map((parse) => {
+    try {
+      return parse();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
+      return undefined;
+    }
+  });
+  if (problems.length) throw new ConfigError(problems);
+  return values as T;
 }
 
 /** Parses a set of variables; exported for tests, which pass their own. */
-export function parseEnv(source: Record<string, string | undefined>): Env {
-  // An empty string means "not set", as in a copied .env.example.
-  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
-  const result = schema.safeParse(cleaned);
-  if (result.success) return result.data;
-  throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || 'environment'} ${i.message}`));
+export function parseEnv(source: Readonly<Record<string, string | undefined>>): Env {
+  const [klaviyo, database, app] = parseAll<[KlaviyoNextConfig, DatabaseSettings, z.output<typeof schema>]>(
+    () => parseKlaviyoConfig(source),
+    () => parseDatabaseSettings(source),
+    () => parseOrExplain(schema.safeParse(setVariables(source))),
+  );
+  return { ...app, klaviyo, database, trustedProxyHops: klaviyo.trustedProxyHops };
+}
+
+/** The database settings alone: the worker starts with these and the plugin's, nothing of the store's or admin's. */
+export function parseDatabaseSettings(
+  source: Readonly<Record<string, string | undefined>>,
+): DatabaseSettings {
+  return parseOrExplain(databaseSchema.safeParse(setVariables(source)));
 }
 
 let cached: Env | undefined;
@@ -295,4 +215,16 @@ export function env(): Env {
     throw new Error('env() is server-only; pass what the browser needs as props from a server component.');
   cached ??= parseEnv(process.env);
   return cached;
+}
+
+/** The variables the plugin validates itself (createKlaviyoNext's `env`). */
+export const pluginSettingsSource = (): Readonly<Record<string, string | undefined>> => process.env;
+
+/** What the worker process needs: the database and the plugin's own variables. */
+export function workerEnv(): { klaviyo: KlaviyoNextConfig; database: DatabaseSettings } {
+  const [klaviyo, database] = parseAll<[KlaviyoNextConfig, DatabaseSettings]>(
+    () => parseKlaviyoConfig(process.env),
+    () => parseDatabaseSettings(process.env),
+  );
+  return { klaviyo, database };
 }

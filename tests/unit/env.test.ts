@@ -19,7 +19,7 @@ describe('configuration', () => {
   it('defaults to the bundled emulator in development', () => {
     const env = parseEnv({ NODE_ENV: 'development' });
     expect(env.klaviyo).toMatchObject({ apiUrl: 'http://127.0.0.1:8787', companyId: 'DEMO01', live: false });
-    expect(env.outbox.sqlitePath).toBe('./data/outbox.db');
+    expect(env.database.sqlitePath).toBe('./data/outbox.db');
   });
 
   it('treats empty strings from a copied .env.example as unset', () => {
@@ -46,8 +46,8 @@ describe('configuration', () => {
       'KLAVIYO_API_URL is required in production',
       'KLAVIYO_PRIVATE_KEY is required in production',
       'KLAVIYO_PUBLIC_KEY is required in production (or its older name NEXT_PUBLIC_KLAVIYO_COMPANY_ID)',
-      expect.stringMatching(/^DATABASE_URL is required in production .*ALLOW_SQLITE_IN_PRODUCTION=true/),
       expect.stringMatching(/^TRUSTED_PROXY_HOPS is required in production: the number of proxies/),
+      expect.stringMatching(/^DATABASE_URL is required in production .*ALLOW_SQLITE_IN_PRODUCTION=true/),
       'NEXTAUTH_SECRET is required in production',
       'NEXTAUTH_URL is required in production',
       'ADMIN_EMAIL is required in production',
@@ -97,13 +97,13 @@ describe('configuration', () => {
       'DATABASE_URL is required in production (a Postgres URL); set ALLOW_SQLITE_IN_PRODUCTION=true to run on the SQLite file at OUTBOX_SQLITE_PATH instead',
     ]);
     expect(
-      parseEnv({ ...production, ALLOW_SQLITE_IN_PRODUCTION: 'true' }).outbox.databaseUrl,
+      parseEnv({ ...production, ALLOW_SQLITE_IN_PRODUCTION: 'true' }).database.databaseUrl,
     ).toBeUndefined();
-    expect(parseEnv({ ...production, DATABASE_URL: 'postgres://db/shop' }).outbox.databaseUrl).toBe(
+    expect(parseEnv({ ...production, DATABASE_URL: 'postgres://db/shop' }).database.databaseUrl).toBe(
       'postgres://db/shop',
     );
     // Outside production SQLite stays the default.
-    expect(parseEnv({ NODE_ENV: 'development' }).outbox.databaseUrl).toBeUndefined();
+    expect(parseEnv({ NODE_ENV: 'development' }).database.databaseUrl).toBeUndefined();
   });
 
   it('refuses a live Klaviyo key outside production unless explicitly allowed', () => {
