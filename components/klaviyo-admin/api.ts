@@ -1,4 +1,4 @@
-import type { ActionResult } from '@/lib/klaviyo-next/dashboard/contracts';
+import type { ActionResult } from '@/lib/klaviyo-next/browser';
 
 /** An admin API answer that was not 2xx, with the server's message. */
 export class ApiRequestError extends Error {

@@ -1,21 +1,21 @@
 import { infiniteQueryOptions, queryOptions } from '@tanstack/react-query';
-import type {
-  Cached,
-  CampaignChannelName,
-  CampaignStatusFilter,
-  CampaignsPage,
-  DeliveryPage,
-  DeliveryState,
-  FlowsPage,
-  ListSummary,
-  Member,
-  Overview,
-  Page,
-  Period,
-  SegmentSummary,
-  Settings,
-} from '@/lib/klaviyo-next/dashboard/contracts';
-import { adminKeys } from '@/lib/klaviyo-next/dashboard/query-keys';
+import {
+  adminKeys,
+  type Cached,
+  type CampaignChannelName,
+  type CampaignStatusFilter,
+  type CampaignsPage,
+  type DeliveryPage,
+  type DeliveryState,
+  type FlowsPage,
+  type ListSummary,
+  type Member,
+  type Overview,
+  type Page,
+  type Period,
+  type SegmentSummary,
+  type Settings,
+} from '@/lib/klaviyo-next/browser';
 import { getJson } from './api';
 
 /**

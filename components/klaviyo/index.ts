@@ -4,7 +4,7 @@
  * (`@/components/klaviyo/provider`): Next.js sends the browser every client module a server component's
  * imports reach, so the barrel would put all of them on that page.
  */
-export type { Consent } from '@/lib/klaviyo-next/onsite/types';
+export type { Consent } from '@/lib/klaviyo-next/browser';
 export { KlaviyoProvider, type KlaviyoProviderProps } from './provider';
 export { TrackStartedCheckout } from './track-started-checkout';
 export { TrackViewedProduct } from './track-viewed-product';

@@ -1,8 +1,7 @@
 'use client';
 
 import { lazy, type ReactNode, Suspense, useEffect, useState } from 'react';
-import { OnsiteClient } from '@/lib/klaviyo-next/onsite/client';
-import type { Consent } from '@/lib/klaviyo-next/onsite/types';
+import { type Consent, OnsiteClient } from '@/lib/klaviyo-next/browser';
 import { KlaviyoContext } from './use-klaviyo';
 
 export interface KlaviyoProviderProps {

@@ -1,7 +1,7 @@
 'use client';
 
 import { useEffect, useRef } from 'react';
-import type { CartSnapshot } from '@/lib/klaviyo-next/events/types';
+import type { CartSnapshot } from '@/lib/klaviyo-next/browser';
 import { useCartTracking } from './use-cart-tracking';
 import { useOnsite } from './use-klaviyo';
 

@@ -1,9 +1,13 @@
 'use client';
 
 import { useEffect, useRef } from 'react';
-import { viewedProduct } from '@/lib/klaviyo-next/events/browse';
-import type { ProductSnapshot } from '@/lib/klaviyo-next/events/types';
-import { newViewId, onsiteProperties, viewedItem } from '@/lib/klaviyo-next/onsite/events';
+import {
+  newViewId,
+  onsiteProperties,
+  type ProductSnapshot,
+  viewedItem,
+  viewedProduct,
+} from '@/lib/klaviyo-next/browser';
 import { useOnsite } from './use-klaviyo';
 
 /**

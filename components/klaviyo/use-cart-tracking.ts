@@ -1,10 +1,14 @@
 'use client';
 
 import { useMemo } from 'react';
-import { addedToCart, startedCheckout } from '@/lib/klaviyo-next/events/browse';
-import type { TrackEvent } from '@/lib/klaviyo-next/events/event';
-import type { CartSnapshot, LineSnapshot } from '@/lib/klaviyo-next/events/types';
-import { onsiteProperties } from '@/lib/klaviyo-next/onsite/events';
+import {
+  addedToCart,
+  type CartSnapshot,
+  type LineSnapshot,
+  onsiteProperties,
+  startedCheckout,
+  type TrackEvent,
+} from '@/lib/klaviyo-next/browser';
 import { type OnsiteApi, useOnsite } from './use-klaviyo';
 
 /** Sends a builder's event through klaviyo.js and its ids to the relay: one unique_id, recorded once. */

@@ -1,8 +1,7 @@
 'use client';
 
 import { createContext, useContext } from 'react';
-import type { RelayBody } from '@/lib/klaviyo-next/onsite/client';
-import type { KlaviyoOnsite } from '@/lib/klaviyo-next/onsite/types';
+import type { KlaviyoOnsite, RelayBody } from '@/lib/klaviyo-next/browser';
 
 /** klaviyo.js's methods, plus the server relay the event components post their ids to. */
 export interface OnsiteApi extends KlaviyoOnsite {

@@ -1,8 +1,7 @@
 import 'server-only';
 import { timingSafeEqual } from 'node:crypto';
-import { getDatabase } from '../app/database';
+import { app } from '../app';
 import { env } from '../env';
-import { RateLimiter } from '../klaviyo-next/http/rate-limit';
 import { devAdminPassword } from './dev-password';
 import { verifyPassword } from './password';
 import { type SignInThrottle, signInThrottle } from './throttle';
@@ -25,17 +24,9 @@ export class TooManyAttempts extends Error {
   }
 }
 
-let appThrottle: Promise<SignInThrottle> | undefined;
-
 /** The app's throttle, on its database so every instance counts together. */
-function defaultThrottle(): Promise<SignInThrottle> {
-  appThrottle ??= getDatabase()
-    .then((db) => signInThrottle(new RateLimiter(db)))
-    .catch((error: unknown) => {
-      appThrottle = undefined;
-      throw error;
-    });
-  return appThrottle;
+async function defaultThrottle(): Promise<SignInThrottle> {
+  return signInThrottle(app.klaviyo.limiter);
 }
 
 function sameText(a: string, b: string): boolean {

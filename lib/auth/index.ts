@@ -2,7 +2,7 @@ import 'server-only';
 import { redirect } from 'next/navigation';
 import { getServerSession, type Session } from 'next-auth';
 import { cache } from 'react';
-import { errorResponse } from '../klaviyo-next/http/error-response';
+import type { MerchantGuard } from '../klaviyo-next/ports';
 import { getAuthOptions, SIGN_IN_PATH } from './config';
 import { MERCHANT_ROLE } from './credentials';
 
@@ -25,11 +25,12 @@ export async function checkMerchant(getSession: () => Promise<Session | null> = 
   return { ok: true, session };
 }
 
-/** For admin route handlers: a 401/403 JSON answer, or undefined when a merchant is signed in. */
-export async function denyUnlessMerchant(): Promise<Response | undefined> {
-  const check = await checkMerchant();
-  if (check.ok) return undefined;
-  return errorResponse(check.status, { message: check.message });
+/** The plugin's merchant guard (dashboard routes and actions): a next-auth session with the merchant role. */
+export function merchantGuard(getSession: () => Promise<Session | null> = auth): MerchantGuard {
+  return async () => {
+    const check = await checkMerchant(getSession);
+    return check.ok ? { ok: true } : { ok: false, status: check.status, message: check.message };
+  };
 }
 
 /**

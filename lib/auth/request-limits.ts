@@ -1,10 +1,10 @@
 import 'server-only';
 import { headers } from 'next/headers';
+import { app } from '../app';
 import { env } from '../env';
 import { clientAddress } from '../klaviyo-next/http/client-address';
 import type { FieldError } from '../klaviyo-next/http/field-error';
-import { type RateLimit, RateLimiter } from '../klaviyo-next/http/rate-limit';
-import { storeDeps } from '../store/deps';
+import type { RateLimit } from '../klaviyo-next/http/rate-limit';
 
 /**
  * Limits on the storefront's public server actions that create things or hash passwords, per client
@@ -27,10 +27,11 @@ export type LimitedAction = keyof typeof ACTION_LIMITS;
  * wait. The limiter works on the store's database (shared by every instance), on the wall clock.
  */
 export async function actionLimited(action: LimitedAction): Promise<FieldError | undefined> {
-  const deps = await storeDeps();
   const address = clientAddress(await headers(), env().trustedProxyHops);
-  const limiter = new RateLimiter(deps.db);
-  const decision = await limiter.take(`action:${action}:${address ?? 'shared'}`, ACTION_LIMITS[action]);
+  const decision = await app.klaviyo.limiter.take(
+    `action:${action}:${address ?? 'shared'}`,
+    ACTION_LIMITS[action],
+  );
   if (decision.ok) return undefined;
   const minutes = Math.ceil(decision.retryAfterSeconds / 60);
   const wait =

@@ -1,10 +1,7 @@
 import fc from 'fast-check';
 import sql from 'sql-template-tag';
 import { describe, expect, it, vi } from 'vitest';
-import { POST as drain } from '../../app/api/klaviyo/drain/route.js';
-import { POST as identify } from '../../app/api/klaviyo/identify/route.js';
-import { POST as subscribe } from '../../app/api/klaviyo/subscribe/route.js';
-import { POST as track } from '../../app/api/klaviyo/track/route.js';
+import { createKlaviyoNext } from '../../lib/klaviyo-next/create.js';
 import { METRICS } from '../../lib/klaviyo-next/events/metrics.js';
 import {
   COMPANY_ID,
@@ -47,11 +44,19 @@ import { withFuzzWorld } from '../support/fuzz-setup.js';
 // The drain route exists only with a secret; a fuzzed Authorization header must never match it.
 const DRAIN_SECRET = 'fuzz-drain-secret-0123456789abcdefghijklmnop';
 vi.setConfig({ testTimeout: FUZZ_TEST_TIMEOUT });
-vi.stubEnv('OUTBOX_DRAIN_SECRET', DRAIN_SECRET);
-// Nothing here may reach a Klaviyo: a drain that did run would find this port closed.
-vi.stubEnv('KLAVIYO_API_URL', 'http://127.0.0.1:9');
 
 const seeded = withFuzzWorld();
+// The relay routes over the fuzz world's database, rebuilt with it before a replay.
+const track = (request: Request) => seeded.routes.track.POST(request);
+const identify = (request: Request) => seeded.routes.identify.POST(request);
+const subscribe = (request: Request) => seeded.routes.subscribe.POST(request);
+// The drain route as createKlaviyoNext mounts it, with a secret. Nothing here may reach a Klaviyo: a
+// drain that did run would find this port closed.
+const drain = (request: Request) =>
+  createKlaviyoNext({
+    env: { OUTBOX_DRAIN_SECRET: DRAIN_SECRET, KLAVIYO_API_URL: 'http://127.0.0.1:9' },
+    sql: seeded.relay.db,
+  }).routes.drain.POST(request);
 
 interface RelayInput {
   headers: Record<string, string>;
@@ -111,7 +116,7 @@ async function checkRoute(
   const req = request(path, input);
   if (!req) return [];
   // Every run starts with no rate-limit counters: the fuzzer is one client, and limits have tests of their own.
-  await seeded.relay.db.query(sql`DELETE FROM app_rate_limits`).catch(() => undefined);
+  await seeded.relay.db.query(sql`DELETE FROM klaviyo_rate_limits`).catch(() => undefined);
   const before = await lastOutboxId(seeded.relay.db);
   const response = await handler(req);
   const violations: Violation[] = [];

@@ -56,7 +56,7 @@ import { withFuzzWorld } from '../support/fuzz-setup.js';
 import { STOCKED } from '../support/fuzz-world.js';
 
 /** Every run starts with no rate-limit counters: the fuzzer is one client, and limits have tests of their own. */
-const forgetLimits = () => seeded.relay.db.query(sql`DELETE FROM app_rate_limits`).catch(() => undefined);
+const forgetLimits = () => seeded.relay.db.query(sql`DELETE FROM klaviyo_rate_limits`).catch(() => undefined);
 
 import sql, { join } from 'sql-template-tag';
 import { cartWith } from '../support/store-fixtures.js';
@@ -68,6 +68,8 @@ import { cartWith } from '../support/store-fixtures.js';
  * own, and no cookie that opens another customer's account or orders.
  */
 
+// The app's composition root, built by the same factories over the fuzz world's database.
+vi.mock('../../lib/app/index.js', async () => (await import('../support/app-under-test.js')).appModule);
 vi.mock('next/headers', async () => (await import('../support/fuzz-request.js')).nextHeaders);
 vi.setConfig({ testTimeout: FUZZ_TEST_TIMEOUT });
 vi.mock('next/navigation', async () => (await import('../support/fuzz-request.js')).nextNavigation);

@@ -4,14 +4,11 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { cancelOrder, fulfilOrder, refundOrder } from '../../app/(store)/back-office/actions.js';
 import { env } from '../../lib/env.js';
 import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
-import { overrideStoreDeps } from '../../lib/store/deps.js';
-import {
-  countRows,
-  placedOrder,
-  type TestStoreDeps,
-  testStoreDeps,
-  withDepsOverride,
-} from '../support/store-fixtures.js';
+import { withTestApp } from '../support/app-under-test.js';
+import { countRows, placedOrder, type TestStoreDeps, testStoreDeps } from '../support/store-fixtures.js';
+
+// The app's composition root, built by the same factories over this file's test database.
+vi.mock('../../lib/app/index.js', async () => (await import('../support/app-under-test.js')).appModule);
 
 /**
  * The back office (fulfil, cancel, refund) in development, where it used to be open to anyone: now
@@ -35,7 +32,7 @@ const PUBLISHED_SECRET = 'development-only-nextauth-secret-never-use-in-producti
 
 let db: SqlDatabase;
 let deps: TestStoreDeps;
-withDepsOverride(overrideStoreDeps, testStoreDeps, (fresh) => {
+withTestApp(testStoreDeps, (fresh) => {
   deps = fresh;
   db = fresh.db;
 });

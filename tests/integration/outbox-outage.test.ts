@@ -2,11 +2,8 @@ import sql from 'sql-template-tag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKlaviyoClient } from '../../lib/klaviyo-next/api/client.js';
 import { RateGovernor } from '../../lib/klaviyo-next/api/governor.js';
-import {
-  createDispatcher,
-  type Dispatcher,
-  type RoundResult,
-} from '../../lib/klaviyo-next/outbox/dispatcher.js';
+import type { Dispatcher, RoundResult } from '../../lib/klaviyo-next/outbox/dispatcher.js';
+import { createDelivery } from '../../lib/klaviyo-next/outbox/runtime.js';
 import { OutboxStore } from '../../lib/klaviyo-next/outbox/store.js';
 import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import type { StoreDeps } from '../../lib/store/deps.js';
@@ -40,14 +37,15 @@ interface Harness {
 
 /**
  * One emulator (published rate limits on) and one virtual clock for the client, governor,
- * dispatcher, store and emulator. Each checkout's scheduleDelivery starts a drain unless one is
- * running, which then goes round again, as runtime.ts's drainSoon does in the app.
+ * dispatcher, store and emulator; delivery through the plugin's own runtime (outbox/runtime.ts).
  */
 async function harness(db: SqlDatabase, start: string): Promise<Harness> {
   const emu = await startTestEmulator();
   const clock = await emulatorClock(emu, Date.parse(start));
   const store = new OutboxStore(db);
-  const dispatcher = createDispatcher({
+  // The plugin's own delivery runtime: each checkout's scheduleDelivery starts a drain unless one is
+  // running, which then goes round again.
+  const delivery = createDelivery({
     store,
     client: createKlaviyoClient({
       apiKey: emu.account.privateKey,
@@ -58,30 +56,24 @@ async function harness(db: SqlDatabase, start: string): Promise<Harness> {
     }),
     account: emu.account.id,
     now: clock.now,
+    log: () => undefined,
   });
+  const { dispatcher } = delivery;
   const background: RoundResult = { claimed: 0, delivered: 0, retrying: 0, dead: 0 };
-  let running: Promise<void> | undefined;
-  let again = false;
+  const drains = new Set<Promise<void>>();
   let failure: unknown;
   const scheduleDelivery = () => {
-    if (running) {
-      again = true;
-      return;
-    }
-    running = (async () => {
-      do {
-        again = false;
-        // The app's drainSoon gives a drain 10 s; a round already started runs to its end.
-        const r = await dispatcher.drain(clock.now() + DRAIN_BUDGET_MS);
-        for (const k of ['claimed', 'delivered', 'retrying', 'dead'] as const) background[k] += r[k];
-      } while (again);
-    })()
+    const drain = delivery
+      .drainSoon(DRAIN_BUDGET_MS)
+      .then((r) => {
+        // Undefined: it joined the running drain, whose result counts its rounds.
+        if (r) for (const k of ['claimed', 'delivered', 'retrying', 'dead'] as const) background[k] += r[k];
+      })
       .catch((error: unknown) => {
         failure = error;
       })
-      .finally(() => {
-        running = undefined;
-      });
+      .finally(() => drains.delete(drain));
+    drains.add(drain);
   };
   // The merchant's newsletter list, which checkout email consent joins.
   const list = await emu.api('/api/lists', {
@@ -104,7 +96,7 @@ async function harness(db: SqlDatabase, start: string): Promise<Harness> {
     dispatcher,
     background,
     async settled() {
-      while (running) await running;
+      while (drains.size) await Promise.all(drains);
       if (failure) throw failure;
     },
   };

@@ -77,8 +77,8 @@ function replayContract(
       expect(await dispatcher().drain()).toMatchObject({ delivered: 2, dead: 0 });
 
       let scheduled = 0;
-      const deps = { outbox: store } as AdminDeps;
-      const answer = await replayDeadLetters(deps, undefined, () => scheduled++);
+      const deps = { outbox: store, deliverSoon: () => scheduled++ } as unknown as AdminDeps;
+      const answer = await replayDeadLetters(deps);
       expect(answer.replayed).toBe(0);
       expect(scheduled).toBe(0);
       expect(answer.skipped).toHaveLength(2);

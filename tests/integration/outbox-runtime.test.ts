@@ -1,9 +1,6 @@
 import pg from 'pg';
 import { afterAll, expect, it } from 'vitest';
-import { getDatabase } from '../../lib/app/database.js';
 import { placedOrder } from '../../lib/klaviyo-next/events/orders.js';
-import { getOutbox } from '../../lib/klaviyo-next/outbox/index.js';
-import { drainSoon, getDispatcher } from '../../lib/klaviyo-next/outbox/runtime.js';
 import { OutboxStore } from '../../lib/klaviyo-next/outbox/store.js';
 import { eventMessage } from '../../lib/klaviyo-next/outbox/types.js';
 import { openPostgres } from '../../lib/klaviyo-next/sql/postgres.js';
@@ -13,8 +10,8 @@ import { describeWithPostgres, TEST_DATABASE_URL } from '../support/requirements
 import { startWorker, type WorkerProcess } from '../support/worker-process.js';
 
 /**
- * The app's own runtime (getDatabase, getOutbox, getDispatcher, drainSoon, configured from the
- * environment) when its database is down at the first drain and comes back: delivery must resume in
+ * The app's own runtime (lib/app: its database and its createKlaviyoNext instance, configured from
+ * the environment) when its database is down at the first drain and comes back: delivery must resume in
  * the same process, without a restart. The database is "down" for real: DATABASE_URL names a
  * database that does not exist yet, and the test creates it.
  */
@@ -68,7 +65,7 @@ describeWithPostgres('the app’s delivery runtime after a database outage', () 
     await admin.connect();
   });
   afterAll(async () => {
-    await (await getDatabase().catch(() => undefined))?.close();
+    await (await import('../../lib/app/index.js')).app.db.close();
     for (const worker of workers) worker.kill();
     await Promise.all(workers.map((w) => w.exited));
     await workerDb?.close();
@@ -80,15 +77,17 @@ describeWithPostgres('the app’s delivery runtime after a database outage', () 
   let workerDb: SqlDatabase | undefined;
 
   it('a drain that finds the database down fails; once it is back, the next drain delivers', async () => {
-    await expect(drainSoon()).rejects.toThrow(/does not exist/);
-    await expect(getDispatcher()).rejects.toThrow(/does not exist/);
+    // Imported after the environment is set: the app reads its settings at first use.
+    const { app } = await import('../../lib/app/index.js');
+    await expect(app.klaviyo.drain()).rejects.toThrow(/does not exist/);
+    await expect(app.klaviyo.drain()).rejects.toThrow(/does not exist/);
 
     await admin.query(`CREATE DATABASE ${name}`);
-    const db = await getDatabase();
-    const outbox = await getOutbox();
-    expect(await db.transaction((tx) => outbox.enqueue(tx, [order('NW-OUTAGE-1')]))).toBe(1);
+    const { db, klaviyo } = app;
+    const outbox = klaviyo.outbox;
+    expect(await db.transaction((tx) => klaviyo.enqueue(tx, [order('NW-OUTAGE-1')]))).toBe(1);
 
-    const round = await drainSoon();
+    const round = await klaviyo.drain();
     expect(round?.delivered).toBe(1);
     expect(await outbox.counts()).toMatchObject({ delivered: 1, pending: 0, retrying: 0, dead: 0 });
     const placed = (await emu.inspect('?events=full&metric=Placed%20Order')).events as unknown[];

@@ -1,12 +1,9 @@
 import sql from 'sql-template-tag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { POST as identifyRoute } from '../../app/api/klaviyo/identify/route.js';
-import { POST as subscribeRoute } from '../../app/api/klaviyo/subscribe/route.js';
-import { POST as trackRoute } from '../../app/api/klaviyo/track/route.js';
 import type { ConsentChange } from '../../lib/klaviyo-next/events/consent.js';
 import type { TrackEvent } from '../../lib/klaviyo-next/events/event.js';
 import type { OutboxMessage, ProfileUpdate } from '../../lib/klaviyo-next/outbox/types.js';
-import { overrideRelayDeps } from '../../lib/klaviyo-next/relay/deps.js';
+import type { relayRoutes } from '../../lib/klaviyo-next/relay/routes.js';
 import { CONSENT_DISCLOSURES } from '../../lib/store/consent-disclosures.js';
 import { SHOPPER_SESSION_COOKIE, startShopperSession } from '../../lib/store/shopper-session.js';
 import {
@@ -14,10 +11,11 @@ import {
   TRACKING_GRANTED as GRANTED,
   klaviyoCookie,
   relayRequest,
-  testRelayDeps,
+  type testRelayDeps,
   verifiedShopperSession,
+  withRelayRoutes,
 } from '../support/relay-fixtures.js';
-import { outboxMessages, withDepsOverride } from '../support/store-fixtures.js';
+import { outboxMessages } from '../support/store-fixtures.js';
 
 /**
  * The relay routes called by someone else: a session cookie of a customer whose email was never
@@ -26,7 +24,13 @@ import { outboxMessages, withDepsOverride } from '../support/store-fixtures.js';
  * proven.
  */
 let deps: ReturnType<typeof testRelayDeps>;
-withDepsOverride(overrideRelayDeps, testRelayDeps, (fresh) => {
+let routes: ReturnType<typeof relayRoutes>;
+const identifyRoute = (request: Request) => routes.identify.POST(request);
+const subscribeRoute = (request: Request) => routes.subscribe.POST(request);
+const trackRoute = (request: Request) => routes.track.POST(request);
+
+withRelayRoutes((fresh, built) => {
+  routes = built;
   deps = fresh;
 });
 

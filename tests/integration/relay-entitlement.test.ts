@@ -1,12 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { POST as identifyRoute } from '../../app/api/klaviyo/identify/route.js';
-import { POST as subscribeRoute } from '../../app/api/klaviyo/subscribe/route.js';
-import { POST as trackRoute } from '../../app/api/klaviyo/track/route.js';
 import { createKlaviyoClient } from '../../lib/klaviyo-next/api/client.js';
 import { type ConsentChange, consentChange } from '../../lib/klaviyo-next/events/consent.js';
 import { createDispatcher } from '../../lib/klaviyo-next/outbox/dispatcher.js';
 import { consentMessage, type ProfileUpdate } from '../../lib/klaviyo-next/outbox/types.js';
-import { overrideRelayDeps } from '../../lib/klaviyo-next/relay/deps.js';
+import type { relayRoutes } from '../../lib/klaviyo-next/relay/routes.js';
 import { CONSENT_DISCLOSURES } from '../../lib/store/consent-disclosures.js';
 import { placeOrder } from '../../lib/store/orders/place-order.js';
 import { SHOPPER_SESSION_COOKIE } from '../../lib/store/shopper-session.js';
@@ -17,10 +14,11 @@ import {
   TRACKING_GRANTED as GRANTED,
   klaviyoCookie,
   relayRequest,
-  testRelayDeps,
+  type testRelayDeps,
   verifiedShopperSession,
+  withRelayRoutes,
 } from '../support/relay-fixtures.js';
-import { cartWith, checkoutForm, outboxMessages, withDepsOverride } from '../support/store-fixtures.js';
+import { cartWith, checkoutForm, outboxMessages } from '../support/store-fixtures.js';
 
 /**
  * The relay routes played by an attacker: a made-up exchange id, identifiers typed into a body, a
@@ -33,7 +31,13 @@ let deps: ReturnType<typeof testRelayDeps>;
 withEmulator({ rateLimits: false }, (started) => {
   emu = started;
 });
-withDepsOverride(overrideRelayDeps, testRelayDeps, (fresh) => {
+let routes: ReturnType<typeof relayRoutes>;
+const identifyRoute = (request: Request) => routes.identify.POST(request);
+const subscribeRoute = (request: Request) => routes.subscribe.POST(request);
+const trackRoute = (request: Request) => routes.track.POST(request);
+
+withRelayRoutes((fresh, built) => {
+  routes = built;
   deps = fresh;
 });
 

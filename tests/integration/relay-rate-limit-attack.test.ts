@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { POST } from '../../app/api/klaviyo/subscribe/route.js';
-import { overrideRelayDeps } from '../../lib/klaviyo-next/relay/deps.js';
+import type { relayRoutes } from '../../lib/klaviyo-next/relay/routes.js';
 import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { CONSENT_DISCLOSURES } from '../../lib/store/consent-disclosures.js';
-import { relayRequest, testRelayDeps } from '../support/relay-fixtures.js';
-import { countRows, withDepsOverride } from '../support/store-fixtures.js';
+import { relayRequest, type testRelayDeps, withRelayRoutes } from '../support/relay-fixtures.js';
+import { countRows } from '../support/store-fixtures.js';
 
 /**
  * The relay's rate limit played against: a script that writes a new X-Forwarded-For entry (or a new
@@ -15,7 +14,11 @@ import { countRows, withDepsOverride } from '../support/store-fixtures.js';
 let db: SqlDatabase;
 let deps: ReturnType<typeof testRelayDeps>;
 
-withDepsOverride(overrideRelayDeps, testRelayDeps, (fresh) => {
+let routes: ReturnType<typeof relayRoutes>;
+const POST = (request: Request) => routes.subscribe.POST(request);
+
+withRelayRoutes((fresh, built) => {
+  routes = built;
   deps = fresh;
   db = fresh.db;
 });

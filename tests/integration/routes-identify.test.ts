@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { POST } from '../../app/api/klaviyo/identify/route.js';
 import type { ProfileUpdate } from '../../lib/klaviyo-next/outbox/types.js';
-import { overrideRelayDeps } from '../../lib/klaviyo-next/relay/deps.js';
+import { relayRoutes } from '../../lib/klaviyo-next/relay/routes.js';
 import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { SHOPPER_SESSION_COOKIE } from '../../lib/store/shopper-session.js';
 import { freshSqlite } from '../support/databases.js';
@@ -20,17 +19,18 @@ let deps: ReturnType<typeof testRelayDeps>;
 const stored = (request: Promise<Response>, status: number, count: number) =>
   expectStored(db, request, status, count);
 let session: Record<string, string>;
+let routes: ReturnType<typeof relayRoutes>;
+const POST = (request: Request) => routes.identify.POST(request);
 
 beforeAll(async () => {
   db = await freshSqlite();
   deps = testRelayDeps(db);
-  overrideRelayDeps(deps);
+  routes = relayRoutes(deps);
   // A signed-in shopper whose email the store verified; a guest checkout's session names nobody here.
   const token = await verifiedShopperSession(deps, 'ada@example.com');
   session = { [SHOPPER_SESSION_COOKIE]: token, ...GRANTED };
 });
 afterAll(async () => {
-  overrideRelayDeps(undefined);
   await db.close();
 });
 

@@ -1,18 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { POST } from '../../app/api/klaviyo/subscribe/route.js';
 import type { ConsentChange } from '../../lib/klaviyo-next/events/consent.js';
-import { overrideRelayDeps } from '../../lib/klaviyo-next/relay/deps.js';
+import type { relayRoutes } from '../../lib/klaviyo-next/relay/routes.js';
 import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { CONSENT_DISCLOSURES } from '../../lib/store/consent-disclosures.js';
-import { expectStored, relayRequest, testRelayDeps } from '../support/relay-fixtures.js';
-import { LIST_ID, outboxMessages, withDepsOverride } from '../support/store-fixtures.js';
+import {
+  expectStored,
+  relayRequest,
+  type testRelayDeps,
+  withRelayRoutes,
+} from '../support/relay-fixtures.js';
+import { LIST_ID, outboxMessages } from '../support/store-fixtures.js';
 
 let db: SqlDatabase;
 let deps: ReturnType<typeof testRelayDeps>;
 const stored = (request: Promise<Response>, status: number, count: number) =>
   expectStored(db, request, status, count);
 
-withDepsOverride(overrideRelayDeps, testRelayDeps, (fresh) => {
+let routes: ReturnType<typeof relayRoutes>;
+const POST = (request: Request) => routes.subscribe.POST(request);
+
+withRelayRoutes((fresh, built) => {
+  routes = built;
   deps = fresh;
   db = fresh.db;
 });

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { POST } from '../../app/api/klaviyo/track/route.js';
 import type { TrackEvent } from '../../lib/klaviyo-next/events/event.js';
-import { overrideRelayDeps } from '../../lib/klaviyo-next/relay/deps.js';
+import type { relayRoutes } from '../../lib/klaviyo-next/relay/routes.js';
 import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { removeFromCart } from '../../lib/store/cart.js';
 import { SHOPPER_SESSION_COOKIE } from '../../lib/store/shopper-session.js';
@@ -10,17 +9,22 @@ import {
   TRACKING_GRANTED as GRANTED,
   klaviyoCookie,
   relayRequest,
-  testRelayDeps,
+  type testRelayDeps,
   verifiedShopperSession,
+  withRelayRoutes,
 } from '../support/relay-fixtures.js';
-import { cartWith, outboxMessages, withDepsOverride } from '../support/store-fixtures.js';
+import { cartWith, outboxMessages } from '../support/store-fixtures.js';
 
 let db: SqlDatabase;
 let deps: ReturnType<typeof testRelayDeps>;
 const stored = (request: Promise<Response>, status: number, count: number) =>
   expectStored(db, request, status, count);
 
-withDepsOverride(overrideRelayDeps, testRelayDeps, (fresh) => {
+let routes: ReturnType<typeof relayRoutes>;
+const POST = (request: Request) => routes.track.POST(request);
+
+withRelayRoutes((fresh, built) => {
+  routes = built;
   deps = fresh;
   db = fresh.db;
 });

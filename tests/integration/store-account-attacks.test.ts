@@ -7,17 +7,19 @@ import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { overrideAccountLinks } from '../../lib/store/account-links.js';
 import { currentShopper, signUp } from '../../lib/store/accounts.js';
 import { CART_COOKIE, ORDER_ACCESS_COOKIE, SHOPPER_SESSION_COOKIE } from '../../lib/store/cookies.js';
-import { overrideStoreDeps } from '../../lib/store/deps.js';
 import { orderForShopper } from '../../lib/store/shopper-orders.js';
 import { accountThroughLink, testLinks } from '../support/account-links.js';
+import { withTestApp } from '../support/app-under-test.js';
 import {
   cartWith,
   checkoutForm,
   countRows,
   type TestStoreDeps,
   testStoreDeps,
-  withDepsOverride,
 } from '../support/store-fixtures.js';
+
+// The app's composition root, built by the same factories over this file's test database.
+vi.mock('../../lib/app/index.js', async () => (await import('../support/app-under-test.js')).appModule);
 
 /**
  * The account and order actions as an attacker calls them: with another browser's order number, a
@@ -53,8 +55,7 @@ vi.useFakeTimers({ toFake: ['Date'], now: Date.parse('2026-12-05T08:00:00Z') });
 let db: SqlDatabase;
 let deps: TestStoreDeps;
 // The store's clock is the same frozen wall clock, so the sign-in throttle's waits never run out.
-withDepsOverride(
-  overrideStoreDeps,
+withTestApp(
   (fresh) => Object.assign(testStoreDeps(fresh), { now: () => Date.now() }),
   (fresh) => {
     deps = fresh;

@@ -4,8 +4,11 @@ import { notifyWhenBack } from '../../app/(store)/back-in-stock/actions.js';
 import { addToBag } from '../../app/(store)/cart/actions.js';
 import { ACTION_LIMITS } from '../../lib/auth/request-limits.js';
 import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
-import { overrideStoreDeps } from '../../lib/store/deps.js';
-import { countRows, testStoreDeps, withDepsOverride } from '../support/store-fixtures.js';
+import { withTestApp } from '../support/app-under-test.js';
+import { countRows, testStoreDeps } from '../support/store-fixtures.js';
+
+// The app's composition root, built by the same factories over this file's test database.
+vi.mock('../../lib/app/index.js', async () => (await import('../support/app-under-test.js')).appModule);
 
 /**
  * The storefront's public actions that create rows or hash passwords, played by a script behind one
@@ -33,7 +36,7 @@ vi.stubEnv('TRUSTED_PROXY_HOPS', '1');
 vi.useFakeTimers({ toFake: ['Date'], now: Date.parse('2026-12-05T07:00:00Z') });
 
 let db: SqlDatabase;
-withDepsOverride(overrideStoreDeps, testStoreDeps, (fresh) => {
+withTestApp(testStoreDeps, (fresh) => {
   db = fresh.db;
 });
 beforeEach(() => request.jar.clear());

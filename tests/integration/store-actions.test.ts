@@ -4,16 +4,18 @@ import { cancelOrder, fulfilOrder, refundOrder } from '../../app/(store)/back-of
 import { placeOrder } from '../../app/(store)/checkout/actions.js';
 import { env } from '../../lib/env.js';
 import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
-import { overrideStoreDeps } from '../../lib/store/deps.js';
 import { placeOrder as placeOrderInStore } from '../../lib/store/orders/place-order.js';
+import { withTestApp } from '../support/app-under-test.js';
 import {
   cartWith,
   checkoutForm,
   countRows,
   type TestStoreDeps,
   testStoreDeps,
-  withDepsOverride,
 } from '../support/store-fixtures.js';
+
+// The app's composition root, built by the same factories over this file's test database.
+vi.mock('../../lib/app/index.js', async () => (await import('../support/app-under-test.js')).appModule);
 
 /**
  * The server actions themselves, as Next.js calls them (public POST endpoints taking whatever a
@@ -32,7 +34,7 @@ vi.mock('next/headers', () => ({
   }),
 }));
 
-withDepsOverride(overrideStoreDeps, testStoreDeps, (fresh) => {
+withTestApp(testStoreDeps, (fresh) => {
   deps = fresh;
   db = fresh.db;
 });

@@ -8,17 +8,19 @@ import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { overrideAccountLinks } from '../../lib/store/account-links.js';
 import { currentShopper } from '../../lib/store/accounts.js';
 import { CART_COOKIE, ORDER_ACCESS_COOKIE, SHOPPER_SESSION_COOKIE } from '../../lib/store/cookies.js';
-import { overrideStoreDeps } from '../../lib/store/deps.js';
 import { TRACKING_CONSENT_COOKIE } from '../../lib/store/tracking-consent.js';
 import { testLinks } from '../support/account-links.js';
+import { withTestApp } from '../support/app-under-test.js';
 import {
   cartWith,
   checkoutForm,
   countRows,
   type TestStoreDeps,
   testStoreDeps,
-  withDepsOverride,
 } from '../support/store-fixtures.js';
+
+// The app's composition root, built by the same factories over this file's test database.
+vi.mock('../../lib/app/index.js', async () => (await import('../support/app-under-test.js')).appModule);
 
 /**
  * The storefront's server actions as Next.js runs them, with the request's cookie jar and redirect()
@@ -77,7 +79,7 @@ function checkoutFields(cartId: string, overrides: Record<string, string> = {}) 
 let db: SqlDatabase;
 let deps: TestStoreDeps;
 
-withDepsOverride(overrideStoreDeps, testStoreDeps, (fresh) => {
+withTestApp(testStoreDeps, (fresh) => {
   deps = fresh;
   db = fresh.db;
 });

@@ -1,34 +1,32 @@
-import { GET as campaigns } from '../../app/api/admin/campaigns/route.js';
-import { GET as delivery } from '../../app/api/admin/delivery/route.js';
-import { GET as flows } from '../../app/api/admin/flows/route.js';
-import { GET as listMembers } from '../../app/api/admin/lists/[id]/members/route.js';
-import { GET as list } from '../../app/api/admin/lists/[id]/route.js';
-import { GET as lists } from '../../app/api/admin/lists/route.js';
-import { GET as overview } from '../../app/api/admin/overview/route.js';
-import { GET as segmentMembers } from '../../app/api/admin/segments/[id]/members/route.js';
-import { GET as segment } from '../../app/api/admin/segments/[id]/route.js';
-import { GET as segments } from '../../app/api/admin/segments/route.js';
-import { GET as settings } from '../../app/api/admin/settings/route.js';
-
 export type AdminHandler = (
   request: Request,
   context: { params: Promise<{ id: string }> },
 ) => Promise<Response>;
 
+/**
+ * The route file of each `/api/admin/*` path. They are imported when a handler is first called, not
+ * when this module loads: a route file takes its handler from the app's composition root, which reads
+ * the settings a test stubs (the emulator's URL) only once it is built.
+ */
+const ROUTE_FILES: Record<string, () => Promise<{ GET: unknown }>> = {
+  '/api/admin/campaigns': () => import('../../app/api/admin/campaigns/route.js'),
+  '/api/admin/delivery': () => import('../../app/api/admin/delivery/route.js'),
+  '/api/admin/flows': () => import('../../app/api/admin/flows/route.js'),
+  '/api/admin/lists': () => import('../../app/api/admin/lists/route.js'),
+  '/api/admin/lists/[id]': () => import('../../app/api/admin/lists/[id]/route.js'),
+  '/api/admin/lists/[id]/members': () => import('../../app/api/admin/lists/[id]/members/route.js'),
+  '/api/admin/overview': () => import('../../app/api/admin/overview/route.js'),
+  '/api/admin/segments': () => import('../../app/api/admin/segments/route.js'),
+  '/api/admin/segments/[id]': () => import('../../app/api/admin/segments/[id]/route.js'),
+  '/api/admin/segments/[id]/members': () => import('../../app/api/admin/segments/[id]/members/route.js'),
+  '/api/admin/settings': () => import('../../app/api/admin/settings/route.js'),
+};
+
 /** Every `/api/admin/*` route handler, by its path. */
-export const ADMIN_ROUTES: [string, AdminHandler][] = [
-  ['/api/admin/campaigns', campaigns as AdminHandler],
-  ['/api/admin/delivery', delivery as AdminHandler],
-  ['/api/admin/flows', flows as AdminHandler],
-  ['/api/admin/lists', lists as AdminHandler],
-  ['/api/admin/lists/[id]', list as AdminHandler],
-  ['/api/admin/lists/[id]/members', listMembers as AdminHandler],
-  ['/api/admin/overview', overview as AdminHandler],
-  ['/api/admin/segments', segments as AdminHandler],
-  ['/api/admin/segments/[id]', segment as AdminHandler],
-  ['/api/admin/segments/[id]/members', segmentMembers as AdminHandler],
-  ['/api/admin/settings', settings as AdminHandler],
-];
+export const ADMIN_ROUTES: [string, AdminHandler][] = Object.entries(ROUTE_FILES).map(([path, load]) => [
+  path,
+  async (request, context) => ((await load()).GET as AdminHandler)(request, context),
+]);
 
 /** The GET request a browser would send for `path` with this id and query; undefined when none can. */
 export function adminRequest(path: string, id: string, query: Record<string, string>): Request | undefined {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, vi } from 'vitest';
-import { overrideRelayDeps } from '../../lib/klaviyo-next/relay/deps.js';
-import { overrideStoreDeps } from '../../lib/store/deps.js';
+import { relayRoutes } from '../../lib/klaviyo-next/relay/routes.js';
+import { setTestStore } from './app-under-test.js';
 import { freshSqlite } from './databases.js';
 import { onReplay } from './fuzz-harness.js';
 import { buildFuzzWorld, type FuzzWorld, STOCKED, withoutLimits } from './fuzz-world.js';
@@ -10,6 +10,8 @@ import { cartWith } from './store-fixtures.js';
 export interface FuzzSetup {
   world: FuzzWorld;
   relay: ReturnType<typeof testRelayDeps>;
+  /** The relay's route handlers over `relay`, as createKlaviyoNext mounts them. */
+  routes: ReturnType<typeof relayRoutes>;
   /** Cart ids with revisions that exist, so cart events and actions get past the lookup. */
   carts: string[];
 }
@@ -25,8 +27,9 @@ export function withFuzzWorld(): FuzzSetup {
     await setup.relay?.db.close();
     setup.relay = withoutLimits(testRelayDeps(await freshSqlite()));
     withoutLimits(setup.relay.store);
-    overrideRelayDeps(setup.relay);
-    overrideStoreDeps(setup.relay.store);
+    setup.routes = relayRoutes(setup.relay);
+    // The store's server actions run on the app under test (a test file mocks lib/app with it).
+    setTestStore(setup.relay.store);
     setup.world = await buildFuzzWorld(setup.relay.store);
     setup.carts.length = 0;
     for (let i = 0; i < 4; i++)
@@ -37,8 +40,6 @@ export function withFuzzWorld(): FuzzSetup {
     onReplay(fresh);
   });
   afterAll(async () => {
-    overrideRelayDeps(undefined);
-    overrideStoreDeps(undefined);
     vi.unstubAllEnvs();
     await setup.relay?.db.close();
   });

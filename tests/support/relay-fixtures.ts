@@ -5,9 +5,9 @@ import type { RelayDeps } from '../../lib/klaviyo-next/relay/deps.js';
 import { relayRoutes } from '../../lib/klaviyo-next/relay/routes.js';
 import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { CONSENT_DISCLOSURES } from '../../lib/store/consent-disclosures.js';
-import { SUBSCRIBE_SOURCES } from '../../lib/store/subscribe-sources.js';
 import { startShopperSession } from '../../lib/store/shopper-session.js';
 import { demoStorefront } from '../../lib/store/storefront.js';
+import { SUBSCRIBE_SOURCES } from '../../lib/store/subscribe-sources.js';
 import { TRACKING_CONSENT_COOKIE } from '../../lib/store/tracking-consent.js';
 import { freshSqlite } from './databases.js';
 import { countRows, LIST_ID, testStoreDeps } from './store-fixtures.js';
@@ -42,7 +42,9 @@ export type TestRelayDeps = ReturnType<typeof testRelayDeps>;
  * factory (`relayRoutes`, what `createKlaviyoNext` mounts) from test dependencies; `onStart` gets
  * both. Afterwards the database is closed.
  */
-export function withRelayRoutes(onStart: (deps: TestRelayDeps, routes: ReturnType<typeof relayRoutes>) => void) {
+export function withRelayRoutes(
+  onStart: (deps: TestRelayDeps, routes: ReturnType<typeof relayRoutes>) => void,
+) {
   let deps: TestRelayDeps | undefined;
   beforeAll(async () => {
     deps = testRelayDeps(await freshSqlite());

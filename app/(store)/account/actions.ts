@@ -4,6 +4,7 @@ import { cookies, headers } from 'next/headers';
 import { redirect } from 'next/navigation';
 // What a sign-in, sign-up or confirmation form shows: the forms' own state, one type for both sides.
 import type { AccountState as AccountFormState } from '@/components/store/account-forms';
+import { app } from '@/lib/app';
 import { actionLimited } from '@/lib/auth/request-limits';
 import { env } from '@/lib/env';
 import { clientAddress } from '@/lib/klaviyo-next/http/client-address';
@@ -20,7 +21,6 @@ import {
   SHOPPER_SESSION_COOKIE,
   SHOPPER_SESSION_DAYS,
 } from '@/lib/store/cookies';
-import { storeDeps } from '@/lib/store/deps';
 import { revokeOrderAccess } from '@/lib/store/order-access';
 import { endShopperSession } from '@/lib/store/shopper-session';
 import { nextPath } from './next-path';
@@ -58,7 +58,7 @@ export async function signUp(_previous: AccountFormState, form: FormData): Promi
   // Per client address, before the password is hashed (lib/auth/request-limits.ts).
   const limited = await actionLimited('sign-up');
   if (limited) return { error: limited, values: keep(form) };
-  const result = await signUpShopper(await storeDeps(), withoutNext(form));
+  const result = await signUpShopper(app.store, withoutNext(form));
   if (!result.ok) return { error: result.error, values: keep(form) };
   return { sentTo: result.data.sentTo };
 }
@@ -72,7 +72,7 @@ export async function saveOrderToAccount(
   const limited = await actionLimited('sign-up');
   if (limited) return { error: limited };
   const jar = await cookies();
-  const deps = await storeDeps();
+  const deps = app.store;
   const shopper = await currentShopper(deps, jar.get(SHOPPER_SESSION_COOKIE)?.value);
   const result = await requestOrderAccount(deps, form, {
     orderAccess: jar.get(ORDER_ACCESS_COOKIE)?.value,
@@ -87,7 +87,7 @@ export async function saveOrderToAccount(
  * scanners and link previews open links too. The shopper's click does.
  */
 export async function confirmAccount(_previous: AccountFormState, form: FormData): Promise<AccountFormState> {
-  const result = await confirmAccountLink(await storeDeps(), form.get('token'));
+  const result = await confirmAccountLink(app.store, form.get('token'));
   if (!result.ok) return { error: result.error };
   await startSession(result.data.sessionToken);
   redirect('/account');
@@ -95,7 +95,7 @@ export async function confirmAccount(_previous: AccountFormState, form: FormData
 
 export async function signIn(_previous: AccountFormState, form: FormData): Promise<AccountFormState> {
   const address = clientAddress(await headers(), env().trustedProxyHops);
-  const result = await signInShopper(await storeDeps(), withoutNext(form), { clientAddress: address });
+  const result = await signInShopper(app.store, withoutNext(form), { clientAddress: address });
   if (!result.ok) return { error: result.error, values: { email: keep(form)?.email } };
   await startSession(result.data.sessionToken);
   redirect(destination(form));
@@ -107,7 +107,7 @@ export async function signIn(_previous: AccountFormState, form: FormData): Promi
  */
 export async function signOut(): Promise<void> {
   const jar = await cookies();
-  const { db } = await storeDeps();
+  const { db } = app.store;
   const token = jar.get(SHOPPER_SESSION_COOKIE)?.value;
   if (token) await endShopperSession(db, token);
   const orders = jar.get(ORDER_ACCESS_COOKIE)?.value;

@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { redirect } from 'next/navigation';
-import { storeDeps } from '@/lib/store/deps';
+import { app } from '@/lib/app';
 import { formatDate, formatMoney } from '@/lib/store/format';
 import { STATUS_LABELS } from '@/lib/store/orders/status';
 import { ordersOfCustomer } from '@/lib/store/shopper-orders';
@@ -14,7 +14,7 @@ export const metadata: Metadata = { title: 'Your account', robots: { index: fals
 export default async function AccountPage() {
   const shopper = await getShopper();
   if (!shopper?.hasAccount) redirect('/account/sign-in');
-  const orders = await ordersOfCustomer(await storeDeps(), shopper.customerId);
+  const orders = await ordersOfCustomer(app.store, shopper.customerId);
   return (
     <div className="page page--narrow">
       <header className="page-head page-head--split">

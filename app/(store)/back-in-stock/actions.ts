@@ -1,9 +1,9 @@
 'use server';
 
 import type { BackInStockState as BackInStockFormState } from '@/components/store/back-in-stock-form';
+import { app } from '@/lib/app';
 import { actionLimited } from '@/lib/auth/request-limits';
 import { requestBackInStock } from '@/lib/store/back-in-stock';
-import { storeDeps } from '@/lib/store/deps';
 
 /**
  * The sold-out variant's "Email me when it's back" form (see lib/store/back-in-stock.ts); limited per
@@ -15,7 +15,7 @@ export async function notifyWhenBack(
 ): Promise<BackInStockFormState> {
   const limited = await actionLimited('back-in-stock');
   if (limited) return { error: limited };
-  const result = await requestBackInStock(await storeDeps(), form);
+  const result = await requestBackInStock(app.store, form);
   if (!result.ok) return { error: result.error };
   const email = String(form.get('email') ?? '')
     .trim()

@@ -1,7 +1,7 @@
 'use server';
 
+import { app } from '@/lib/app';
 import { backOfficeDenied } from '@/lib/store/back-office-access';
-import { storeDeps } from '@/lib/store/deps';
 import { cancelOrder as cancel } from '@/lib/store/orders/cancel-order';
 import { fulfilOrder as fulfil } from '@/lib/store/orders/fulfil-order';
 import { refundOrder as refund } from '@/lib/store/orders/refund-order';
@@ -14,15 +14,15 @@ import { refundOrder as refund } from '@/lib/store/orders/refund-order';
 
 /** Ships all of an order, or `lines: [{ lineId, quantity }]` of it; records Fulfilled Order. */
 export async function fulfilOrder(input: unknown) {
-  return (await backOfficeDenied()) ?? fulfil(await storeDeps(), input);
+  return (await backOfficeDenied()) ?? fulfil(app.store, input);
 }
 
 /** Cancels an order nothing of which has shipped or been refunded; records Cancelled Order. */
 export async function cancelOrder(input: unknown) {
-  return (await backOfficeDenied()) ?? cancel(await storeDeps(), input);
+  return (await backOfficeDenied()) ?? cancel(app.store, input);
 }
 
 /** Refunds `amountCents` and/or `lines` of an order, never more than was paid; records Refunded Order. */
 export async function refundOrder(input: unknown) {
-  return (await backOfficeDenied()) ?? refund(await storeDeps(), input);
+  return (await backOfficeDenied()) ?? refund(app.store, input);
 }

@@ -1,6 +1,7 @@
 'use server';
 
 import { cookies } from 'next/headers';
+import { app } from '@/lib/app';
 import { actionLimited } from '@/lib/auth/request-limits';
 import { env } from '@/lib/env';
 import type { CartSnapshot, LineSnapshot } from '@/lib/klaviyo-next/events/types';
@@ -14,7 +15,6 @@ import {
   updateCartLine as update,
 } from '@/lib/store/cart';
 import { CART_COOKIE, cookieOptions } from '@/lib/store/cookies';
-import { storeDeps } from '@/lib/store/deps';
 import { formInput } from '@/lib/store/form-input';
 import type { ActionResult } from '@/lib/store/result';
 import { demoStorefront } from '@/lib/store/storefront';
@@ -27,7 +27,7 @@ const CART_DAYS = 30;
  * write a cart row per request.
  */
 async function openCartId(): Promise<{ cartId: string } | { error: FieldError }> {
-  const deps = await storeDeps();
+  const deps = app.store;
   const jar = await cookies();
   const known = jar.get(CART_COOKIE)?.value;
   const cart = known && /^[0-9a-f-]{36}$/.test(known) ? await loadCart(deps.db, known) : undefined;
@@ -50,11 +50,11 @@ async function withCart(input: unknown): Promise<{ input: unknown } | { error: F
 /** Runs a cart change on the cookie's cart, or answers why there is none. */
 async function onCart(
   input: unknown,
-  change: (deps: Awaited<ReturnType<typeof storeDeps>>, input: unknown) => Promise<ActionResult<CartChange>>,
+  change: (deps: typeof app.store, input: unknown) => Promise<ActionResult<CartChange>>,
 ): Promise<ActionResult<CartChange>> {
   const prepared = await withCart(input);
   if ('error' in prepared) return { ok: false, error: prepared.error };
-  return change(await storeDeps(), prepared.input);
+  return change(app.store, prepared.input);
 }
 
 /**
@@ -85,7 +85,7 @@ export interface AddedToBag extends CartChange {
  * `added-to-cart:<cartId>:<revision>` from the same lines and prices.
  */
 export async function addToBag(input: unknown): Promise<ActionResult<AddedToBag>> {
-  const deps = await storeDeps();
+  const deps = app.store;
   const result = await onCart(input, add);
   if (!result.ok) return result;
   const found = await demoStorefront(deps).cart(result.data.cartId, result.data.revision);
@@ -101,7 +101,7 @@ export async function restoreCart(cartId: unknown): Promise<ActionResult<{ cartI
   if (typeof cartId !== 'string' || !/^[0-9a-f-]{36}$/.test(cartId)) {
     return { ok: false, error: { field: 'cartId', message: 'That link does not name a cart.' } };
   }
-  const cart = await loadCart((await storeDeps()).db, cartId);
+  const cart = await loadCart(app.store.db, cartId);
   if (!cart) return { ok: false, error: { field: 'cartId', message: 'That cart no longer exists.' } };
   if (cart.status !== 'open') {
     return { ok: false, error: { field: 'cartId', message: 'That cart has already been checked out.' } };

@@ -4,10 +4,10 @@ import { cookies } from 'next/headers';
 import { redirect } from 'next/navigation';
 // What the checkout form shows after a refused submit: the problem, and what was typed, to keep.
 import type { CheckoutState as CheckoutFormState } from '@/components/store/checkout-form';
+import { app } from '@/lib/app';
 import { env } from '@/lib/env';
 import { accountExchangeId } from '@/lib/klaviyo-next/events/identity';
 import { CART_COOKIE, cookieOptions, ORDER_ACCESS_COOKIE, ORDER_ACCESS_DAYS } from '@/lib/store/cookies';
-import { storeDeps } from '@/lib/store/deps';
 import { type OrderConfirmation, placeOrder as placeOrderInStore } from '@/lib/store/orders/place-order';
 import type { ActionResult } from '@/lib/store/result';
 
@@ -18,7 +18,7 @@ import type { ActionResult } from '@/lib/store/result';
  * (a checkout proves nothing about the email typed).
  */
 export async function placeOrder(input: unknown): Promise<ActionResult<OrderConfirmation>> {
-  const deps = await storeDeps();
+  const deps = app.store;
   const browser = async () => {
     const jar = await cookies();
     return {

@@ -3,8 +3,8 @@ import Link from 'next/link';
 import { redirect } from 'next/navigation';
 import { CheckoutForm } from '@/components/store/checkout-form';
 import { OrderSummary } from '@/components/store/order-summary';
+import { app } from '@/lib/app';
 import { cartSnapshot } from '@/lib/store/cart-view';
-import { storeDeps } from '@/lib/store/deps';
 import { formatMoney } from '@/lib/store/format';
 import { SHIPPING_COUNTRIES } from '@/lib/store/orders/checkout-input';
 import { productImage } from '@/lib/store/product-art';
@@ -23,7 +23,7 @@ const COUNTRIES = SHIPPING_COUNTRIES.map((code) => ({ code, name: countryNames.o
 export default async function CheckoutPage() {
   const [cart, shopper] = await Promise.all([getCart(), getShopper()]);
   if (!cart || cart.lines.length === 0) redirect('/cart');
-  const snapshot = await cartSnapshot(await storeDeps(), cart);
+  const snapshot = await cartSnapshot(app.store, cart);
   return (
     <div className="page checkout">
       <div className="checkout__main">

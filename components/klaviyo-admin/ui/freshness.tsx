@@ -1,8 +1,7 @@
 'use client';
 
 import { useEffect, useState } from 'react';
-import type { Cached } from '@/lib/klaviyo-next/dashboard/contracts';
-import { timeAgo, timeUntil } from '@/lib/klaviyo-next/dashboard/format';
+import { type Cached, timeAgo, timeUntil } from '@/lib/klaviyo-next/browser';
 import ui from '../ui.module.css';
 
 /** Re-renders every 30 s so "updated N minutes ago" stays true while the page is open. */

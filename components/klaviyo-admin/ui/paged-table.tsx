@@ -1,6 +1,6 @@
 import type { InfiniteData, UseInfiniteQueryResult } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
-import type { Page } from '@/lib/klaviyo-next/dashboard/contracts';
+import type { Page } from '@/lib/klaviyo-next/browser';
 import { pagesOf } from '../queries';
 import ui from '../ui.module.css';
 import { LoadMore } from './load-more';

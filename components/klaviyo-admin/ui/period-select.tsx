@@ -1,6 +1,6 @@
 'use client';
 
-import { PERIOD_LABELS, PERIODS, type Period } from '@/lib/klaviyo-next/dashboard/contracts';
+import { PERIOD_LABELS, PERIODS, type Period } from '@/lib/klaviyo-next/browser';
 import ui from '../ui.module.css';
 
 export function PeriodSelect({ value, onChange }: { value: Period; onChange: (period: Period) => void }) {

@@ -6,14 +6,12 @@ import {
   CAMPAIGN_STATUS_FILTERS,
   type CampaignChannelName,
   type CampaignStatusFilter,
-  type Period,
-} from '@/lib/klaviyo-next/dashboard/contracts';
-import {
   formatDateTime,
   formatMoney,
   formatNumber,
   formatPercent,
-} from '@/lib/klaviyo-next/dashboard/format';
+  type Period,
+} from '@/lib/klaviyo-next/browser';
 import { campaignsQuery } from '../queries';
 import { Freshness } from '../ui/freshness';
 import { Badge, Card, PageHeader, toneOf } from '../ui/layout';

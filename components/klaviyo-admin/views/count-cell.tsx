@@ -1,5 +1,4 @@
-import type { Cached } from '@/lib/klaviyo-next/dashboard/contracts';
-import { formatNumber, timeAgo } from '@/lib/klaviyo-next/dashboard/format';
+import { type Cached, formatNumber, timeAgo } from '@/lib/klaviyo-next/browser';
 import ui from '../ui.module.css';
 
 /** A cached profile count: the number with its age on hover, or a placeholder while it is fetched. */

@@ -1,9 +1,7 @@
 'use client';
 
 import { type InfiniteData, useQueryClient } from '@tanstack/react-query';
-import type { DeliveryItem, DeliveryPage } from '@/lib/klaviyo-next/dashboard/contracts';
-import { formatDateTime } from '@/lib/klaviyo-next/dashboard/format';
-import { adminKeys } from '@/lib/klaviyo-next/dashboard/query-keys';
+import { adminKeys, type DeliveryItem, type DeliveryPage, formatDateTime } from '@/lib/klaviyo-next/browser';
 import ui from '../ui.module.css';
 
 export type Pages = InfiniteData<DeliveryPage, unknown>;

@@ -2,9 +2,13 @@
 
 import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import { Fragment, useState } from 'react';
-import type { DeliveryState, ReplayAnswer } from '@/lib/klaviyo-next/dashboard/contracts';
-import { formatDateTime, timeAgo } from '@/lib/klaviyo-next/dashboard/format';
-import { adminKeys } from '@/lib/klaviyo-next/dashboard/query-keys';
+import {
+  adminKeys,
+  type DeliveryState,
+  formatDateTime,
+  type ReplayAnswer,
+  timeAgo,
+} from '@/lib/klaviyo-next/browser';
 import { type Action, unwrap } from '../api';
 import { deliveryQuery } from '../queries';
 import { Icon } from '../ui/icons';

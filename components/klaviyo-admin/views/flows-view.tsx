@@ -2,8 +2,14 @@
 
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import type { FlowSummary, Period } from '@/lib/klaviyo-next/dashboard/contracts';
-import { formatMoney, formatNumber, formatPercent, humanize } from '@/lib/klaviyo-next/dashboard/format';
+import {
+  type FlowSummary,
+  formatMoney,
+  formatNumber,
+  formatPercent,
+  humanize,
+  type Period,
+} from '@/lib/klaviyo-next/browser';
 import { flowsQuery } from '../queries';
 import { Freshness } from '../ui/freshness';
 import { Badge, Card, PageHeader, toneOf } from '../ui/layout';

@@ -8,9 +8,7 @@ import {
   useQueryClient,
 } from '@tanstack/react-query';
 import { useState } from 'react';
-import type { Member, Page } from '@/lib/klaviyo-next/dashboard/contracts';
-import { formatDate, humanize } from '@/lib/klaviyo-next/dashboard/format';
-import { adminKeys } from '@/lib/klaviyo-next/dashboard/query-keys';
+import { adminKeys, formatDate, humanize, type Member, type Page } from '@/lib/klaviyo-next/browser';
 import { type Action, unwrap } from '../api';
 import { listMembersQuery, listQuery } from '../queries';
 import { Freshness } from '../ui/freshness';

@@ -3,9 +3,14 @@
 import { type InfiniteData, useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useState } from 'react';
-import type { ListSummary, Page } from '@/lib/klaviyo-next/dashboard/contracts';
-import { formatDate, formatNumber, humanize } from '@/lib/klaviyo-next/dashboard/format';
-import { adminKeys } from '@/lib/klaviyo-next/dashboard/query-keys';
+import {
+  adminKeys,
+  formatDate,
+  formatNumber,
+  humanize,
+  type ListSummary,
+  type Page,
+} from '@/lib/klaviyo-next/browser';
 import { type Action, unwrap } from '../api';
 import { listsQuery, pagesOf } from '../queries';
 import { Freshness } from '../ui/freshness';

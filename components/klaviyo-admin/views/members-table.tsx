@@ -2,8 +2,7 @@
 
 import type { InfiniteData, UseInfiniteQueryResult } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
-import type { Member, Page } from '@/lib/klaviyo-next/dashboard/contracts';
-import { formatDate } from '@/lib/klaviyo-next/dashboard/format';
+import { formatDate, type Member, type Page } from '@/lib/klaviyo-next/browser';
 import { Card } from '../ui/layout';
 import { PagedTable } from '../ui/paged-table';
 import { EmptyState } from '../ui/states';

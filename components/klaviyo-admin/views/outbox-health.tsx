@@ -1,6 +1,5 @@
 import Link from 'next/link';
-import type { DeliveryState, OutboxHealth } from '@/lib/klaviyo-next/dashboard/contracts';
-import { formatNumber, timeAgo } from '@/lib/klaviyo-next/dashboard/format';
+import { type DeliveryState, formatNumber, type OutboxHealth, timeAgo } from '@/lib/klaviyo-next/browser';
 import charts from '../charts.module.css';
 import { Badge, Card } from '../ui/layout';
 import { SkeletonBlock } from '../ui/states';

@@ -1,7 +1,13 @@
 import Link from 'next/link';
 import type { ReactNode } from 'react';
-import type { Cached, Overview, PerformanceReport } from '@/lib/klaviyo-next/dashboard/contracts';
-import { formatMoney, formatNumber, timeAgo } from '@/lib/klaviyo-next/dashboard/format';
+import {
+  type Cached,
+  formatMoney,
+  formatNumber,
+  type Overview,
+  type PerformanceReport,
+  timeAgo,
+} from '@/lib/klaviyo-next/browser';
 import { RankedBars, SplitBar } from '../charts/ranked-bars';
 import { Card, Stat } from '../ui/layout';
 import { SkeletonBlock } from '../ui/states';

@@ -2,9 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { PERIOD_LABELS, type Period } from '@/lib/klaviyo-next/dashboard/contracts';
-import { timeUntil } from '@/lib/klaviyo-next/dashboard/format';
-import { adminKeys } from '@/lib/klaviyo-next/dashboard/query-keys';
+import { adminKeys, PERIOD_LABELS, type Period, timeUntil } from '@/lib/klaviyo-next/browser';
 import { type Action, unwrap } from '../api';
 import { HourlyBars } from '../charts/hourly-bars';
 import { overviewQuery } from '../queries';

@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import type { Cached, PerformanceReport, PerformanceRow } from '@/lib/klaviyo-next/dashboard/contracts';
+import type { Cached, PerformanceReport, PerformanceRow } from '@/lib/klaviyo-next/browser';
 import ui from '../ui.module.css';
 
 type Report = Cached<PerformanceReport> | undefined;

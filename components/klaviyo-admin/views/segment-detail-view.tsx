@@ -1,7 +1,7 @@
 'use client';
 
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
-import { formatDate } from '@/lib/klaviyo-next/dashboard/format';
+import { formatDate } from '@/lib/klaviyo-next/browser';
 import { segmentMembersQuery, segmentQuery } from '../queries';
 import { Freshness } from '../ui/freshness';
 import { Badge, PageHeader, Stat } from '../ui/layout';

@@ -2,7 +2,7 @@
 
 import { useInfiniteQuery } from '@tanstack/react-query';
 import Link from 'next/link';
-import { formatDate } from '@/lib/klaviyo-next/dashboard/format';
+import { formatDate } from '@/lib/klaviyo-next/browser';
 import { segmentsQuery } from '../queries';
 import { Badge, Card, PageHeader } from '../ui/layout';
 import { PagedTable } from '../ui/paged-table';

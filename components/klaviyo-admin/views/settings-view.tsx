@@ -1,9 +1,7 @@
 'use client';
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { Settings } from '@/lib/klaviyo-next/dashboard/contracts';
-import { humanize } from '@/lib/klaviyo-next/dashboard/format';
-import { adminKeys } from '@/lib/klaviyo-next/dashboard/query-keys';
+import { adminKeys, humanize, type Settings } from '@/lib/klaviyo-next/browser';
 import { type Action, unwrap } from '../api';
 import { settingsQuery } from '../queries';
 import { Freshness } from '../ui/freshness';
@@ -84,8 +82,14 @@ function WebhooksCard({ settings }: { settings: Settings }) {
   return (
     <Card title="Webhooks" action={<Freshness cached={webhooks} label="Read" />} testId="webhooks-card">
       <p className={`${ui.muted} ${ui.small}`} style={{ marginTop: 0 }}>
-        Klaviyo delivers consent changes and events back to{' '}
-        <span className={ui.mono}>{settings.expectedWebhookUrl}</span>.
+        {settings.expectedWebhookUrl ? (
+          <>
+            Klaviyo delivers consent changes and events back to{' '}
+            <span className={ui.mono}>{settings.expectedWebhookUrl}</span>.
+          </>
+        ) : (
+          'Give the plugin your site URL (siteUrl) to see which webhooks point at this store.'
+        )}
       </p>
       {!webhooks.value ? (
         webhooks.error ? (

@@ -195,5 +195,6 @@ export interface Settings {
   key: Cached<KeyStatus>;
   scopes: Cached<ScopeCheck[]>;
   webhooks: Cached<WebhookInfo[]>;
-  expectedWebhookUrl: string;
+  /** Null when the host did not give the plugin its public URL (`siteUrl`). */
+  expectedWebhookUrl: string | null;
 }

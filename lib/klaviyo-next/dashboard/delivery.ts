@@ -1,6 +1,5 @@
 import 'server-only';
 import type { OutboxRecord } from '../outbox';
-import { scheduleDelivery } from '../outbox/trigger';
 import type { DeliveryItem, DeliveryPage, DeliveryState, ReplayAnswer } from './contracts';
 import type { AdminDeps } from './deps';
 
@@ -63,12 +62,8 @@ export async function listDelivery(
  * write or consent change that a newer one for the same person has since replaced stays dead, and the
  * answer says which and why (OutboxStore.replay).
  */
-export async function replayDeadLetters(
-  deps: AdminDeps,
-  ids?: number[],
-  schedule: () => void = scheduleDelivery,
-): Promise<ReplayAnswer> {
+export async function replayDeadLetters(deps: AdminDeps, ids?: number[]): Promise<ReplayAnswer> {
   const { replayed, skipped } = await deps.outbox.replay(ids);
-  if (replayed.length > 0) schedule();
+  if (replayed.length > 0) deps.deliverSoon();
   return { replayed: replayed.length, skipped };
 }

@@ -1,18 +1,29 @@
 import 'server-only';
 import { after } from 'next/server';
-import { getDatabase } from '../../app/database';
-import { type Klaviyo, klaviyo } from '../../app/klaviyo';
-import { getOutbox, type OutboxStore } from '../outbox';
-import type { Database } from '../sql/types';
+import type { Klaviyo } from '../api';
+import type { OutboxStore } from '../outbox/store';
+import type { SqlDatabase } from '../sql/types';
+
+/** What the dashboard shows of the plugin's own configuration on its settings page. */
+export interface DashboardSettings {
+  live: boolean;
+  apiUrl: string;
+  companyId: string;
+  /** Where Klaviyo should deliver this store's webhooks; unknown when the host gave no site URL. */
+  webhookUrl?: string;
+}
 
 /** What the admin use cases need, injected so tests can pass their own database, client and clock. */
 export interface AdminDeps {
-  db: Database;
+  db: SqlDatabase;
   klaviyo: Klaviyo;
   outbox: OutboxStore;
   now: () => number;
   /** Runs work after the answer has been sent (a cache refresh), without the caller waiting. */
   defer: (task: () => Promise<unknown>) => void;
+  /** Asks for the outbox to be delivered soon (after a replay). */
+  deliverSoon: () => void;
+  settings: DashboardSettings;
 }
 
 /** Next.js `after()` inside a request; outside one (scripts, tests) the task simply runs. */
@@ -26,15 +37,4 @@ export function deferTask(task: () => Promise<unknown>): void {
   } catch {
     void run();
   }
-}
-
-/** The app's own: its database, Klaviyo client and outbox. */
-export async function adminDeps(): Promise<AdminDeps> {
-  return {
-    db: await getDatabase(),
-    klaviyo: klaviyo(),
-    outbox: await getOutbox(),
-    now: Date.now,
-    defer: deferTask,
-  };
 }

@@ -1,5 +1,4 @@
 import 'server-only';
-import { env } from '../../env';
 import { KlaviyoApiError } from '../api';
 import { policyFor } from './cache/budget';
 import type { Source } from './cache/cached';
@@ -50,9 +49,6 @@ export function scopesSource(deps: AdminDeps): Source<ScopeCheck[]> {
   };
 }
 
-/** The URL Klaviyo should deliver this store's webhooks to. */
-export const expectedWebhookUrl = () => `${env().storeUrl}/api/klaviyo/webhooks`;
-
 /** The account's webhooks (get_webhooks: 1/s, 15/m), and which of them point at this store. */
 export function webhooksSource(deps: AdminDeps): Source<WebhookInfo[]> {
   return {
@@ -61,7 +57,8 @@ export function webhooksSource(deps: AdminDeps): Source<WebhookInfo[]> {
     bucket: 'get_webhooks',
     policy: policyFor('get_webhooks', { share: 0.5 }),
     async fetch() {
-      const ours = new URL(expectedWebhookUrl()).origin;
+      const expected = deps.settings.webhookUrl;
+      const ours = expected ? new URL(expected).origin : undefined;
       return (await deps.klaviyo.webhooks.list()).map((w) => {
         const url = w.attributes.endpoint_url ?? '';
         return {
@@ -70,7 +67,7 @@ export function webhooksSource(deps: AdminDeps): Source<WebhookInfo[]> {
           endpointUrl: url,
           enabled: w.attributes.enabled ?? false,
           topics: w.topics,
-          ours: url.startsWith(ours),
+          ours: ours !== undefined && url.startsWith(ours),
         };
       });
     },

@@ -1,14 +1,13 @@
 import 'server-only';
-import { env } from '../../env';
 import { KLAVIYO_REVISION } from '../api/revision';
 import { readCached, refreshCached } from './cache/cached';
 import type { Settings } from './contracts';
 import type { AdminDeps } from './deps';
-import { expectedWebhookUrl, keySource, scopesSource, webhooksSource } from './settings-sources';
+import { keySource, scopesSource, webhooksSource } from './settings-sources';
 
 /** What the settings page shows; the Klaviyo parts come from the cache, refreshed within budget. */
 export async function getSettings(deps: AdminDeps): Promise<Settings> {
-  const { klaviyo } = env();
+  const klaviyo = deps.settings;
   const [key, scopes, webhooks] = await Promise.all([
     readCached(deps, keySource(deps)),
     readCached(deps, scopesSource(deps)),
@@ -22,7 +21,7 @@ export async function getSettings(deps: AdminDeps): Promise<Settings> {
     key,
     scopes,
     webhooks,
-    expectedWebhookUrl: expectedWebhookUrl(),
+    expectedWebhookUrl: klaviyo.webhookUrl ?? null,
   };
 }
 

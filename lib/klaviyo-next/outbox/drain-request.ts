@@ -1,9 +1,8 @@
 import 'server-only';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { env } from '../../env';
+import { errorResponse } from '../http/error-response';
 import type { FieldError } from '../http/field-error';
 import type { RoundResult } from './dispatcher';
-import { drainSoon } from './runtime';
 
 export type DrainOutcome =
   | { status: 200; result: RoundResult | { alreadyRunning: true } }
@@ -19,9 +18,9 @@ const sameSecret = (given: string, expected: string) => timingSafeEqual(digest(g
  */
 export async function drainFromRequest(
   authorization: string | null,
-  budgetMs: number,
+  secret: string | undefined,
+  drain: () => Promise<RoundResult | undefined>,
 ): Promise<DrainOutcome> {
-  const secret = env().outbox.drainSecret;
   if (!secret)
     return {
       status: 404,
@@ -36,6 +35,16 @@ export async function drainFromRequest(
         message: 'A valid Authorization: Bearer <secret> header is required.',
       },
     };
-  const result = await drainSoon(budgetMs);
+  const result = await drain();
   return { status: 200, result: result ?? { alreadyRunning: true } };
+}
+
+/** The drain route's handlers: Vercel Cron calls with GET; other schedulers usually POST. */
+export function drainRoute(secret: string | undefined, drain: () => Promise<RoundResult | undefined>) {
+  const handle = async (request: Request): Promise<Response> => {
+    const outcome = await drainFromRequest(request.headers.get('authorization'), secret, drain);
+    if (outcome.status !== 200) return errorResponse(outcome.status, outcome.error);
+    return Response.json(outcome.result);
+  };
+  return { GET: handle, POST: handle };
 }

@@ -1,53 +1,103 @@
 import 'server-only';
-import { klaviyo } from '../../app/klaviyo';
-import { env } from '../../env';
-import { createDispatcher, type Dispatcher, type RoundResult } from './dispatcher';
-import { getOutbox } from './index';
+import { after } from 'next/server';
+import type { Log } from '../log';
+import { createDispatcher, type Dispatcher, type DispatcherOptions, type RoundResult } from './dispatcher';
 
-let dispatcher: Promise<Dispatcher> | undefined;
-
-/**
- * The app's dispatcher: the app's outbox, delivered through the app's Klaviyo client. A failure to
- * build it (the database down at the first drain) is not kept: the next drain tries again, so
- * delivery resumes when the database does, without a restart.
- */
-export function getDispatcher(): Promise<Dispatcher> {
-  dispatcher ??= (async () =>
-    createDispatcher({
-      store: await getOutbox(),
-      client: klaviyo().client,
-      account: env().klaviyo.companyId,
-    }))().catch((error: unknown) => {
-    dispatcher = undefined;
-    throw error;
-  });
-  return dispatcher;
+/** How the outbox is delivered in one process: drains on demand, after responses, and as a worker. */
+export interface Delivery {
+  readonly dispatcher: Dispatcher;
+  /**
+   * Drains now unless a drain is already running in this process, in which case that drain goes
+   * round once more: many checkouts in a burst share one drain instead of racing for the same rows.
+   * Resolves with what every round of the drain did; undefined when it joined the running drain.
+   */
+  drainSoon(budgetMs?: number): Promise<RoundResult | undefined>;
+  /**
+   * Asks for a drain once the response has been sent (Next.js `after()`), so the caller never waits
+   * for Klaviyo. Outside a request (scripts, tests) it drains in the background. A failed drain loses
+   * nothing: the messages stay in the outbox for the worker or the cron drain.
+   */
+  deliverSoon(): void;
+  /**
+   * A long-running delivery loop (`npm run worker`): it drains, sleeps while idle or while Klaviyo asks
+   * it to wait, and when `signal` aborts finishes its round and returns. A worker killed mid-round
+   * loses nothing: its lease expires and another round sends the batch again, which Klaviyo's
+   * unique_id dedup absorbs.
+   */
+  work(signal: AbortSignal, idleMs?: number): Promise<void>;
 }
 
-let running: Promise<RoundResult> | undefined;
-let again = false;
-
-/**
- * Drains now unless a drain is already running in this process, in which case that drain goes round
- * once more: many checkouts in a burst share one drain instead of racing for the same rows.
- */
-export async function drainSoon(budgetMs = 10_000): Promise<RoundResult | undefined> {
-  if (running) {
-    again = true;
-    return undefined;
-  }
-  const d = await getDispatcher();
-  running = (async () => {
-    let result = await d.drain(Date.now() + budgetMs);
-    while (again) {
-      again = false;
-      result = await d.drain(Date.now() + budgetMs);
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
     }
-    return result;
-  })();
-  try {
-    return await running;
-  } finally {
-    running = undefined;
+    signal.addEventListener('abort', done, { once: true });
+  });
+
+export function createDelivery(options: DispatcherOptions & { log: Log }): Delivery {
+  const dispatcher = createDispatcher(options);
+  const now = options.now ?? Date.now;
+  let running: Promise<RoundResult> | undefined;
+  let again = false;
+
+  async function drainSoon(budgetMs = 10_000): Promise<RoundResult | undefined> {
+    if (running) {
+      again = true;
+      return undefined;
+    }
+    running = (async () => {
+      const total = await dispatcher.drain(now() + budgetMs);
+      while (again) {
+        again = false;
+        const more = await dispatcher.drain(now() + budgetMs);
+        for (const k of ['claimed', 'delivered', 'retrying', 'dead'] as const) total[k] += more[k];
+        total.pausedUntil = more.pausedUntil;
+      }
+      return total;
+    })();
+    try {
+      return await running;
+    } finally {
+      running = undefined;
+    }
   }
+
+  function deliverSoon(): void {
+    const run = () =>
+      drainSoon().catch((error: unknown) => {
+        options.log('outbox.drain_failed', {
+          error: String(error),
+          next: 'the worker or cron drain retries',
+        });
+      });
+    try {
+      after(run);
+    } catch {
+      setImmediate(run);
+    }
+  }
+
+  async function work(signal: AbortSignal, idleMs = 1_000): Promise<void> {
+    while (!signal.aborted) {
+      const round = await dispatcher.round().catch((error: unknown) => {
+        options.log('worker.round_failed', { error: String(error), next: 'retrying shortly' });
+        return undefined;
+      });
+      if (round && round.claimed > 0)
+        options.log('worker.round', {
+          delivered: round.delivered,
+          retrying: round.retrying,
+          dead: round.dead,
+        });
+      if (round?.pausedUntil) await sleep(Math.max(0, round.pausedUntil - now()), signal);
+      else if (!round || round.claimed === 0) await sleep(idleMs, signal);
+    }
+    options.log('worker.stopped', { owner: dispatcher.owner });
+  }
+
+  return { dispatcher, drainSoon, deliverSoon, work };
 }

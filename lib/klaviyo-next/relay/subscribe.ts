@@ -4,22 +4,19 @@ import { consentChange } from '../events/consent';
 import { buildIdentity } from '../events/identity';
 import { fieldErrorOf } from '../http/field-error';
 import { consentMessage } from '../outbox/types';
-import type { Disclosures, RelayDeps } from './deps';
+import type { RelayDeps } from './deps';
 import type { RelayResult } from './http';
 import type { Caller } from './identity';
 
 /** A person signs up once; repeated sign-ups from one client are list bombing. */
 export const SUBSCRIBE_LIMIT = { capacity: 5, perMinute: 5 };
 
-/** Where the form was, kept as Klaviyo's `custom_source` on the consent record. */
-export const SUBSCRIBE_SOURCES = ['Newsletter footer', 'Account page'] as const;
-
 const version = (expected: string) =>
   z
     .literal(expected, { error: 'The consent text changed since the page loaded; please agree again.' })
     .optional();
 
-const subscribeBody = (disclosures: Disclosures) =>
+const subscribeBody = ({ disclosures, subscribeSources }: RelayDeps) =>
   z.strictObject({
     email: z.string().trim().max(254).optional(),
     phone: z.string().trim().max(32).optional(),
@@ -27,7 +24,8 @@ const subscribeBody = (disclosures: Disclosures) =>
     consent: z
       .strictObject({ email: version(disclosures.email.version), sms: version(disclosures.sms.version) })
       .refine((c) => c.email || c.sms, 'Tick at least one kind of message.'),
-    source: z.enum(SUBSCRIBE_SOURCES).default('Newsletter footer'),
+    // Where the form was, kept as Klaviyo's `custom_source` on the consent record.
+    source: z.enum(subscribeSources).default(subscribeSources[0]),
   });
 
 /**
@@ -40,7 +38,7 @@ const subscribeBody = (disclosures: Disclosures) =>
  * shopper carries their verified email beside the phone, never the typed one.
  */
 export async function subscribe(deps: RelayDeps, body: unknown, caller: Caller): Promise<RelayResult> {
-  const parsed = subscribeBody(deps.disclosures).safeParse(body);
+  const parsed = subscribeBody(deps).safeParse(body);
   if (!parsed.success) return { status: 400, error: fieldErrorOf(parsed.error) };
   const { consent, source } = parsed.data;
   const { identity } = buildIdentity({ email: parsed.data.email, phone: parsed.data.phone });

@@ -4,8 +4,8 @@ import { notFound } from 'next/navigation';
 import { SaveOrderForm } from '@/components/store/account-forms';
 import { CheckIcon } from '@/components/store/icons';
 import { OrderSummary } from '@/components/store/order-summary';
+import { app } from '@/lib/app';
 import { MIN_PASSWORD_LENGTH } from '@/lib/store/accounts';
-import { storeDeps } from '@/lib/store/deps';
 import { formatDate } from '@/lib/store/format';
 import { STATUS_LABELS } from '@/lib/store/orders/status';
 import { productImage } from '@/lib/store/product-art';
@@ -25,7 +25,7 @@ export const metadata: Metadata = { title: 'Order confirmed', robots: { index: f
 export default async function OrderPage({ params }: { params: Promise<{ orderId: string }> }) {
   const { orderId } = await params;
   const [shopper, orderAccess] = await Promise.all([getShopper(), getOrderAccess()]);
-  const order = await orderForShopper(await storeDeps(), orderId, shopper?.customerId, orderAccess);
+  const order = await orderForShopper(app.store, orderId, shopper?.customerId, orderAccess);
   if (!order) notFound();
   const signedInAsOwner = shopper?.customerId === order.customerId;
   const ship = order.shippingAddress;

@@ -3,9 +3,9 @@ import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { ProductDetail, type VariantView } from '@/components/store/product-detail';
 import { ProductGrid } from '@/components/store/product-grid';
+import { app } from '@/lib/app';
 import { stockLevels } from '@/lib/store/availability';
 import { type CatalogProduct, listProducts, productBySlug, productSnapshot } from '@/lib/store/catalog';
-import { storeDeps } from '@/lib/store/deps';
 import { hasColourOptions, OPTION_COLOURS, productImage } from '@/lib/store/product-art';
 import { optionKind } from '@/lib/store/product-view';
 import { productCards } from '../../_lib/cards';
@@ -44,7 +44,7 @@ export default async function ProductPage({ params, searchParams }: Props) {
   const [{ slug }, { variant: wanted }] = await Promise.all([params, searchParams]);
   const product = productBySlug(slug);
   if (!product) notFound();
-  const deps = await storeDeps();
+  const deps = app.store;
   const [levels, shopper, relatedCards] = await Promise.all([
     stockLevels(
       deps.db,

@@ -1,9 +1,9 @@
 'use server';
 
-import { z } from 'zod';
-import { merchantAction } from '@/lib/auth/action';
-import { adminDeps } from '@/lib/klaviyo-next/dashboard/deps';
-import { recheckSettings } from '@/lib/klaviyo-next/dashboard/settings';
+import { app } from '@/lib/app';
+import type { DashboardActionInput } from '@/lib/klaviyo-next';
 
 /** "Check again": key, scopes and webhooks, each at most once a minute. */
-export const recheckConnection = merchantAction(z.object({}), async () => recheckSettings(await adminDeps()));
+export async function recheckConnection(input: DashboardActionInput<'recheckConnection'>) {
+  return app.klaviyo.dashboard.actions.recheckConnection(input);
+}

@@ -1,0 +1,69 @@
+import 'server-only';
+import { merchantGuard } from '../auth';
+import { env, pluginSettingsSource } from '../env';
+import { createKlaviyoNext } from '../klaviyo-next';
+import { consoleLog } from '../klaviyo-next/log';
+import { CONSENT_DISCLOSURES } from '../store/consent-disclosures';
+import type { StoreDeps } from '../store/deps';
+import { demoStorefront } from '../store/storefront';
+import { SUBSCRIBE_SOURCES } from '../store/subscribe-sources';
+import { openAppDatabase } from './database';
+import { lazyDatabase } from './lazy-database';
+
+/**
+ * The demo app's one composition root: its settings, its database (the store's tables and the
+ * plugin's together, so an order and its events commit in one transaction), the one
+ * `createKlaviyoNext` call and the store's dependencies. Route files and server actions import `app`.
+ */
+function createApp() {
+  const settings = env();
+  const db = lazyDatabase(settings.database.databaseUrl ? 'postgres' : 'sqlite', () =>
+    openAppDatabase(settings.database),
+  );
+  const now = Date.now;
+  const klaviyo = createKlaviyoNext({
+    env: pluginSettingsSource(),
+    sql: db,
+    storefront: demoStorefront({ db, now, storeUrl: settings.storeUrl }),
+    consentTexts: CONSENT_DISCLOSURES,
+    subscribeSources: SUBSCRIBE_SOURCES,
+    merchantGuard: merchantGuard(),
+    siteUrl: settings.storeUrl,
+    log: consoleLog,
+    now,
+  });
+  const store: StoreDeps = {
+    db,
+    outbox: klaviyo.outbox,
+    now,
+    storeUrl: settings.storeUrl,
+    newsletterListId: klaviyo.config.newsletterListId,
+    log: consoleLog,
+    scheduleDelivery: klaviyo.deliverSoon,
+  };
+  return { db, klaviyo, store };
+}
+
+export type App = ReturnType<typeof createApp>;
+
+let built: App | undefined;
+const wired = (): App => {
+  built ??= createApp();
+  return built;
+};
+
+/**
+ * The app, wired on first use rather than when a module imports it: settings are read when the
+ * first request (or route module) needs them, never earlier.
+ */
+export const app: App = {
+  get db() {
+    return wired().db;
+  },
+  get klaviyo() {
+    return wired().klaviyo;
+  },
+  get store() {
+    return wired().store;
+  },
+};

@@ -1,0 +1,151 @@
+import 'server-only';
+import { createKlaviyo, type Klaviyo } from './api';
+import { type KlaviyoNextConfig, parseKlaviyoConfig } from './config';
+import { dashboardActions } from './dashboard/actions';
+import type { AdminDeps } from './dashboard/deps';
+import { deferTask } from './dashboard/deps';
+import { dashboardRoutes } from './dashboard/routes';
+import { RateLimiter } from './http/rate-limit';
+import { consoleLog, type Log } from './log';
+import { drainRoute } from './outbox/drain-request';
+import { consentChanged, orderMessages, profileUpdated } from './outbox/lifecycle';
+import { createDelivery } from './outbox/runtime';
+import { OutboxStore } from './outbox/store';
+import type { OutboxMessage } from './outbox/types';
+import type { ConsentTexts, MerchantGuard, Storefront } from './ports';
+import type { RelayDeps } from './relay/deps';
+import { relayRoutes, unconfiguredRelayRoutes } from './relay/routes';
+import { type Dialect, migrate, migrationSql, PLUGIN_MIGRATIONS } from './sql';
+import type { SqlDatabase, SqlExecutor } from './sql/types';
+
+export interface KlaviyoNextOptions {
+  /**
+   * Where the plugin reads its own variables (KLAVIYO_*, OUTBOX_DRAIN_SECRET, TRUSTED_PROXY_HOPS),
+   * usually `process.env`; they are validated here and a bad one throws a ConfigError naming it.
+   */
+  env: Readonly<Record<string, string | undefined>>;
+  /** The host's database, through an adapter of `./sql` (node-postgres, better-sqlite3, Drizzle). */
+  sql: SqlDatabase;
+  /** What the browser relay rebuilds events from; a process without one (a worker) has no relay routes. */
+  storefront?: Storefront;
+  /** The texts beside the sign-up form's boxes; needed with `storefront`. */
+  consentTexts?: ConsentTexts;
+  /** Where a sign-up form may say it was (Klaviyo's `custom_source`); the first is the default. */
+  subscribeSources?: readonly [string, ...string[]];
+  /** Who may use the dashboard; without one its routes and actions refuse everyone. */
+  merchantGuard?: MerchantGuard;
+  /** The store's public URL, for the webhook address the dashboard's settings page checks. */
+  siteUrl?: string;
+  log?: Log;
+  now?: () => number;
+  /** A Klaviyo client built elsewhere (tests, benchmarks); by default one from the settings. */
+  klaviyo?: Klaviyo;
+  /**
+   * How the plugin asks for delivery once messages are committed. By default a drain after the
+   * response (Next.js `after()`); a host with its own job queue can start a job instead, and the
+   * worker or cron drain delivers what no trigger did.
+   */
+  deliverSoon?: () => void;
+}
+
+/**
+ * The one composition call: everything the host mounts, built over the host's own database and
+ * storefront. No process-wide singletons: each call is one independent plugin instance (a test builds
+ * its own), so a host makes one per process, in one module, and imports it where needed.
+ */
+export function createKlaviyoNext(options: KlaviyoNextOptions) {
+  const config: KlaviyoNextConfig = parseKlaviyoConfig(options.env);
+  const now = options.now ?? Date.now;
+  const log = options.log ?? consoleLog;
+  const db = options.sql;
+  const klaviyo =
+    options.klaviyo ??
+    createKlaviyo({
+      apiKey: config.privateKey,
+      companyId: config.companyId,
+      baseUrl: config.apiUrl,
+      timeoutMs: config.timeoutMs,
+    });
+  const outbox = new OutboxStore(db);
+  const delivery = createDelivery({
+    store: outbox,
+    client: klaviyo.client,
+    account: config.companyId,
+    now,
+    log,
+  });
+  const limiter = new RateLimiter(db, now);
+  const deliverSoon = options.deliverSoon ?? delivery.deliverSoon;
+
+  const relay: RelayDeps | undefined =
+    options.storefront && options.consentTexts
+      ? {
+          db,
+          outbox,
+          now,
+          log,
+          scheduleDelivery: deliverSoon,
+          limiter,
+          trustedProxyHops: config.trustedProxyHops,
+          storefront: options.storefront,
+          companyId: config.companyId,
+          newsletterListId: config.newsletterListId,
+          disclosures: options.consentTexts,
+          subscribeSources: options.subscribeSources ?? ['Newsletter form'],
+        }
+      : undefined;
+  const admin: AdminDeps = {
+    db,
+    klaviyo,
+    outbox,
+    now,
+    defer: deferTask,
+    deliverSoon,
+    settings: {
+      live: config.live,
+      apiUrl: config.apiUrl,
+      companyId: config.companyId,
+      ...(options.siteUrl
+        ? { webhookUrl: `${options.siteUrl.replace(/\/$/, '')}/api/klaviyo/webhooks` }
+        : {}),
+    },
+  };
+  const adminDeps = () => admin;
+
+  return {
+    config,
+    /** Route handlers: each route file is one line, `export const { POST } = klaviyo.routes.track`. */
+    routes: {
+      ...(relay ? relayRoutes(relay) : unconfiguredRelayRoutes),
+      drain: drainRoute(config.drainSecret, () => delivery.drainSoon(50_000)),
+      dashboard: dashboardRoutes(adminDeps, options.merchantGuard),
+    },
+    /** The order lifecycle as outbox messages; enqueue them inside the host's order transaction. */
+    orders: orderMessages,
+    profileUpdated,
+    consentChanged,
+    /**
+     * Puts messages in the outbox inside the host's transaction (`tx` from the same adapter as `sql`,
+     * e.g. `drizzleExecutor(tx)`): they commit or roll back with the host's own rows. A message whose
+     * key is already there is skipped; returns how many were new. Call `deliverSoon()` after commit.
+     */
+    enqueue: (tx: SqlExecutor, messages: readonly OutboxMessage[]) => outbox.enqueue(tx, messages, now()),
+    deliverSoon,
+    drain: delivery.drainSoon,
+    /** The worker loop: `await klaviyo.work(signal)` in a long-running process (scripts/worker.ts). */
+    work: delivery.work,
+    dispatcher: delivery.dispatcher,
+    /** Applies the plugin's migrations (bookkeeping in `klaviyo_migrations`); safe to run on every start. */
+    migrate: () => migrate(db, PLUGIN_MIGRATIONS, { table: 'klaviyo_migrations' }),
+    /** The plugin's schema as SQL text, for teams that apply migrations with their own tool. */
+    migrationSql: (dialect: Dialect) => migrationSql(dialect),
+    dashboard: { actions: dashboardActions(adminDeps, options.merchantGuard), deps: admin },
+    /** The relay's dependencies, for hosts that call its use cases directly. */
+    relay,
+    outbox,
+    klaviyo,
+    limiter,
+  };
+}
+
+export type KlaviyoNext = ReturnType<typeof createKlaviyoNext>;

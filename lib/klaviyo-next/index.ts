@@ -1,0 +1,21 @@
+import 'server-only';
+
+// Adapters are imported from their own modules (`./sql/postgres`, `./sql/drizzle`, `./sql/sqlite`), so a
+// store on one driver never loads the others.
+export { default as sql, empty, join, raw } from 'sql-template-tag';
+export { ConfigError, type KlaviyoNextConfig } from './config';
+/**
+ * The plugin's server entry point: `createKlaviyoNext(options)` builds everything a host mounts (see
+ * README.md in this folder); the ports in ports.ts say what the host supplies. Browser code imports
+ * `./browser` instead.
+ */
+export { createKlaviyoNext, type KlaviyoNext, type KlaviyoNextOptions } from './create';
+export type { DashboardActionInput, DashboardActions } from './dashboard/actions';
+export type { ConsentChange } from './events/consent';
+export { accountExchangeId, buildIdentity, type ProfileIdentity, toE164 } from './events/identity';
+export type * from './events/types';
+export { securityHeaders } from './onsite/csp';
+export type { OutboxMessage, ProfileUpdate } from './outbox/types';
+export type { ConsentText, ConsentTexts, GuardDecision, Log, MerchantGuard, Storefront } from './ports';
+export { TransactionMisuseError } from './sql/scope';
+export type { Dialect, Row, SqlDatabase, SqlExecutor } from './sql/types';

@@ -1,0 +1,51 @@
+import 'server-only';
+import { errorResponse } from '../http/error-response';
+import type { RateLimit } from '../http/rate-limit';
+import type { RelayDeps } from './deps';
+import { acceptJson, type RelayResult, respond } from './http';
+import { IDENTIFY_LIMIT, identifyShopper } from './identify';
+import { type Caller, callerOf } from './identity';
+import { SUBSCRIBE_LIMIT, subscribe } from './subscribe';
+import { TRACK_LIMIT, trackBrowserEvent } from './track';
+
+type UseCase = (deps: RelayDeps, body: unknown, caller: Caller) => Promise<RelayResult>;
+
+/** One relay route: the shared checks (origin, rate, size, JSON), then the use case for the caller. */
+function relayRoute(deps: RelayDeps, name: string, limit: RateLimit, run: UseCase) {
+  const handle = async (request: Request): Promise<Response> => {
+    const accepted = await acceptJson(request, deps, { name, limit });
+    if ('status' in accepted) return respond(accepted);
+    return respond(await run(deps, accepted.body, await callerOf(accepted.cookies, deps)));
+  };
+  return { POST: handle };
+}
+
+/**
+ * The browser relay's route handlers. Identity and tracking consent come from cookies through the
+ * Storefront port; the bodies carry ids only (track), nothing (identify) or what is being subscribed.
+ * - track: Viewed Product, Added to Cart, Started Checkout relayed past ad blockers (202, or 202
+ *   `accepted:false` with the reason `no-consent`/`anonymous` when nothing is sent);
+ * - identify: the signed-in shopper's verified email onto the browser's profile;
+ * - subscribe: newsletter and SMS consent with the exact disclosure text.
+ * 400/401/403/413/429 otherwise, with nothing stored.
+ */
+export function relayRoutes(deps: RelayDeps) {
+  return {
+    track: relayRoute(deps, 'track', TRACK_LIMIT, trackBrowserEvent),
+    identify: relayRoute(deps, 'identify', IDENTIFY_LIMIT, identifyShopper),
+    subscribe: relayRoute(deps, 'subscribe', SUBSCRIBE_LIMIT, subscribe),
+  };
+}
+
+/** For an instance built without a storefront (a worker): the relay routes say what is missing. */
+const unconfigured = {
+  POST: async (): Promise<Response> =>
+    errorResponse(500, {
+      message: 'The relay is not configured: pass `storefront` and `consentTexts` to createKlaviyoNext.',
+    }),
+};
+export const unconfiguredRelayRoutes = {
+  track: unconfigured,
+  identify: unconfigured,
+  subscribe: unconfigured,
+};
