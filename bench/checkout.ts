@@ -10,6 +10,7 @@ import { openPostgres } from '../lib/klaviyo-next/sql/postgres.js';
 import { openSqlite } from '../lib/klaviyo-next/sql/sqlite.js';
 import type { SqlDatabase } from '../lib/klaviyo-next/sql/types.js';
 import type { StoreDeps } from '../lib/store/deps.js';
+import { noMailer } from '../lib/store/mailer.js';
 import { placeOrder } from '../lib/store/orders/place-order.js';
 import { findOrder } from '../lib/store/orders/records.js';
 import { orderSnapshot } from '../lib/store/orders/snapshot.js';
@@ -51,6 +52,7 @@ function depsFor(db: SqlDatabase, outbox: Pick<OutboxStore, 'enqueue'>): StoreDe
     storeUrl: 'https://shop.test',
     log: () => undefined,
     scheduleDelivery: () => undefined, // after(): runs once the response is sent, so not in the wait
+    links: { secret: 'bench-link-secret-never-used-by-checkout', mailer: noMailer }, // checkout mails nothing
   };
 }
 

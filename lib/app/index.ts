@@ -3,6 +3,7 @@ import { merchantGuard } from '../auth';
 import { env, pluginSettingsSource } from '../env';
 import { createKlaviyoNext } from '../klaviyo-next';
 import { consoleLog } from '../klaviyo-next/log';
+import { linksFromSettings } from '../store/account-links';
 import { CONSENT_DISCLOSURES } from '../store/consent-disclosures';
 import type { StoreDeps } from '../store/deps';
 import { demoStorefront } from '../store/storefront';
@@ -40,6 +41,7 @@ function createApp() {
     newsletterListId: klaviyo.config.newsletterListId,
     log: consoleLog,
     scheduleDelivery: klaviyo.deliverSoon,
+    links: linksFromSettings(settings),
   };
   return { db, klaviyo, store };
 }

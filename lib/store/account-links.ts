@@ -1,6 +1,6 @@
 import 'server-only';
 import { randomBytes } from 'node:crypto';
-import { type Env, env } from '../env';
+import type { Env } from '../env';
 import { allMailers, consoleMailer, fileMailer, type Mailer, noMailer } from './mailer';
 
 /** What the store needs to email an account link: the key that signs links and a way to send mail. */
@@ -8,9 +8,6 @@ export interface AccountLinks {
   secret: string;
   mailer: Mailer;
 }
-
-let override: AccountLinks | undefined;
-let cached: AccountLinks | undefined;
 
 // On globalThis: Next.js may load this module once per route bundle, and the page that mails a link
 // and the one that follows it must agree on the key.
@@ -26,7 +23,7 @@ function developmentSecret(): string {
   return holder[DEV_SECRET];
 }
 
-/** The link secret and mailer these settings call for; exported for tests. */
+/** The link secret and mailer these settings call for (the app's, built once in lib/app). */
 export function linksFromSettings(config: Pick<Env, 'nodeEnv' | 'storeAccounts'>): AccountLinks {
   const production = config.nodeEnv === 'production';
   const { linkSecret, mailFile } = config.storeAccounts;
@@ -42,16 +39,4 @@ export function linksFromSettings(config: Pick<Env, 'nodeEnv' | 'storeAccounts'>
     secret: linkSecret ?? developmentSecret(),
     mailer: mailers.length > 0 ? allMailers(mailers) : noMailer,
   };
-}
-
-/** The app's link secret and mailer, from the settings (read once per process). */
-export function accountLinks(): AccountLinks {
-  if (override) return override;
-  cached ??= linksFromSettings(env());
-  return cached;
-}
-
-/** Points the server actions at a test secret and mailer; `undefined` restores the app's. */
-export function overrideAccountLinks(links: AccountLinks | undefined): void {
-  override = links;
 }

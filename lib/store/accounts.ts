@@ -9,7 +9,7 @@ import { fieldErrorOf } from '../klaviyo-next/http/field-error';
 import { RateLimiter } from '../klaviyo-next/http/rate-limit';
 import { consentMessage, type OutboxMessage, profileMessage } from '../klaviyo-next/outbox/types';
 import type { SqlExecutor } from '../klaviyo-next/sql/types';
-import { type AccountLinks, accountLinks } from './account-links';
+import type { AccountLinks } from './account-links';
 import { CONSENT_DISCLOSURES } from './consent-disclosures';
 import type { StoreDeps } from './deps';
 import { consumeProof, issueProof, LINK_TTL_MS, type ProofRefusal } from './email-proof';
@@ -232,7 +232,7 @@ async function mailSignUpLink(
 export async function signUp(
   deps: StoreDeps,
   input: unknown,
-  links: AccountLinks = accountLinks(),
+  links: AccountLinks = deps.links,
 ): Promise<ActionResult<LinkSent>> {
   const parsed = signUpInput.safeParse(formInput(input));
   if (!parsed.success) return { ok: false, error: fieldErrorOf(parsed.error) };
@@ -255,7 +255,7 @@ export async function requestOrderAccount(
   deps: StoreDeps,
   input: unknown,
   viewer: { orderAccess?: string; customerId?: string },
-  links: AccountLinks = accountLinks(),
+  links: AccountLinks = deps.links,
 ): Promise<ActionResult<LinkSent>> {
   const parsed = orderAccountInput.safeParse(formInput(input));
   if (!parsed.success) return { ok: false, error: fieldErrorOf(parsed.error) };
@@ -284,7 +284,7 @@ const REFUSED: Record<ProofRefusal, string> = {
 export async function confirmAccountLink(
   deps: StoreDeps,
   token: unknown,
-  links: AccountLinks = accountLinks(),
+  links: AccountLinks = deps.links,
 ): Promise<ActionResult<SignedIn>> {
   const result = await asResult(() =>
     deps.db.transaction(async (tx) => {
@@ -342,7 +342,7 @@ const WRONG = { ok: false as const, error: { message: 'That email and password d
  * account from before emails were proven gets a confirmation link instead of a session.
  */
 export async function signIn(
-  deps: Pick<StoreDeps, 'db' | 'now' | 'storeUrl'> & Partial<Pick<StoreDeps, 'log'>>,
+  deps: Pick<StoreDeps, 'db' | 'now' | 'storeUrl' | 'links'> & Partial<Pick<StoreDeps, 'log'>>,
   input: unknown,
   options: {
     /** Defaults to the app's, on its database (lib/auth/throttle.ts): counted per account and address. */
@@ -374,7 +374,7 @@ export async function signIn(
   if (!customer?.password_hash || !matches) return WRONG;
   await throttle.succeed(account, options.clientAddress);
   if (customer.email_verified_at === null) {
-    const links = options.links ?? accountLinks();
+    const links = options.links ?? deps.links;
     const token = await deps.db.transaction((tx) =>
       issueProof(tx, links.secret, { purpose: 'verify', email: address, payload: {}, now: deps.now() }),
     );

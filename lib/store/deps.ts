@@ -2,6 +2,7 @@ import 'server-only';
 import type { Log } from '../klaviyo-next/log';
 import type { OutboxStore } from '../klaviyo-next/outbox/store';
 import type { SqlDatabase } from '../klaviyo-next/sql/types';
+import type { AccountLinks } from './account-links';
 
 export type { Log } from '../klaviyo-next/log';
 
@@ -20,4 +21,6 @@ export interface StoreDeps {
   log: Log;
   /** Called after a transaction that enqueued messages commits; never awaited. */
   scheduleDelivery: () => void;
+  /** The key that signs mailed account links, and the mailer that sends them. */
+  links: AccountLinks;
 }

@@ -1,10 +1,9 @@
 import sql from 'sql-template-tag';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { confirmAccount, saveOrderToAccount, signIn } from '../../app/(store)/account/actions.js';
 import { submitCheckout } from '../../app/(store)/checkout/actions.js';
 import { ACCOUNT_BACKOFF, ADDRESS_BACKOFF } from '../../lib/auth/throttle.js';
 import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
-import { overrideAccountLinks } from '../../lib/store/account-links.js';
 import { currentShopper, signUp } from '../../lib/store/accounts.js';
 import { CART_COOKIE, ORDER_ACCESS_COOKIE, SHOPPER_SESSION_COOKIE } from '../../lib/store/cookies.js';
 import { orderForShopper } from '../../lib/store/shopper-orders.js';
@@ -69,9 +68,8 @@ const PASSWORD = 'correct horse battery';
 const links = testLinks();
 beforeEach(() => {
   request.jar.clear();
-  overrideAccountLinks(links);
+  deps.links = links;
 });
-afterEach(() => overrideAccountLinks(undefined));
 
 /** A request from its own proxy-reported address (the last X-Forwarded-For entry, one trusted hop). */
 let addresses = 0;

@@ -1,11 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { confirmAccount, signIn, signOut, signUp } from '../../app/(store)/account/actions.js';
 import { notifyWhenBack } from '../../app/(store)/back-in-stock/actions.js';
 import { addToBag, restoreCart } from '../../app/(store)/cart/actions.js';
 import { submitCheckout } from '../../app/(store)/checkout/actions.js';
 import { saveTrackingConsent } from '../../app/(store)/consent/actions.js';
 import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
-import { overrideAccountLinks } from '../../lib/store/account-links.js';
 import { currentShopper } from '../../lib/store/accounts.js';
 import { CART_COOKIE, ORDER_ACCESS_COOKIE, SHOPPER_SESSION_COOKIE } from '../../lib/store/cookies.js';
 import { TRACKING_CONSENT_COOKIE } from '../../lib/store/tracking-consent.js';
@@ -162,8 +161,9 @@ describe('account actions', () => {
   const password = 'a long enough password';
   // Sign-up now mails a link; following it (the confirm page's button) starts the session.
   const links = testLinks();
-  beforeEach(() => overrideAccountLinks(links));
-  afterEach(() => overrideAccountLinks(undefined));
+  beforeEach(() => {
+    deps.links = links;
+  });
   async function newAccount(next?: string): Promise<{ email: string; url: string }> {
     const email = `actions.${process.pid}.${n++}@example.com`;
     const fields = { email, password, firstName: 'Hedy', lastName: 'Lamarr', ...(next ? { next } : {}) };

@@ -8,6 +8,7 @@ import { addToCart, createCart } from '../../lib/store/cart.js';
 import { CONSENT_DISCLOSURES } from '../../lib/store/consent-disclosures.js';
 import type { StoreDeps } from '../../lib/store/deps.js';
 import { placeOrder } from '../../lib/store/orders/place-order.js';
+import { testLinks } from './account-links.js';
 import { SHIPPING_ADDRESS } from './checkout-load.js';
 import { dropPostgres, freshPostgres, freshSqlite } from './databases.js';
 import { describeWithPostgres } from './requirements.js';
@@ -34,6 +35,8 @@ export function testStoreDeps(db: SqlDatabase) {
     newsletterListId: LIST_ID,
     log: (event, fields = {}) => logs.push({ event, fields }),
     scheduleDelivery: () => deliveries.scheduled++,
+    // A secret of the test's own and a mailer that keeps what it sends (tests/support/account-links.ts).
+    links: testLinks(),
   };
   return Object.assign(deps, { logs, deliveries });
 }
