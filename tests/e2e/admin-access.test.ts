@@ -102,10 +102,16 @@ describeWithChromium('admin access control', () => {
     }
     for (const file of walk(join(ROOT, 'app/api/admin'), /^route\.ts$/)) {
       const path = urlPath(file, ids);
+      // A handler written out (`export async function GET`) or taken from the plugin
+      // (`export const { GET } = app.klaviyo.routes.dashboard.lists`).
+      const source = readFileSync(file, 'utf8');
       const methods = [
-        ...readFileSync(file, 'utf8').matchAll(/export (?:async )?function (GET|POST|PUT|PATCH|DELETE)\b/g),
-      ];
-      for (const [, method] of methods) {
+        ...[...source.matchAll(/export (?:async )?function (GET|POST|PUT|PATCH|DELETE)\b/g)].map((m) => m[1]),
+        ...[...source.matchAll(/export const \{([^}]*)\}/g)].flatMap((m) =>
+          (m[1] ?? '').split(',').map((name) => name.trim()),
+        ),
+      ].filter((method) => ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].includes(method ?? ''));
+      for (const method of methods) {
         entries.push({
           kind: 'route',
           name: `${method} ${path}`,
@@ -170,7 +176,7 @@ describeWithChromium('admin access control', () => {
     expect(byKind('route').length).toBeGreaterThanOrEqual(9);
     // The build's actions are exactly the exports of the admin actions files.
     const exported = walk(join(ROOT, 'app/(admin)'), /^actions\.ts$/).flatMap((file) =>
-      [...readFileSync(file, 'utf8').matchAll(/^export const (\w+)/gm)].map(
+      [...readFileSync(file, 'utf8').matchAll(/^export (?:const|async function) (\w+)/gm)].map(
         (m) => `action ${m[1]} (${relative(ROOT, file)})`,
       ),
     );

@@ -4,12 +4,10 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
- * `npm run worker` as a child process: the same `tsx --conditions=react-server scripts/worker.ts`
- * command, started from node_modules/.bin directly (what `npm run` puts on PATH), which skips npx's
- * package lookup (~0.7 s a start, and a crash test starts twenty of them).
- *
- * tsx runs the script in a child of its own, so the worker is started in a new process group and
- * killed as a group: a SIGKILL to the tsx launcher alone would leave the real worker running.
+ * `npm run worker` as a child process: the same `node --conditions=react-server --import tsx
+ * scripts/worker.ts` command, started directly, which skips npm's start-up (~0.7 s a start, and a
+ * crash test starts twenty of them). The worker runs in a new process group and is killed as a group,
+ * so nothing it started outlives a SIGKILL.
  */
 export interface WorkerProcess {
   /** Resolves with the dispatcher's lease owner once the worker has opened the outbox. */
@@ -27,8 +25,8 @@ export function startWorker(env: Record<string, string>): WorkerProcess {
   // Only what the worker's configuration reads (lib/env.ts), so the test's own DATABASE_URL or
   // NODE_ENV never leaks in and picks a different backend.
   const child: ChildProcess = spawn(
-    'node_modules/.bin/tsx',
-    ['--conditions=react-server', 'scripts/worker.ts'],
+    process.execPath,
+    ['--conditions=react-server', '--import', 'tsx', 'scripts/worker.ts'],
     {
       cwd: ROOT,
       detached: true,
