@@ -2,7 +2,7 @@
 
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { type ReactNode, useState } from 'react';
-import { ApiRequestError } from './api';
+import { ApiRequestError, type DashboardPaths, setDashboardPaths } from './api';
 
 /** One client per browser tab: 30 s stale time; client errors (4xx) are not retried. */
 export function createQueryClient(): QueryClient {
@@ -17,7 +17,14 @@ export function createQueryClient(): QueryClient {
   });
 }
 
-export function QueryProvider({ children }: { children: ReactNode }) {
-  const [client] = useState(createQueryClient);
+/**
+ * The dashboard views' data layer. `paths` says where the host mounted the dashboard's route handlers
+ * (`api`, default `/api/admin`) and its sign-in page (`signIn`, default `/admin/sign-in`).
+ */
+export function QueryProvider({ children, paths }: { children: ReactNode; paths?: Partial<DashboardPaths> }) {
+  const [client] = useState(() => {
+    if (paths) setDashboardPaths(paths);
+    return createQueryClient();
+  });
   return <QueryClientProvider client={client}>{children}</QueryClientProvider>;
 }
