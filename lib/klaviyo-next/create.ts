@@ -15,7 +15,7 @@ import type { OutboxMessage } from './outbox/types';
 import type { ConsentTexts, MerchantGuard, Storefront } from './ports';
 import type { RelayDeps } from './relay/deps';
 import { relayRoutes, unconfiguredRelayRoutes } from './relay/routes';
-import { type Dialect, migrate, migrationSql, PLUGIN_MIGRATIONS } from './sql';
+import { type Dialect, migrate, migrationSql, PLUGIN_MIGRATIONS, PLUGIN_MIGRATIONS_TABLE } from './sql';
 import type { SqlDatabase, SqlExecutor } from './sql/types';
 
 export interface KlaviyoNextOptions {
@@ -55,6 +55,11 @@ export interface KlaviyoNextOptions {
  */
 export function createKlaviyoNext(options: KlaviyoNextOptions) {
   const config: KlaviyoNextConfig = parseKlaviyoConfig(options.env);
+  // The relay needs both: a storefront without consent texts would record sign-ups it cannot prove.
+  if (Boolean(options.storefront) !== Boolean(options.consentTexts))
+    throw new TypeError(
+      `createKlaviyoNext: ${options.storefront ? 'consentTexts' : 'storefront'} is required with ${options.storefront ? 'storefront' : 'consentTexts'} (the browser relay needs both; a worker needs neither).`,
+    );
   const now = options.now ?? Date.now;
   const log = options.log ?? consoleLog;
   const db = options.sql;
@@ -136,7 +141,7 @@ export function createKlaviyoNext(options: KlaviyoNextOptions) {
     work: delivery.work,
     dispatcher: delivery.dispatcher,
     /** Applies the plugin's migrations (bookkeeping in `klaviyo_migrations`); safe to run on every start. */
-    migrate: () => migrate(db, PLUGIN_MIGRATIONS, { table: 'klaviyo_migrations' }),
+    migrate: () => migrate(db, PLUGIN_MIGRATIONS, { table: PLUGIN_MIGRATIONS_TABLE }),
     /** The plugin's schema as SQL text, for teams that apply migrations with their own tool. */
     migrationSql: (dialect: Dialect) => migrationSql(dialect),
     dashboard: { actions: dashboardActions(adminDeps, options.merchantGuard), deps: admin },

@@ -240,6 +240,19 @@ describe('createKlaviyoNext without the optional ports', () => {
     expect(await response.json()).toMatchObject({ error: { message: expect.stringMatching(/storefront/) } });
   });
 
+  it('refuses a storefront without consent texts, naming what is missing', () => {
+    const storefront = {
+      sessionCookie: 's',
+      product: async () => undefined,
+      cart: async () => undefined,
+      shopperEmail: async () => undefined,
+      trackingConsent: () => false,
+    };
+    expect(() => createKlaviyoNext({ env: {}, sql: unusedDatabase, storefront })).toThrow(
+      /consentTexts is required with storefront/,
+    );
+  });
+
   it('validates its own variables when it is built, naming the wrong one', () => {
     expect(() => createKlaviyoNext({ env: { KLAVIYO_PRIVATE_KEY: 'sk_nope' }, sql: unusedDatabase })).toThrow(
       /KLAVIYO_PRIVATE_KEY must be a Klaviyo private API key/,
