@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Request as PageRequest } from 'playwright';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
+import { type RecordedEvent, startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import {
   buildHostStore,
   freshHostDatabase,
@@ -27,14 +27,6 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH, describeWithChromium } from '../support/r
 const COMPANY_ID = 'HARBR1';
 const PRIVATE_KEY = 'pk_harbor_tea_emulator_key';
 const SHOPPER = 'ada.lovelace@example.com';
-
-interface RecordedEvent {
-  metric: string;
-  profileId: string;
-  uniqueId: string;
-  source: string;
-  properties: Record<string, unknown>;
-}
 
 describeWithChromium('host store (Harbor Tea)', () => {
   let emu: TestEmulator;

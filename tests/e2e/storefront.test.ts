@@ -14,7 +14,7 @@ import {
   type RunningApp,
   startApp,
 } from '../support/app-server.js';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
+import { type RecordedEvent, startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, describeWithChromium } from '../support/requirements.js';
 
 /**
@@ -29,14 +29,6 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH, describeWithChromium } from '../support/r
  */
 const SHOTS = join(import.meta.dirname, '..', '..', 'artifacts', 'screenshots');
 const SHOPPER = { email: 'grace.hopper@example.com', phone: '+12025550147' };
-
-interface RecordedEvent {
-  metric: string;
-  profileId: string;
-  uniqueId: string;
-  source: string;
-  properties: Record<string, unknown>;
-}
 
 describeWithChromium('storefront', () => {
   let emu: TestEmulator;

@@ -5,6 +5,15 @@ import { SpecResponseValidator } from './spec-responses.js';
 const validator = new SpecResponseValidator();
 export const REVISION = '2026-07-15';
 
+/** One event as the emulator's inspect endpoint records it (`?events=full`). */
+export interface RecordedEvent {
+  metric: string;
+  profileId: string;
+  uniqueId: string;
+  source: string;
+  properties: Record<string, unknown>;
+}
+
 export type TestEmulator = Awaited<ReturnType<typeof startTestEmulator>>;
 
 /**

@@ -101,29 +101,6 @@ export function onBothDatabases(name: string, suite: (db: () => SqlDatabase) => 
   });
 }
 
-/**
- * Server actions and route handlers take no deps argument: they read them through a seam
- * (overrideStoreDeps, overrideRelayDeps). This points `override` at the deps `make` builds over a
- * fresh SQLite for the file's tests and hands them to `onStart`; afterwards it resets the seam and
- * closes the database.
- */
-export function withDepsOverride<D extends { db: SqlDatabase }>(
-  override: (deps: D | undefined) => void,
-  make: (db: SqlDatabase) => D,
-  onStart: (deps: D) => void,
-): void {
-  let deps: D | undefined;
-  beforeAll(async () => {
-    deps = make(await freshSqlite());
-    override(deps);
-    onStart(deps);
-  });
-  afterAll(async () => {
-    override(undefined);
-    await deps?.db.close();
-  });
-}
-
 /** A placed order of these lines, without marketing consent; returns its id. */
 export async function placedOrder(deps: StoreDeps, lines: [variantId: string, quantity: number][]) {
   const result = await placeOrder(deps, checkoutForm(await cartWith(deps, lines), { marketing: {} }));
