@@ -1,5 +1,6 @@
 import 'server-only';
 import { createKlaviyo, type Klaviyo } from './api';
+import { RateGovernor } from './api/governor';
 import { type KlaviyoNextConfig, parseKlaviyoConfig } from './config';
 import { dashboardActions } from './dashboard/actions';
 import type { AdminDeps } from './dashboard/deps';
@@ -9,6 +10,7 @@ import { RateLimiter } from './http/rate-limit';
 import { consoleLog, type Log } from './log';
 import { drainRoute } from './outbox/drain-request';
 import { consentChanged, orderMessages, profileUpdated } from './outbox/lifecycle';
+import { PostgresRateBudgetStore } from './outbox/rate-budget-postgres';
 import { createDelivery } from './outbox/runtime';
 import { OutboxStore } from './outbox/store';
 import type { OutboxMessage } from './outbox/types';
@@ -63,14 +65,24 @@ export function createKlaviyoNext(options: KlaviyoNextOptions) {
   const now = options.now ?? Date.now;
   const log = options.log ?? consoleLog;
   const db = options.sql;
+  const clientOptions = {
+    apiKey: config.privateKey,
+    companyId: config.companyId,
+    baseUrl: config.apiUrl,
+    timeoutMs: config.timeoutMs,
+  };
+  // Klaviyo's limits are per account, so on Postgres every app instance and worker reserves from one
+  // budget in the database, on the database's clock; the host's `now` then only measures each call's
+  // own deadline, where an offset cancels out. SQLite is one process: its budget stays in memory.
   const klaviyo =
     options.klaviyo ??
-    createKlaviyo({
-      apiKey: config.privateKey,
-      companyId: config.companyId,
-      baseUrl: config.apiUrl,
-      timeoutMs: config.timeoutMs,
-    });
+    (db.dialect === 'postgres'
+      ? createKlaviyo({
+          ...clientOptions,
+          now,
+          governor: new RateGovernor({ store: new PostgresRateBudgetStore(db), now }),
+        })
+      : createKlaviyo(clientOptions));
   const outbox = new OutboxStore(db);
   const delivery = createDelivery({
     store: outbox,

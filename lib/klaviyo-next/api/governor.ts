@@ -10,7 +10,9 @@ export interface PublishedLimit {
 }
 
 export interface GovernorOptions {
+  /** Where the budget is counted: by default in memory, on `now`; a shared store reads its own clock. */
   store?: RateBudgetStore;
+  /** This process's clock: the memory store's, and the deadline a call's wait is checked against. */
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
   /**
@@ -18,6 +20,29 @@ export interface GovernorOptions {
    * bunched by network jitter, which could otherwise put one too many in a server window.
    */
   marginMs?: number;
+}
+
+/**
+ * The window a reservation counts against: a little below what Klaviyo publishes for it.
+ *
+ * Klaviyo counts each operation in fixed windows, a burst per second and a steady count per minute
+ * (the spec's `x-klaviyo-ratelimit`, e.g. `{ burst: '10/s', steady: '150/m' }`, read into
+ * generated/operations.ts; developers.klaviyo.com "Rate limits and error handling", linked from
+ * docs/klaviyo-notes.md). We count sliding windows of reservation times, and a fixed window at
+ * Klaviyo holds the requests that *arrive* in it: a reservation's arrival lags it by a delay that
+ * differs from request to request, the more so across processes (the database round trip back, each
+ * process's event loop, its own connection to Klaviyo). While delays differ by less than the
+ * extra length a window is given (`marginMs`), no fixed window can exceed the limit; past that, an
+ * edge can take one request reserved in the window before (the straddler) and, at full rate, a share
+ * proportional to the extra spread. So a window keeps back max(one request, 10% of its limit): the
+ * one covers the straddler at each edge, the 10% a spread of up to a tenth of the window (100 ms a
+ * burst, 6 s a minute) with several workers at the ceiling. A limit of 1 or 2 (the 1/s bursts, the
+ * reports' 2/m) cannot spare a request without halving or stopping the operation, so its window is
+ * made 10% longer instead: the same rate cost, and any spread up to a tenth of the window is held.
+ */
+export function reservedWindow(limit: number, windowMs: number, marginMs: number): RateWindow {
+  if (limit <= 2) return { limit, windowMs: Math.ceil(windowMs * 1.1) + marginMs };
+  return { limit: limit - Math.max(1, Math.ceil(limit / 10)), windowMs: windowMs + marginMs };
 }
 
 /**
@@ -31,18 +56,18 @@ export class RateGovernor {
   private readonly marginMs: number;
 
   constructor(options: GovernorOptions = {}) {
-    this.store = options.store ?? new MemoryRateBudgetStore();
     this.now = options.now ?? Date.now;
+    this.store = options.store ?? new MemoryRateBudgetStore(this.now);
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.marginMs = options.marginMs ?? 50;
   }
 
   private windows(limit: PublishedLimit): RateWindow[] {
-    const windows: RateWindow[] = [
-      { limit: limit.perSecond, windowMs: 1_000 + this.marginMs },
-      { limit: limit.perMinute, windowMs: 60_000 + this.marginMs },
+    const windows = [
+      reservedWindow(limit.perSecond, 1_000, this.marginMs),
+      reservedWindow(limit.perMinute, 60_000, this.marginMs),
     ];
-    if (limit.perDay) windows.push({ limit: limit.perDay, windowMs: 86_400_000 });
+    if (limit.perDay) windows.push(reservedWindow(limit.perDay, 86_400_000, 0));
     return windows;
   }
 
@@ -54,7 +79,7 @@ export class RateGovernor {
   ): Promise<void> {
     const windows = this.windows(limit);
     for (;;) {
-      const wait = await this.store.reserve(operation, windows, this.now());
+      const wait = await this.store.reserve(operation, windows);
       if (wait <= 0) return;
       if (this.now() + wait > deadlineMs) {
         // Reported as Klaviyo would have: a throttle with the time to wait, which callers retry later.
@@ -74,11 +99,11 @@ export class RateGovernor {
     const remaining = Number(headers.get('ratelimit-remaining'));
     const reset = Number(headers.get('ratelimit-reset'));
     if (!headers.has('ratelimit-remaining') || !Number.isFinite(remaining) || !Number.isFinite(reset)) return;
-    await this.store.clamp(operation, remaining, this.now() + reset * 1000);
+    await this.store.clamp(operation, remaining, reset * 1000);
   }
 
   /** After a 429, holds every call to the operation for `retryAfterMs`. */
   async throttled(operation: string, retryAfterMs: number): Promise<void> {
-    await this.store.block(operation, this.now() + retryAfterMs);
+    await this.store.block(operation, retryAfterMs);
   }
 }

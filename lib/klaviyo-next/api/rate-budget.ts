@@ -1,20 +1,24 @@
-/** A fixed-length window and how many requests it may hold. */
+/** A window of the budget and how many requests it may hold. */
 export interface RateWindow {
   limit: number;
   windowMs: number;
 }
 
 /**
- * Where request budgets are counted. One process uses the memory store; several app instances
- * share one account's budget through a store backed by the outbox database (Postgres).
+ * Where request budgets are counted. One process uses the memory store; several app instances and
+ * workers share one account's budget through a store backed by the outbox database (Postgres).
+ *
+ * Times cross this interface only as durations, never as instants: a shared store reads one clock
+ * (the database's) for every process, so a host whose clock is minutes off can neither free slots
+ * early nor hold everyone back. The caller still does the waiting (it sleeps the returned ms).
  */
 export interface RateBudgetStore {
-  /** Takes a slot for `key` when every window has room at `nowMs`; otherwise returns the ms to wait. */
-  reserve(key: string, windows: readonly RateWindow[], nowMs: number): Promise<number>;
-  /** Klaviyo's own count (`RateLimit-Remaining`/`-Reset`): at most `remaining` more until `resetAtMs`. */
-  clamp(key: string, remaining: number, resetAtMs: number): Promise<void>;
-  /** Nothing for `key` until `untilMs` (after a 429's `Retry-After`). */
-  block(key: string, untilMs: number): Promise<void>;
+  /** Takes a slot for `key` when every window has room now; otherwise returns the ms to wait. */
+  reserve(key: string, windows: readonly RateWindow[]): Promise<number>;
+  /** Klaviyo's own count (`RateLimit-Remaining`/`-Reset`): at most `remaining` more for `resetInMs`. */
+  clamp(key: string, remaining: number, resetInMs: number): Promise<void>;
+  /** Nothing for `key` for the next `forMs` (after a 429's `Retry-After`). */
+  block(key: string, forMs: number): Promise<void>;
 }
 
 interface KeyState {
@@ -25,11 +29,14 @@ interface KeyState {
 }
 
 /**
- * Sliding windows in memory. Klaviyo counts in fixed windows whose boundaries we cannot see; a
- * sliding window of the same length never lets any fixed window exceed its limit.
+ * Sliding windows in memory, on this process's clock (one process owns the budget, so one clock).
+ * Klaviyo counts in fixed windows whose boundaries we cannot see; a sliding window of the same
+ * length never lets any fixed window exceed its limit.
  */
 export class MemoryRateBudgetStore implements RateBudgetStore {
   private readonly keys = new Map<string, KeyState>();
+
+  constructor(private readonly now: () => number = Date.now) {}
 
   private state(key: string): KeyState {
     let state = this.keys.get(key);
@@ -40,7 +47,8 @@ export class MemoryRateBudgetStore implements RateBudgetStore {
     return state;
   }
 
-  async reserve(key: string, windows: readonly RateWindow[], nowMs: number): Promise<number> {
+  async reserve(key: string, windows: readonly RateWindow[]): Promise<number> {
+    const nowMs = this.now();
     const state = this.state(key);
     if (state.blockedUntilMs > nowMs) return state.blockedUntilMs - nowMs;
     if (state.resetAtMs !== undefined && state.resetAtMs <= nowMs) {
@@ -67,14 +75,14 @@ export class MemoryRateBudgetStore implements RateBudgetStore {
     return 0;
   }
 
-  async clamp(key: string, remaining: number, resetAtMs: number): Promise<void> {
+  async clamp(key: string, remaining: number, resetInMs: number): Promise<void> {
     const state = this.state(key);
     state.remaining = remaining;
-    state.resetAtMs = resetAtMs;
+    state.resetAtMs = this.now() + resetInMs;
   }
 
-  async block(key: string, untilMs: number): Promise<void> {
+  async block(key: string, forMs: number): Promise<void> {
     const state = this.state(key);
-    state.blockedUntilMs = Math.max(state.blockedUntilMs, untilMs);
+    state.blockedUntilMs = Math.max(state.blockedUntilMs, this.now() + forMs);
   }
 }
