@@ -39,10 +39,14 @@ export interface GovernorOptions {
  * burst, 6 s a minute) with several workers at the ceiling. A limit of 1 or 2 (the 1/s bursts, the
  * reports' 2/m) cannot spare a request without halving or stopping the operation, so its window is
  * made 10% longer instead: the same rate cost, and any spread up to a tenth of the window is held.
+ * A daily cap (`x-klaviyo-ratelimit`'s `daily`, e.g. the reports' 225/d) keeps back only the
+ * straddler: no spread of delays is a tenth of a day.
  */
 export function reservedWindow(limit: number, windowMs: number, marginMs: number): RateWindow {
-  if (limit <= 2) return { limit, windowMs: Math.ceil(windowMs * 1.1) + marginMs };
-  return { limit: limit - Math.max(1, Math.ceil(limit / 10)), windowMs: windowMs + marginMs };
+  const daily = windowMs >= 86_400_000;
+  if (limit <= 2 && !daily) return { limit, windowMs: Math.ceil(windowMs * 1.1) + marginMs };
+  const keptBack = daily ? 1 : Math.max(1, Math.ceil(limit / 10));
+  return { limit: Math.max(1, limit - keptBack), windowMs: windowMs + marginMs };
 }
 
 /**
