@@ -53,6 +53,14 @@ const schema = z
       .regex(/^[A-Za-z0-9]{6}$/, 'must be a Klaviyo list id (six letters and digits, as in the list URL)')
       .optional(),
     OUTBOX_DRAIN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    // Delivered messages are deleted after this many days (the outbox keeps customer data no longer);
+    // what dedup needs stays as a hash of each key. Dead letters are kept until replayed.
+    OUTBOX_RETENTION_DAYS: z.coerce
+      .number({ error: 'must be a whole number of days (1 to 3650)' })
+      .int('must be a whole number of days (1 to 3650)')
+      .min(1, 'must be at least 1 day')
+      .max(3650, 'must be at most 3650 days (ten years)')
+      .default(30),
     TRUSTED_PROXY_HOPS: z.coerce
       .number()
       .int()
@@ -125,6 +133,8 @@ const schema = z
       newsletterListId: raw.KLAVIYO_NEWSLETTER_LIST_ID,
       /** Unset: the cron drain route answers 404 (it can never be an open trigger). */
       drainSecret: raw.OUTBOX_DRAIN_SECRET,
+      /** Days a delivered message is kept before it is pruned (OUTBOX_RETENTION_DAYS, default 30). */
+      retentionDays: raw.OUTBOX_RETENTION_DAYS,
       /** Proxies in front of the app that append to X-Forwarded-For; 0: none (http/client-address.ts). */
       trustedProxyHops: raw.TRUSTED_PROXY_HOPS ?? 0,
     };

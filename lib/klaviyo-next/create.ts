@@ -90,6 +90,7 @@ export function createKlaviyoNext(options: KlaviyoNextOptions) {
     account: config.companyId,
     now,
     log,
+    retentionDays: config.retentionDays,
   });
   const limiter = new RateLimiter(db, now);
   const deliverSoon = options.deliverSoon ?? delivery.deliverSoon;
@@ -134,7 +135,12 @@ export function createKlaviyoNext(options: KlaviyoNextOptions) {
     /** Route handlers: each route file is one line, `export const { POST } = klaviyo.routes.track`. */
     routes: {
       ...(relay ? relayRoutes(relay) : unconfiguredRelayRoutes),
-      drain: drainRoute(config.drainSecret, () => delivery.drainSoon(50_000)),
+      // A retention pass after each cron drain, within the route's 60 s (the drain takes up to 50).
+      drain: drainRoute(
+        config.drainSecret,
+        () => delivery.drainSoon(50_000),
+        () => delivery.prune({ budgetMs: 5_000 }),
+      ),
       dashboard: dashboardRoutes(adminDeps, options.merchantGuard),
     },
     /** The order lifecycle as outbox messages; enqueue them inside the host's order transaction. */

@@ -85,6 +85,8 @@ function migrationContract(
         'klaviyo_admin_call_budget',
         'klaviyo_migrations',
         'klaviyo_outbox',
+        'klaviyo_outbox_delivered_hours',
+        'klaviyo_outbox_keys',
         'klaviyo_outbox_pause',
         'klaviyo_rate_limits',
         'klaviyo_rate_log',

@@ -68,6 +68,21 @@ describe('the plugin validates its own variables from the source the host passes
     ]);
   });
 
+  it('keeps delivered messages OUTBOX_RETENTION_DAYS whole days (30 unless set), and names a bad value', () => {
+    expect(parseKlaviyoConfig({}).retentionDays).toBe(30);
+    expect(parseKlaviyoConfig({ ...pluginOnly, OUTBOX_RETENTION_DAYS: '90' }).retentionDays).toBe(90);
+    expect(problemsOf({ OUTBOX_RETENTION_DAYS: '0' })).toEqual([
+      'OUTBOX_RETENTION_DAYS must be at least 1 day',
+    ]);
+    expect(problemsOf({ OUTBOX_RETENTION_DAYS: '3651' })).toEqual([
+      'OUTBOX_RETENTION_DAYS must be at most 3650 days (ten years)',
+    ]);
+    for (const value of ['1.5', 'thirty'])
+      expect(problemsOf({ OUTBOX_RETENTION_DAYS: value })).toEqual([
+        'OUTBOX_RETENTION_DAYS must be a whole number of days (1 to 3650)',
+      ]);
+  });
+
   it('defaults to the bundled emulator outside production', () => {
     expect(parseKlaviyoConfig({})).toMatchObject({
       apiUrl: 'http://127.0.0.1:8787',

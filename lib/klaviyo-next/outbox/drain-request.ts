@@ -3,10 +3,12 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { errorResponse } from '../http/error-response';
 import type { FieldError } from '../http/field-error';
 import type { RoundResult } from './dispatcher';
+import type { PruneResult } from './retention';
 
-export type DrainOutcome =
-  | { status: 200; result: RoundResult | { alreadyRunning: true } }
-  | { status: 401 | 404; error: FieldError };
+/** What a drain call answers: its rounds (or that one was running), and the retention pass after. */
+export type DrainResult = (RoundResult | { alreadyRunning: true }) & { pruned?: PruneResult };
+
+export type DrainOutcome = { status: 200; result: DrainResult } | { status: 401 | 404; error: FieldError };
 
 // Digests, not the strings: equal lengths whatever was sent, so no answer time tells the secret's length.
 const digest = (text: string) => createHash('sha256').update(text).digest();
@@ -14,12 +16,15 @@ const sameSecret = (given: string, expected: string) => timingSafeEqual(digest(g
 
 /**
  * The cron drain for serverless hosts: `Authorization: Bearer <OUTBOX_DRAIN_SECRET>`. Without a
- * configured secret the route does not exist, so it can never be an open trigger.
+ * configured secret the route does not exist, so it can never be an open trigger. After draining it
+ * runs `prune` (a retention pass), so a host without a worker still prunes: on the schedule its
+ * cron already has.
  */
 export async function drainFromRequest(
   authorization: string | null,
   secret: string | undefined,
   drain: () => Promise<RoundResult | undefined>,
+  prune?: () => Promise<PruneResult | undefined>,
 ): Promise<DrainOutcome> {
   if (!secret)
     return {
@@ -36,13 +41,18 @@ export async function drainFromRequest(
       },
     };
   const result = await drain();
-  return { status: 200, result: result ?? { alreadyRunning: true } };
+  const pruned = await prune?.();
+  return { status: 200, result: { ...(result ?? { alreadyRunning: true }), ...(pruned ? { pruned } : {}) } };
 }
 
 /** The drain route's handlers: Vercel Cron calls with GET; other schedulers usually POST. */
-export function drainRoute(secret: string | undefined, drain: () => Promise<RoundResult | undefined>) {
+export function drainRoute(
+  secret: string | undefined,
+  drain: () => Promise<RoundResult | undefined>,
+  prune?: () => Promise<PruneResult | undefined>,
+) {
   const handle = async (request: Request): Promise<Response> => {
-    const outcome = await drainFromRequest(request.headers.get('authorization'), secret, drain);
+    const outcome = await drainFromRequest(request.headers.get('authorization'), secret, drain, prune);
     if (outcome.status !== 200) return errorResponse(outcome.status, outcome.error);
     return Response.json(outcome.result);
   };

@@ -2,6 +2,7 @@ import 'server-only';
 import { after } from 'next/server';
 import type { Log } from '../log';
 import { createDispatcher, type Dispatcher, type DispatcherOptions, type RoundResult } from './dispatcher';
+import { type PruneOptions, type PruneResult, pruneOutbox } from './retention';
 
 /** How the outbox is delivered in one process: drains on demand, after responses, and as a worker. */
 export interface Delivery {
@@ -25,7 +26,23 @@ export interface Delivery {
    * unique_id dedup absorbs.
    */
   work(signal: AbortSignal, idleMs?: number): Promise<void>;
+  /**
+   * One retention pass (delivered messages older than the retention, then old key hashes), logged as
+   * `outbox.pruned`. Never throws: a failed pass is logged and the next one catches up. The worker
+   * runs it once per `pruneEveryMs`; the cron drain route after each drain.
+   */
+  prune(options?: Pick<PruneOptions, 'maxBatches' | 'budgetMs'>): Promise<PruneResult | undefined>;
 }
+
+export interface DeliveryOptions extends DispatcherOptions {
+  log: Log;
+  /** OUTBOX_RETENTION_DAYS (default 30). */
+  retentionDays?: number;
+  /** How often the worker loop prunes (default hourly; sooner while a pass leaves more). */
+  pruneEveryMs?: number;
+}
+
+const HOUR_MS = 3_600_000;
 
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -38,7 +55,7 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener('abort', done, { once: true });
   });
 
-export function createDelivery(options: DispatcherOptions & { log: Log }): Delivery {
+export function createDelivery(options: DeliveryOptions): Delivery {
   const dispatcher = createDispatcher(options);
   const now = options.now ?? Date.now;
   let running: Promise<RoundResult> | undefined;
@@ -81,8 +98,30 @@ export function createDelivery(options: DispatcherOptions & { log: Log }): Deliv
     }
   }
 
+  async function prune(
+    pass: Pick<PruneOptions, 'maxBatches' | 'budgetMs'> = {},
+  ): Promise<PruneResult | undefined> {
+    const retentionDays = options.retentionDays ?? 30;
+    try {
+      const result = await pruneOutbox(options.store, { retentionDays, now, ...pass });
+      options.log('outbox.pruned', { ...result, retentionDays });
+      return result;
+    } catch (error) {
+      options.log('outbox.prune_failed', { error: String(error), next: 'the next pass catches up' });
+      return undefined;
+    }
+  }
+
   async function work(signal: AbortSignal, idleMs = 1_000): Promise<void> {
+    const pruneEveryMs = options.pruneEveryMs ?? HOUR_MS;
+    let pruneAt = now();
     while (!signal.aborted) {
+      // Between rounds, so a pass never holds rows a round is sending; a pass with more left comes
+      // back next turn, after one round.
+      if (now() >= pruneAt) {
+        const pass = await prune({ budgetMs: 1_000 });
+        pruneAt = pass?.more ? now() : now() + pruneEveryMs;
+      }
       const round = await dispatcher.round().catch((error: unknown) => {
         options.log('worker.round_failed', { error: String(error), next: 'retrying shortly' });
         return undefined;
@@ -99,5 +138,5 @@ export function createDelivery(options: DispatcherOptions & { log: Log }): Deliv
     options.log('worker.stopped', { owner: dispatcher.owner });
   }
 
-  return { dispatcher, drainSoon, deliverSoon, work };
+  return { dispatcher, drainSoon, deliverSoon, work, prune };
 }

@@ -99,4 +99,41 @@ export const OUTBOX_MIGRATIONS: Migration[] = [
         CREATE INDEX klaviyo_rate_limits_tat ON klaviyo_rate_limits (tat);`,
     },
   },
+  {
+    version: 113,
+    name: 'klaviyo_outbox_retention',
+    // Retention (OutboxStore.prune): delivered messages are deleted after OUTBOX_RETENTION_DAYS.
+    // - klaviyo_outbox_keys: the SHA-256 of every accepted dedup key (a key may embed an email), so
+    //   enqueueing a pruned fact again stays a no-op without keeping the key itself.
+    // - klaviyo_outbox_delivered_hours: deliveries counted per hour, kept by markDelivered and prune,
+    //   so the dashboard's totals and its 24-hour chart read a few rows instead of the whole table
+    //   (seeded here from what is already delivered).
+    // - Partial indexes for what the dashboard and prune still ask the table: the oldest waiting
+    //   message, the latest and the oldest deliveries, and a page of one state newest first (this
+    //   replaces (state, available_at), which no query used since claims read klaviyo_outbox_due).
+    // Built with plain CREATE INDEX: the migrator runs each migration in a transaction, where
+    // Postgres refuses CREATE INDEX CONCURRENTLY; on a large outbox, run it at a quiet time.
+    sql: {
+      postgres: `
+        CREATE TABLE klaviyo_outbox_keys (key_hash TEXT PRIMARY KEY, created_at BIGINT NOT NULL);
+        CREATE INDEX klaviyo_outbox_keys_created ON klaviyo_outbox_keys (created_at);
+        CREATE TABLE klaviyo_outbox_delivered_hours (hour BIGINT PRIMARY KEY, n BIGINT NOT NULL);
+        INSERT INTO klaviyo_outbox_delivered_hours (hour, n)
+          SELECT delivered_at / 3600000, COUNT(*) FROM klaviyo_outbox WHERE state = 'delivered' GROUP BY delivered_at / 3600000;
+        CREATE INDEX klaviyo_outbox_delivered ON klaviyo_outbox (delivered_at) WHERE state = 'delivered';
+        CREATE INDEX klaviyo_outbox_waiting ON klaviyo_outbox (created_at) WHERE state IN ('pending', 'retrying');
+        DROP INDEX klaviyo_outbox_ready;
+        CREATE INDEX klaviyo_outbox_state ON klaviyo_outbox (state, id);`,
+      sqlite: `
+        CREATE TABLE klaviyo_outbox_keys (key_hash TEXT PRIMARY KEY, created_at BIGINT NOT NULL) WITHOUT ROWID;
+        CREATE INDEX klaviyo_outbox_keys_created ON klaviyo_outbox_keys (created_at);
+        CREATE TABLE klaviyo_outbox_delivered_hours (hour BIGINT PRIMARY KEY, n BIGINT NOT NULL);
+        INSERT INTO klaviyo_outbox_delivered_hours (hour, n)
+          SELECT delivered_at / 3600000, COUNT(*) FROM klaviyo_outbox WHERE state = 'delivered' GROUP BY delivered_at / 3600000;
+        CREATE INDEX klaviyo_outbox_delivered ON klaviyo_outbox (delivered_at) WHERE state = 'delivered';
+        CREATE INDEX klaviyo_outbox_waiting ON klaviyo_outbox (created_at) WHERE state IN ('pending', 'retrying');
+        DROP INDEX klaviyo_outbox_ready;
+        CREATE INDEX klaviyo_outbox_state ON klaviyo_outbox (state, id);`,
+    },
+  },
 ];

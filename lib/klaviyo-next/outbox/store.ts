@@ -1,4 +1,5 @@
 import 'server-only';
+import { createHash } from 'node:crypto';
 import sql, { empty, join, raw } from 'sql-template-tag';
 import type { SqlDatabase, SqlExecutor } from '../sql/types';
 import {
@@ -46,6 +47,14 @@ function chunks<T>(items: readonly T[], size = 500): T[][] {
   return out;
 }
 
+const HOUR_MS = 3_600_000;
+
+/**
+ * What the outbox keeps of a dedup key once its message is pruned: the key's SHA-256 (hex). A key can
+ * embed an email (back-in-stock: `back-in-stock:<variant>:<email>`), so the key itself is not kept.
+ */
+export const dedupKeyHash = (key: string): string => createHash('sha256').update(key).digest('hex');
+
 /** A dead letter replay left dead, and why. */
 export interface ReplaySkip {
   id: number;
@@ -92,10 +101,30 @@ export interface OutboxStats {
 export class OutboxStore {
   constructor(readonly db: SqlDatabase) {}
 
-  /** Adds messages in the caller's transaction; a message whose key is already stored is skipped. */
+  /**
+   * Adds messages in the caller's transaction; a message whose key was accepted before is skipped,
+   * even once that message has been delivered and pruned. Each key's hash is claimed first in
+   * `klaviyo_outbox_keys`, whose unique index decides: prune records the hashes it needs before it
+   * deletes a row, so an enqueue racing a prune of the same key either finds the hash or waits on it,
+   * at any isolation level the host's transaction runs at. The hashes go in sorted, as prune's do, so
+   * two such writers never take them in opposite orders (no deadlock). The outbox's own unique key
+   * still catches rows enqueued before the keys table existed.
+   */
   async enqueue(tx: SqlExecutor, messages: readonly OutboxMessage[], now = Date.now()): Promise<number> {
+    if (messages.length === 0) return 0;
+    const hashOf = new Map(messages.map((m) => [m.key, dedupKeyHash(m.key)]));
+    const fresh = new Set<string>();
+    for (const chunk of chunks([...new Set(hashOf.values())].sort())) {
+      const rows = await tx.query<{ key_hash: string }>(
+        sql`INSERT INTO klaviyo_outbox_keys (key_hash, created_at) VALUES ${join(chunk.map((h) => sql`(${h}, ${now})`))}
+         ON CONFLICT (key_hash) DO NOTHING RETURNING key_hash`,
+      );
+      for (const row of rows) fresh.add(row.key_hash);
+    }
     let added = 0;
     for (const m of messages) {
+      // Deleted once used: the same key twice in one call is one message.
+      if (!fresh.delete(hashOf.get(m.key) as string)) continue;
       const rows =
         await tx.query(sql`INSERT INTO klaviyo_outbox (kind, dedup_key, order_key, payload, state, attempts, available_at, created_at, updated_at)
          VALUES (${m.kind}, ${m.key}, ${orderKeyOf(m)}, ${JSON.stringify(m.payload)}, 'pending', 0, ${now}, ${now}, ${now}) ON CONFLICT (dedup_key) DO NOTHING RETURNING id`);
@@ -142,10 +171,16 @@ export class OutboxStore {
    */
   async markDelivered(owner: string, ids: readonly number[], now = Date.now()): Promise<void> {
     if (ids.length === 0) return;
-    await this.db.query(
-      sql`UPDATE klaviyo_outbox SET state = 'delivered', delivered_at = ${now}, updated_at = ${now}, attempts = attempts + 1,
-       lease_owner = NULL, lease_until = NULL, last_error = NULL WHERE lease_owner = ${owner} AND id IN (${join(ids)})`,
-    );
+    // The hour's delivery count moves with the rows, in one transaction (what counts() reads).
+    await this.db.transaction(async (tx) => {
+      const rows = await tx.query<{ id: number }>(
+        sql`UPDATE klaviyo_outbox SET state = 'delivered', delivered_at = ${now}, updated_at = ${now}, attempts = attempts + 1,
+         lease_owner = NULL, lease_until = NULL, last_error = NULL WHERE lease_owner = ${owner} AND id IN (${join(ids)}) RETURNING id`,
+      );
+      if (rows.length > 0)
+        await tx.query(sql`INSERT INTO klaviyo_outbox_delivered_hours (hour, n) VALUES (${Math.floor(now / HOUR_MS)}, ${rows.length})
+         ON CONFLICT (hour) DO UPDATE SET n = klaviyo_outbox_delivered_hours.n + excluded.n`);
+    });
   }
 
   /**
@@ -264,12 +299,83 @@ export class OutboxStore {
     });
   }
 
-  async counts(): Promise<Record<OutboxState, number>> {
-    const rows = await this.db.query<{ state: OutboxState; n: number }>(
-      sql`SELECT state, COUNT(*) AS n FROM klaviyo_outbox GROUP BY state`,
+  /**
+   * Deletes up to `limit` messages delivered before `olderThan` (epoch ms), oldest first, and returns
+   * how many went. Dead letters are never pruned: the merchant must see and replay them. Bounded
+   * batches, so no statement holds a big table for long; call it again while it returns `limit`.
+   *
+   * First the hashes of their keys are recorded in `klaviyo_outbox_keys` and committed (what dedup
+   * needs, without the key), then the rows are deleted with the hour counters in one transaction.
+   * Concurrent prunes skip each other's rows (SKIP LOCKED on Postgres; SQLite has one writer), and
+   * each counts only the rows its own DELETE returned, so neither fails nor counts a row twice.
+   */
+  async prune(olderThan: number, limit = 1000): Promise<number> {
+    const candidates = await this.db.query<{ id: number; dedup_key: string; created_at: number }>(
+      sql`SELECT id, dedup_key, created_at FROM klaviyo_outbox WHERE state = 'delivered' AND delivered_at < ${olderThan}
+       ORDER BY delivered_at LIMIT ${Math.max(1, Math.floor(limit))}`,
     );
+    if (candidates.length === 0) return 0;
+    const keys = new Map<string, number>();
+    for (const c of candidates) keys.set(dedupKeyHash(c.dedup_key), Number(c.created_at));
+    for (const chunk of chunks([...keys].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))) {
+      await this.db.query(
+        sql`INSERT INTO klaviyo_outbox_keys (key_hash, created_at) VALUES ${join(chunk.map(([h, at]) => sql`(${h}, ${at})`))}
+         ON CONFLICT (key_hash) DO NOTHING`,
+      );
+    }
+    const lock = this.db.dialect === 'postgres' ? sql`FOR UPDATE SKIP LOCKED` : empty;
+    return this.db.transaction(async (tx) => {
+      const gone = await tx.query<{ delivered_at: number }>(
+        sql`DELETE FROM klaviyo_outbox WHERE id IN (SELECT id FROM klaviyo_outbox
+         WHERE state = 'delivered' AND id IN (${join(candidates.map((c) => c.id))}) ${lock}) RETURNING delivered_at`,
+      );
+      const perHour = new Map<number, number>();
+      for (const row of gone) {
+        const hour = Math.floor(Number(row.delivered_at) / HOUR_MS);
+        perHour.set(hour, (perHour.get(hour) ?? 0) + 1);
+      }
+      // In hour order, so two prunes never wait on each other's counters crosswise.
+      const hours = [...perHour.keys()].sort((a, b) => a - b);
+      for (const hour of hours)
+        await tx.query(
+          sql`UPDATE klaviyo_outbox_delivered_hours SET n = n - ${perHour.get(hour) ?? 0} WHERE hour = ${hour}`,
+        );
+      if (hours.length > 0)
+        await tx.query(
+          sql`DELETE FROM klaviyo_outbox_delivered_hours WHERE hour IN (${join(hours)}) AND n <= 0`,
+        );
+      return gone.length;
+    });
+  }
+
+  /**
+   * Forgets up to `limit` key hashes accepted before `olderThan`, oldest first; returns how many. A
+   * key whose message is still in the outbox (a dead letter, a long backlog) stays deduplicated by the
+   * outbox's own unique key.
+   */
+  async expireKeys(olderThan: number, limit = 1000): Promise<number> {
+    const rows = await this.db.query<{ key_hash: string }>(
+      sql`DELETE FROM klaviyo_outbox_keys WHERE key_hash IN (SELECT key_hash FROM klaviyo_outbox_keys
+       WHERE created_at < ${olderThan} ORDER BY created_at LIMIT ${Math.max(1, Math.floor(limit))}) RETURNING key_hash`,
+    );
+    return rows.length;
+  }
+
+  /**
+   * Messages per state. Waiting and dead ones are counted on the (state, id) index, which holds the
+   * backlog and the dead letters apart from the delivered bulk; delivered ones come from the hour
+   * counters, never from a scan of the table.
+   */
+  async counts(): Promise<Record<OutboxState, number>> {
+    const [rows, [delivered]] = await Promise.all([
+      this.db.query<{ state: OutboxState; n: number }>(
+        sql`SELECT state, COUNT(*) AS n FROM klaviyo_outbox WHERE state IN ('pending', 'retrying', 'dead') GROUP BY state`,
+      ),
+      this.db.query<{ n: number | null }>(sql`SELECT SUM(n) AS n FROM klaviyo_outbox_delivered_hours`),
+    ]);
     const counts: Record<OutboxState, number> = { pending: 0, retrying: 0, delivered: 0, dead: 0 };
     for (const row of rows) counts[row.state] = Number(row.n);
+    counts.delivered = Number(delivered?.n ?? 0);
     return counts;
   }
 
@@ -278,18 +384,22 @@ export class OutboxStore {
    * was enqueued and when the last delivery happened (null when there is none).
    */
   async stats(): Promise<OutboxStats> {
-    const [counts, [times]] = await Promise.all([
+    // Each is one end of a partial index (klaviyo_outbox_waiting, klaviyo_outbox_delivered): the
+    // predicates must read as the indexes' own for SQLite to use them.
+    const [counts, [oldest], [last]] = await Promise.all([
       this.counts(),
-      this.db.query<{
-        oldest: number | null;
-        last: number | null;
-      }>(sql`SELECT MIN(CASE WHEN state IN ('pending', 'retrying') THEN created_at END) AS oldest,
-                MAX(delivered_at) AS last FROM klaviyo_outbox`),
+      this.db.query<{ at: number | null }>(
+        sql`SELECT MIN(created_at) AS at FROM klaviyo_outbox WHERE state IN ('pending', 'retrying')`,
+      ),
+      this.db.query<{ at: number | null }>(
+        sql`SELECT MAX(delivered_at) AS at FROM klaviyo_outbox WHERE state = 'delivered'`,
+      ),
     ]);
     return {
       counts,
-      oldestPendingAt: times?.oldest != null ? Number(times.oldest) : null,
-      lastDeliveredAt: times?.last != null ? Number(times.last) : null,
+      oldestPendingAt: oldest?.at != null ? Number(oldest.at) : null,
+      // Null too once every delivery is older than the retention and pruned.
+      lastDeliveredAt: last?.at != null ? Number(last.at) : null,
     };
   }
 
@@ -299,6 +409,19 @@ export class OutboxStore {
    */
   async deliveredPerBucket(since: number, bucketMs: number): Promise<Map<number, number>> {
     const size = Math.max(1, Math.floor(bucketMs));
+    if (size % HOUR_MS === 0 && since % HOUR_MS === 0) {
+      // Whole hours from a whole hour (the dashboard's chart): the hour counters answer exactly.
+      const rows = await this.db.query<{ hour: number; n: number }>(
+        sql`SELECT hour, n FROM klaviyo_outbox_delivered_hours WHERE hour >= ${since / HOUR_MS}`,
+      );
+      const buckets = new Map<number, number>();
+      for (const row of rows) {
+        const bucket = Math.floor((Number(row.hour) * HOUR_MS) / size);
+        buckets.set(bucket, (buckets.get(bucket) ?? 0) + Number(row.n));
+      }
+      return buckets;
+    }
+    // Otherwise a range of the delivered_at index (klaviyo_outbox_delivered).
     // `size` is inlined, not bound: Postgres must see the same expression in SELECT and GROUP BY.
     const per = raw(String(size));
     const rows = await this.db.query<{ bucket: number; n: number }>(
