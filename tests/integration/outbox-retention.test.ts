@@ -3,7 +3,7 @@ import sql, { raw, type Sql as SqlQuery } from 'sql-template-tag';
 import { expect, it } from 'vitest';
 import { createKlaviyoClient } from '../../lib/klaviyo-next/api/client.js';
 import { drainRoute } from '../../lib/klaviyo-next/outbox/drain-request.js';
-import { pruneOutbox } from '../../lib/klaviyo-next/outbox/retention.js';
+import { KEY_HORIZON_DAYS, pruneOutbox } from '../../lib/klaviyo-next/outbox/retention.js';
 import { createDelivery } from '../../lib/klaviyo-next/outbox/runtime.js';
 import { OutboxStore } from '../../lib/klaviyo-next/outbox/store.js';
 import { backInStockMessage, type OutboxMessage } from '../../lib/klaviyo-next/outbox/types.js';
@@ -362,5 +362,29 @@ onBothDatabases('outbox retention', (database) => {
     expect(bodies.reduce((sum, b) => sum + (b.pruned?.pruned ?? 0), 0)).toBe(expected);
     expect(await deliveredRows(db, routeBase + DAY)).toBe(0);
     await expectCountersTrue(db, store);
+  });
+  it('forgets key hashes a year after the retention; a dead letter stays deduplicated by its own row', async () => {
+    const db = database();
+    const store = new OutboxStore(db);
+    const base = nextBase();
+    const dead = placed('RET-HORIZON-DEAD', 'horizon@example.com');
+    const delivered = placed('RET-HORIZON', 'horizon@example.com');
+    await settle(db, store, [dead], base, 'dead');
+    await settle(db, store, [delivered], base);
+    const hashes = sql`SELECT key_hash FROM klaviyo_outbox_keys WHERE key_hash IN (${sha256(dead.key)}, ${sha256(delivered.key)})`;
+
+    // Within the horizon: the delivered message is pruned, both hashes stay.
+    await pruneOutbox(store, { retentionDays: RETENTION_DAYS, now: () => base + (RETENTION_DAYS + 1) * DAY });
+    expect(await db.query(hashes)).toHaveLength(2);
+    const past = base + (RETENTION_DAYS + KEY_HORIZON_DAYS + 1) * DAY;
+    const pass = await pruneOutbox(store, { retentionDays: RETENTION_DAYS, now: () => past });
+    expect(pass.keysExpired).toBeGreaterThanOrEqual(2);
+    expect(await db.query(hashes)).toEqual([]);
+
+    expect(await rowsWithKey(db, dead.key)).toEqual([{ state: 'dead' }]);
+    expect(await db.transaction((tx) => store.enqueue(tx, [dead], past))).toBe(0);
+    // Past the horizon a pruned fact is accepted again (what KEY_HORIZON_DAYS trades for a bounded table).
+    expect(await db.transaction((tx) => store.enqueue(tx, [delivered], past))).toBe(1);
+    await db.query(sql`UPDATE klaviyo_outbox SET state = 'dead' WHERE dedup_key = ${delivered.key}`);
   });
 });
