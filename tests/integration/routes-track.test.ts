@@ -1,3 +1,4 @@
+import { raw } from 'sql-template-tag';
 import { describe, expect, it } from 'vitest';
 import type { TrackEvent } from '../../lib/klaviyo-next/events/event.js';
 import type { relayRoutes } from '../../lib/klaviyo-next/relay/routes.js';
@@ -128,6 +129,19 @@ describe('POST /api/klaviyo/track', () => {
     }
     const notJson = await stored(track(undefined, { raw: '{"metric":' }), 400, 0);
     expect(notJson.body.error).toEqual({ field: 'body', message: 'The body is not valid JSON.' });
+  });
+
+  it('loses nothing when storing fails half-way: a retry of the same event is stored, not taken for a duplicate', async () => {
+    // The outbox refuses this one row (a full disk, a constraint), after the key's hash was claimed.
+    await db.query(
+      raw(`CREATE TRIGGER refuse_once BEFORE INSERT ON klaviyo_outbox
+        WHEN NEW.dedup_key = 'event:viewed-product:wool-overshirt-m:view-halfway'
+        BEGIN SELECT RAISE(ABORT, 'disk full'); END`),
+    );
+    await expect(track({ ...viewed, viewId: 'view-halfway' })).rejects.toThrow('disk full');
+    await db.query(raw('DROP TRIGGER refuse_once'));
+    const { body } = await stored(track({ ...viewed, viewId: 'view-halfway' }), 202, 1);
+    expect(body).toMatchObject({ accepted: true, enqueued: 1 });
   });
 
   it('refuses other origins with 403', async () => {

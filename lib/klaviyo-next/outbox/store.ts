@@ -108,7 +108,8 @@ export class OutboxStore {
    * deletes a row, so an enqueue racing a prune of the same key either finds the hash or waits on it,
    * at any isolation level the host's transaction runs at. The hashes go in sorted, as prune's do, so
    * two such writers never take them in opposite orders (no deadlock). The outbox's own unique key
-   * still catches rows enqueued before the keys table existed.
+   * still catches rows enqueued before the keys table existed. Call it inside a transaction (`tx`): its
+   * statements must commit together, or a claimed hash without its row would drop the message.
    */
   async enqueue(tx: SqlExecutor, messages: readonly OutboxMessage[], now = Date.now()): Promise<number> {
     if (messages.length === 0) return 0;

@@ -74,8 +74,8 @@ export async function identifyShopper(deps: RelayDeps, body: unknown, caller: Ca
     ...(properties ? { properties } : {}),
     ...(location ? { location } : {}),
   });
-  // One message: its INSERT is atomic on its own, no transaction needed.
-  const enqueued = await deps.outbox.enqueue(deps.db, [message], now);
+  // In a transaction: the key's hash and the row commit together (outbox/store.ts enqueue).
+  const enqueued = await deps.db.transaction((tx) => deps.outbox.enqueue(tx, [message], now));
   deps.scheduleDelivery();
   return { status: 202, body: { accepted: true, enqueued } };
 }

@@ -91,9 +91,9 @@ export async function trackBrowserEvent(
   if ('status' in event) return event;
   if (!caller.consented) return { status: 202, body: { accepted: false, reason: 'no-consent' } };
   if (!isIdentified(identity)) return { status: 202, body: { accepted: false, reason: 'anonymous' } };
-  // One message: its INSERT is atomic on its own, and BEGIN/COMMIT around it would be two more round
-  // trips on every event.
-  const enqueued = await deps.outbox.enqueue(deps.db, [eventMessage(event)], now);
+  // In a transaction: an enqueue claims the key's hash and inserts the row, two statements that must
+  // commit together (a hash without its row would drop the event and every retry of it as a duplicate).
+  const enqueued = await deps.db.transaction((tx) => deps.outbox.enqueue(tx, [eventMessage(event)], now));
   deps.scheduleDelivery();
   return { status: 202, body: { accepted: true, uniqueId: event.uniqueId, enqueued } };
 }
