@@ -3,7 +3,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ConsentChange } from '../../lib/klaviyo-next/events/consent.js';
 import type { TrackEvent } from '../../lib/klaviyo-next/events/event.js';
 import type { OutboxMessage, ProfileUpdate } from '../../lib/klaviyo-next/outbox/types.js';
-import type { relayRoutes } from '../../lib/klaviyo-next/relay/routes.js';
 import { CONSENT_DISCLOSURES } from '../../lib/store/consent-disclosures.js';
 import { SHOPPER_SESSION_COOKIE, startShopperSession } from '../../lib/store/shopper-session.js';
 import {
@@ -24,13 +23,12 @@ import { outboxMessages } from '../support/store-fixtures.js';
  * proven.
  */
 let deps: ReturnType<typeof testRelayDeps>;
-let routes: ReturnType<typeof relayRoutes>;
-const identifyRoute = (request: Request) => routes.identify.POST(request);
-const subscribeRoute = (request: Request) => routes.subscribe.POST(request);
-const trackRoute = (request: Request) => routes.track.POST(request);
 
-withRelayRoutes((fresh, built) => {
-  routes = built;
+const {
+  identify: identifyRoute,
+  subscribe: subscribeRoute,
+  track: trackRoute,
+} = withRelayRoutes((fresh) => {
   deps = fresh;
 });
 

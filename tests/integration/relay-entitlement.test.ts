@@ -3,7 +3,6 @@ import { createKlaviyoClient } from '../../lib/klaviyo-next/api/client.js';
 import { type ConsentChange, consentChange } from '../../lib/klaviyo-next/events/consent.js';
 import { createDispatcher } from '../../lib/klaviyo-next/outbox/dispatcher.js';
 import { consentMessage, type ProfileUpdate } from '../../lib/klaviyo-next/outbox/types.js';
-import type { relayRoutes } from '../../lib/klaviyo-next/relay/routes.js';
 import { CONSENT_DISCLOSURES } from '../../lib/store/consent-disclosures.js';
 import { placeOrder } from '../../lib/store/orders/place-order.js';
 import { SHOPPER_SESSION_COOKIE } from '../../lib/store/shopper-session.js';
@@ -31,13 +30,12 @@ let deps: ReturnType<typeof testRelayDeps>;
 withEmulator({ rateLimits: false }, (started) => {
   emu = started;
 });
-let routes: ReturnType<typeof relayRoutes>;
-const identifyRoute = (request: Request) => routes.identify.POST(request);
-const subscribeRoute = (request: Request) => routes.subscribe.POST(request);
-const trackRoute = (request: Request) => routes.track.POST(request);
 
-withRelayRoutes((fresh, built) => {
-  routes = built;
+const {
+  identify: identifyRoute,
+  subscribe: subscribeRoute,
+  track: trackRoute,
+} = withRelayRoutes((fresh) => {
   deps = fresh;
 });
 

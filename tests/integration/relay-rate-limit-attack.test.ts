@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { relayRoutes } from '../../lib/klaviyo-next/relay/routes.js';
 import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { CONSENT_DISCLOSURES } from '../../lib/store/consent-disclosures.js';
 import { relayRequest, type testRelayDeps, withRelayRoutes } from '../support/relay-fixtures.js';
@@ -14,11 +13,7 @@ import { countRows } from '../support/store-fixtures.js';
 let db: SqlDatabase;
 let deps: ReturnType<typeof testRelayDeps>;
 
-let routes: ReturnType<typeof relayRoutes>;
-const POST = (request: Request) => routes.subscribe.POST(request);
-
-withRelayRoutes((fresh, built) => {
-  routes = built;
+const { subscribe: POST } = withRelayRoutes((fresh) => {
   deps = fresh;
   db = fresh.db;
 });

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import type { ConsentChange } from '../../lib/klaviyo-next/events/consent.js';
-import type { relayRoutes } from '../../lib/klaviyo-next/relay/routes.js';
 import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { CONSENT_DISCLOSURES } from '../../lib/store/consent-disclosures.js';
 import {
@@ -16,11 +15,7 @@ let deps: ReturnType<typeof testRelayDeps>;
 const stored = (request: Promise<Response>, status: number, count: number) =>
   expectStored(db, request, status, count);
 
-let routes: ReturnType<typeof relayRoutes>;
-const POST = (request: Request) => routes.subscribe.POST(request);
-
-withRelayRoutes((fresh, built) => {
-  routes = built;
+const { subscribe: POST } = withRelayRoutes((fresh) => {
   deps = fresh;
   db = fresh.db;
 });

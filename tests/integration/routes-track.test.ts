@@ -1,7 +1,6 @@
 import { raw } from 'sql-template-tag';
 import { describe, expect, it } from 'vitest';
 import type { TrackEvent } from '../../lib/klaviyo-next/events/event.js';
-import type { relayRoutes } from '../../lib/klaviyo-next/relay/routes.js';
 import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { removeFromCart } from '../../lib/store/cart.js';
 import { SHOPPER_SESSION_COOKIE } from '../../lib/store/shopper-session.js';
@@ -21,11 +20,7 @@ let deps: ReturnType<typeof testRelayDeps>;
 const stored = (request: Promise<Response>, status: number, count: number) =>
   expectStored(db, request, status, count);
 
-let routes: ReturnType<typeof relayRoutes>;
-const POST = (request: Request) => routes.track.POST(request);
-
-withRelayRoutes((fresh, built) => {
-  routes = built;
+const { track: POST } = withRelayRoutes((fresh) => {
   deps = fresh;
   db = fresh.db;
 });

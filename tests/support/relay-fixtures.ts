@@ -39,20 +39,26 @@ export type TestRelayDeps = ReturnType<typeof testRelayDeps>;
 
 /**
  * The relay's route handlers over a fresh SQLite for the file's tests, built by the plugin's own
- * factory (`relayRoutes`, what `createKlaviyoNext` mounts) from test dependencies; `onStart` gets
- * both. Afterwards the database is closed.
+ * factory (`relayRoutes`, what `createKlaviyoNext` mounts) from test dependencies, which `onStart`
+ * gets. Returns the three POST handlers, callable once the file's tests run; afterwards the database
+ * is closed.
  */
-export function withRelayRoutes(
-  onStart: (deps: TestRelayDeps, routes: ReturnType<typeof relayRoutes>) => void,
-) {
+export function withRelayRoutes(onStart: (deps: TestRelayDeps) => void) {
   let deps: TestRelayDeps | undefined;
+  let routes: ReturnType<typeof relayRoutes> | undefined;
   beforeAll(async () => {
     deps = testRelayDeps(await freshSqlite());
-    onStart(deps, relayRoutes(deps));
+    routes = relayRoutes(deps);
+    onStart(deps);
   });
   afterAll(async () => {
     await deps?.db.close();
   });
+  const handler = (name: 'track' | 'identify' | 'subscribe') => (request: Request) => {
+    if (!routes) throw new Error('The relay routes are built in beforeAll.');
+    return routes[name].POST(request);
+  };
+  return { track: handler('track'), identify: handler('identify'), subscribe: handler('subscribe') };
 }
 
 let clients = 0;
