@@ -1,8 +1,7 @@
 import 'server-only';
 import sql from 'sql-template-tag';
-import { cancelledOrder } from '../../klaviyo-next/events/orders';
 import { fieldErrorOf } from '../../klaviyo-next/http/field-error';
-import { eventMessage } from '../../klaviyo-next/outbox/types';
+import { orderMessages } from '../../klaviyo-next/outbox/lifecycle';
 import type { StoreDeps } from '../deps';
 import { formInput } from '../form-input';
 import { returnStockForLines } from '../inventory';
@@ -36,7 +35,7 @@ export async function cancelOrder(
       sql`UPDATE store_orders SET status = 'cancelled', cancelled_at = ${now}, cancel_reason = ${form.reason ?? null} WHERE id = ${order.id}`,
     );
     const cancellation = { at: new Date(now).toISOString(), ...(form.reason ? { reason: form.reason } : {}) };
-    const event = cancelledOrder(orderSnapshot(order), cancellation, orderIdentity(order));
-    return { data: { status: 'cancelled' as const }, messages: [eventMessage(event)] };
+    const messages = orderMessages.cancelled(orderSnapshot(order), cancellation, orderIdentity(order));
+    return { data: { status: 'cancelled' as const }, messages };
   });
 }

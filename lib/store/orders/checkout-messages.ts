@@ -1,12 +1,7 @@
 import { consentChange } from '../../klaviyo-next/events/consent';
 import type { ProfileIdentity } from '../../klaviyo-next/events/identity';
-import { orderedProducts, placedOrder } from '../../klaviyo-next/events/orders';
-import {
-  consentMessage,
-  eventMessage,
-  type OutboxMessage,
-  profileMessage,
-} from '../../klaviyo-next/outbox/types';
+import { orderMessages } from '../../klaviyo-next/outbox/lifecycle';
+import { consentMessage, type OutboxMessage, profileMessage } from '../../klaviyo-next/outbox/types';
 import type { ConsentDisclosure } from '../consent-disclosures';
 import type { Log } from '../deps';
 import { orderSnapshot } from './snapshot';
@@ -51,8 +46,7 @@ export function checkoutMessages(facts: CheckoutFacts, log: Log): OutboxMessage[
   const snapshot = orderSnapshot(order);
   const ship = order.shippingAddress;
   const messages = [
-    eventMessage(placedOrder(snapshot, profile)),
-    ...orderedProducts(snapshot, profile).map(eventMessage),
+    ...orderMessages.placed(snapshot, profile),
     profileMessage(`order:${order.id}`, {
       profile,
       // Custom properties are prefixed so they never collide with Klaviyo's own ($-prefixed) ones.

@@ -1,8 +1,7 @@
 import 'server-only';
 import sql from 'sql-template-tag';
-import { fulfilledOrder } from '../../klaviyo-next/events/orders';
 import { fieldErrorOf } from '../../klaviyo-next/http/field-error';
-import { eventMessage } from '../../klaviyo-next/outbox/types';
+import { orderMessages } from '../../klaviyo-next/outbox/lifecycle';
 import type { StoreDeps } from '../deps';
 import { formInput } from '../form-input';
 import { type ActionResult, StoreError } from '../result';
@@ -61,7 +60,7 @@ export async function fulfilOrder(
       lines: wanted,
       completesOrder: status === 'fulfilled',
     };
-    const event = fulfilledOrder(orderSnapshot(order), shipment, orderIdentity(order));
-    return { data: { fulfillmentId, status }, messages: [eventMessage(event)] };
+    const messages = orderMessages.fulfilled(orderSnapshot(order), shipment, orderIdentity(order));
+    return { data: { fulfillmentId, status }, messages };
   });
 }

@@ -1,8 +1,7 @@
 import 'server-only';
 import sql from 'sql-template-tag';
-import { refundedOrder } from '../../klaviyo-next/events/orders';
 import { fieldErrorOf } from '../../klaviyo-next/http/field-error';
-import { eventMessage } from '../../klaviyo-next/outbox/types';
+import { orderMessages } from '../../klaviyo-next/outbox/lifecycle';
 import type { StoreDeps } from '../deps';
 import { formInput } from '../form-input';
 import { type ActionResult, StoreError } from '../result';
@@ -66,7 +65,7 @@ export async function refundOrder(
       ...(form.reason ? { reason: form.reason } : {}),
       lines,
     };
-    const event = refundedOrder(orderSnapshot(order), refund, orderIdentity(order));
-    return { data: { refundId, amountCents, status }, messages: [eventMessage(event)] };
+    const messages = orderMessages.refunded(orderSnapshot(order), refund, orderIdentity(order));
+    return { data: { refundId, amountCents, status }, messages };
   });
 }
