@@ -9,9 +9,9 @@ import {
   expectStored,
   TRACKING_GRANTED as GRANTED,
   klaviyoCookie,
-  relayRequest,
   type testRelayDeps,
   verifiedShopperSession,
+  withCookies,
   withRelayRoutes,
 } from '../support/relay-fixtures.js';
 import { outboxMessages } from '../support/store-fixtures.js';
@@ -24,23 +24,14 @@ import { outboxMessages } from '../support/store-fixtures.js';
  */
 let deps: ReturnType<typeof testRelayDeps>;
 
-const {
-  identify: identifyRoute,
-  subscribe: subscribeRoute,
-  track: trackRoute,
-} = withRelayRoutes((fresh) => {
-  deps = fresh;
-});
+const { identify, subscribe, track } = withCookies(
+  withRelayRoutes((fresh) => {
+    deps = fresh;
+  }),
+);
 
 const stored = (request: Promise<Response>, status: number, count: number) =>
   expectStored(deps.db, request, status, count);
-const post =
-  (route: (r: Request) => Promise<Response>, path: string) =>
-  (body: unknown, cookies: Record<string, string>) =>
-    route(relayRequest(path, body, { cookies }));
-const identify = post(identifyRoute, '/api/klaviyo/identify');
-const subscribe = post(subscribeRoute, '/api/klaviyo/subscribe');
-const track = post(trackRoute, '/api/klaviyo/track');
 const last = async () => (await outboxMessages(deps.db)).at(-1) as OutboxMessage;
 
 /** A live session row for a customer, with or without an account, whose email no link proved. */

@@ -12,9 +12,9 @@ import {
   expectStored,
   TRACKING_GRANTED as GRANTED,
   klaviyoCookie,
-  relayRequest,
   type testRelayDeps,
   verifiedShopperSession,
+  withCookies,
   withRelayRoutes,
 } from '../support/relay-fixtures.js';
 import { cartWith, checkoutForm, outboxMessages } from '../support/store-fixtures.js';
@@ -31,23 +31,14 @@ withEmulator({ rateLimits: false }, (started) => {
   emu = started;
 });
 
-const {
-  identify: identifyRoute,
-  subscribe: subscribeRoute,
-  track: trackRoute,
-} = withRelayRoutes((fresh) => {
-  deps = fresh;
-});
+const { identify, subscribe, track } = withCookies(
+  withRelayRoutes((fresh) => {
+    deps = fresh;
+  }),
+);
 
 const stored = (request: Promise<Response>, status: number, count: number) =>
   expectStored(deps.db, request, status, count);
-const post =
-  (route: (r: Request) => Promise<Response>, path: string) =>
-  (body: unknown, cookies: Record<string, string>) =>
-    route(relayRequest(path, body, { cookies }));
-const identify = post(identifyRoute, '/api/klaviyo/identify');
-const subscribe = post(subscribeRoute, '/api/klaviyo/subscribe');
-const track = post(trackRoute, '/api/klaviyo/track');
 
 async function deliver() {
   const client = createKlaviyoClient({ apiKey: emu.account.privateKey, baseUrl: emu.url });

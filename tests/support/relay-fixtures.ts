@@ -145,3 +145,16 @@ export async function verifiedShopperSession(deps: RelayDeps, email: string): Pr
   if ((await deps.storefront.shopperEmail(token)) !== email) throw new Error('no verified session');
   return token;
 }
+
+/** The relay's routes as a browser holding `cookies` calls them, with a body: `track(body, cookies)`. */
+export function withCookies(routes: ReturnType<typeof withRelayRoutes>) {
+  const call =
+    (route: (request: Request) => Promise<Response>, path: string) =>
+    (body: unknown, cookies: Record<string, string>) =>
+      route(relayRequest(path, body, { cookies }));
+  return {
+    identify: call(routes.identify, '/api/klaviyo/identify'),
+    subscribe: call(routes.subscribe, '/api/klaviyo/subscribe'),
+    track: call(routes.track, '/api/klaviyo/track'),
+  };
+}
