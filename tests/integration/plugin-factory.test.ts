@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrderSnapshot } from '../../lib/klaviyo-next/events/types.js';
 import { createKlaviyoNext, type KlaviyoNext, type MerchantGuard } from '../../lib/klaviyo-next/index.js';
 import { postgresDatabase, postgresExecutor } from '../../lib/klaviyo-next/sql/postgres.js';
+import { freshSqlite } from '../support/databases.js';
 import { type TestEmulator, withEmulator } from '../support/emulator.js';
+import { relayRequest } from '../support/relay-fixtures.js';
 import { describeWithPostgres, TEST_DATABASE_URL } from '../support/requirements.js';
 
 /**
@@ -216,6 +218,51 @@ describeWithPostgres('createKlaviyoNext in a host store on node-postgres', () =>
     );
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ error: { field: 'period' } });
+  });
+});
+
+describe("createKlaviyoNext's relay, limited by the address its settings trust", () => {
+  const consentTexts = {
+    email: { version: 'host-1', text: 'Email me.' },
+    sms: { version: 'host-1', text: 'Text me.' },
+  };
+  const storefront = {
+    sessionCookie: 'host_session',
+    product: async () => undefined,
+    cart: async () => undefined,
+    shopperEmail: async () => undefined,
+    trackingConsent: () => true,
+  };
+  const signUp = (n: number) => ({ email: `reader${n}@example.com`, consent: { email: 'host-1' } });
+
+  it('counts a client by the proxy-reported address (TRUSTED_PROXY_HOPS), however it rewrites X-Forwarded-For', async () => {
+    const db = await freshSqlite();
+    try {
+      const klaviyo = createKlaviyoNext({
+        env: { TRUSTED_PROXY_HOPS: '1' },
+        sql: db,
+        storefront,
+        consentTexts,
+        deliverSoon: () => undefined,
+      });
+      const statuses: number[] = [];
+      for (let n = 0; n < 6; n++) {
+        // The client writes whatever it likes on the left; the one proxy appends the real address.
+        const ip = `10.9.${n}.${n}, 198.51.100.${n}, 203.0.113.7`;
+        const response = await klaviyo.routes.subscribe.POST(
+          relayRequest('/api/klaviyo/subscribe', signUp(n), { ip }),
+        );
+        statuses.push(response.status);
+      }
+      // Sign-ups: 5 a minute per client (relay/subscribe.ts SUBSCRIBE_LIMIT).
+      expect(statuses).toEqual([202, 202, 202, 202, 202, 429]);
+      const other = await klaviyo.routes.subscribe.POST(
+        relayRequest('/api/klaviyo/subscribe', signUp(9), { ip: '10.9.0.0, 203.0.113.8' }),
+      );
+      expect(other.status).toBe(202);
+    } finally {
+      await db.close();
+    }
   });
 });
 
