@@ -84,8 +84,13 @@ describeWithPostgres('createKlaviyoNext in a host store on node-postgres', () =>
     expect(await klaviyo.migrate()).toBeGreaterThan(0);
   });
   afterAll(async () => {
-    await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    // The dashboard refreshes its cache after answering (deferTask); ending the pool first waits for
+    // that work, so dropping the schema cannot deadlock with it.
     await pool.end();
+    const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await admin.connect();
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await admin.end();
   });
 
   /** The host's checkout: its order row and the plugin's messages in one transaction of its own. */
