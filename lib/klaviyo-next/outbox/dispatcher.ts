@@ -7,8 +7,8 @@ import { deliverConsent } from './deliver/consent';
 import { deliverEvents } from './deliver/events';
 import { failed, type Outcome, type Outcomes } from './deliver/outcome';
 import { deliverProfiles } from './deliver/profiles';
-import type { OutboxStore } from './store';
-import type { DeliveryError, OutboxRecord } from './types';
+import type { OutboxFence, OutboxStore } from './store';
+import { type DeliveryError, type OutboxRecord, orderKeyOf } from './types';
 
 export interface DispatcherOptions {
   store: OutboxStore;
@@ -121,6 +121,7 @@ export function createDispatcher(options: DispatcherOptions) {
   async function settle(records: OutboxRecord[], outcomes: Outcomes): Promise<RoundResult> {
     const result: RoundResult = { claimed: records.length, delivered: 0, retrying: 0, dead: 0 };
     const delivered: number[] = [];
+    const fences: OutboxFence[] = [];
     const unknown: number[] = [];
     const heldBack: { record: OutboxRecord; because: KlaviyoApiError }[] = [];
     // The soonest retry each stopping error scheduled: what its failure held back goes no earlier.
@@ -135,6 +136,8 @@ export function createDispatcher(options: DispatcherOptions) {
       const outcome = outcomes.get(record.id) ?? NO_OUTCOME;
       if (outcome.kind === 'delivered') {
         delivered.push(record.id);
+        const orderKey = orderKeyOf(record);
+        if (outcome.settles && orderKey) fences.push({ orderKey, ...outcome.settles });
         continue;
       }
       if (outcome.kind === 'held') {
@@ -173,7 +176,7 @@ export function createDispatcher(options: DispatcherOptions) {
     result.retrying += heldBack.length;
     // Another worker's kind: handed back untouched (see KNOWN_KINDS).
     await store.release(owner, unknown, undefined, now());
-    await store.markDelivered(owner, delivered, now());
+    await store.markDelivered(owner, delivered, now(), fences);
     result.delivered = delivered.length;
     return result;
   }

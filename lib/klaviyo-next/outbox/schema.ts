@@ -136,4 +136,28 @@ export const OUTBOX_MIGRATIONS: Migration[] = [
         CREATE INDEX klaviyo_outbox_state ON klaviyo_outbox (state, id);`,
     },
   },
+  {
+    version: 114,
+    name: 'klaviyo_outbox_lanes_and_fences',
+    // - lane: 0 for what a shopper or merchant did that must not wait (orders, lifecycle, consent,
+    //   profile writes, back in stock), 1 for browse events the browser reports (laneOf in
+    //   lib/klaviyo-next/outbox/types.ts); claims take lane 0 first, so a flood of Viewed Product never
+    //   delays a Placed Order. A constant default is a catalog-only change on Postgres 11+, so the
+    //   column is added without rewriting the table; rows already queued stay in lane 0.
+    // - klaviyo_outbox_fences: a person's order key is held after a write Klaviyo applies
+    //   asynchronously (a bulk job) until that write has settled, so the person's next profile or
+    //   consent write cannot overtake it (see "Newest wins" in lib/klaviyo-next/README.md).
+    sql: `
+      ALTER TABLE klaviyo_outbox ADD COLUMN lane SMALLINT NOT NULL DEFAULT 0;
+      CREATE TABLE klaviyo_outbox_fences (order_key TEXT PRIMARY KEY, until_ms BIGINT NOT NULL, job TEXT);
+      CREATE INDEX klaviyo_outbox_fences_until ON klaviyo_outbox_fences (until_ms);`,
+  },
+  {
+    version: 115,
+    name: 'klaviyo_outbox_due_by_lane',
+    // Claims read due rows lane by lane, oldest first (OutboxStore.claim).
+    sql: `
+      CREATE INDEX klaviyo_outbox_due_lane ON klaviyo_outbox (lane, available_at, id) WHERE state IN ('pending', 'retrying');
+      DROP INDEX klaviyo_outbox_due;`,
+  },
 ];

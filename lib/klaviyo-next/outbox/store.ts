@@ -7,6 +7,7 @@ import {
   type OutboxMessage,
   type OutboxRecord,
   type OutboxState,
+  laneOf,
   orderKeyOf,
 } from './types';
 
@@ -54,6 +55,16 @@ const HOUR_MS = 3_600_000;
  * embed an email (back-in-stock: `back-in-stock:<variant>:<email>`), so the key itself is not kept.
  */
 export const dedupKeyHash = (key: string): string => createHash('sha256').update(key).digest('hex');
+
+/**
+ * A person's order key held until `untilMs`: the write just delivered is applied by Klaviyo
+ * asynchronously (`job`, when it has one to poll), and the person's next write must not overtake it.
+ */
+export interface OutboxFence {
+  orderKey: string;
+  untilMs: number;
+  job?: string;
+}
 
 /** A dead letter replay left dead, and why. */
 export interface ReplaySkip {
@@ -127,17 +138,19 @@ export class OutboxStore {
       // Deleted once used: the same key twice in one call is one message.
       if (!fresh.delete(hashOf.get(m.key) as string)) continue;
       const rows =
-        await tx.query(sql`INSERT INTO klaviyo_outbox (kind, dedup_key, order_key, payload, state, attempts, available_at, created_at, updated_at)
-         VALUES (${m.kind}, ${m.key}, ${orderKeyOf(m)}, ${JSON.stringify(m.payload)}, 'pending', 0, ${now}, ${now}, ${now}) ON CONFLICT (dedup_key) DO NOTHING RETURNING id`);
+        await tx.query(sql`INSERT INTO klaviyo_outbox (kind, dedup_key, order_key, lane, payload, state, attempts, available_at, created_at, updated_at)
+         VALUES (${m.kind}, ${m.key}, ${orderKeyOf(m)}, ${laneOf(m)}, ${JSON.stringify(m.payload)}, 'pending', 0, ${now}, ${now}, ${now}) ON CONFLICT (dedup_key) DO NOTHING RETURNING id`);
       added += rows.length;
     }
     return added;
   }
 
   /**
-   * Leases up to `limit` due messages, oldest first, to `owner` until `now + leaseMs`. A message with an
-   * order key waits while an older one with the same key is undelivered (backing off, or leased to a
-   * worker), so a retried profile write never lands after a newer one and overwrites it.
+   * Leases up to `limit` due messages, lane 0 before lane 1 (laneOf) and oldest first within a lane, to
+   * `owner` until `now + leaseMs`. A message with an order key waits while an older one with the same
+   * key is undelivered (backing off, or leased to a worker), so a retried profile write never lands
+   * after a newer one and overwrites it; and while the key is fenced (an earlier write Klaviyo applies
+   * asynchronously has not settled: markDelivered's `fences`).
    */
   async claim(
     owner: string,
@@ -152,14 +165,15 @@ export class OutboxStore {
     const known = kinds ? sql` AND kind IN (${join(kinds)})` : empty;
     const due = sql`state IN ('pending', 'retrying') AND available_at <= ${now} AND (lease_until IS NULL OR lease_until < ${now})${known}
       AND (order_key IS NULL OR NOT EXISTS (SELECT 1 FROM klaviyo_outbox older WHERE older.order_key = candidate.order_key
-        AND older.id < candidate.id AND older.state IN ('pending', 'retrying')))`;
+        AND older.id < candidate.id AND older.state IN ('pending', 'retrying'))
+        AND NOT EXISTS (SELECT 1 FROM klaviyo_outbox_fences fence WHERE fence.order_key = candidate.order_key AND fence.until_ms > ${now}))`;
     // Postgres: SKIP LOCKED lets many workers claim disjoint batches at once. SQLite has one writer,
     // so the IMMEDIATE transaction already makes select-and-lease atomic.
     const lock = this.db.dialect === 'postgres' ? sql`FOR UPDATE SKIP LOCKED` : empty;
     return this.db.transaction(async (tx) => {
       const rows = await tx.query<Row>(
         sql`UPDATE klaviyo_outbox SET lease_owner = ${owner}, lease_until = ${now + leaseMs}, updated_at = ${now}
-         WHERE id IN (SELECT id FROM klaviyo_outbox candidate WHERE ${due} ORDER BY available_at, id LIMIT ${limit} ${lock})
+         WHERE id IN (SELECT id FROM klaviyo_outbox candidate WHERE ${due} ORDER BY lane, available_at, id LIMIT ${limit} ${lock})
          RETURNING *`,
       );
       return rows.map(toRecord).sort((a, b) => a.id - b.id);
@@ -170,10 +184,20 @@ export class OutboxStore {
    * The marks below change only rows the caller still holds: a worker whose lease ran out must not
    * undo what the worker that claimed the rows after it has recorded.
    */
-  async markDelivered(owner: string, ids: readonly number[], now = Date.now()): Promise<void> {
+  async markDelivered(
+    owner: string,
+    ids: readonly number[],
+    now = Date.now(),
+    fences: readonly OutboxFence[] = [],
+  ): Promise<void> {
     if (ids.length === 0) return;
-    // The hour's delivery count moves with the rows, in one transaction (what counts() reads).
+    // The hour's delivery count and the fences move with the rows, in one transaction (what counts()
+    // reads; a write marked delivered without its fence could be overtaken).
     await this.db.transaction(async (tx) => {
+      for (const chunk of chunks([...new Map(fences.map((f) => [f.orderKey, f])).values()]))
+        await tx.query(sql`INSERT INTO klaviyo_outbox_fences (order_key, until_ms, job)
+          VALUES ${join(chunk.map((f) => sql`(${f.orderKey}, ${f.untilMs}, ${f.job ?? null})`))}
+          ON CONFLICT (order_key) DO UPDATE SET until_ms = excluded.until_ms, job = excluded.job`);
       const rows = await tx.query<{ id: number }>(
         sql`UPDATE klaviyo_outbox SET state = 'delivered', delivered_at = ${now}, updated_at = ${now}, attempts = attempts + 1,
          lease_owner = NULL, lease_until = NULL, last_error = NULL WHERE lease_owner = ${owner} AND id IN (${join(ids)}) RETURNING id`,

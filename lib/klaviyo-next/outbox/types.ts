@@ -1,6 +1,7 @@
 import type { ConsentChange } from '../events/consent';
 import type { TrackEvent } from '../events/event';
 import type { ProfileIdentity } from '../events/identity';
+import { BROWSER_METRICS, type MetricName } from '../events/metrics';
 
 /** A profile write: identity plus the attributes and custom properties to set. */
 export interface ProfileUpdate {
@@ -79,3 +80,15 @@ export const backInStockMessage = (request: BackInStockRequest): OutboxMessage =
   key: `back-in-stock:${request.variantId}:${request.profile.email ?? request.profile.phone_number ?? request.profile.external_id ?? request.profile._kx}`,
   payload: request,
 });
+
+/** Claims take lane 0 before lane 1 (OutboxStore.claim). */
+export type Lane = 0 | 1;
+
+/**
+ * Browse events the browser reports (Viewed Product, Added to Cart, Started Checkout: its view and
+ * cart ids are the browser's to choose) go in lane 1; everything the store itself records (orders and
+ * their lifecycle, profile writes, consent, back in stock) in lane 0, so a flood of browsing never
+ * delays a Placed Order.
+ */
+export const laneOf = (message: OutboxMessage): Lane =>
+  message.kind === 'event' && BROWSER_METRICS.includes(message.payload.metric as MetricName) ? 1 : 0;

@@ -8,14 +8,25 @@ import { KlaviyoApiError } from '../../api/errors';
  *   was throttling or failing, and the rest would have met the same answer. It costs no attempt.
  */
 export type Outcome =
-  | { kind: 'delivered' }
+  | { kind: 'delivered'; settles?: Settles }
   | { kind: 'failed'; error: KlaviyoApiError }
   | { kind: 'held'; because: KlaviyoApiError };
+
+/**
+ * When Klaviyo applies a delivered write asynchronously (a bulk job answers 202 and works later): the
+ * person's order key is fenced until `untilMs`, or until the job `job` is seen complete.
+ */
+export interface Settles {
+  untilMs: number;
+  job?: string;
+}
 
 /** Per outbox id. */
 export type Outcomes = Map<number, Outcome>;
 
 export const DELIVERED: Outcome = { kind: 'delivered' };
+/** Delivered to a job Klaviyo works later: the person's next write waits until it settles. */
+export const deliveredAsync = (settles: Settles): Outcome => ({ kind: 'delivered', settles });
 export const failed = (error: unknown, operation = 'deliver'): Outcome => ({
   kind: 'failed',
   error: asApiError(error, operation),
