@@ -4,10 +4,10 @@ import sql, { empty, join, raw } from 'sql-template-tag';
 import type { SqlDatabase, SqlExecutor } from '../sql/types';
 import {
   type DeliveryError,
+  laneOf,
   type OutboxMessage,
   type OutboxRecord,
   type OutboxState,
-  laneOf,
   orderKeyOf,
 } from './types';
 
