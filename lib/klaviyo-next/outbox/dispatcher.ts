@@ -2,11 +2,8 @@ import 'server-only';
 import { randomUUID } from 'node:crypto';
 import type { KlaviyoClient } from '../api/client';
 import { KlaviyoApiError } from '../api/errors';
-import { deliverBackInStock } from './deliver/back-in-stock';
-import { deliverConsent } from './deliver/consent';
-import { deliverEvents } from './deliver/events';
-import { failed, type Outcome, type Outcomes } from './deliver/outcome';
-import { deliverProfiles } from './deliver/profiles';
+import { deliverAll, KNOWN_KINDS, roundControl } from './deliver/index';
+import type { Outcome, Outcomes } from './deliver/outcome';
 import type { OutboxFence, OutboxStore } from './store';
 import { type DeliveryError, type OutboxRecord, orderKeyOf } from './types';
 
@@ -44,31 +41,6 @@ const toDeliveryError = (e: KlaviyoApiError): DeliveryError => ({
   ...(e.pointer ? { pointer: e.pointer } : {}),
 });
 
-type Deliverer<K extends OutboxRecord['kind']> = (
-  client: KlaviyoClient,
-  records: readonly Extract<OutboxRecord, { kind: K }>[],
-  outcomes: Outcomes,
-) => Promise<Outcomes>;
-
-/**
- * One deliverer per kind, in the order a round sends them. Profiles first: a profile write carries the
- * browser's exchange id (`_kx`) beside the email, so it joins a new email to the profile the shopper
- * browsed as. Consent next (its job takes only email and phone, which would otherwise start a second
- * profile), then events, which so land on a profile that already carries its consent.
- */
-const DELIVERERS: { [K in OutboxRecord['kind']]: Deliverer<K> } = {
-  profile: deliverProfiles,
-  consent: deliverConsent,
-  event: deliverEvents,
-  'back-in-stock': deliverBackInStock,
-};
-
-/**
- * The kinds this worker delivers. Only these are claimed; a kind added by a newer release stays in the
- * queue for the workers that know it, neither delivered nor dead-lettered by this one.
- */
-const KNOWN_KINDS = Object.keys(DELIVERERS) as OutboxRecord['kind'][];
-
 /** A record a round ended without an outcome for was not delivered: it is retried. */
 const NO_OUTCOME: Outcome = {
   kind: 'failed',
@@ -95,22 +67,8 @@ export function createDispatcher(options: DispatcherOptions) {
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
 
-  async function send(records: OutboxRecord[]): Promise<Outcomes> {
-    const outcomes: Outcomes = new Map();
-    for (const kind of KNOWN_KINDS) {
-      const deliver = DELIVERERS[kind] as Deliverer<typeof kind>;
-      try {
-        await deliver(client, records.filter((r) => r.kind === kind) as never, outcomes);
-      } catch (error) {
-        // Whatever a deliverer throws, what it had done stays recorded and the rest of its records
-        // are settled as failed, so the round still reaches settle().
-        for (const r of records) {
-          if (r.kind === kind && !outcomes.has(r.id)) outcomes.set(r.id, failed(error, `deliver ${kind}`));
-        }
-      }
-    }
-    return outcomes;
-  }
+  const send = (records: OutboxRecord[]): Promise<Outcomes> =>
+    deliverAll(client, records, new Map(), roundControl());
 
   /** When a failed record is tried again: exponential backoff with jitter, from its attempts so far. */
   const retryAt = (record: OutboxRecord) => {
