@@ -7,7 +7,11 @@ import { EmulatorError } from './errors.js';
  * - errorRates: probability per status (e.g. {"503": 0.2}) of answering that error instead;
  * - storm429: the next `count` matching requests get 429 with `Retry-After: retryAfterSeconds`;
  * - outageUntil: epoch ms (emulator clock) until which every request gets 503;
- * - dropRate: probability of destroying the connection without an answer.
+ * - dropRate: probability of destroying the connection without an answer;
+ * - until: epoch ms (emulator clock) after which none of the above applies any more, so a burst of
+ *   5xx or a spell of slow answers ends by itself, as Klaviyo's incidents do, without a second call
+ *   (the control API also takes `forMs`, relative to the emulator's clock, which a test in another
+ *   process cannot read).
  */
 export interface FaultConfig {
   operations?: string[];
@@ -17,6 +21,7 @@ export interface FaultConfig {
   outageUntil?: number;
   down?: boolean;
   dropRate?: number;
+  until?: number;
   seed?: number;
 }
 
@@ -25,9 +30,12 @@ export type FaultOutcome = { kind: 'none' } | { kind: 'drop' } | { kind: 'error'
 export class Faults {
   private config: FaultConfig = {};
   private random: () => number = Math.random;
-  served = { errors: 0, drops: 0, storm429: 0 };
+  /** The emulator's clock, for `until` where a caller passes no time (the latency check). */
+  private now: () => number = Date.now;
+  served = { errors: 0, drops: 0, storm429: 0, delayed: 0 };
 
-  set(config: FaultConfig): void {
+  set(config: FaultConfig, now: () => number = this.now): void {
+    this.now = now;
     this.config = { ...config, ...(config.storm429 ? { storm429: { ...config.storm429 } } : {}) };
     this.random = config.seed === undefined ? Math.random : seededRandom(config.seed).next;
   }
@@ -40,16 +48,19 @@ export class Faults {
     return this.config;
   }
 
-  latencyFor(operationId: string): number {
-    return this.applies(operationId) ? (this.config.latencyMs ?? 0) : 0;
+  latencyFor(operationId: string, now: number = this.now()): number {
+    const latency = this.applies(operationId, now) ? (this.config.latencyMs ?? 0) : 0;
+    if (latency > 0) this.served.delayed++;
+    return latency;
   }
 
-  private applies(operationId: string): boolean {
+  private applies(operationId: string, now: number): boolean {
+    if (this.config.until !== undefined && now >= this.config.until) return false;
     return !this.config.operations || this.config.operations.includes(operationId);
   }
 
   decide(operationId: string, now: number): FaultOutcome {
-    if (!this.applies(operationId)) return { kind: 'none' };
+    if (!this.applies(operationId, now)) return { kind: 'none' };
     const c = this.config;
     if (c.down || (c.outageUntil !== undefined && now < c.outageUntil)) {
       this.served.errors++;
