@@ -9,6 +9,7 @@ import { eventMessage } from '../outbox/types';
 import type { RelayDeps } from './deps';
 import type { RelayResult } from './http';
 import { type Caller, eventIdentity } from './identity';
+import { limitNewViews } from './view-limit';
 
 /** One browser's page views and cart changes fit easily; a script replaying events does not. */
 export const TRACK_LIMIT = { capacity: 60, perMinute: 60 };
@@ -65,6 +66,7 @@ async function rebuild(
  * why, while the shopper has not granted tracking (`reason: 'no-consent'`, checked here as well as in
  * the browser) or when the cookies name nobody (`reason: 'anonymous'`: Klaviyo has no profile to put
  * the event on). A malformed body is still a 400 first, so a broken caller learns of it either way.
+ * A shopper reporting more new page views than VIEW_LIMIT allows gets a 429 naming `viewId`.
  */
 export async function trackBrowserEvent(
   deps: RelayDeps,
@@ -91,9 +93,16 @@ export async function trackBrowserEvent(
   if ('status' in event) return event;
   if (!caller.consented) return { status: 202, body: { accepted: false, reason: 'no-consent' } };
   if (!isIdentified(identity)) return { status: 202, body: { accepted: false, reason: 'anonymous' } };
+  const message = eventMessage(event);
+  // The browser chooses viewId, so each new one is a new event: new views are counted per shopper
+  // (view-limit.ts); a repeat of a view already stored goes on and is stored once, as before.
+  if (parsed.data.metric === METRICS.viewedProduct) {
+    const refused = await limitNewViews(deps, identity, message.key);
+    if (refused) return refused;
+  }
   // In a transaction: an enqueue claims the key's hash and inserts the row, two statements that must
   // commit together (a hash without its row would drop the event and every retry of it as a duplicate).
-  const enqueued = await deps.db.transaction((tx) => deps.outbox.enqueue(tx, [eventMessage(event)], now));
+  const enqueued = await deps.db.transaction((tx) => deps.outbox.enqueue(tx, [message], now));
   deps.scheduleDelivery();
   return { status: 202, body: { accepted: true, uniqueId: event.uniqueId, enqueued } };
 }
