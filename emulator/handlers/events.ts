@@ -14,6 +14,22 @@ const MAX_METRIC_NAME = 127;
 // "time ... must be after 1990" and at most one year ahead (create_event `time` description).
 const EARLIEST_TIME = Date.UTC(1990, 0, 1);
 const ONE_YEAR_MS = 365 * 86_400_000;
+// An event's profile "Individual's phone number in E.164 format" and an email address: Klaviyo
+// refuses the request for either malformed one (as create_or_update_profile does).
+const E164 = /^\+[1-9]\d{6,14}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** The 400 for a malformed email or phone number in an event's profile, or undefined. */
+function malformedIdentifier(attributes: Record<string, any>, where: string) {
+  const { email, phone_number: phone } = attributes;
+  if (typeof email === 'string' && email !== '' && !EMAIL.test(email))
+    return invalid(`'${email}' is not a valid email address.`, { pointer: `${where}/email` });
+  if (typeof phone === 'string' && phone !== '' && !E164.test(phone))
+    return invalid(`'${phone}' is not a valid phone number; use E.164, e.g. +15005550006.`, {
+      pointer: `${where}/phone_number`,
+    });
+  return undefined;
+}
 
 /**
  * Turns a spec event body into a recordable event, checking the rules the schema cannot express.
@@ -25,6 +41,8 @@ export function toEventInput(
   profile: { id?: string; attributes?: Record<string, any>; meta?: any },
   pointer: string,
   source: EventInput['source'],
+  /** Where the event's profile sits (a bulk entry's is beside its events, not in them). */
+  profilePointer = `${pointer}/profile/data`,
 ): EventInput {
   const name: string = attributes.metric?.data?.attributes?.name ?? '';
   if (name.length === 0 || name.length > MAX_METRIC_NAME) {
@@ -46,8 +64,10 @@ export function toEventInput(
     }
   }
   const identifiers = profile.attributes ?? {};
+  const malformed = malformedIdentifier(identifiers, `${profilePointer}/attributes`);
+  if (malformed) throw malformed;
   if (!profile.id && !account.identifies(identifiers)) {
-    const where = `${pointer}/profile/data/attributes`;
+    const where = `${profilePointer}/attributes`;
     throw (
       account.unissuedExchangeId(identifiers, where) ??
       invalid(
@@ -57,7 +77,7 @@ export function toEventInput(
     );
   }
   if (profile.id && !account.profiles.has(profile.id)) {
-    throw invalid(`Profile '${profile.id}' does not exist.`, { pointer: `${pointer}/profile/data/id` });
+    throw invalid(`Profile '${profile.id}' does not exist.`, { pointer: `${profilePointer}/id` });
   }
   return {
     metricName: name,
@@ -167,6 +187,7 @@ export const eventHandlers: HandlerTable = {
           profile,
           `${base}/events/data/${j}/attributes`,
           'bulk',
+          `${base}/profile/data`,
         );
         if (input.backfill === undefined && entry.attributes.backfill !== undefined)
           input.backfill = entry.attributes.backfill;

@@ -66,6 +66,24 @@ export class Account {
   /** Write calls whose effect is a record rather than a resource (subscriptions, back in stock, deletions). */
   readonly log: { operation: string; atMs: number; payload: Attributes }[] = [];
   private readonly dedupKeys = new Set<string>();
+  /**
+   * How queued bulk jobs are worked. By default as today: all of them, in the order they arrived,
+   * whenever the emulator runs its queue (a timer, or `settle`). Klaviyo promises neither order nor
+   * timing for its jobs, so a test can hold them back (`hold`: they run only when released with
+   * `runQueuedJobs({ release: true })`) and run them newest first (`order`), to see that a person's
+   * newest value still wins.
+   */
+  readonly jobQueue: { hold: boolean; order: 'arrival' | 'newest-first' } = {
+    hold: false,
+    order: 'arrival',
+  };
+  /**
+   * Profile ids by identifier (`email:<value>`), so resolving a profile does not scan every profile
+   * (the delivery bench records hundreds of thousands of events). Checked on every hit; rebuilt when
+   * profiles were added, removed or re-keyed behind its back (the seed does).
+   */
+  private readonly byIdentifier = new Map<string, Set<string>>();
+  private indexed = 0;
   /** Called after events are recorded; the webhook dispatcher listens here. */
   onEvents: ((events: EventRecord[]) => void) | undefined;
 
@@ -102,13 +120,62 @@ export class Account {
     for (const key of IDENTIFIERS) {
       const value = a[key];
       if (typeof value !== 'string' || value === '') continue;
-      for (const p of this.profiles.values()) if (p.attributes[key] === value) return p;
+      const holder = this.holders(key, value)[0];
+      if (holder) return holder;
     }
     const anonymousId = a.anonymous_id;
     if (typeof anonymousId === 'string' && anonymousId !== '') {
       for (const p of this.profiles.values()) if (p.anonymousIds.has(anonymousId)) return p;
     }
     return this.profileByExchangeId(a._kx);
+  }
+
+  /** The profiles holding `key` = `value`, oldest first (one, but for client writes' leftovers). */
+  private holders(key: string, value: string): ProfileRecord[] {
+    if (this.indexed !== this.profiles.size) this.reindex();
+    const ids = this.byIdentifier.get(`${key}:${value}`);
+    if (!ids) return [];
+    const found: ProfileRecord[] = [];
+    for (const id of ids) {
+      const p = this.profiles.get(id);
+      if (!p || p.attributes[key] !== value) {
+        // Removed, re-keyed or changed behind the index's back: rebuild it and look again.
+        this.reindex();
+        return this.holders(key, value);
+      }
+      found.push(p);
+    }
+    return found;
+  }
+
+  private reindex(): void {
+    this.byIdentifier.clear();
+    this.indexed = 0;
+    for (const p of this.profiles.values()) this.index(p);
+  }
+
+  private index(profile: ProfileRecord): void {
+    for (const key of IDENTIFIERS) {
+      const value = profile.attributes[key];
+      if (typeof value !== 'string' || value === '') continue;
+      const at = `${key}:${value}`;
+      const ids = this.byIdentifier.get(at) ?? new Set<string>();
+      ids.add(profile.id);
+      this.byIdentifier.set(at, ids);
+    }
+    this.indexed++;
+  }
+
+  /** Keeps the index in step with one identifier of a profile changing from `before`. */
+  private reindexIdentifier(profile: ProfileRecord, key: string, before: unknown): void {
+    if (typeof before === 'string' && before !== '')
+      this.byIdentifier.get(`${key}:${before}`)?.delete(profile.id);
+    const after = profile.attributes[key];
+    if (typeof after !== 'string' || after === '') return;
+    const at = `${key}:${after}`;
+    const ids = this.byIdentifier.get(at) ?? new Set<string>();
+    ids.add(profile.id);
+    this.byIdentifier.set(at, ids);
   }
 
   /** The profile an exchange id this account issued names; undefined for any other value. */
@@ -152,7 +219,8 @@ export class Account {
     for (const key of IDENTIFIERS) {
       const value = attributes[key];
       if (typeof value !== 'string' || value === '') continue;
-      for (const p of this.profiles.values()) if (p.id !== exceptId && p.attributes[key] === value) return p;
+      const other = this.holders(key, value).find((p) => p.id !== exceptId);
+      if (other) return other;
     }
     return undefined;
   }
@@ -194,7 +262,9 @@ export class Account {
       createdMs: now,
       updatedMs: now,
     };
+    if (this.indexed !== this.profiles.size) this.reindex();
     this.profiles.set(profile.id, profile);
+    this.indexed++;
     this.applyProfile(profile, input);
     return profile;
   }
@@ -217,7 +287,10 @@ export class Account {
         profile.attributes[key]
       )
         continue;
+      const before = profile.attributes[key];
       profile.attributes[key] = a[key] ?? null;
+      if ((IDENTIFIERS as readonly string[]).includes(key) && before !== profile.attributes[key])
+        this.reindexIdentifier(profile, key, before);
     }
     if ('location' in a) {
       profile.attributes.location =
@@ -368,14 +441,15 @@ export class Account {
     return job;
   }
 
-  /** Runs every queued job; returns how many ran. */
-  runQueuedJobs(): number {
-    let ran = 0;
-    for (const job of this.jobs.values()) {
-      if (job.attributes.status !== 'queued') continue;
-      job.run();
-      ran++;
-    }
-    return ran;
+  /**
+   * Runs the queued jobs (see `jobQueue`): none while they are held, unless `release`; newest first
+   * when so ordered. Returns how many ran.
+   */
+  runQueuedJobs(options: { release?: boolean } = {}): number {
+    if (this.jobQueue.hold && !options.release) return 0;
+    const queued = [...this.jobs.values()].filter((job) => job.attributes.status === 'queued');
+    if (this.jobQueue.order === 'newest-first') queued.reverse();
+    for (const job of queued) job.run();
+    return queued.length;
   }
 }

@@ -10,7 +10,8 @@ export type ImportJob = ResponseOf<'get_bulk_import_profiles_job'>['data'];
 const MAX_PROFILES = 10_000;
 const MAX_BYTES = 5_000_000;
 
-function chunks(profiles: readonly ImportProfile[]): ImportProfile[][] {
+/** Profiles cut into bodies within the limits above, in order. */
+export function importChunks(profiles: readonly ImportProfile[]): ImportProfile[][] {
   const out: ImportProfile[][] = [];
   let current: ImportProfile[] = [];
   let size = 0;
@@ -33,7 +34,7 @@ export function profileImportResource(client: KlaviyoClient) {
     /** Starts as many import jobs as the limits need (optionally adding everyone to a list); returns the jobs. */
     async start(profiles: readonly ImportProfile[], options: { listId?: string } = {}): Promise<ImportJob[]> {
       const jobs: ImportJob[] = [];
-      for (const chunk of chunks(profiles)) {
+      for (const chunk of importChunks(profiles)) {
         const body: ImportBody = {
           data: {
             type: 'profile-bulk-import-job',

@@ -36,14 +36,19 @@ export function profilesResource(client: KlaviyoClient) {
    * names one, otherwise what that profile's own record shows (get_profile). Empty when that profile
    * is gone or no longer holds any of them.
    */
-  async function contested(error: KlaviyoApiError, duplicateId: string, attributes: ProfileAttributes) {
+  async function contested(
+    error: KlaviyoApiError,
+    duplicateId: string,
+    attributes: ProfileAttributes,
+    signal?: AbortSignal,
+  ) {
     const named = error.errors
       .map((e) => IDENTIFIER_POINTER.exec(e.source?.pointer ?? '')?.[1] as Identifier | undefined)
       .filter((key): key is Identifier => key !== undefined && identified({ [key]: attributes[key] }));
     if (named.length > 0) return named;
     let holder: Profile;
     try {
-      holder = (await client.call('get_profile', { path: { id: duplicateId } })).data;
+      holder = (await client.call('get_profile', { path: { id: duplicateId }, signal })).data;
     } catch (lookup) {
       if (lookup instanceof KlaviyoApiError && lookup.status === 404) return [];
       throw lookup;
@@ -69,6 +74,7 @@ export function profilesResource(client: KlaviyoClient) {
      */
     async upsert(
       attributes: ProfileAttributes,
+      options: { signal?: AbortSignal } = {},
     ): Promise<{ id: string; created: boolean; dropped?: Identifier[] }> {
       let current = attributes;
       const dropped: Identifier[] = [];
@@ -78,13 +84,14 @@ export function profilesResource(client: KlaviyoClient) {
           // profile-import answers 201 when it created the profile and 200 when it updated one.
           const result = await client.send('create_or_update_profile', {
             body: { data: { type: 'profile', attributes: current } },
+            signal: options.signal,
           });
           const id = String(result.body.data.id);
           return { id, created: result.status === 201, ...(dropped.length ? { dropped } : {}) };
         } catch (error) {
           const duplicateId = error instanceof KlaviyoApiError ? error.duplicateProfileId : undefined;
           if (!duplicateId) throw error;
-          const keys = await contested(error as KlaviyoApiError, duplicateId, current);
+          const keys = await contested(error as KlaviyoApiError, duplicateId, current, options.signal);
           if (keys.length === 0) {
             // The other profile no longer holds any of them (merged or deleted meanwhile): once more.
             if (retriedAsIs) throw error;

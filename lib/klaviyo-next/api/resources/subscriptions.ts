@@ -49,7 +49,12 @@ export function subscriptionsResource(client: KlaviyoClient) {
      */
     async subscribe(
       profiles: SubscribeTarget[],
-      options: { listId?: string; customSource?: string; historicalImport?: boolean } = {},
+      options: {
+        listId?: string;
+        customSource?: string;
+        historicalImport?: boolean;
+        signal?: AbortSignal;
+      } = {},
     ): Promise<void> {
       const data = profiles.map(({ id, email, phone_number, subscriptions }) => ({
         type: 'profile' as const,
@@ -73,6 +78,7 @@ export function subscriptionsResource(client: KlaviyoClient) {
               ...listRelationship(options.listId),
             },
           },
+          signal: options.signal,
         });
       }
     },
@@ -82,7 +88,10 @@ export function subscriptionsResource(client: KlaviyoClient) {
      * unsubscribed from it; "Profiles not in the specified list will be globally unsubscribed"
      * (bulk_unsubscribe_profiles), as is everyone when no list is given.
      */
-    async unsubscribe(profiles: UnsubscribeTarget[], options: { listId?: string } = {}): Promise<void> {
+    async unsubscribe(
+      profiles: UnsubscribeTarget[],
+      options: { listId?: string; signal?: AbortSignal } = {},
+    ): Promise<void> {
       const data = profiles.map(({ email, phone_number, subscriptions }) => ({
         type: 'profile' as const,
         attributes: {
@@ -100,6 +109,7 @@ export function subscriptionsResource(client: KlaviyoClient) {
               ...listRelationship(options.listId),
             },
           },
+          signal: options.signal,
         });
       }
     },

@@ -9,14 +9,45 @@ import {
 import type { ConsentChange } from '../../events/consent';
 import type { OutboxRecord } from '../types';
 import { consentTarget } from './bodies';
-import { asApiError, DELIVERED, failed, held, type Outcomes, sendEach, stopsSending } from './outcome';
+import type { RoundControl } from './index';
+import {
+  asApiError,
+  DELIVERED,
+  deliveredAsync,
+  failed,
+  holdRest,
+  type Outcome,
+  type Outcomes,
+  onFailure,
+  sendEach,
+  stoppedBy,
+  stopsSending,
+} from './outcome';
 
 type ConsentRecord = Extract<OutboxRecord, { kind: 'consent' }>;
 
+/**
+ * How long a consent job fences its person. bulk_subscribe_profiles and bulk_unsubscribe_profiles
+ * answer 202 and work later, with no job to poll in the spec (no status operation for
+ * profile-subscription-bulk-create-job), so, as for events (events.ts EVENTS_SETTLE_MS), a stated
+ * window: the person's next profile write or consent change waits for it.
+ */
+export const CONSENT_SETTLE_MS = 30_000;
+
+export interface ConsentDeliveryOptions {
+  /** CONSENT_SETTLE_MS; false writes no fence (tests of the fence). */
+  settleMs?: number | false;
+}
+
+/**
+ * One call per status, list, source and channel: a subscribe's list and custom_source are the job's
+ * own, and a channel per job keeps an email list's double opt-in and an SMS consent from answering
+ * for each other (a refused SMS number never holds back the email sign-ups beside it).
+ */
 function groups(records: readonly ConsentRecord[]) {
   const byKey = new Map<string, ConsentRecord[]>();
   for (const r of records) {
-    const key = `${r.payload.status}|${r.payload.listId ?? ''}|${r.payload.source}`;
+    const key = `${r.payload.status}|${r.payload.listId ?? ''}|${r.payload.source}|${r.payload.channel}`;
     byKey.set(key, [...(byKey.get(key) ?? []), r]);
   }
   const out: ConsentRecord[][] = [];
@@ -31,15 +62,19 @@ function groups(records: readonly ConsentRecord[]) {
 const PROFILE_POINTER = /^\/data\/attributes\/profiles\/data\/(\d+)(?:\/|$)/;
 
 /** One call for the whole group: a subscribe job (at most 1,000) or an unsubscribe call (at most 100). */
-async function call(api: ReturnType<typeof subscriptionsResource>, group: readonly ConsentRecord[]) {
+async function call(
+  api: ReturnType<typeof subscriptionsResource>,
+  group: readonly ConsentRecord[],
+  signal: AbortSignal,
+) {
   const { status, listId, source } = (group[0] as ConsentRecord).payload;
   const changes = group.map((r) => r.payload);
   if (status === 'SUBSCRIBED') {
     const subscribed = changes as (ConsentChange & { status: 'SUBSCRIBED' })[];
-    await api.subscribe(subscribed.map(consentTarget), { listId, customSource: source });
+    await api.subscribe(subscribed.map(consentTarget), { listId, customSource: source, signal });
   } else {
     const unsubscribed = changes as (ConsentChange & { status: 'UNSUBSCRIBED' })[];
-    await api.unsubscribe(unsubscribed.map(consentTarget), { listId });
+    await api.unsubscribe(unsubscribed.map(consentTarget), { listId, signal });
   }
 }
 
@@ -48,26 +83,31 @@ async function call(api: ReturnType<typeof subscriptionsResource>, group: readon
  * pointer: that record fails alone and the rest are sent again without it, so one bad address never
  * dead-letters a thousand. A refusal that points elsewhere (the list) is shared by the whole group; one
  * without a pointer, with one into the profiles that names none of them, or a failure of our own,
- * falls back to one call per record. Returns the error
- * that should stop further sending (throttled or failing).
+ * falls back to one call per record. Every call checks the round first; a failure that stopsSending
+ * stops the round for every kind.
  */
 async function sendGroup(
   api: ReturnType<typeof subscriptionsResource>,
   group: readonly ConsentRecord[],
   outcomes: Outcomes,
-): Promise<KlaviyoApiError | undefined> {
+  control: RoundControl,
+  accepted: () => Outcome,
+): Promise<void> {
   let pending = [...group];
   while (pending.length > 0) {
+    const stop = stoppedBy(control);
+    if (stop) return holdRest(pending, outcomes, stop);
     try {
-      await call(api, pending);
-      for (const r of pending) outcomes.set(r.id, DELIVERED);
-      return undefined;
+      await call(api, pending, control.signal);
+      for (const r of pending) outcomes.set(r.id, accepted());
+      return;
     } catch (thrown) {
+      const outcome = onFailure(control, thrown, 'bulk_subscribe_profiles');
       const ours = !(thrown instanceof KlaviyoApiError);
       const error = asApiError(thrown, 'bulk_subscribe_profiles');
-      if (stopsSending(error) && !ours) {
-        for (const r of pending) outcomes.set(r.id, failed(error));
-        return error;
+      if (outcome.kind === 'held' || (stopsSending(error) && !ours)) {
+        for (const r of pending) outcomes.set(r.id, outcome);
+        return;
       }
       const pointer = ours ? undefined : error.pointer;
       const index = PROFILE_POINTER.exec(pointer ?? '')?.[1];
@@ -81,33 +121,40 @@ async function sendGroup(
       // no one: each record is tried alone.
       if (pending.length === 1 || (pointer && !pointer.startsWith('/data/attributes/profiles/'))) {
         for (const r of pending) outcomes.set(r.id, failed(error));
-        return undefined;
+        return;
       }
       // One call each: a single record's failure is its own, and a stop holds back the rest unsent.
-      return sendEach(pending, 1, outcomes, 'bulk_subscribe_profiles', (r) => call(api, [r]));
+      await sendEach(
+        pending,
+        1,
+        outcomes,
+        'bulk_subscribe_profiles',
+        (r, signal) => call(api, [r], signal),
+        control,
+        accepted,
+      );
+      return;
     }
   }
-  return undefined;
 }
 
 /**
  * Consent through the bulk subscription jobs (lib/klaviyo-next/api/resources/subscriptions.ts), grouped by
- * status, list and source, each group one call. `custom_source` records where the shopper agreed.
- * Once Klaviyo throttles or fails, the groups not yet sent are held back without counting an attempt.
+ * status, list, source and channel, each group one call. `custom_source` records where the shopper
+ * agreed. Klaviyo works the jobs later, so each change fences its person for `settleMs`. Once the
+ * round stops, the groups not yet sent are held back without counting an attempt.
  */
 export async function deliverConsent(
   client: KlaviyoClient,
   records: readonly ConsentRecord[],
-  outcomes: Outcomes = new Map(),
+  outcomes: Outcomes,
+  control: RoundControl,
+  options: ConsentDeliveryOptions = {},
 ): Promise<Outcomes> {
   const api = subscriptionsResource(client);
-  const all = groups(records);
-  for (const [i, group] of all.entries()) {
-    const stop = await sendGroup(api, group, outcomes);
-    if (stop) {
-      for (const r of all.slice(i + 1).flat()) outcomes.set(r.id, held(stop));
-      break;
-    }
-  }
+  const settleMs = options.settleMs ?? CONSENT_SETTLE_MS;
+  const accepted = (): Outcome =>
+    settleMs === false ? DELIVERED : deliveredAsync({ untilMs: control.now() + settleMs });
+  for (const group of groups(records)) await sendGroup(api, group, outcomes, control, accepted);
   return outcomes;
 }

@@ -1,4 +1,5 @@
 import { KlaviyoApiError } from '../../api/errors';
+import type { RoundControl } from './index';
 
 /**
  * What became of one record in a delivery round. Only `delivered` marks a record delivered; a record
@@ -53,33 +54,63 @@ export function asApiError(error: unknown, operation: string): KlaviyoApiError {
   return new KlaviyoApiError(operation, { status: 0, code: 'internal_error', detail: `${name}: ${message}` });
 }
 
+/** Why a round stopped, once it has (control.signal aborted): what its unsent records are held for. */
+export const stoppedBy = (control: RoundControl): KlaviyoApiError | undefined =>
+  control.signal.aborted ? control.stoppedBy : undefined;
+
+/** Holds back, unsent, the records that have no outcome yet: the round stopped before their turn. */
+export function holdRest(records: readonly { id: number }[], outcomes: Outcomes, because: KlaviyoApiError) {
+  for (const r of records) if (!outcomes.has(r.id)) outcomes.set(r.id, held(because));
+}
+
 /**
- * Sends records one call each, at most `limit` in flight, recording each outcome. Once a failure says
- * the rest would meet the same answer (stopsSending), the records not yet started are held back
- * unsent. Returns that failure, if any.
+ * What a call's failure means for the round: a call aborted in flight (deadline, shutdown, or another
+ * call's stop) is held, not failed: it may have reached Klaviyo, so it is sent again (at least once,
+ * which Klaviyo's unique_id and last-write-wins make harmless) without counting an attempt. A failure
+ * that means every other call would meet the same answer now (stopsSending) stops the round for every
+ * kind (`control.stop`). Returns the outcome to record.
+ */
+export function onFailure(control: RoundControl, thrown: unknown, operation: string): Outcome {
+  // Cut short by the stop (an abort, or a call refused once stopped: status 0), unless this very
+  // failure is what stopped the round.
+  const cutShort = !(thrown instanceof KlaviyoApiError) || thrown.status === 0;
+  if (control.signal.aborted && thrown !== control.stoppedBy && cutShort) {
+    return held(control.stoppedBy as KlaviyoApiError);
+  }
+  if (thrown instanceof KlaviyoApiError && stopsSending(thrown)) control.stop(thrown);
+  return failed(thrown, operation);
+}
+
+/**
+ * Sends records one call each, at most `limit` in flight, recording each outcome (`delivered`, by
+ * default DELIVERED, says what an accepted call means for its record). Each call checks the round
+ * first and passes on its signal; once the round stops (a failure that stopsSending here or in
+ * another kind, the deadline, shutdown) the records not yet started are held back unsent. Returns
+ * what stopped the round, if it stopped.
  */
 export async function sendEach<R extends { id: number }>(
   records: readonly R[],
   limit: number,
   outcomes: Outcomes,
   operation: string,
-  send: (record: R) => Promise<unknown>,
+  send: (record: R, signal: AbortSignal) => Promise<unknown>,
+  control: RoundControl,
+  delivered: (record: R) => Outcome = () => DELIVERED,
 ): Promise<KlaviyoApiError | undefined> {
-  let stop: KlaviyoApiError | undefined;
   await eachLimited(records, limit, async (record) => {
+    const stop = stoppedBy(control);
     if (stop) {
       outcomes.set(record.id, held(stop));
       return;
     }
     try {
-      await send(record);
-      outcomes.set(record.id, DELIVERED);
+      await send(record, control.signal);
+      outcomes.set(record.id, delivered(record));
     } catch (error) {
-      if (error instanceof KlaviyoApiError && stopsSending(error)) stop ??= error;
-      outcomes.set(record.id, failed(error, operation));
+      outcomes.set(record.id, onFailure(control, error, operation));
     }
   });
-  return stop;
+  return stoppedBy(control);
 }
 
 /**
