@@ -1,0 +1,259 @@
+import sql from 'sql-template-tag';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createKlaviyoClient } from '../../lib/klaviyo-next/api/client.js';
+import { consentChange } from '../../lib/klaviyo-next/events/consent.js';
+import { placedOrder } from '../../lib/klaviyo-next/events/orders.js';
+import type { OrderSnapshot } from '../../lib/klaviyo-next/events/types.js';
+import { EVENTS_SETTLE_MS } from '../../lib/klaviyo-next/outbox/deliver/events.js';
+import { createDispatcher } from '../../lib/klaviyo-next/outbox/dispatcher.js';
+import { OutboxStore } from '../../lib/klaviyo-next/outbox/store.js';
+import {
+  consentMessage,
+  eventMessage,
+  type OutboxMessage,
+  profileMessage,
+} from '../../lib/klaviyo-next/outbox/types.js';
+import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
+import { freshSqlite } from '../support/databases.js';
+import { type TestEmulator, withEmulator } from '../support/emulator.js';
+import { orderEvents, orderLine } from '../support/order-events.js';
+import { virtualClock } from '../support/virtual-clock.js';
+
+/**
+ * Whole orders: a profile write rides on its person's events (the bulk entry's profile), costs no call
+ * of its own, and fences the person for the events' settle window. A write naming someone else's email
+ * beside another phone never rides on her events.
+ */
+describe('profile writes riding on their events', () => {
+  let emu: TestEmulator;
+  let db: SqlDatabase;
+  let store: OutboxStore;
+  const clock = virtualClock(Date.parse('2026-07-15T12:00:00Z'));
+
+  withEmulator({ rateLimits: false }, (started) => {
+    emu = started;
+  });
+  beforeAll(async () => {
+    db = await freshSqlite();
+    store = new OutboxStore(db);
+  });
+  afterAll(async () => db.close());
+  beforeEach(async () => {
+    // Each test starts with nothing due, nothing fenced.
+    await db.query(sql`DELETE FROM klaviyo_outbox`);
+    await db.query(sql`DELETE FROM klaviyo_outbox_fences`);
+  });
+
+  const client = () =>
+    createKlaviyoClient({
+      apiKey: emu.account.privateKey,
+      baseUrl: emu.url,
+      ...clock,
+      governor: null,
+      retry: { maxRetries: 0, maxThrottledRetries: 0 },
+    });
+  const dispatcher = () => createDispatcher({ store, client: client(), now: clock.now });
+  const enqueue = (messages: OutboxMessage[]) =>
+    db.transaction((tx) => store.enqueue(tx, messages, clock.now()));
+  const requests = async () => (await emu.inspect()).requests as Record<string, number>;
+  const profileByEmail = async (email: string) => {
+    await emu.settle();
+    const found = await emu.api(
+      `/api/profiles?filter=${encodeURIComponent(`equals(email,"${email}")`)}&additional-fields[profile]=subscriptions`,
+    );
+    return found.body.data as { id: string; attributes: Record<string, any> }[];
+  };
+  const order = (id: string, email: string): OrderSnapshot => ({
+    orderId: id,
+    currency: 'USD',
+    placedAt: '2026-07-15T12:00:00Z',
+    customer: { email },
+    lines: [orderLine(1)],
+    discountCents: 0,
+    shippingCents: 0,
+    taxCents: 0,
+    totalCents: 1000,
+  });
+
+  it('carries a whole order in its events bulk job: no profile call, and the next write waits for the window', async () => {
+    const before = await requests();
+    // Three orders (12 events: a bulk job), each with its checkout's profile write and, for the
+    // first shopper, an email consent behind the write.
+    const messages: OutboxMessage[] = [];
+    for (const i of [0, 1, 2]) {
+      const email = `rider${i}@example.com`;
+      messages.push(
+        ...orderEvents(`R${i}`, email),
+        profileMessage(`order:R${i}`, {
+          profile: { email },
+          properties: { 'NW Last Order ID': `R${i}` },
+          location: { city: 'Lisbon', country: 'Portugal' },
+        }),
+      );
+    }
+    messages.push(
+      consentMessage(
+        consentChange({
+          channel: 'email',
+          status: 'SUBSCRIBED',
+          profile: { email: 'rider0@example.com' },
+          consentedAt: '2026-07-15T12:00:00Z',
+          source: 'Checkout',
+        }),
+      ),
+    );
+    await enqueue(messages);
+
+    const first = await dispatcher().drain();
+    expect(first).toMatchObject({ delivered: 15, dead: 0 });
+    const after = await requests();
+    const calls = (op: string) => (after[op] ?? 0) - (before[op] ?? 0);
+    expect(calls('bulk_create_events')).toBe(1);
+    expect(calls('create_or_update_profile')).toBe(0);
+    expect(calls('bulk_import_profiles')).toBe(0);
+    // Each writer is fenced for the stated window, on the round's clock.
+    const fences = await db.query<{ order_key: string; until_ms: number; job: string | null }>(
+      sql`SELECT order_key, until_ms, job FROM klaviyo_outbox_fences ORDER BY order_key`,
+    );
+    expect(fences.map((f) => [f.order_key, Number(f.until_ms), f.job])).toEqual(
+      [0, 1, 2].map((i) => [`person:rider${i}@example.com`, clock.now() + EVENTS_SETTLE_MS, null]),
+    );
+    for (const i of [0, 1, 2]) {
+      const [profile] = await profileByEmail(`rider${i}@example.com`);
+      expect(profile?.attributes).toMatchObject({
+        properties: { 'NW Last Order ID': `R${i}` },
+        location: { city: 'Lisbon', country: 'Portugal' },
+      });
+    }
+    // The consent behind rider0's write waits out the window, then goes.
+    expect(await dispatcher().drain()).toMatchObject({ claimed: 0 });
+    clock.advanceTo(clock.now() + EVENTS_SETTLE_MS + 1);
+    expect(await dispatcher().drain()).toMatchObject({ delivered: 1, dead: 0 });
+    const [subscribed] = await profileByEmail('rider0@example.com');
+    expect(subscribed?.attributes.subscriptions.email.marketing.consent).toBe('SUBSCRIBED');
+  });
+
+  it('a write naming another shopper’s email beside a different phone does not ride on her order, nor join the phone to her', async () => {
+    const victim = 'victim@example.com';
+    const victimPhone = '+12025550101';
+    const attackerPhone = '+12025550199';
+    // Both people exist already: the victim with her phone, the attacker with his.
+    await emu.api('/api/profiles', {
+      method: 'POST',
+      body: {
+        data: {
+          type: 'profile',
+          attributes: { email: victim, phone_number: victimPhone, first_name: 'Vera' },
+        },
+      },
+    });
+    await emu.api('/api/profiles', {
+      method: 'POST',
+      body: {
+        data: { type: 'profile', attributes: { email: 'mallory@example.com', phone_number: attackerPhone } },
+      },
+    });
+    const before = await requests();
+    const identity = { email: victim, phone_number: victimPhone };
+    await enqueue([
+      // Her order (three of them: a bulk job) ...
+      ...['V1', 'V2', 'V3'].map((id) => eventMessage(placedOrder(order(id, victim), identity))),
+      ...['V4', 'V5', 'V6', 'V7', 'V8', 'V9', 'V10'].map((id) =>
+        eventMessage(placedOrder(order(id, victim), { email: victim })),
+      ),
+      // ... and, in the same round, someone's write with her email and another phone.
+      profileMessage('attack', {
+        profile: { email: victim, phone_number: attackerPhone, first_name: 'Mallory' },
+        properties: { 'NW Last Order ID': 'ATTACK' },
+      }),
+    ]);
+    await dispatcher().drain();
+    const after = await requests();
+    // It went on its own, with create_or_update_profile's 409 handling: never inside her events.
+    expect((after.create_or_update_profile ?? 0) - (before.create_or_update_profile ?? 0)).toBeGreaterThan(0);
+    const [her] = await profileByEmail(victim);
+    expect(her?.attributes.phone_number).toBe(victimPhone);
+    const attacker = await emu.api(
+      `/api/profiles?filter=${encodeURIComponent(`equals(phone_number,"${attackerPhone}")`)}`,
+    );
+    expect(attacker.body.data).toHaveLength(1);
+    expect(attacker.body.data[0].attributes.email).toBe('mallory@example.com');
+    expect(attacker.body.data[0].id).not.toBe(her?.id);
+    // Her ten Placed Orders are on her profile, and the bulk entries carried her own profile only.
+    const placed = (await emu.inspect('?events=full&metric=Placed%20Order')).events.filter(
+      (e: { uniqueId: string }) => /^placed-order:V\d+$/.test(e.uniqueId),
+    );
+    expect(placed).toHaveLength(10);
+    expect(new Set(placed.map((e: { profileId: string }) => e.profileId))).toEqual(new Set([her?.id]));
+    expect(await db.query(sql`SELECT order_key FROM klaviyo_outbox_fences`)).toEqual([]);
+  });
+
+  it('a write Klaviyo refuses inside the entry stops riding; the events still go, and the write is dead-lettered on its own', async () => {
+    const email = 'badphone@example.com';
+    await enqueue([
+      ...Array.from({ length: 3 }, (_, i) => orderEvents(`B${i}`, email)).flat(),
+      profileMessage('order:B', { profile: { email }, location: { planet: 'Mars' } }),
+    ]);
+    const result = await dispatcher().drain();
+    expect(result).toMatchObject({ delivered: 12, dead: 1 });
+    const [dead] = await store.list({ state: 'dead' });
+    expect(dead?.key).toBe('profile:order:B');
+    expect(dead?.lastError).toMatchObject({ status: 400 });
+    await emu.settle();
+    const placed = (await emu.inspect('?events=full&metric=Placed%20Order')).events.filter(
+      (e: { uniqueId: string }) => /^placed-order:B\d$/.test(e.uniqueId),
+    );
+    expect(placed).toHaveLength(3);
+  });
+
+  it('the emulator refuses what Klaviyo refuses in an entry profile (a subscriptions object), pointing at it', async () => {
+    const body = {
+      data: {
+        type: 'event-bulk-create-job',
+        attributes: {
+          'events-bulk-create': {
+            data: [
+              {
+                type: 'event-bulk-create',
+                attributes: {
+                  profile: {
+                    data: {
+                      type: 'profile',
+                      attributes: { email: 'x@example.com', subscriptions: { email: { marketing: {} } } },
+                    },
+                  },
+                  events: {
+                    data: [
+                      {
+                        type: 'event',
+                        attributes: {
+                          properties: {},
+                          metric: { data: { type: 'metric', attributes: { name: 'M' } } },
+                        },
+                      },
+                    ],
+                  },
+                },
+              },
+            ],
+          },
+        },
+      },
+    };
+    const refused = await emu.api('/api/event-bulk-create-jobs', { method: 'POST', body });
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors[0].source.pointer).toBe(
+      '/data/attributes/events-bulk-create/data/0/attributes/profile/data/attributes/subscriptions',
+    );
+    const phone = structuredClone(body);
+    phone.data.attributes['events-bulk-create'].data[0].attributes.profile.data.attributes = {
+      email: 'x@example.com',
+      phone_number: '555-0100',
+    } as never;
+    const badPhone = await emu.api('/api/event-bulk-create-jobs', { method: 'POST', body: phone });
+    expect(badPhone.status).toBe(400);
+    expect(badPhone.body.errors[0].source.pointer).toBe(
+      '/data/attributes/events-bulk-create/data/0/attributes/profile/data/attributes/phone_number',
+    );
+  });
+});
