@@ -246,10 +246,9 @@ describe('profile writes riding on their events', () => {
       '/data/attributes/events-bulk-create/data/0/attributes/profile/data/attributes/subscriptions',
     );
     const phone = structuredClone(body);
-    phone.data.attributes['events-bulk-create'].data[0].attributes.profile.data.attributes = {
-      email: 'x@example.com',
-      phone_number: '555-0100',
-    } as never;
+    const [entry] = phone.data.attributes['events-bulk-create'].data;
+    if (!entry) throw new Error('the body has an entry');
+    entry.attributes.profile.data.attributes = { email: 'x@example.com', phone_number: '555-0100' } as never;
     const badPhone = await emu.api('/api/event-bulk-create-jobs', { method: 'POST', body: phone });
     expect(badPhone.status).toBe(400);
     expect(badPhone.body.errors[0].source.pointer).toBe(
