@@ -61,6 +61,20 @@ const schema = z
       .min(1, 'must be at least 1 day')
       .max(3650, 'must be at most 3650 days (ten years)')
       .default(30),
+    // The alert hook (createKlaviyoNext's onAlert): rounds that claimed messages and failed in a row
+    // before `rounds_failing`, and the age of the oldest waiting message that raises `backlog_stale`.
+    OUTBOX_ALERT_FAILED_ROUNDS: z.coerce
+      .number({ error: 'must be a whole number of rounds (1 to 1000)' })
+      .int('must be a whole number of rounds (1 to 1000)')
+      .min(1, 'must be at least 1 round')
+      .max(1000, 'must be at most 1000 rounds')
+      .default(3),
+    OUTBOX_ALERT_PENDING_MINUTES: z.coerce
+      .number({ error: 'must be a whole number of minutes (1 to 10080)' })
+      .int('must be a whole number of minutes (1 to 10080)')
+      .min(1, 'must be at least 1 minute')
+      .max(10_080, 'must be at most 10080 minutes (a week)')
+      .default(30),
     TRUSTED_PROXY_HOPS: z.coerce
       .number()
       .int()
@@ -135,6 +149,11 @@ const schema = z
       drainSecret: raw.OUTBOX_DRAIN_SECRET,
       /** Days a delivered message is kept before it is pruned (OUTBOX_RETENTION_DAYS, default 30). */
       retentionDays: raw.OUTBOX_RETENTION_DAYS,
+      /** When onAlert is told (OUTBOX_ALERT_FAILED_ROUNDS, default 3; OUTBOX_ALERT_PENDING_MINUTES, default 30). */
+      alerts: {
+        failedRounds: raw.OUTBOX_ALERT_FAILED_ROUNDS,
+        pendingAgeMs: raw.OUTBOX_ALERT_PENDING_MINUTES * 60_000,
+      },
       /** Proxies in front of the app that append to X-Forwarded-For; 0: none (http/client-address.ts). */
       trustedProxyHops: raw.TRUSTED_PROXY_HOPS ?? 0,
     };

@@ -1,4 +1,5 @@
 import 'server-only';
+import type { MeterProvider } from '@opentelemetry/api';
 import { createKlaviyo, type Klaviyo } from './api';
 import { RateGovernor } from './api/governor';
 import { type KlaviyoNextConfig, parseKlaviyoConfig } from './config';
@@ -8,6 +9,7 @@ import { deferTask } from './dashboard/deps';
 import { dashboardRoutes } from './dashboard/routes';
 import { RateLimiter } from './http/rate-limit';
 import { consoleLog, type Log } from './log';
+import { type AlertHook, createOps } from './ops';
 import { drainRoute } from './outbox/drain-request';
 import { consentChanged, orderMessages, profileUpdated } from './outbox/lifecycle';
 import { PostgresRateBudgetStore } from './outbox/rate-budget-postgres';
@@ -48,6 +50,18 @@ export interface KlaviyoNextOptions {
    * worker or cron drain delivers what no trigger did.
    */
   deliverSoon?: () => void;
+  /**
+   * Told when delivery needs a person (ops/alerts.ts `KlaviyoAlert`): messages dead-lettered, Klaviyo
+   * throttling (a pause), rounds failing in a row (a refused key, an outage, the database), the oldest
+   * waiting message past OUTBOX_ALERT_PENDING_MINUTES, and each recovery. Every process with an
+   * instance tells its own; the hook's failures are logged and never reach delivery.
+   */
+  onAlert?: AlertHook;
+  /**
+   * Where the metrics go (ops/metrics.ts); by default the global one from `@opentelemetry/api`, a no-op
+   * until the host registers an SDK (e.g. `@vercel/otel` in instrumentation.ts).
+   */
+  meterProvider?: MeterProvider;
 }
 
 /**
@@ -84,6 +98,15 @@ export function createKlaviyoNext(options: KlaviyoNextOptions) {
         })
       : createKlaviyo(clientOptions));
   const outbox = new OutboxStore(db);
+  const ops = createOps({
+    db,
+    outbox,
+    now,
+    log,
+    alerts: config.alerts,
+    ...(options.onAlert ? { onAlert: options.onAlert } : {}),
+    ...(options.meterProvider ? { meterProvider: options.meterProvider } : {}),
+  });
   const delivery = createDelivery({
     store: outbox,
     client: klaviyo.client,
@@ -142,6 +165,8 @@ export function createKlaviyoNext(options: KlaviyoNextOptions) {
         () => delivery.prune({ budgetMs: 5_000 }),
       ),
       dashboard: dashboardRoutes(adminDeps, options.merchantGuard),
+      /** Liveness (200, touches nothing) and readiness (database and migrations; 503 naming what is wrong). */
+      ...ops.routes,
     },
     /** The order lifecycle as outbox messages; enqueue them inside the host's order transaction. */
     orders: orderMessages,
@@ -168,6 +193,12 @@ export function createKlaviyoNext(options: KlaviyoNextOptions) {
     outbox,
     klaviyo,
     limiter,
+    /**
+     * Probes for a process that serves no routes (the worker): `serveProbes({port, stopping})` starts
+     * `/healthz` (the delivery loop turns) and `/readyz` (database and migrations; 503 once stopping);
+     * `readiness()` and `liveness()` answer the same in code. `close()` stops the metrics' reads.
+     */
+    ops: { readiness: ops.readiness, liveness: ops.liveness, serveProbes: ops.serveProbes, close: ops.close },
   };
 }
 
