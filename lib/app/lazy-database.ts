@@ -2,9 +2,10 @@ import 'server-only';
 import type { Dialect, SqlDatabase } from '../klaviyo-next/sql/types';
 
 /**
- * A database that opens (and migrates) on its first statement, not when the module loads: Next.js
- * imports route modules at build time, where nothing must connect. A failed opening is retried by the
- * next statement, so a database that was down at the first request serves the next one.
+ * A database that opens (and checks its schema: database.ts) on its first statement, not when the
+ * module loads: Next.js imports route modules at build time, where nothing must connect. A failed
+ * opening is retried by the next statement, so a database that was down, or not yet migrated, at the
+ * first request serves the next one once it is up.
  */
 export function lazyDatabase(dialect: Dialect, open: () => Promise<SqlDatabase>): SqlDatabase {
   let opening: Promise<SqlDatabase> | undefined;

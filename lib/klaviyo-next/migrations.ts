@@ -21,10 +21,16 @@ const NOW_MS: Record<Dialect, string> = {
   sqlite: "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)",
 };
 
+/** Around a migration migrationSql() prints that must run outside a transaction (see below). */
+export const OUTSIDE_TRANSACTION_BEGIN = '-- klaviyo-next: outside a transaction';
+export const OUTSIDE_TRANSACTION_END = '-- klaviyo-next: end';
+
 /**
  * The plugin's schema as one SQL script for `dialect`, for teams that apply migrations with their own
  * tool: each migration in order, then its row in `klaviyo_migrations`, so `klaviyo.migrate()` run
- * later finds them applied and runs only what is newer. Run it once, in one transaction.
+ * later finds them applied and runs only what is newer. Run it once, in order, in one transaction,
+ * except the parts between `-- klaviyo-next: outside a transaction` and `-- klaviyo-next: end`
+ * (Postgres's CREATE INDEX CONCURRENTLY, which refuses to run in one): run those statement by statement.
  */
 export function migrationSql(dialect: Dialect): string {
   const parts = [
@@ -32,11 +38,14 @@ export function migrationSql(dialect: Dialect): string {
     `${bookkeepingTableSql(PLUGIN_MIGRATIONS_TABLE)};`,
   ];
   for (const migration of PLUGIN_MIGRATIONS) {
+    const outside = migration.transaction === false && dialect === 'postgres';
     parts.push('', `-- ${migration.version} ${migration.name}`);
+    if (outside) parts.push(OUTSIDE_TRANSACTION_BEGIN);
     for (const statement of statementsOf(migration, dialect)) parts.push(`${statement};`);
     parts.push(
       `INSERT INTO ${PLUGIN_MIGRATIONS_TABLE} (version, name, applied_at) VALUES (${migration.version}, '${migration.name}', ${NOW_MS[dialect]});`,
     );
+    if (outside) parts.push(OUTSIDE_TRANSACTION_END);
   }
   return `${parts.join('\n')}\n`;
 }

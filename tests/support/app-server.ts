@@ -2,7 +2,10 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { migrateAppDatabase } from '../../lib/app/migrations.js';
 import { hashPassword } from '../../lib/auth/password.js';
+import { openPostgres } from '../../lib/klaviyo-next/sql/postgres.js';
+import { openSqlite } from '../../lib/klaviyo-next/sql/sqlite.js';
 import { freePort, waitForHttp } from './ports.js';
 
 /**
@@ -90,6 +93,8 @@ export async function startApp(extra: Record<string, string> = {}): Promise<Runn
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const sqlitePath = join(mkdtempSync(join(tmpdir(), 'e2e-app-')), 'app.db');
+  // The deploy step: the app refuses a database `npm run migrate` has not brought up to date.
+  await migrateDatabase(extra.DATABASE_URL, sqlitePath);
   const output: string[] = [];
   const child: ChildProcess = spawn('npx', ['next', 'start', '-p', String(port), '-H', '127.0.0.1'], {
     cwd: ROOT,
@@ -116,4 +121,14 @@ export async function startApp(extra: Record<string, string> = {}): Promise<Runn
       if (child.pid) process.kill(-child.pid, 'SIGTERM');
     },
   };
+}
+
+/** What `npm run migrate` does before a deploy: the app's migrations on the database a server will open. */
+async function migrateDatabase(databaseUrl: string | undefined, sqlitePath: string): Promise<void> {
+  const db = databaseUrl ? openPostgres(databaseUrl, { max: 1 }) : openSqlite(sqlitePath);
+  try {
+    await migrateAppDatabase(db);
+  } finally {
+    await db.close();
+  }
 }

@@ -111,8 +111,9 @@ export const OUTBOX_MIGRATIONS: Migration[] = [
     // - Partial indexes for what the dashboard and prune still ask the table: the oldest waiting
     //   message, the latest and the oldest deliveries, and a page of one state newest first (this
     //   replaces (state, available_at), which no query used since claims read klaviyo_outbox_due).
-    // Built with plain CREATE INDEX: the migrator runs each migration in a transaction, where
-    // Postgres refuses CREATE INDEX CONCURRENTLY; on a large outbox, run it at a quiet time.
+    // Built with plain CREATE INDEX in the migration's transaction (it also creates tables and seeds
+    // counters, which must commit together); it blocks outbox writes while it builds, so on a large
+    // outbox run it at a quiet time. Later index-only migrations use `transaction: false` (see 115).
     sql: {
       postgres: `
         CREATE TABLE klaviyo_outbox_keys (key_hash TEXT PRIMARY KEY, created_at BIGINT NOT NULL);
@@ -155,9 +156,19 @@ export const OUTBOX_MIGRATIONS: Migration[] = [
   {
     version: 115,
     name: 'klaviyo_outbox_due_by_lane',
-    // Claims read due rows lane by lane, oldest first (OutboxStore.claim).
-    sql: `
-      CREATE INDEX klaviyo_outbox_due_lane ON klaviyo_outbox (lane, available_at, id) WHERE state IN ('pending', 'retrying');
-      DROP INDEX klaviyo_outbox_due;`,
+    // Claims read due rows lane by lane, oldest first (OutboxStore.claim). The outbox may hold
+    // millions of rows when this runs, and checkouts write to it throughout: on Postgres the index is
+    // built CONCURRENTLY (writes go on; the build waits for them instead), outside a transaction, and
+    // the old index dropped the same way. Each statement can run again: a build cut off halfway
+    // leaves an INVALID index, which the migrator drops and builds again (sql/migrate.ts).
+    transaction: false,
+    sql: {
+      postgres: `
+        CREATE INDEX CONCURRENTLY IF NOT EXISTS klaviyo_outbox_due_lane ON klaviyo_outbox (lane, available_at, id) WHERE state IN ('pending', 'retrying');
+        DROP INDEX CONCURRENTLY IF EXISTS klaviyo_outbox_due;`,
+      sqlite: `
+        CREATE INDEX IF NOT EXISTS klaviyo_outbox_due_lane ON klaviyo_outbox (lane, available_at, id) WHERE state IN ('pending', 'retrying');
+        DROP INDEX IF EXISTS klaviyo_outbox_due;`,
+    },
   },
 ];

@@ -6,6 +6,12 @@
 //   ./drizzle  (drizzleDatabase, drizzleExecutor)                   Drizzle on node-postgres
 export { default as sql, empty, join, raw, Sql as SqlQuery } from 'sql-template-tag';
 export { migrationSql, PLUGIN_MIGRATIONS, PLUGIN_MIGRATIONS_TABLE } from '../migrations';
-export { type MigrateOptions, type Migration, migrate } from './migrate';
+export {
+  type MigrateOptions,
+  type Migration,
+  MigrationsPendingError,
+  migrate,
+  pendingMigrations,
+} from './migrate';
 export { TransactionMisuseError } from './scope';
 export type { Dialect, Row, SqlDatabase, SqlExecutor } from './types';

@@ -79,6 +79,20 @@ export function postgresDatabase(pool: pg.Pool, options: PostgresDatabaseOptions
         client.release(lost);
       }
     },
+    async connection<T>(fn: (conn: SqlExecutor) => Promise<T>): Promise<T> {
+      scopes.assertOutside('connection');
+      const client = await pool.connect();
+      const onError = (error: Error) => onConnectionError(error);
+      client.on('error', onError);
+      try {
+        return await fn({ dialect: 'postgres', query: <R = Row>(query: Sql) => run<R>(client, query) });
+      } finally {
+        client.off('error', onError);
+        // Closed, not returned to the pool: a timeout `fn` lifted or a session lock it forgot would
+        // otherwise reach the next request that gets this connection.
+        client.release(true);
+      }
+    },
     close: () => pool.end(),
   };
 }

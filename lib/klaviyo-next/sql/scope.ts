@@ -28,12 +28,14 @@ export class TransactionScopes {
   private readonly current = new AsyncLocalStorage<Scope>();
 
   /** Throws when `method` is called on the database from inside one of its open transactions. */
-  assertOutside(method: 'query' | 'transaction'): void {
+  assertOutside(method: 'query' | 'transaction' | 'connection'): void {
     if (!this.current.getStore()?.open) return;
     throw new TransactionMisuseError(
       method === 'query'
         ? 'db.query() was called inside a db.transaction() callback: run the statement on the callback’s tx, or after the transaction.'
-        : 'db.transaction() was called inside another db.transaction() callback: transactions do not nest; use the outer tx.',
+        : method === 'transaction'
+          ? 'db.transaction() was called inside another db.transaction() callback: transactions do not nest; use the outer tx.'
+          : 'db.connection() was called inside a db.transaction() callback: it runs outside any transaction; call it after the transaction.',
     );
   }
 

@@ -24,5 +24,13 @@ export interface SqlDatabase extends SqlExecutor {
    * the transaction ended, throws TransactionMisuseError. Other requests' statements never join it.
    */
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` on one connection of its own, outside any transaction: each statement commits on its
+   * own, and session settings and session locks hold from one statement to the next. The migrator
+   * builds indexes with CREATE INDEX CONCURRENTLY this way (Postgres refuses it inside a transaction).
+   * The connection is closed afterwards, so nothing `fn` set reaches another request. Optional: a
+   * database without it has such migrations run on its pool without the migrator's lock.
+   */
+  connection?<T>(fn: (conn: SqlExecutor) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
