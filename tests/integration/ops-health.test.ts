@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { raw } from 'sql-template-tag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openAppDatabase } from '../../lib/app/database.js';
+import { lazyDatabase } from '../../lib/app/lazy-database.js';
+import { migrateAppDatabase } from '../../lib/app/migrations.js';
 import { placedOrder } from '../../lib/klaviyo-next/events/orders.js';
 import { createKlaviyoNext, type KlaviyoNext } from '../../lib/klaviyo-next/index.js';
 import { PLUGIN_MIGRATIONS, PLUGIN_MIGRATIONS_TABLE } from '../../lib/klaviyo-next/migrations.js';
@@ -102,9 +105,7 @@ describe('health and readiness on a migrated database', () => {
       expect(status).toBe(503);
       expect(body.status).toBe('not_ready');
       expect(body.checks?.database).toBe('ok');
-      expect(body.checks?.migrations).toMatch(
-        new RegExp(`^1 of the plugin's migrations not applied \\(${LATEST}\\)`),
-      );
+      expect(body.checks?.migrations).toMatch(new RegExp(`^1 migration\\(s\\) not applied \\(${LATEST}\\)`));
       // Liveness is not readiness: the process is fine, the schema is not.
       expect((await klaviyo.routes.health.GET()).status).toBe(200);
     } finally {
@@ -133,6 +134,29 @@ describe('readiness while a deploy step migrates', () => {
         status: 200,
         body: { status: 'ready' },
       });
+    } finally {
+      klaviyo.ops.close();
+      await db.close();
+    }
+  });
+});
+
+describe('readiness of the demo app’s database, which refuses to open behind its migrations', () => {
+  it('503 naming the migrations (the database answered), then 200 once the deploy step has run', async () => {
+    const sqlitePath = join(mkdtempSync(join(tmpdir(), 'ops-behind-')), 'app.db');
+    const db = lazyDatabase('sqlite', () => openAppDatabase({ databaseUrl: undefined, sqlitePath }));
+    const klaviyo = createKlaviyoNext({ env: {}, sql: db });
+    try {
+      const { status, body } = await answer(await klaviyo.routes.ready.GET());
+      expect(status).toBe(503);
+      expect(body.checks?.database).toBe('ok');
+      expect(body.checks?.migrations).toMatch(
+        /^\d+ migration\(s\) not applied \(\d+(, \d+)*\); run the migrations/,
+      );
+      const deploy = openSqlite(sqlitePath);
+      await migrateAppDatabase(deploy);
+      await deploy.close();
+      expect((await klaviyo.routes.ready.GET()).status).toBe(200);
     } finally {
       klaviyo.ops.close();
       await db.close();

@@ -8,7 +8,8 @@ import { failureOf, type RoundFacts, type RoundFailure } from './round-report';
  * time on this host's clock (`at`). None carries a key, a connection string or a shopper's data.
  * - `dead_lettered`: a round dead-lettered messages (Klaviyo refused them for good; replay them from
  *   the dashboard once the cause is fixed);
- * - `throttled`: Klaviyo answered 429 and delivery pauses until `pausedUntil` (told once per pause);
+ * - `throttled`: Klaviyo answered 429 (`throttled` times in the round), waited out by the client or
+ *   pausing delivery until `pausedUntil`; told once until a round sends without a 429 again;
  * - `rounds_failing`: `consecutive` rounds in a row failed for `cause` (told once, when they reach
  *   the threshold): `key_refused` (401/403: the private key was revoked or lacks a scope; nothing is
  *   delivered until it is fixed), `klaviyo_unavailable` (5xx, timeouts), `database`;
@@ -17,7 +18,7 @@ import { failureOf, type RoundFacts, type RoundFailure } from './round-report';
  */
 export type KlaviyoAlert =
   | { kind: 'dead_lettered'; at: number; message: string; count: number }
-  | { kind: 'throttled'; at: number; message: string; pausedUntil: number; throttled: number }
+  | { kind: 'throttled'; at: number; message: string; throttled: number; pausedUntil?: number }
   | {
       kind: 'rounds_failing';
       at: number;
@@ -73,7 +74,7 @@ export function alertWatcher(options: {
   // `told`: this cause was alerted; `episodeTold`: some cause of this run of failures was.
   let failing: { cause: RoundFailure; consecutive: number; told: boolean; episodeTold: boolean } | undefined;
   let stale = false;
-  let lastPauseTold = 0;
+  let throttling = false;
   let nextBacklogCheck = 0;
   let checking = false;
 
@@ -123,16 +124,23 @@ export function alertWatcher(options: {
   }
 
   function watchThrottle(round: RoundFacts) {
-    // A round that met a 429 set a new pause; later rounds only see the pause and are not told again.
-    if (!round.throttled || round.pausedUntil === undefined || round.pausedUntil <= lastPauseTold) return;
-    lastPauseTold = round.pausedUntil;
-    tell({
-      kind: 'throttled',
-      at: now(),
-      message: `Klaviyo answered 429 (rate limited) ${round.throttled} time(s); delivery pauses as its Retry-After asks.`,
-      pausedUntil: round.pausedUntil,
-      throttled: round.throttled,
-    });
+    // The governor keeps steady load under Klaviyo's limits, so any 429 is news; a storm of them is
+    // one piece of news, over once a round sends without one.
+    if (round.throttled) {
+      if (throttling) return;
+      throttling = true;
+      const waits =
+        round.pausedUntil === undefined
+          ? 'the client waited out its Retry-After'
+          : 'delivery pauses as its Retry-After asks';
+      tell({
+        kind: 'throttled',
+        at: now(),
+        message: `Klaviyo answered 429 (rate limited) ${round.throttled} time(s) in a round; ${waits}. Another process or integration may share the account's limits.`,
+        throttled: round.throttled,
+        ...(round.pausedUntil === undefined ? {} : { pausedUntil: round.pausedUntil }),
+      });
+    } else if (round.claimed > 0 && round.pausedUntil === undefined) throttling = false;
   }
 
   async function checkBacklog() {

@@ -1,6 +1,7 @@
 import 'server-only';
 import sql, { raw } from 'sql-template-tag';
 import { PLUGIN_MIGRATIONS, PLUGIN_MIGRATIONS_TABLE } from '../migrations';
+import { MigrationsPendingError } from '../sql/migrate';
 import type { SqlExecutor } from '../sql/types';
 
 /**
@@ -31,6 +32,9 @@ function within<T>(ms: number, work: Promise<T>): Promise<T> {
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
+const notApplied = (versions: readonly number[]) =>
+  `${versions.length} migration(s) not applied (${versions.join(', ')}); run the migrations (the deploy step) first`;
+
 /** The versions of PLUGIN_MIGRATIONS the database has not applied (empty: up to date). */
 async function pendingMigrations(db: SqlExecutor): Promise<number[]> {
   const rows = await db.query<{ version: number | string }>(
@@ -53,6 +57,13 @@ export async function checkReadiness(
   try {
     await within(timeoutMs, db.query(sql`SELECT 1 AS ok`));
   } catch (error) {
+    // A host whose database checks its schema as it opens (the demo's lib/app) refuses the first
+    // statement while migrations are pending: the database answered, the schema is behind.
+    if (error instanceof MigrationsPendingError)
+      return {
+        ready: false,
+        checks: { database: 'ok', migrations: notApplied(error.pending.map((m) => m.version)) },
+      };
     options.onError?.('database', error);
     const database =
       error instanceof TimedOut
@@ -65,10 +76,7 @@ export async function checkReadiness(
     if (pending.length === 0) return { ready: true, checks: { database: 'ok', migrations: 'ok' } };
     return {
       ready: false,
-      checks: {
-        database: 'ok',
-        migrations: `${pending.length} of the plugin's migrations not applied (${pending.join(', ')}); run the migrations before starting`,
-      },
+      checks: { database: 'ok', migrations: notApplied(pending) },
     };
   } catch (error) {
     options.onError?.('migrations', error);
