@@ -42,6 +42,20 @@ function dispatcherContract(
         }),
         now: clock.now,
       });
+    /**
+     * Drains, and again once the fences its asynchronous writes left have passed (a person's consent
+     * behind the profile write that rode on their events waits for Klaviyo to have applied it).
+     */
+    const drainPastFences = async () => {
+      const total = await dispatcher().drain();
+      for (let i = 0; i < 5 && (await store.counts()).pending > 0; i++) {
+        await emu.settle();
+        clock.advanceTo(clock.now() + 10 * 60_000 + 1);
+        const more = await dispatcher().drain();
+        for (const k of ['delivered', 'retrying', 'dead'] as const) total[k] += more[k];
+      }
+      return total;
+    };
     const enqueue = (messages: OutboxMessage[]) =>
       db.transaction((tx) => store.enqueue(tx, messages, clock.now()));
     const recorded = async (metric: string) => {
@@ -81,7 +95,7 @@ function dispatcherContract(
         profileMessage('a1', { profile: { email: 'a1@example.com', first_name: 'Ada' } }),
       ]);
       const jobsBefore = (await emu.inspect()).requests.bulk_create_events ?? 0;
-      const result = await dispatcher().drain();
+      const result = await drainPastFences();
       expect(result).toMatchObject({ delivered: 1202, retrying: 0, dead: 0 });
       const placed = await recorded('Placed Order');
       const lines = await recorded('Ordered Product');
@@ -133,7 +147,7 @@ function dispatcherContract(
         profileMessage('order:J1', { profile: identity, properties: { 'NW Lifetime Orders': 1 } }),
         consentMessage(consent),
       ]);
-      expect(await dispatcher().drain()).toMatchObject({ delivered: 3, retrying: 0, dead: 0 });
+      expect(await drainPastFences()).toMatchObject({ delivered: 3, retrying: 0, dead: 0 });
       await emu.settle();
       const found = await emu.api(
         `/api/profiles?filter=${encodeURIComponent(`equals(email,"${email}")`)}&additional-fields[profile]=subscriptions`,

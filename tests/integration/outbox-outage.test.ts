@@ -59,7 +59,7 @@ async function harness(db: SqlDatabase, start: string): Promise<Harness> {
     log: () => undefined,
   });
   const { dispatcher } = delivery;
-  const background: RoundResult = { claimed: 0, delivered: 0, retrying: 0, dead: 0 };
+  const background: RoundResult = { claimed: 0, delivered: 0, retrying: 0, dead: 0, throttled: 0 };
   const drains = new Set<Promise<void>>();
   let failure: unknown;
   const scheduleDelivery = () => {
@@ -104,7 +104,7 @@ async function harness(db: SqlDatabase, start: string): Promise<Harness> {
 
 /** Delivers until the outbox is empty, honouring any pause Klaviyo asks for. */
 async function drainAll(h: Harness, maxDrains = 50): Promise<RoundResult> {
-  const total: RoundResult = { claimed: 0, delivered: 0, retrying: 0, dead: 0 };
+  const total: RoundResult = { claimed: 0, delivered: 0, retrying: 0, dead: 0, throttled: 0 };
   for (let i = 0; i < maxDrains; i++) {
     const counts = await h.store.counts();
     if (counts.pending + counts.retrying === 0) break;
@@ -120,11 +120,18 @@ async function drainAll(h: Harness, maxDrains = 50): Promise<RoundResult> {
   return total;
 }
 
+/**
+ * When the last waiting message can be claimed: its backoff over, and the fence its person's last
+ * asynchronous write left (a profile riding on a bulk events job, a consent job) passed.
+ */
 async function lastDue(store: OutboxStore): Promise<number> {
   const [row] = await store.db.query<{ at: number | null }>(
     sql`SELECT MAX(available_at) AS at FROM klaviyo_outbox WHERE state IN ('pending', 'retrying')`,
   );
-  return Number(row?.at ?? 0);
+  const [fence] = await store.db.query<{ at: number | null }>(
+    sql`SELECT MAX(until_ms) AS at FROM klaviyo_outbox_fences`,
+  );
+  return Math.max(Number(row?.at ?? 0), Number(fence?.at ?? 0));
 }
 
 /** What the emulator recorded for these orders, by metric: unique ids and how often each was seen. */

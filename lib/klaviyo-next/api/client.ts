@@ -25,7 +25,14 @@ export interface CallArgs<O extends UsedOperation> {
   path?: PathOf<O>;
   query?: QueryOf<O>;
   body?: BodyOf<O>;
+  /**
+   * Cancels the call: a wait for rate budget or before a retry ends at once, a request in flight is
+   * aborted, and the call fails with code `aborted` (status 0). Klaviyo may still have received an
+   * aborted request, so only a write that is safe to send again should be retried after one.
+   */
   signal?: AbortSignal;
+  /** Told of each 429 Klaviyo answers this call, including ones the call then waits out and retries. */
+  onThrottled?: (error: KlaviyoApiError) => void;
 }
 
 export interface KlaviyoClientOptions {
@@ -53,6 +60,40 @@ interface Answer {
   response: Response;
   text: string;
   document?: unknown;
+}
+
+/** What a cancelled call fails with (CallArgs.signal). */
+export const abortedCall = (operation: string) =>
+  new KlaviyoApiError(operation, {
+    status: 0,
+    code: 'aborted',
+    detail: 'The call was cancelled before an answer arrived; Klaviyo may or may not have received it.',
+  });
+
+/** `sleep(ms)`, ended early by `signal` (then it rejects with `aborted()`). */
+function sleepUnless(
+  sleep: (ms: number) => Promise<void>,
+  ms: number,
+  signal: AbortSignal | undefined,
+  aborted: () => Error,
+): Promise<void> {
+  if (!signal) return sleep(ms);
+  if (signal.aborted) return Promise.reject(aborted());
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => reject(aborted());
+    signal.addEventListener('abort', onAbort, { once: true });
+    sleep(ms).then(
+      () => {
+        signal.removeEventListener('abort', onAbort);
+        if (signal.aborted) reject(aborted());
+        else resolve();
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 /** fetch reports a lost connection as `TypeError: fetch failed` with the socket's error as its cause. */
@@ -216,9 +257,18 @@ export function createKlaviyoClient(options: KlaviyoClientOptions) {
     const init: RequestInit = { method: meta.method, headers: headersFor(client, body !== undefined), body };
     const state: RetryState = { retries: 0, throttled: 0, startedAtMs: now() };
     const budget = budgetFor(operation, meta, args.query as Record<string, unknown> | undefined);
+    const { signal } = args;
+    const aborted = () => abortedCall(operation);
     for (;;) {
-      await governor?.acquire(budget.key, budget.limit, state.startedAtMs + policy.deadlineMs);
-      const outcome = await attempt(operation, url, init, args.signal);
+      let outcome: Answer | KlaviyoApiError;
+      try {
+        await governor?.acquire(budget.key, budget.limit, state.startedAtMs + policy.deadlineMs, signal);
+        outcome = await attempt(operation, url, init, signal);
+      } catch (thrown) {
+        // Both throw for `signal` (attempt() only for it), whatever reason it was aborted with.
+        if (signal?.aborted) throw aborted();
+        throw thrown;
+      }
       let error: KlaviyoApiError;
       if (outcome instanceof KlaviyoApiError) {
         error = outcome;
@@ -231,11 +281,14 @@ export function createKlaviyoClient(options: KlaviyoClientOptions) {
         };
       } else {
         error = errorFromAnswer(operation, outcome.response, outcome.text, now());
-        if (error.status === 429) await governor?.throttled(budget.key, error.retryAfterMs ?? 1_000);
+        if (error.status === 429) {
+          args.onThrottled?.(error);
+          await governor?.throttled(budget.key, error.retryAfterMs ?? 1_000);
+        }
       }
       const delay = nextDelay(policy, state, error, now(), random);
       if (delay === undefined) throw error;
-      await sleep(delay);
+      await sleepUnless(sleep, delay, signal, aborted);
     }
   }
 

@@ -75,14 +75,18 @@ export class RateGovernor {
     return windows;
   }
 
-  /** Waits until a request to `operation` fits its budget, then counts it. */
+  /** Waits until a request to `operation` fits its budget, then counts it; `signal` gives up waiting. */
   async acquire(
     operation: string,
     limit: PublishedLimit,
     deadlineMs = Number.POSITIVE_INFINITY,
+    signal?: AbortSignal,
   ): Promise<void> {
     const windows = this.windows(limit);
     for (;;) {
+      // A cancelled call gives up its wait (a stopping worker, a round past its deadline); a slot it
+      // has not reserved yet stays free for others.
+      signal?.throwIfAborted();
       const wait = await this.store.reserve(operation, windows);
       if (wait <= 0) return;
       if (this.now() + wait > deadlineMs) {
@@ -94,8 +98,21 @@ export class RateGovernor {
           retryAfterMs: wait,
         });
       }
-      await this.sleep(wait);
+      await this.wait(wait, signal);
     }
+  }
+
+  /** Sleeps `ms`, or less when `signal` aborts first (the loop above then throws). */
+  private wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
+    if (!signal) return this.sleep(ms);
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      signal.addEventListener('abort', done, { once: true });
+      this.sleep(ms).then(done, done);
+    });
   }
 
   /** Reads Klaviyo's view of the steady window from a successful response. */

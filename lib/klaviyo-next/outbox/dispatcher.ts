@@ -2,8 +2,12 @@ import 'server-only';
 import { randomUUID } from 'node:crypto';
 import type { KlaviyoClient } from '../api/client';
 import { KlaviyoApiError } from '../api/errors';
-import { deliverAll, KNOWN_KINDS, roundControl } from './deliver/index';
+import { OPERATIONS } from '../api/generated/operations';
+import { reservedWindow } from '../api/governor';
+import { type DeliverOptions, deliverAll, KNOWN_KINDS, ROUND_ENDED, roundControl } from './deliver/index';
 import type { Outcome, Outcomes } from './deliver/outcome';
+import { pollImportJobs } from './import-jobs';
+import { causeOf, roundClient, Unfinished } from './round-client';
 import type { OutboxFence, OutboxStore } from './store';
 import { type DeliveryError, type OutboxRecord, orderKeyOf } from './types';
 
@@ -13,26 +17,68 @@ export interface DispatcherOptions {
   /** The Klaviyo account whose rate limits a 429 pauses. */
   account?: string;
   owner?: string;
-  /** Claimed per round: one bulk job's worth of events (bulk_create_events takes 1,000). */
+  /** The most a round claims: one bulk job's worth of events (bulk_create_events takes 1,000). */
   batchSize?: number;
-  /** Longer than a round can take, so a live worker never loses its claim. */
+  /** How long a claim holds its rows; a running round renews it every third of this. */
   leaseMs?: number;
+  /** What the deliverers are told (fence windows, trickles); the defaults suit production. */
+  deliver?: DeliverOptions;
+  /** This host's clock: deadlines and durations. By default also the rows' clock (see storeClock). */
   now?: () => number;
+  /**
+   * Reads the rows' clock (leases, `available_at`, the pause, fences) from the store once a round:
+   * the database's clock on Postgres, so hosts whose clocks differ never steal each other's leases
+   * or send early. Default: on unless `now` is given (tests inject one clock for everything).
+   */
+  storeClock?: boolean;
   random?: () => number;
+  /** Told after every round, with how long it took. */
+  onRound?: (result: RoundReport) => void;
 }
 
 export interface RoundResult {
   claimed: number;
   delivered: number;
+  /** Failed and scheduled again, or released unsent (held back, or the round ended first). */
   retrying: number;
   dead: number;
+  /** 429s Klaviyo answered during the round (retried ones included). */
+  throttled: number;
   pausedUntil?: number;
+  /** The failure that stopped the round early (stopsSending), if one did. */
+  stoppedBy?: { status: number; code: string };
+}
+
+/** What onRound is told: the round, how long it took, and `failed` when it threw (database down). */
+export type RoundReport = RoundResult & { durationMs: number; failed?: string };
+
+export interface RoundOptions {
+  /** When the round must be over, on this host's clock (`now`): a serverless function's budget. */
+  deadline?: number;
+  /** Ends the round (the worker is stopping): calls in flight are cancelled, what completed is kept. */
+  signal?: AbortSignal;
 }
 
 // Transient failures back off exponentially to a ceiling, and are retried for as long as it takes:
 // an outage delays delivery, it never drops an accepted fact.
 const RETRY_BASE_MS = 2_000;
 const RETRY_MAX_MS = 10 * 60_000;
+
+/** Kept before a deadline to settle the last outcomes and release the rest. */
+const SETTLE_MARGIN_MS = 1_000;
+/** Outcomes are written in batches of about this many, or after this long, while a round runs. */
+const SETTLE_BATCH = 100;
+const SETTLE_EVERY_MS = 250;
+const MIN_CLAIM = 10;
+
+/**
+ * What one record costs a round before any round has measured it: the slowest kind at its steady
+ * rate, a profile write through create_or_update_profile (the spec's `x-klaviyo-ratelimit` steady
+ * 750/m, less what the governor keeps back), about 89 ms. After each round the dispatcher uses what
+ * records actually cost (a bulk job sends 1,000 events in one call), so the claim follows the mix.
+ */
+const SLOWEST_MS_PER_RECORD =
+  60_000 / reservedWindow(OPERATIONS.create_or_update_profile.rateLimit.perMinute, 60_000, 0).limit;
 
 const toDeliveryError = (e: KlaviyoApiError): DeliveryError => ({
   status: e.status,
@@ -51,6 +97,13 @@ const NO_OUTCOME: Outcome = {
   }),
 };
 
+/** Why a round stopped when a renewal found another worker holding its rows. */
+const LEASE_LOST = new KlaviyoApiError('deliver', {
+  status: 0,
+  code: 'lease_lost',
+  detail: 'The round lost its lease (it ran out and another worker claimed the messages).',
+});
+
 /** Failures of our own (deliver/outcome.ts asApiError), not answers from Klaviyo. */
 const isOurs = (e: KlaviyoApiError) => e.code === 'internal_error' || e.code === 'no_outcome';
 const MAX_INTERNAL_ATTEMPTS = 10;
@@ -58,51 +111,178 @@ const MAX_INTERNAL_ATTEMPTS = 10;
 /** An authentication or permission failure is the account's problem, not the message's: keep it. */
 const isAccountProblem = (e: KlaviyoApiError) => e.status === 401 || e.status === 403;
 
+const emptyResult = (): RoundResult => ({ claimed: 0, delivered: 0, retrying: 0, dead: 0, throttled: 0 });
+
 export function createDispatcher(options: DispatcherOptions) {
   const { store, client } = options;
   const account = options.account ?? 'default';
   const owner = options.owner ?? `dispatcher-${randomUUID()}`;
   const batchSize = options.batchSize ?? 1000;
   const leaseMs = options.leaseMs ?? 5 * 60_000;
-  const now = options.now ?? Date.now;
+  const local = options.now ?? Date.now;
+  const storeClock = options.storeClock ?? options.now === undefined;
   const random = options.random ?? Math.random;
+  let msPerRecord = SLOWEST_MS_PER_RECORD;
 
-  const send = (records: OutboxRecord[]): Promise<Outcomes> =>
-    deliverAll(client, records, new Map(), roundControl());
+  /** The rows' clock for one round: the store's, read once, moved on by this host's. */
+  async function rowClock(): Promise<() => number> {
+    if (!storeClock) return local;
+    const at = await store.now();
+    const from = local();
+    return () => at + (local() - from);
+  }
+
+  /** How many records a round with `budgetMs` to send can finish, from what records have cost. */
+  const claimSize = (budgetMs: number) =>
+    Math.max(MIN_CLAIM, Math.min(batchSize, Math.floor(budgetMs / msPerRecord)));
+
+  /** Claims one batch of due messages this worker knows how to deliver, and delivers it. */
+  async function round(roundOptions: RoundOptions = {}): Promise<RoundResult> {
+    const started = local();
+    const report = (result: RoundResult) => {
+      tell({ ...result, durationMs: local() - started });
+      return result;
+    };
+    try {
+      return await claimAndDeliver(roundOptions, report);
+    } catch (error) {
+      // The database failed (claim or settle): told as a round that did nothing, then thrown.
+      tell({ ...emptyResult(), durationMs: local() - started, failed: String(error) });
+      throw error;
+    }
+  }
+
+  /** onRound, whose own failure must never fail a round. */
+  function tell(report: RoundReport) {
+    try {
+      options.onRound?.(report);
+    } catch {
+      // The host's hook; delivery goes on.
+    }
+  }
+
+  async function claimAndDeliver(
+    roundOptions: RoundOptions,
+    report: (result: RoundResult) => RoundResult,
+  ): Promise<RoundResult> {
+    const { signal } = roundOptions;
+    const endAt = (roundOptions.deadline ?? Number.POSITIVE_INFINITY) - SETTLE_MARGIN_MS;
+    if (signal?.aborted || local() >= endAt) return report(emptyResult());
+    const now = await rowClock();
+    const pausedUntil = await store.pausedUntil(account);
+    if (pausedUntil > now()) return report({ ...emptyResult(), pausedUntil });
+    await pollImports(now, signal);
+    // A round with a deadline claims what it can send in the time left; the worker's takes a batch.
+    const limit = Number.isFinite(endAt) ? claimSize(endAt - local()) : batchSize;
+    const records = await store.claim(owner, limit, leaseMs, now(), KNOWN_KINDS);
+    if (records.length === 0) return report(emptyResult());
+    return report(await deliverRound(records, now, endAt, signal));
+  }
+
+  /**
+   * Lifts the fences of profile import jobs Klaviyo has finished (import-jobs.ts), before the claim,
+   * so the people they held are claimable this round. A failed poll only delays: an unpolled job's
+   * fence expires by itself.
+   */
+  async function pollImports(now: () => number, signal: AbortSignal | undefined) {
+    try {
+      await pollImportJobs(store, client, {
+        now: now(),
+        ...(signal ? { signal } : {}),
+        ...(options.deliver?.importFenceMs ? { fenceMs: options.deliver.importFenceMs } : {}),
+      });
+    } catch {
+      // Polled again next round.
+    }
+  }
+
+  async function deliverRound(
+    records: OutboxRecord[],
+    now: () => number,
+    endAt: number,
+    signal: AbortSignal | undefined,
+  ): Promise<RoundResult> {
+    const result: RoundResult = { ...emptyResult(), claimed: records.length };
+    const sendingFrom = local();
+    // The deadline ends the round on a timer, and is checked again as each outcome arrives (a clock
+    // that skips ahead, as the benches' does, passes it without the timer firing).
+    const deadline = new AbortController();
+    const parent = signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal;
+    const control = roundControl(parent, now);
+    const timers: NodeJS.Timeout[] = [];
+    if (Number.isFinite(endAt)) timers.push(setTimeout(() => deadline.abort(), Math.max(0, endAt - local())));
+
+    const settler = createSettler(records, now, result, (error) => control.stop(error));
+    const outcomes = settler.outcomes(() => {
+      if (local() >= endAt) deadline.abort();
+    });
+    // Renewed every third of the lease while the round runs; a renewal that finds rows gone (the
+    // lease ran out, another worker holds them) stops the round: its outcomes would not be recorded.
+    let renewing: Promise<void> = Promise.resolve();
+    const renew = setInterval(() => {
+      renewing = renewing.then(async () => {
+        const asked = settler.leased();
+        if (asked.length === 0) return;
+        const held = new Set(await store.renew(owner, asked, leaseMs, now()).catch(() => asked));
+        if (asked.some((id) => !held.has(id) && settler.isLeased(id))) control.stop(LEASE_LOST);
+      });
+    }, leaseMs / 3);
+    timers.push(renew);
+    try {
+      await deliverAll(
+        roundClient(client, control, () => result.throttled++),
+        records,
+        outcomes,
+        control,
+        options.deliver,
+      );
+    } finally {
+      for (const t of timers) clearTimeout(t);
+      await renewing;
+    }
+    const sendingMs = local() - sendingFrom;
+    await settler.finish(control.stoppedBy);
+    // What a record cost this round (held ones cost nothing), averaged with what it cost before.
+    const sent = result.delivered + result.dead + settler.failedCount();
+    const sample = sendingMs / Math.max(1, sent);
+    msPerRecord = Math.max(0.05, (msPerRecord + sample) / 2);
+    const stopped = control.stoppedBy;
+    if (stopped && stopped !== ROUND_ENDED) result.stoppedBy = { status: stopped.status, code: stopped.code };
+    return result;
+  }
 
   /** When a failed record is tried again: exponential backoff with jitter, from its attempts so far. */
-  const retryAt = (record: OutboxRecord) => {
+  const retryAt = (record: OutboxRecord, now: number) => {
     const ceiling = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** record.attempts);
-    return now() + Math.round(ceiling / 2 + random() * (ceiling / 2));
+    return now + Math.round(ceiling / 2 + random() * (ceiling / 2));
   };
 
-  async function settle(records: OutboxRecord[], outcomes: Outcomes): Promise<RoundResult> {
-    const result: RoundResult = { claimed: records.length, delivered: 0, retrying: 0, dead: 0 };
-    const delivered: number[] = [];
-    const fences: OutboxFence[] = [];
-    const unknown: number[] = [];
+  /**
+   * Settles a round's outcomes in small batches as they arrive, so a round cut short keeps what it
+   * completed. Records held back (never sent, or cancelled when the round stopped) wait for the end:
+   * they are released when the failure that stopped the round is due again, or at once when its
+   * time ran out.
+   */
+  function createSettler(
+    records: OutboxRecord[],
+    now: () => number,
+    result: RoundResult,
+    abort: (error: KlaviyoApiError) => void,
+  ) {
+    const byId = new Map(records.map((r) => [r.id, r]));
+    const unsettled = new Set(byId.keys());
+    const queue: { record: OutboxRecord; outcome: Outcome }[] = [];
     const heldBack: { record: OutboxRecord; because: KlaviyoApiError }[] = [];
     // The soonest retry each stopping error scheduled: what its failure held back goes no earlier.
     const resumeAt = new Map<KlaviyoApiError, number>();
     const resume = (error: KlaviyoApiError, at: number) =>
       resumeAt.set(error, Math.min(resumeAt.get(error) ?? at, at));
-    for (const record of records) {
-      if (!KNOWN_KINDS.includes(record.kind)) {
-        unknown.push(record.id);
-        continue;
-      }
-      const outcome = outcomes.get(record.id) ?? NO_OUTCOME;
-      if (outcome.kind === 'delivered') {
-        delivered.push(record.id);
-        const orderKey = orderKeyOf(record);
-        if (outcome.settles && orderKey) fences.push({ orderKey, ...outcome.settles });
-        continue;
-      }
-      if (outcome.kind === 'held') {
-        heldBack.push({ record, because: outcome.because });
-        continue;
-      }
-      const { error } = outcome;
+    let failedCount = 0;
+    let writing: Promise<void> = Promise.resolve();
+    let writeError: unknown;
+    let timer: NodeJS.Timeout | undefined;
+
+    async function settleFailed(record: OutboxRecord, error: KlaviyoApiError) {
       if (error.status === 429) {
         const until = now() + (error.retryAfterMs ?? 1_000);
         await store.pause(account, until);
@@ -115,7 +295,7 @@ export function createDispatcher(options: DispatcherOptions) {
         await store.markDead(owner, [record.id], toDeliveryError(error), now());
         result.dead++;
       } else if (error.retryable || isAccountProblem(error)) {
-        const at = retryAt(record);
+        const at = retryAt(record, now());
         await store.markRetry(owner, [record.id], toDeliveryError(error), at, true, now());
         resume(error, at);
         result.retrying++;
@@ -124,43 +304,113 @@ export function createDispatcher(options: DispatcherOptions) {
         result.dead++;
       }
     }
-    // Never sent: released, no attempt counted, due again when the failure that stopped them is.
-    const heldUntil = new Map<number, number[]>();
-    for (const { record, because } of heldBack) {
-      const at = resumeAt.get(because) ?? now() + RETRY_BASE_MS;
-      heldUntil.set(at, [...(heldUntil.get(at) ?? []), record.id]);
-    }
-    for (const [at, ids] of heldUntil) await store.release(owner, ids, at, now());
-    result.retrying += heldBack.length;
-    // Another worker's kind: handed back untouched (see KNOWN_KINDS).
-    await store.release(owner, unknown, undefined, now());
-    await store.markDelivered(owner, delivered, now(), fences);
-    result.delivered = delivered.length;
-    return result;
-  }
 
-  /** Claims one batch of due messages this worker knows how to deliver, and delivers it. */
-  async function round(): Promise<RoundResult> {
-    const pausedUntil = await store.pausedUntil(account);
-    if (pausedUntil > now()) return { claimed: 0, delivered: 0, retrying: 0, dead: 0, pausedUntil };
-    const records = await store.claim(owner, batchSize, leaseMs, now(), KNOWN_KINDS);
-    if (records.length === 0) return { claimed: 0, delivered: 0, retrying: 0, dead: 0 };
-    return settle(records, await send(records));
+    async function write(batch: { record: OutboxRecord; outcome: Outcome }[]) {
+      const delivered: number[] = [];
+      const fences: OutboxFence[] = [];
+      for (const { record, outcome } of batch) {
+        if (outcome.kind === 'delivered') {
+          delivered.push(record.id);
+          const orderKey = orderKeyOf(record);
+          if (outcome.settles && orderKey) fences.push({ orderKey, ...outcome.settles });
+        } else if (outcome.kind === 'held') {
+          heldBack.push({ record, because: causeOf(outcome.because) });
+        } else if (outcome.error instanceof Unfinished || outcome.error.code === 'aborted') {
+          heldBack.push({ record, because: causeOf(outcome.error) });
+        } else {
+          failedCount++;
+          await settleFailed(record, outcome.error);
+        }
+      }
+      await store.markDelivered(owner, delivered, now(), fences);
+      result.delivered += delivered.length;
+    }
+
+    function flush() {
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      const batch = queue.splice(0);
+      if (batch.length === 0) return writing;
+      writing = writing.then(() =>
+        write(batch).catch((error: unknown) => {
+          // The database failed: stop sending what could not be recorded; the round throws at its end.
+          writeError ??= error;
+          abort(ROUND_ENDED);
+        }),
+      );
+      return writing;
+    }
+
+    /** The Outcomes map handed to the deliverers: every outcome set is queued for the next batch. */
+    function outcomes(onOutcome: () => void): Outcomes {
+      const map: Outcomes = new Map();
+      const set = map.set.bind(map);
+      map.set = (id, outcome) => {
+        const record = byId.get(id);
+        if (record && unsettled.delete(id)) {
+          queue.push({ record, outcome });
+          if (queue.length >= SETTLE_BATCH) void flush();
+          else timer ??= setTimeout(() => void flush(), SETTLE_EVERY_MS);
+        }
+        onOutcome();
+        return set(id, outcome);
+      };
+      return map;
+    }
+
+    async function finish(stoppedBy: KlaviyoApiError | undefined) {
+      // A record the deliverers left without an outcome: never sent if the round was stopped first.
+      for (const id of [...unsettled]) {
+        const record = byId.get(id) as OutboxRecord;
+        unsettled.delete(id);
+        if (!KNOWN_KINDS.includes(record.kind)) continue;
+        queue.push({ record, outcome: stoppedBy ? { kind: 'held', because: stoppedBy } : NO_OUTCOME });
+      }
+      await flush();
+      if (writeError) throw writeError;
+      // Never sent: released, no attempt counted, due again when the failure that stopped them is;
+      // at once when only the round's time ran out (or its lease went: another worker has them).
+      const heldUntil = new Map<number | undefined, number[]>();
+      for (const { record, because } of heldBack) {
+        const at =
+          because === ROUND_ENDED || because === LEASE_LOST
+            ? undefined
+            : (resumeAt.get(because) ?? now() + RETRY_BASE_MS);
+        heldUntil.set(at, [...(heldUntil.get(at) ?? []), record.id]);
+      }
+      for (const [at, ids] of heldUntil) await store.release(owner, ids, at, now());
+      result.retrying += heldBack.length;
+      // Another worker's kind: handed back untouched (see KNOWN_KINDS).
+      const unknown = records.filter((r) => !KNOWN_KINDS.includes(r.kind)).map((r) => r.id);
+      await store.release(owner, unknown, undefined, now());
+    }
+
+    return {
+      outcomes,
+      finish,
+      /** Rows the round still holds and has not written: awaiting an outcome, or held back. */
+      leased: () => [...unsettled, ...heldBack.map((h) => h.record.id)],
+      isLeased: (id: number) => unsettled.has(id) || heldBack.some((h) => h.record.id === id),
+      failedCount: () => failedCount,
+    };
   }
 
   /**
-   * Delivers until nothing is due, Klaviyo asks us to wait, or `deadlineMs` passes (a serverless
-   * function's time budget). Returns the totals.
+   * Delivers until nothing is due, Klaviyo asks us to wait, `deadlineMs` (this host's clock) passes
+   * or `signal` aborts. Each round is sized to the time left and cut off at the deadline; what it
+   * completed is kept. Returns the totals.
    */
-  async function drain(deadlineMs = Number.POSITIVE_INFINITY): Promise<RoundResult> {
-    const total: RoundResult = { claimed: 0, delivered: 0, retrying: 0, dead: 0 };
-    while (now() < deadlineMs) {
-      const r = await round();
+  async function drain(deadlineMs = Number.POSITIVE_INFINITY, signal?: AbortSignal): Promise<RoundResult> {
+    const total = emptyResult();
+    while (local() < deadlineMs && !signal?.aborted) {
+      const r = await round({ deadline: deadlineMs, ...(signal ? { signal } : {}) });
       total.claimed += r.claimed;
       total.delivered += r.delivered;
       total.retrying += r.retrying;
       total.dead += r.dead;
+      total.throttled += r.throttled;
       if (r.pausedUntil) total.pausedUntil = r.pausedUntil;
+      if (r.stoppedBy) total.stoppedBy = r.stoppedBy;
       // Nothing claimed, Klaviyo asks us to wait, or nothing this worker could settle (released only).
       if (r.claimed === 0 || r.pausedUntil || r.delivered + r.retrying + r.dead === 0) break;
     }

@@ -21,9 +21,10 @@ export interface Delivery {
   deliverSoon(): void;
   /**
    * A long-running delivery loop (`npm run worker`): it drains, sleeps while idle or while Klaviyo asks
-   * it to wait, and when `signal` aborts finishes its round and returns. A worker killed mid-round
-   * loses nothing: its lease expires and another round sends the batch again, which Klaviyo's
-   * unique_id dedup absorbs.
+   * it to wait. When `signal` aborts (SIGTERM) it cancels the calls in flight, settles what completed,
+   * releases the rest of its claim (due again at once, for another worker) and returns. A worker
+   * killed mid-round loses nothing: its lease expires and another round sends the batch again, which
+   * Klaviyo's unique_id dedup absorbs.
    */
   work(signal: AbortSignal, idleMs?: number): Promise<void>;
   /**
@@ -34,6 +35,10 @@ export interface Delivery {
   prune(options?: Pick<PruneOptions, 'maxBatches' | 'budgetMs'>): Promise<PruneResult | undefined>;
 }
 
+/**
+ * `onRound` (DispatcherOptions): told after every round, the worker's and each drain's, with the
+ * round's counts (`throttled`: 429s met), `durationMs`, and `failed` when it threw.
+ */
 export interface DeliveryOptions extends DispatcherOptions {
   log: Log;
   /** OUTBOX_RETENTION_DAYS (default 30). */
@@ -56,7 +61,16 @@ const sleep = (ms: number, signal: AbortSignal) =>
   });
 
 export function createDelivery(options: DeliveryOptions): Delivery {
-  const dispatcher = createDispatcher(options);
+  const dispatcher = createDispatcher({
+    ...options,
+    onRound: (report) => {
+      try {
+        options.onRound?.(report);
+      } catch (error) {
+        options.log('outbox.on_round_failed', { error: String(error), next: 'delivery goes on' });
+      }
+    },
+  });
   const now = options.now ?? Date.now;
   let running: Promise<RoundResult> | undefined;
   let again = false;
@@ -66,14 +80,21 @@ export function createDelivery(options: DeliveryOptions): Delivery {
       again = true;
       return undefined;
     }
+    // One deadline for the drain and every round it goes again for: a burst of checkouts asking for
+    // more must not stretch a serverless function past its budget.
+    const deadline = now() + budgetMs;
     running = (async () => {
-      const total = await dispatcher.drain(now() + budgetMs);
-      while (again) {
+      const total = await dispatcher.drain(deadline);
+      while (again && now() < deadline) {
         again = false;
-        const more = await dispatcher.drain(now() + budgetMs);
-        for (const k of ['claimed', 'delivered', 'retrying', 'dead'] as const) total[k] += more[k];
+        const more = await dispatcher.drain(deadline);
+        for (const k of ['claimed', 'delivered', 'retrying', 'dead', 'throttled'] as const)
+          total[k] += more[k];
         total.pausedUntil = more.pausedUntil;
+        if (more.stoppedBy) total.stoppedBy = more.stoppedBy;
       }
+      // Asked again after the deadline: the next drain (the worker, cron, the next checkout) has it.
+      again = false;
       return total;
     })();
     try {
@@ -122,7 +143,9 @@ export function createDelivery(options: DeliveryOptions): Delivery {
         const pass = await prune({ budgetMs: 1_000 });
         pruneAt = pass?.more ? now() : now() + pruneEveryMs;
       }
-      const round = await dispatcher.round().catch((error: unknown) => {
+      // The signal ends the round too: calls in flight are cancelled, what completed is settled, the
+      // rest released due at once, so a SIGTERM is honoured within the host's grace period.
+      const round = await dispatcher.round({ signal }).catch((error: unknown) => {
         options.log('worker.round_failed', { error: String(error), next: 'retrying shortly' });
         return undefined;
       });

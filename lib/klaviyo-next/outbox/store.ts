@@ -51,6 +51,13 @@ function chunks<T>(items: readonly T[], size = 500): T[][] {
 const HOUR_MS = 3_600_000;
 
 /**
+ * Postgres's clock in epoch ms. `clock_timestamp()`, not `now()`: `now()` is the transaction's start.
+ * Several hosts share one Postgres outbox and their clocks differ, so leases, `available_at` and the
+ * pause are all read and written in this one clock (the dispatcher reads it once a round: `now()`).
+ */
+const PG_NOW_MS = sql`(extract(epoch from clock_timestamp()) * 1000)::bigint`;
+
+/**
  * What the outbox keeps of a dedup key once its message is pruned: the key's SHA-256 (hex). A key can
  * embed an email (back-in-stock: `back-in-stock:<variant>:<email>`), so the key itself is not kept.
  */
@@ -133,13 +140,17 @@ export class OutboxStore {
       );
       for (const row of rows) fresh.add(row.key_hash);
     }
+    // Due at once. On Postgres "now" is the database's clock, which claims compare with: a host whose
+    // clock runs ahead would otherwise enqueue messages no worker may claim until the database catches
+    // up. The earlier of the two, so a caller's own (earlier) clock, as tests inject, still holds.
+    const dueAt = this.db.dialect === 'postgres' ? sql`LEAST(${now}::bigint, ${PG_NOW_MS})` : sql`${now}`;
     let added = 0;
     for (const m of messages) {
       // Deleted once used: the same key twice in one call is one message.
       if (!fresh.delete(hashOf.get(m.key) as string)) continue;
       const rows =
         await tx.query(sql`INSERT INTO klaviyo_outbox (kind, dedup_key, order_key, lane, payload, state, attempts, available_at, created_at, updated_at)
-         VALUES (${m.kind}, ${m.key}, ${orderKeyOf(m)}, ${laneOf(m)}, ${JSON.stringify(m.payload)}, 'pending', 0, ${now}, ${now}, ${now}) ON CONFLICT (dedup_key) DO NOTHING RETURNING id`);
+         VALUES (${m.kind}, ${m.key}, ${orderKeyOf(m)}, ${laneOf(m)}, ${JSON.stringify(m.payload)}, 'pending', 0, ${dueAt}, ${now}, ${now}) ON CONFLICT (dedup_key) DO NOTHING RETURNING id`);
       added += rows.length;
     }
     return added;
@@ -178,6 +189,33 @@ export class OutboxStore {
       );
       return rows.map(toRecord).sort((a, b) => a.id - b.id);
     });
+  }
+
+  /**
+   * The time rows are stamped and compared in: the database's clock on Postgres (one clock for every
+   * host sharing the outbox), this process's on SQLite (one process, so one clock).
+   */
+  async now(): Promise<number> {
+    if (this.db.dialect !== 'postgres') return Date.now();
+    const [row] = await this.db.query<{ now_ms: number | string }>(sql`SELECT ${PG_NOW_MS} AS now_ms`);
+    return Number(row?.now_ms);
+  }
+
+  /**
+   * Extends `owner`'s lease on the messages it still holds to `now + leaseMs`; returns the ids it
+   * still holds. One that is missing was lost: the lease ran out and another worker claimed it, or
+   * it was settled.
+   */
+  async renew(owner: string, ids: readonly number[], leaseMs: number, now = Date.now()): Promise<number[]> {
+    const held: number[] = [];
+    for (const chunk of chunks(ids)) {
+      const rows = await this.db.query<{ id: number }>(
+        sql`UPDATE klaviyo_outbox SET lease_until = ${now + leaseMs} WHERE lease_owner = ${owner}
+         AND state IN ('pending', 'retrying') AND id IN (${join(chunk)}) RETURNING id`,
+      );
+      held.push(...rows.map((r) => Number(r.id)));
+    }
+    return held;
   }
 
   /**
