@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { afterAll, expect, it } from 'vitest';
+import { migrateAppDatabase } from '../../lib/app/migrations.js';
 import { placedOrder } from '../../lib/klaviyo-next/events/orders.js';
 import { OutboxStore } from '../../lib/klaviyo-next/outbox/store.js';
 import { eventMessage } from '../../lib/klaviyo-next/outbox/types.js';
@@ -40,6 +41,16 @@ const urlOf = (name: string) => {
   url.pathname = `/${name}`;
   return url.toString();
 };
+
+/** Migrates a database as `npm run migrate` does: the app and the worker only check the schema. */
+async function migrated(name: string) {
+  const db = openPostgres(urlOf(name), { max: 1 });
+  try {
+    await migrateAppDatabase(db);
+  } finally {
+    await db.close();
+  }
+}
 
 /** Polls `check` until it holds; the tests assert what happens, not how long it takes. */
 async function eventually(check: () => Promise<boolean> | boolean, what: string, worker?: WorkerProcess) {
@@ -83,6 +94,7 @@ describeWithPostgres('the app’s delivery runtime after a database outage', () 
     await expect(app.klaviyo.drain()).rejects.toThrow(/does not exist/);
 
     await admin.query(`CREATE DATABASE ${name}`);
+    await migrated(name);
     const { db, klaviyo } = app;
     const outbox = klaviyo.outbox;
     expect(await db.transaction((tx) => klaviyo.enqueue(tx, [order('NW-OUTAGE-1')]))).toBe(1);
@@ -109,6 +121,7 @@ describeWithPostgres('the app’s delivery runtime after a database outage', () 
     );
 
     await admin.query(`CREATE DATABASE ${workerDbName}`);
+    await migrated(workerDbName);
     await worker.started;
     // The test's own connections are named, so that ending "every session" below spares them.
     workerDb = openPostgres(`${urlOf(workerDbName)}?application_name=outage_test`, { max: 2 });
