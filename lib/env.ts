@@ -220,11 +220,62 @@ export function env(): Env {
 /** The variables the plugin validates itself (createKlaviyoNext's `env`). */
 export const pluginSettingsSource = (): Readonly<Record<string, string | undefined>> => process.env;
 
-/** What the worker process needs: the database and the plugin's own variables. */
-export function workerEnv(): { klaviyo: KlaviyoNextConfig; database: DatabaseSettings } {
-  const [klaviyo, database] = parseAll<[KlaviyoNextConfig, DatabaseSettings]>(
+/**
+ * The worker's own process settings: its probe server and how long a stop may take. Optional all:
+ * without WORKER_HEALTH_PORT the worker serves no probes.
+ */
+const workerSchema = z
+  .object({
+    // Unset: no probe server. 1024 and up: an unprivileged process cannot listen below.
+    WORKER_HEALTH_PORT: z.coerce
+      .number({ error: 'must be a port number (1024 to 65535)' })
+      .int('must be a port number (1024 to 65535)')
+      .min(1024, 'must be at least 1024 (ports below need root)')
+      .max(65_535, 'must be at most 65535')
+      .optional(),
+    WORKER_HEALTH_HOST: z
+      .union([z.ipv4(), z.ipv6()], { error: 'must be an IP address to listen on' })
+      .optional(),
+    // The default is the lease (5 minutes) and a minute: a round silent for longer has lost its claim.
+    WORKER_STALE_AFTER_SECONDS: z.coerce
+      .number({ error: 'must be a whole number of seconds (10 to 3600)' })
+      .int('must be a whole number of seconds (10 to 3600)')
+      .min(10, 'must be at least 10 seconds')
+      .max(3600, 'must be at most 3600 seconds')
+      .default(360),
+    // Kubernetes' default terminationGracePeriodSeconds is 30 and it SIGKILLs after it; 25 leaves the
+    // worker time to log why it gave up before that.
+    WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce
+      .number({ error: 'must be a whole number of seconds (1 to 600)' })
+      .int('must be a whole number of seconds (1 to 600)')
+      .min(1, 'must be at least 1 second')
+      .max(600, 'must be at most 600 seconds')
+      .default(25),
+  })
+  .transform((raw) => ({
+    healthPort: raw.WORKER_HEALTH_PORT,
+    healthHost: raw.WORKER_HEALTH_HOST,
+    staleAfterMs: raw.WORKER_STALE_AFTER_SECONDS * 1000,
+    shutdownGraceMs: raw.WORKER_SHUTDOWN_GRACE_SECONDS * 1000,
+  }));
+
+export type WorkerSettings = z.output<typeof workerSchema>;
+
+/** The worker's process settings alone (tests pass their own source). */
+export function parseWorkerSettings(source: Readonly<Record<string, string | undefined>>): WorkerSettings {
+  return parseOrExplain(workerSchema.safeParse(setVariables(source)));
+}
+
+/** What the worker process needs: the database, the plugin's own variables and its probes and stop. */
+export function workerEnv(): {
+  klaviyo: KlaviyoNextConfig;
+  database: DatabaseSettings;
+  worker: WorkerSettings;
+} {
+  const [klaviyo, database, worker] = parseAll<[KlaviyoNextConfig, DatabaseSettings, WorkerSettings]>(
     () => parseKlaviyoConfig(process.env),
     () => parseDatabaseSettings(process.env),
+    () => parseWorkerSettings(process.env),
   );
-  return { klaviyo, database };
+  return { klaviyo, database, worker };
 }

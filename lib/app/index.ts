@@ -32,6 +32,8 @@ function createApp() {
     siteUrl: settings.storeUrl,
     log: consoleLog,
     now,
+    // The demo has no pager: an alert is a log line an operator's log search can raise one on.
+    onAlert: (alert) => consoleLog('klaviyo.alert', { ...alert }),
   });
   const store: StoreDeps = {
     db,
