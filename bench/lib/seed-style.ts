@@ -1,5 +1,5 @@
 import type { Klaviyo } from '../../lib/klaviyo-next/api/index.js';
-import { placedOrder } from '../../lib/klaviyo-next/events/orders.js';
+import { orderedProducts, placedOrder } from '../../lib/klaviyo-next/events/orders.js';
 import type { OrderSnapshot } from '../../lib/klaviyo-next/events/types.js';
 
 /**
@@ -23,4 +23,29 @@ export async function seedStyleKlaviyoCalls(klaviyo: Klaviyo, order: OrderSnapsh
     value: event.value,
     value_currency: event.valueCurrency,
   });
+}
+
+/**
+ * A whole order the seed's way, for the delivery bench's baseline: the four calls above, the three
+ * Ordered Product events one create_event each, and, when the shopper ticked the box, one subscribe
+ * call. Every call awaited in turn, as a checkout handler would make them.
+ */
+export async function seedStyleWholeOrder(
+  klaviyo: Klaviyo,
+  order: OrderSnapshot,
+  consent: boolean,
+): Promise<void> {
+  await seedStyleKlaviyoCalls(klaviyo, order);
+  const email = order.customer.email as string;
+  for (const event of orderedProducts(order, { email }))
+    await klaviyo.events.create({
+      metric: event.metric,
+      profile: event.profile,
+      properties: event.properties,
+      time: event.time,
+      unique_id: event.uniqueId,
+      value: event.value,
+      value_currency: event.valueCurrency,
+    });
+  if (consent) await klaviyo.subscriptions.subscribe([{ email }], { customSource: 'Checkout' });
 }
