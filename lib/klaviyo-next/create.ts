@@ -114,6 +114,11 @@ export function createKlaviyoNext(options: KlaviyoNextOptions) {
     now,
     log,
     retentionDays: config.retentionDays,
+    // Leases, available_at and the pause on the database's clock (Postgres), so hosts whose clocks
+    // differ never steal each other's leases; a host (or test) that passes `now` keeps one clock.
+    storeClock: options.now === undefined,
+    // Metrics, alerts and the worker's liveness are told of every round.
+    onRound: ops.onRound,
   });
   const limiter = new RateLimiter(db, now);
   const deliverSoon = options.deliverSoon ?? delivery.deliverSoon;
@@ -158,11 +163,12 @@ export function createKlaviyoNext(options: KlaviyoNextOptions) {
     /** Route handlers: each route file is one line, `export const { POST } = klaviyo.routes.track`. */
     routes: {
       ...(relay ? relayRoutes(relay) : unconfiguredRelayRoutes),
-      // A retention pass after each cron drain, within the route's 60 s (the drain takes up to 50).
+      // The route gives each its share of its 60 s (drain-request.ts DRAIN_BUDGET_MS): the drain, then
+      // a retention pass in what is left.
       drain: drainRoute(
         config.drainSecret,
-        () => delivery.drainSoon(50_000),
-        () => delivery.prune({ budgetMs: 5_000 }),
+        (budgetMs) => delivery.drainSoon(budgetMs),
+        (budgetMs) => delivery.prune({ budgetMs }),
       ),
       dashboard: dashboardRoutes(adminDeps, options.merchantGuard),
       /** Liveness (200, touches nothing) and readiness (database and migrations; 503 naming what is wrong). */

@@ -1,0 +1,191 @@
+import { raw } from 'sql-template-tag';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { placedOrder } from '../../lib/klaviyo-next/events/orders.js';
+import { createKlaviyoNext, type KlaviyoNext } from '../../lib/klaviyo-next/index.js';
+import { METRIC } from '../../lib/klaviyo-next/ops/index.js';
+import { eventMessage, type OutboxMessage } from '../../lib/klaviyo-next/outbox/types.js';
+import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
+import { dropPostgres, freshPostgres, freshSqlite } from '../support/databases.js';
+import { type TestEmulator, withEmulator } from '../support/emulator.js';
+import { memoryMetrics } from '../support/ops-metrics.js';
+import { describeWithPostgres } from '../support/requirements.js';
+
+/**
+ * The plugin's OpenTelemetry metrics read through the real SDK (an in-memory reader, as a host's
+ * instrumentation.ts registers one), after delivering real messages to the emulator.
+ */
+const order = (orderId: string): OutboxMessage =>
+  eventMessage(
+    placedOrder(
+      {
+        orderId,
+        currency: 'USD',
+        placedAt: new Date().toISOString(),
+        customer: { email: `${orderId.toLowerCase()}@example.com` },
+        lines: [],
+        discountCents: 0,
+        shippingCents: 0,
+        taxCents: 0,
+        totalCents: 1000,
+      },
+      { email: `${orderId.toLowerCase()}@example.com` },
+    ),
+  );
+
+/** An event Klaviyo refuses for good: a time before 1990 (create_event answers 400). */
+const poison = (orderId: string): OutboxMessage => {
+  const message = order(orderId) as Extract<OutboxMessage, { kind: 'event' }>;
+  return { ...message, payload: { ...message.payload, time: '1980-01-01T00:00:00Z' } };
+};
+
+let emu: TestEmulator;
+withEmulator({ rateLimits: false }, (started) => {
+  emu = started;
+});
+const env = () => ({
+  KLAVIYO_API_URL: emu.url,
+  KLAVIYO_PRIVATE_KEY: emu.account.privateKey,
+  KLAVIYO_PUBLIC_KEY: emu.account.publicKey,
+});
+const recorded = async (prefix: string) => {
+  await emu.settle();
+  const events = (await emu.inspect('?events=full&metric=Placed%20Order')).events as { uniqueId: string }[];
+  return events.filter((e) => e.uniqueId.startsWith(`placed-order:${prefix}`));
+};
+
+/** Drains until nothing is left to try now (a pause ends by itself: Retry-After). */
+async function drainAll(klaviyo: KlaviyoNext, db: SqlDatabase) {
+  for (let i = 0; i < 200; i++) {
+    await klaviyo.drain();
+    const [row] = await db.query<{ n: number }>(
+      raw(`SELECT COUNT(*) AS n FROM klaviyo_outbox WHERE state IN ('pending', 'retrying')`),
+    );
+    if (Number(row?.n) === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('the outbox did not drain');
+}
+
+describe('metrics through the OpenTelemetry SDK', () => {
+  let db: SqlDatabase;
+  let klaviyo: KlaviyoNext;
+  const otel = memoryMetrics();
+  beforeAll(async () => {
+    db = await freshSqlite();
+    klaviyo = createKlaviyoNext({ env: env(), sql: db, meterProvider: otel.meterProvider });
+  });
+  afterAll(async () => {
+    klaviyo.ops.close();
+    await otel.shutdown();
+    await db.close();
+  });
+
+  it('counts delivered messages, dead letters, rounds and their duration', async () => {
+    const messages = [...Array.from({ length: 10 }, (_, i) => order(`MET-${i}`)), poison('MET-POISON')];
+    await db.transaction((tx) => klaviyo.enqueue(tx, messages));
+    await drainAll(klaviyo, db);
+    expect(await recorded('MET-')).toHaveLength(10);
+
+    const read = await otel.collect();
+    expect(read.value(METRIC.delivered)).toBe(10);
+    expect(read.value(METRIC.deadLetters)).toBe(1);
+    expect(read.value(METRIC.rounds, { 'klaviyo.outbox.round.outcome': 'sent' })).toBeGreaterThanOrEqual(1);
+    const durations = read.histogram(METRIC.roundDuration);
+    expect(durations?.count).toBeGreaterThanOrEqual(1);
+    expect(durations?.sum).toBeGreaterThan(0);
+    expect(read.unit(METRIC.roundDuration)).toBe('s');
+    // Nothing was throttled: the counter exists only once something was.
+    expect(read.sum(METRIC.throttled)).toBe(0);
+  });
+
+  it('reads the backlog and the oldest waiting message’s age from the outbox', async () => {
+    await db.transaction((tx) => klaviyo.enqueue(tx, [order('WAIT-1'), order('WAIT-2'), order('WAIT-3')]));
+    // Enqueued ten minutes ago, as far as the outbox can tell.
+    await db.query(raw(`UPDATE klaviyo_outbox SET created_at = created_at - 600000 WHERE state = 'pending'`));
+    const read = await otel.collect();
+    expect(read.value(METRIC.backlog, { 'klaviyo.outbox.state': 'pending' })).toBe(3);
+    expect(read.value(METRIC.backlog, { 'klaviyo.outbox.state': 'retrying' })).toBe(0);
+    expect(read.value(METRIC.backlog, { 'klaviyo.outbox.state': 'dead' })).toBe(1);
+    expect(read.value(METRIC.oldestPendingAge)).toBeGreaterThanOrEqual(600);
+    expect(read.value(METRIC.oldestPendingAge)).toBeLessThan(3600);
+    await drainAll(klaviyo, db);
+    const after = await otel.collect();
+    expect(after.value(METRIC.backlog, { 'klaviyo.outbox.state': 'pending' })).toBe(0);
+    expect(after.value(METRIC.oldestPendingAge)).toBe(0);
+    expect(after.value(METRIC.delivered)).toBe(13);
+  });
+
+  it('counts the 429s Klaviyo answered, and still delivers everything after the pause', async () => {
+    const before = (await otel.collect()).sum(METRIC.throttled);
+    await emu.setFaults({ storm429: { count: 2, retryAfterSeconds: 1 } });
+    await db.transaction((tx) =>
+      klaviyo.enqueue(
+        tx,
+        Array.from({ length: 5 }, (_, i) => order(`THR-${i}`)),
+      ),
+    );
+    await drainAll(klaviyo, db);
+    await emu.clearFaults();
+    const read = await otel.collect();
+    expect(read.sum(METRIC.throttled) - before).toBe(2);
+    // The client waits out Retry-After itself (or the dispatcher pauses): either way each 429 is counted once.
+    expect(await recorded('THR-')).toHaveLength(5);
+    expect(read.value(METRIC.delivered)).toBe(18);
+  });
+});
+
+describe('metrics without an SDK', () => {
+  it('cost nothing and break nothing: the global API is a no-op', async () => {
+    const db = await freshSqlite();
+    const klaviyo = createKlaviyoNext({ env: env(), sql: db });
+    try {
+      await db.transaction((tx) => klaviyo.enqueue(tx, [order('NOSDK-1')]));
+      await drainAll(klaviyo, db);
+      expect(await recorded('NOSDK-')).toHaveLength(1);
+    } finally {
+      klaviyo.ops.close();
+      await db.close();
+    }
+  });
+});
+
+describeWithPostgres('metrics of two instances draining one Postgres outbox at once', () => {
+  let pg: Awaited<ReturnType<typeof freshPostgres>>;
+  beforeAll(async () => {
+    pg = await freshPostgres();
+  }, 120_000);
+  afterAll(async () => {
+    await dropPostgres(pg);
+  });
+
+  it('their delivered counters add up to what the emulator recorded, each message counted once', async () => {
+    const instances = [memoryMetrics(), memoryMetrics()].map((otel) => ({
+      otel,
+      klaviyo: createKlaviyoNext({ env: env(), sql: pg, meterProvider: otel.meterProvider }),
+    }));
+    try {
+      const [first] = instances;
+      if (!first) throw new Error('two instances');
+      await pg.transaction((tx) =>
+        first.klaviyo.enqueue(
+          tx,
+          Array.from({ length: 300 }, (_, i) => order(`PAIR-${i}`)),
+        ),
+      );
+      await Promise.all(instances.map(({ klaviyo }) => drainAll(klaviyo, pg)));
+      const counts = await Promise.all(
+        instances.map(async ({ otel }) => (await otel.collect()).sum(METRIC.delivered)),
+      );
+      expect((counts[0] ?? 0) + (counts[1] ?? 0)).toBe(300);
+      expect(await recorded('PAIR-')).toHaveLength(300);
+      // Both read the same backlog from the database: 0 waiting.
+      for (const { otel } of instances)
+        expect((await otel.collect()).value(METRIC.backlog, { 'klaviyo.outbox.state': 'pending' })).toBe(0);
+    } finally {
+      for (const { otel, klaviyo } of instances) {
+        klaviyo.ops.close();
+        await otel.shutdown();
+      }
+    }
+  }, 120_000);
+});
