@@ -31,6 +31,12 @@ export interface CallArgs<O extends UsedOperation> {
    * aborted request, so only a write that is safe to send again should be retried after one.
    */
   signal?: AbortSignal;
+  /**
+   * An instant (the client's clock) the call must not wait past, e.g. a delivery round's deadline: a
+   * wait for rate budget that would pass it fails at once with code `deadline` (status 0, nothing
+   * sent), and a retry whose backoff would pass it is not made (the last answer is thrown).
+   */
+  deadlineMs?: number;
   /** Told of each 429 Klaviyo answers this call, including ones the call then waits out and retries. */
   onThrottled?: (error: KlaviyoApiError) => void;
 }
@@ -68,6 +74,14 @@ export const abortedCall = (operation: string) =>
     status: 0,
     code: 'aborted',
     detail: 'The call was cancelled before an answer arrived; Klaviyo may or may not have received it.',
+  });
+
+/** What a call fails with when its wait for rate budget would pass its `deadlineMs`. */
+export const pastDeadline = (operation: string, waitMs: number) =>
+  new KlaviyoApiError(operation, {
+    status: 0,
+    code: 'deadline',
+    detail: `Not sent: the rate budget frees in ${Math.ceil(waitMs / 1000)} s, after the call's deadline.`,
   });
 
 /** `sleep(ms)`, ended early by `signal` (then it rejects with `aborted()`). */
@@ -261,12 +275,16 @@ export function createKlaviyoClient(options: KlaviyoClientOptions) {
     const aborted = () => abortedCall(operation);
     for (;;) {
       let outcome: Answer | KlaviyoApiError;
+      const callDeadline = state.startedAtMs + policy.deadlineMs;
+      const waitUntil = Math.min(callDeadline, args.deadlineMs ?? Number.POSITIVE_INFINITY);
       try {
-        await governor?.acquire(budget.key, budget.limit, state.startedAtMs + policy.deadlineMs, signal);
+        await governor?.acquire(budget.key, budget.limit, waitUntil, signal);
         outcome = await attempt(operation, url, init, signal);
       } catch (thrown) {
         // Both throw for `signal` (attempt() only for it), whatever reason it was aborted with.
         if (signal?.aborted) throw aborted();
+        const exhausted = thrown instanceof KlaviyoApiError && thrown.code === 'rate_budget_exhausted';
+        if (exhausted && waitUntil < callDeadline) throw pastDeadline(operation, thrown.retryAfterMs ?? 0);
         throw thrown;
       }
       let error: KlaviyoApiError;
@@ -287,7 +305,7 @@ export function createKlaviyoClient(options: KlaviyoClientOptions) {
         }
       }
       const delay = nextDelay(policy, state, error, now(), random);
-      if (delay === undefined) throw error;
+      if (delay === undefined || now() + delay > (args.deadlineMs ?? Number.POSITIVE_INFINITY)) throw error;
       await sleepUnless(sleep, delay, signal, aborted);
     }
   }

@@ -230,7 +230,7 @@ export function createDispatcher(options: DispatcherOptions) {
     timers.push(renew);
     try {
       await deliverAll(
-        roundClient(client, control, () => result.throttled++),
+        roundClient(client, control, endAt, () => result.throttled++),
         records,
         outcomes,
         control,
@@ -247,7 +247,8 @@ export function createDispatcher(options: DispatcherOptions) {
     const sample = sendingMs / Math.max(1, sent);
     msPerRecord = Math.max(0.05, (msPerRecord + sample) / 2);
     const stopped = control.stoppedBy;
-    if (stopped && stopped !== ROUND_ENDED) result.stoppedBy = { status: stopped.status, code: stopped.code };
+    if (stopped && causeOf(stopped) !== ROUND_ENDED)
+      result.stoppedBy = { status: stopped.status, code: stopped.code };
     return result;
   }
 

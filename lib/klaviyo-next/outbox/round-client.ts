@@ -26,26 +26,38 @@ export class Unfinished extends KlaviyoApiError {
 
 /** The failure behind a held or unfinished record. */
 export const causeOf = (error: KlaviyoApiError): KlaviyoApiError =>
-  error instanceof Unfinished ? error.because : error.code === 'aborted' ? ROUND_ENDED : error;
+  error instanceof Unfinished
+    ? error.because
+    : error.code === 'aborted' || error.code === 'deadline'
+      ? ROUND_ENDED
+      : error;
 
 /**
  * The client as one round's deliverers see it: every call carries the round's signal (so a deadline
  * or shutdown cancels it, waits for rate budget included), none starts once the round has stopped,
  * and the first failure that means every other call would meet the same answer now (stopsSending:
  * throttled, failing, key refused) stops the round for every kind, whichever deliverer met it.
- * `onThrottled` counts the 429s Klaviyo answered, retried ones included.
+ * `onThrottled` counts the 429s Klaviyo answered, retried ones included. No call waits for budget or
+ * a retry past `deadlineMs` (the round's, on the client's clock).
  */
 export function roundClient(
   client: KlaviyoClient,
   control: RoundControl,
+  deadlineMs: number,
   onThrottled: (error: KlaviyoApiError) => void,
 ): KlaviyoClient {
-  const bind = <A extends { signal?: AbortSignal; onThrottled?: (error: KlaviyoApiError) => void }>(
+  const bind = <
+    A extends { signal?: AbortSignal; deadlineMs?: number; onThrottled?: (error: KlaviyoApiError) => void },
+  >(
     args: A | undefined,
   ): A =>
     ({
       ...args,
       signal: args?.signal ? AbortSignal.any([args.signal, control.signal]) : control.signal,
+      // No call waits for rate budget past the round's deadline: it is left for the next round.
+      ...(Number.isFinite(deadlineMs)
+        ? { deadlineMs: Math.min(args?.deadlineMs ?? deadlineMs, deadlineMs) }
+        : {}),
       onThrottled: (error: KlaviyoApiError) => {
         args?.onThrottled?.(error);
         onThrottled(error);
@@ -59,6 +71,11 @@ export function roundClient(
       if (!(error instanceof KlaviyoApiError)) throw error;
       if (error.code === 'aborted' && control.signal.aborted)
         throw new Unfinished(operation, control.stoppedBy ?? ROUND_ENDED);
+      // The round's time ran out before the budget freed: nothing was sent.
+      if (error.code === 'deadline') {
+        control.stop(ROUND_ENDED);
+        throw new Unfinished(operation, ROUND_ENDED);
+      }
       if (stopsSending(error)) control.stop(error);
       throw error;
     }
