@@ -23,6 +23,18 @@ export default defineConfig({
         },
       },
       {
+        // The sale-day fault suite (tests/faults): one file of several processes (emulator, storefront,
+        // workers), at CI size here and at full size with `npm run test:faults` (FAULT_SUITE_SIZE=full).
+        extends: true,
+        test: {
+          name: 'faults',
+          include: ['tests/faults/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 600_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
         // Browser tests share one production build and run one file at a time: each starts servers
         // and a browser, and the machine has two cores.
         extends: true,
