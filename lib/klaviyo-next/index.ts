@@ -15,6 +15,14 @@ export type { ConsentChange } from './events/consent';
 export { accountExchangeId, buildIdentity, type ProfileIdentity, toE164 } from './events/identity';
 export type * from './events/types';
 export { securityHeaders } from './onsite/csp';
+export {
+  type AlertHook,
+  type KlaviyoAlert,
+  METER_NAME,
+  METRIC,
+  type ProbeServer,
+  type Readiness,
+} from './ops';
 export type { OutboxMessage, ProfileUpdate } from './outbox/types';
 export type { ConsentText, ConsentTexts, GuardDecision, Log, MerchantGuard, Storefront } from './ports';
 export { TransactionMisuseError } from './sql/scope';
