@@ -7,6 +7,8 @@ export interface BenchResult {
   ratio: number;
   limit: number | null;
   notes: string;
+  /** Figures a bench adds beside the contract's (scale's `throttled`, track's p99s, backlog's claims). */
+  [extra: string]: string | number | boolean | null;
 }
 
 export function report(result: BenchResult): void {
