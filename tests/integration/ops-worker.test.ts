@@ -167,13 +167,14 @@ describeWithPostgres('the worker’s stop on Postgres, with a round held in flig
       await holder.end();
     };
   }
-  const blockedOnLock = async () => {
+  const waitingOnLock = async () => {
     const { rows } = await admin.query(
       `SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'`,
       [name],
     );
-    return Number(rows[0]?.n) > 0;
+    return Number(rows[0]?.n);
   };
+  const blockedOnLock = async () => (await waitingOnLock()) > 0;
 
   it('SIGTERM mid-round: /readyz answers 503 stopping at once, /healthz still answers, and it exits 0 when the round ends', async () => {
     const port = await freePort();
@@ -201,6 +202,49 @@ describeWithPostgres('the worker’s stop on Postgres, with a round held in flig
     }
     expect(await worker.exited).toBe(0);
     expect(worker.output()).toContain('[worker] stopped');
+  }, 120_000);
+
+  it('interleaving: two workers, one stopped mid-round: it says stopping and exits 0, the other stays ready and delivers everything once', async () => {
+    const before = (await outbox.counts()).delivered;
+    await db.transaction((tx) =>
+      outbox.enqueue(
+        tx,
+        Array.from({ length: 50 }, (_, i) => order(`NW-WPAIR-${i}`)),
+      ),
+    );
+    // Both workers start against a locked outbox, so each is in its first round when A is stopped.
+    const unlock = await lockOutbox();
+    const ports = [await freePort(), await freePort()];
+    const [a, b] = ports.map((port) =>
+      startWorker({ ...klaviyoEnv(), DATABASE_URL: url, WORKER_HEALTH_PORT: String(port) }),
+    );
+    if (!a || !b) throw new Error('two workers');
+    const [portA = 0, portB = 0] = ports;
+    workers.push(a, b);
+    try {
+      await Promise.all([a.started, b.started]);
+      await eventually(async () => (await waitingOnLock()) >= 2, 'both workers to wait on the lock', a);
+      a.stop();
+      await eventually(async () => (await probe(portA, '/readyz')).status === 503, 'A to say stopping', a);
+      expect((await probe(portB, '/readyz')).status).toBe(200);
+    } finally {
+      await unlock();
+    }
+    expect(await a.exited).toBe(0);
+    await db.transaction((tx) =>
+      outbox.enqueue(
+        tx,
+        Array.from({ length: 20 }, (_, i) => order(`NW-WPAIR-late-${i}`)),
+      ),
+    );
+    await eventually(async () => (await outbox.counts()).delivered === before + 70, 'every delivery', b);
+    await emu.settle();
+    const events = (await emu.inspect('?events=full&metric=Placed%20Order')).events as { uniqueId: string }[];
+    const ours = events.filter((e) => e.uniqueId.startsWith('placed-order:NW-WPAIR-'));
+    expect(ours).toHaveLength(70);
+    expect(new Set(ours.map((e) => e.uniqueId)).size).toBe(70);
+    b.stop();
+    expect(await b.exited).toBe(0);
   }, 120_000);
 
   it('a round that does not end: /healthz goes stalled after WORKER_STALE_AFTER_SECONDS, and SIGTERM exits 1 after the grace period', async () => {
