@@ -61,6 +61,7 @@ function lanesContract(
     beforeEach(async () => {
       await db.query(sql`DELETE FROM klaviyo_outbox`);
       await db.query(sql`DELETE FROM klaviyo_outbox_fences`);
+      await db.query(sql`DELETE FROM klaviyo_outbox_delivered_hours`);
     });
     afterAll(async () => close(db));
 
