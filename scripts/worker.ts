@@ -50,6 +50,7 @@ const klaviyo = createKlaviyoNext({
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const { healthPort, healthHost, staleAfterMs } = settings.worker;
+let starting = true;
 const probes =
   healthPort === undefined
     ? undefined
@@ -58,10 +59,12 @@ const probes =
         ...(healthHost ? { host: healthHost } : {}),
         stopping: stop.signal,
         staleAfterMs,
+        starting: () => starting,
       });
 if (probes) console.log(`[worker] probes on port ${probes.port}: /healthz /readyz`);
 
-// A worker started during a database outage waits for the database instead of exiting.
+// A worker started during a database outage (or before the deploy step has migrated it) waits for
+// the database instead of exiting; /healthz says starting meanwhile, /readyz what it waits for.
 for (;;) {
   try {
     await db.query(sql`SELECT 1`);
@@ -75,6 +78,7 @@ for (;;) {
     await sleep(IDLE_MS);
   }
 }
+starting = false;
 console.log(`[worker] ${klaviyo.dispatcher.owner} started`);
 await klaviyo.work(stop.signal, IDLE_MS);
 console.log('[worker] stopped');

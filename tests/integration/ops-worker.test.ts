@@ -125,6 +125,38 @@ describe('the worker’s probes on SQLite', () => {
     expect(worker.output()).toContain('[worker] stopped');
   });
 
+  it('started before the deploy step migrated its database: alive (starting), not ready (naming the migrations), then both', async () => {
+    const fresh = join(mkdtempSync(join(tmpdir(), 'ops-worker-unmigrated-')), 'app.db');
+    const port = await freePort();
+    const worker = startWorker({
+      ...klaviyoEnv(),
+      OUTBOX_SQLITE_PATH: fresh,
+      WORKER_HEALTH_PORT: String(port),
+    });
+    workers.push(worker);
+    await eventually(() => worker.output().includes(`probes on port ${port}`), 'the probe server', worker);
+    await eventually(
+      () => worker.output().includes('cannot open the outbox yet'),
+      'the wait for migrations',
+      worker,
+    );
+    expect(await probe(port, '/healthz')).toEqual({ status: 200, body: { status: 'starting' } });
+    const ready = await probe(port, '/readyz');
+    expect(ready.status).toBe(503);
+    expect(ready.body).toMatchObject({
+      status: 'not_ready',
+      checks: { database: 'ok', migrations: expect.stringContaining('not applied') },
+    });
+    const deploy = openSqlite(fresh);
+    await migrateAppDatabase(deploy);
+    await deploy.close();
+    await worker.started;
+    await eventually(async () => (await probe(port, '/readyz')).status === 200, 'readiness', worker);
+    expect((await probe(port, '/healthz')).body).toMatchObject({ status: 'ok' });
+    worker.stop();
+    expect(await worker.exited).toBe(0);
+  });
+
   it('refuses a probe port it cannot use, naming the variable', async () => {
     const worker = startWorker({ ...klaviyoEnv(), OUTBOX_SQLITE_PATH: path, WORKER_HEALTH_PORT: '80' });
     workers.push(worker);

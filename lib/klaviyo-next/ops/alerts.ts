@@ -1,7 +1,7 @@
 import 'server-only';
 import type { Log } from '../log';
 import type { OutboxStats } from '../outbox/store';
-import { failureOf, type RoundFacts, type RoundFailure } from './round-report';
+import { deadLettered, failureOf, type RoundFacts, type RoundFailure } from './round-report';
 
 /**
  * What `createKlaviyoNext({ onAlert })` is told, each with a sentence for a pager (`message`) and the
@@ -183,12 +183,13 @@ export function alertWatcher(options: {
     /** Reads one round (the dispatcher's onRound); never throws. */
     onRound(round: RoundFacts): void {
       if (!options.onAlert) return;
-      if (round.dead > 0)
+      const dead = deadLettered(round);
+      if (dead > 0)
         tell({
           kind: 'dead_lettered',
           at: now(),
-          message: `${round.dead} message(s) were refused by Klaviyo for good and kept as dead letters; see the dashboard's delivery page to replay them.`,
-          count: round.dead,
+          message: `${dead} message(s) were refused by Klaviyo for good and kept as dead letters; see the dashboard's delivery page to replay them.`,
+          count: dead,
         });
       watchThrottle(round);
       watchFailures(round);

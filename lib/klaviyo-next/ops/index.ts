@@ -24,6 +24,11 @@ export interface WorkerProbeOptions {
   stopping: AbortSignal;
   /** /healthz answers 503 once no round has ended for this long (outside a pause). */
   staleAfterMs?: number;
+  /**
+   * True while the process waits to start its loop (for the database, or for the migrations): it is
+   * alive, /healthz answers 200 `starting`, and /readyz says what it waits for.
+   */
+  starting?: () => boolean;
 }
 
 /**
@@ -66,13 +71,20 @@ export function createOps(options: {
     /** The worker's liveness: whether its loop turns. */
     liveness: (staleAfterMs = DEFAULT_STALE_AFTER_MS) => watch.liveness(staleAfterMs),
     /** Starts the worker's /healthz and /readyz server. */
-    serveProbes: (probe: WorkerProbeOptions) =>
-      startProbeServer({
+    serveProbes: (probe: WorkerProbeOptions) => {
+      let loopFrom: number | undefined;
+      const live = () => {
+        if (probe.starting?.()) return { status: 200 as const, body: { status: 'starting' } };
+        loopFrom ??= now();
+        return watch.liveness(probe.staleAfterMs, loopFrom);
+      };
+      return startProbeServer({
         port: probe.port,
         ...(probe.host ? { host: probe.host } : {}),
-        live: () => watch.liveness(probe.staleAfterMs),
+        live,
         ready: async () => readinessAnswer(probe.stopping.aborted ? 'stopping' : await readiness()),
-      }),
+      });
+    },
     /** Stops the metrics' backlog reads (a test, or a host that rebuilds its instance). */
     close: () => metrics.close(),
   };

@@ -24,10 +24,13 @@ export function roundWatch(now: () => number) {
       const pausedForMs = round.pausedUntil === undefined ? 0 : Math.max(0, round.pausedUntil - at);
       last = { at, pausedForMs };
     },
-    /** 200 while the loop turns; 503 naming how long it has been silent. */
-    liveness(staleAfterMs = DEFAULT_STALE_AFTER_MS): ProbeAnswer {
+    /**
+     * 200 while the loop turns; 503 naming how long it has been silent. `loopFrom`: when the loop
+     * began (after start-up waited for the database), so a slow start does not count as silence.
+     */
+    liveness(staleAfterMs = DEFAULT_STALE_AFTER_MS, loopFrom = startedAt): ProbeAnswer {
       const at = now();
-      const since = last?.at ?? startedAt;
+      const since = Math.max(last?.at ?? startedAt, loopFrom);
       const silentMs = at - since;
       const allowedMs = staleAfterMs + (last?.pausedForMs ?? 0);
       const body = {

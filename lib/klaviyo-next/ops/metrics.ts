@@ -8,7 +8,7 @@ import {
 } from '@opentelemetry/api';
 import type { Log } from '../log';
 import type { OutboxStats } from '../outbox/store';
-import { failureOf, type RoundFacts } from './round-report';
+import { deadLettered, failureOf, type RoundFacts } from './round-report';
 
 /** The instrumentation scope every instrument below is created under. */
 export const METER_NAME = 'klaviyo-next';
@@ -111,7 +111,8 @@ export function outboxMetrics(options: {
   return {
     onRound(round) {
       if (round.delivered > 0) delivered.add(round.delivered);
-      if (round.dead > 0) deadLetters.add(round.dead);
+      const dead = deadLettered(round);
+      if (dead > 0) deadLetters.add(dead);
       if (round.throttled) throttled.add(round.throttled);
       const failure = failureOf(round);
       const outcome =

@@ -8,6 +8,8 @@ export interface RoundFacts {
   readonly delivered: number;
   readonly retrying: number;
   readonly dead: number;
+  /** Records dead-lettered by the import-job poll before the claim (Klaviyo's import errors). */
+  readonly importDead?: number;
   /** 429s Klaviyo answered during the round. */
   readonly throttled?: number;
   /** Set when the account is paused (Klaviyo's Retry-After), on the rows' clock. */
@@ -34,3 +36,6 @@ export function failureOf(round: RoundFacts): RoundFailure | undefined {
   if (!stopped || stopped.status === 429 || stopped.code === 'lease_lost') return undefined;
   return stopped.status === 401 || stopped.status === 403 ? 'key_refused' : 'klaviyo_unavailable';
 }
+
+/** Every message a round dead-lettered: its own records and those its import-job poll did. */
+export const deadLettered = (round: RoundFacts): number => round.dead + (round.importDead ?? 0);
