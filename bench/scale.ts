@@ -166,6 +166,8 @@ try {
   const results: {
     workers: number;
     orders: number;
+    eventJobs: number;
+    eventsPerJob: number;
     throttled: number;
     suppressed: number;
     jobs: Tally['jobs'];
@@ -183,9 +185,12 @@ try {
     await sleep(300); // the last jobs of the minute are processed on the emulator's 50 ms timer
     const minute = await emu.tally({ from: opens, to: opens + MINUTE });
     const orders = minute.eventsByMetric['Placed Order'] ?? 0;
+    const eventJobs = Object.values(minute.jobs['event-bulk-create-job'] ?? {}).reduce((a, b) => a + b, 0);
     results.push({
       workers: count,
       orders,
+      eventJobs,
+      eventsPerJob: Math.round(minute.eventsInJobs / Math.max(1, eventJobs)),
       throttled:
         after.throttled + after.faultsServed.storm429 - before.throttled - before.faultsServed.storm429,
       suppressed: minute.suppressed,
@@ -232,10 +237,11 @@ try {
       `per count (orders in one whole steady minute, counted at the emulator as Placed Order events it recorded): ${results
         .map(
           (r) =>
-            `${r.workers} worker(s) ${r.orders} (${round((r.orders / ceiling) * 100, 1)}% of the ceiling, ${r.throttled} 429s, ${r.suppressed} resends suppressed)`,
+            `${r.workers} worker(s) ${r.orders} (${round((r.orders / ceiling) * 100, 1)}% of the ceiling; ${r.eventJobs} events jobs of ${r.eventsPerJob} events on average; ${r.throttled} 429s; ${r.suppressed} resends suppressed)`,
         )
         .join('; ')}`,
       `worst count ${round((worst / ceiling) * 100, 1)}% of the ceiling (goal: at least 80% at every count); baseline = 1 worker, ratio = 4 workers / 1`,
+      `what bounds it: the jobs a minute (the governor reserves ${Math.floor(bulk.perMinute * 0.9)} of ${bulk.perMinute}) times the events in each; a round claims 1,000 outbox rows (the dispatcher's batch), and a whole order is ~5.2 rows (4 events, its profile write riding on them, consent one in five), so a job carries ~${results[0]?.eventsPerJob ?? '?'} events, not ${perJob}`,
       `limit = bulk_create_events ${bulk.perMinute}/min x ${perJob} events a job / ${EVENTS_PER_ORDER} events an order (as bench/delivery.ts); the rate governor keeps 10% below it`,
       `lost ${lost} (events the outbox marked delivered but the emulator never recorded), duplicated ${tally.duplicated} (unique ids recorded twice), ${tally.events} events recorded in all`,
       `outbox at the end: ${states.map((s) => `${s.kind}/${s.state} ${s.n}`).join(', ')}`,

@@ -19,7 +19,8 @@ import { describeWithPostgres, TEST_DATABASE_URL } from '../support/requirements
  * Sale day (issue 12, fault suite): a storefront process places whole orders (Placed Order, three
  * Ordered Product, the shopper's profile update, email consent on every fifth) each in one Postgres
  * transaction, while worker processes drain the outbox and the emulator, in its own process with the
- * spec's rate limits on, serves a 429 storm, a burst of 5xx, slow answers and a full outage; the
+ * spec's rate limits on, serves a 429 storm, a burst of 5xx, slow answers (some slower than the
+ * workers' timeout, so Klaviyo works a call the worker gave up on) and a full outage; the
  * storefront and the workers are SIGKILLed mid-run and replaced. Afterwards, counted at the emulator:
  * every committed order has all its events (0 lost), no unique_id is recorded twice (0 duplicated),
  * and each shopper's profile holds the values of their newest order and the consent they gave.
@@ -35,6 +36,9 @@ const SIZE = FULL
 // About two orders a shopper: enough repeat shoppers that "the newest value wins" is tested, while
 // each person's writes still settle in a few rounds (a write riding on its events holds the person's
 // next one for EVENTS_SETTLE_MS, 30 s, lib/klaviyo-next/outbox/deliver/events.ts).
+
+// The workers' KLAVIYO_TIMEOUT_MS (the least config.ts allows is 1 s).
+const WORKER_TIMEOUT_MS = 2_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -102,7 +106,11 @@ describeWithPostgres('sale day under faults', () => {
         FAULT_LIST_ID: listId,
       };
       const startWorker = () => {
-        const w = startWorkerProcess({ ...databaseEnv, ...klaviyoEnv(emu as EmulatorProcess) });
+        const w = startWorkerProcess({
+          ...databaseEnv,
+          ...klaviyoEnv(emu as EmulatorProcess),
+          KLAVIYO_TIMEOUT_MS: String(WORKER_TIMEOUT_MS),
+        });
         children.push(w);
         return w;
       };
@@ -144,8 +152,13 @@ describeWithPostgres('sale day under faults', () => {
       workers.push(startWorker());
       log('SIGKILL a worker, start another');
       await at(0.45);
-      await emu.setFaults({ latencyMs: 2_500, forMs: spell });
-      log(`slow answers (2.5 s) for ${spell} ms`);
+      // Slow answers, first inside the workers' timeout, then beyond it: a call the worker gives up on
+      // is still worked by Klaviyo, so its resend must be absorbed by unique_id dedup.
+      await emu.setFaults({ latencyMs: WORKER_TIMEOUT_MS * 0.6, forMs: spell / 2 });
+      log(`slow answers (${WORKER_TIMEOUT_MS * 0.6} ms) for ${spell / 2} ms`);
+      await at(0.5);
+      await emu.setFaults({ latencyMs: WORKER_TIMEOUT_MS * 1.5, forMs: spell / 2 });
+      log(`answers slower than the workers' timeout (${WORKER_TIMEOUT_MS * 1.5} ms) for ${spell / 2} ms`);
       await at(0.55);
       storefront.kill();
       expect(await storefront.exited).toBe('SIGKILL');
