@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { placedOrder } from '../../lib/klaviyo-next/events/orders.js';
 import { createKlaviyoNext } from '../../lib/klaviyo-next/index.js';
 import type { KlaviyoAlert } from '../../lib/klaviyo-next/ops/index.js';
+import { failureOf } from '../../lib/klaviyo-next/ops/round-report.js';
 import { eventMessage, type OutboxMessage } from '../../lib/klaviyo-next/outbox/types.js';
 import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { dropPostgres, freshPostgres, freshSqlite } from '../support/databases.js';
@@ -211,6 +212,26 @@ describe('the alert hook', () => {
       );
       klaviyo.ops.close();
     }
+  });
+});
+
+describe('which rounds count as failed', () => {
+  const round = { claimed: 5, delivered: 0, retrying: 5, dead: 0 };
+  it('a throw is the database; 401/403 the key; 5xx, timeouts and connection errors Klaviyo; a 429 or a lost lease none', () => {
+    expect(failureOf({ ...round, failed: 'Error: connect ECONNREFUSED' })).toBe('database');
+    expect(failureOf({ ...round, stoppedBy: { status: 401, code: 'not_authenticated' } })).toBe(
+      'key_refused',
+    );
+    expect(failureOf({ ...round, stoppedBy: { status: 403, code: 'permission_denied' } })).toBe(
+      'key_refused',
+    );
+    expect(failureOf({ ...round, stoppedBy: { status: 503, code: 'service_unavailable' } })).toBe(
+      'klaviyo_unavailable',
+    );
+    expect(failureOf({ ...round, stoppedBy: { status: 0, code: 'timeout' } })).toBe('klaviyo_unavailable');
+    expect(failureOf({ ...round, stoppedBy: { status: 429, code: 'throttled' } })).toBeUndefined();
+    expect(failureOf({ ...round, stoppedBy: { status: 0, code: 'lease_lost' } })).toBeUndefined();
+    expect(failureOf({ ...round, delivered: 5, retrying: 0 })).toBeUndefined();
   });
 });
 
