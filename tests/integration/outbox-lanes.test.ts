@@ -138,6 +138,30 @@ function lanesContract(
       );
     });
 
+    it('a claim takes at most maxEvents events: the next rows in order up to the one past the cap', async () => {
+      const events = (tag: string) => Array.from({ length: 5 }, (_, i) => viewed(i, `${name}-cap-${tag}`));
+      const profile = profileMessage('cap', { profile: { email: 'cap@example.com' } });
+      const [first, second] = [events('a'), events('b')];
+      await enqueue([...first, profile, ...second]);
+      const claimed = await store.claim('cap', 100, 60_000, clock.now(), undefined, 6);
+      // Lane 0 first (the profile write), then the first six views.
+      expect(claimed.map((r) => r.key).sort()).toEqual(
+        [profile.key, ...first.map((m) => m.key), second[0]?.key ?? ''].sort(),
+      );
+      // Through the dispatcher: batchSize events a round, the profile writes beside them (maxRows).
+      await store.release(
+        'cap',
+        claimed.map((r) => r.id),
+      );
+      const round = await createDispatcher({
+        store,
+        client: createKlaviyoClient({ apiKey: emu.account.privateKey, baseUrl: emu.url, ...clock }),
+        now: clock.now,
+        batchSize: 4,
+      }).round();
+      expect(round.claimed).toBe(5);
+    });
+
     it('a fenced person is not claimed until the fence passes; another person’s message is', async () => {
       const fenced = profileMessage('fenced', {
         profile: { email: 'fenced@example.com' },

@@ -17,8 +17,14 @@ export interface DispatcherOptions {
   /** The Klaviyo account whose rate limits a 429 pauses. */
   account?: string;
   owner?: string;
-  /** The most a round claims: one bulk job's worth of events (bulk_create_events takes 1,000). */
+  /** The most events a round claims: one bulk job's worth (bulk_create_events takes 1,000). */
   batchSize?: number;
+  /**
+   * The most messages a round claims, events and the rest (default twice batchSize): a whole order is
+   * four events, a profile write and now and then consent (about 1.3 messages an event), so a round
+   * fills its events job with whole orders instead of stopping at 1,000 messages (~770 events).
+   */
+  maxRows?: number;
   /** How long a claim holds its rows; a running round renews it every third of this. */
   leaseMs?: number;
   /** What the deliverers are told (fence windows, trickles); the defaults suit production. */
@@ -47,6 +53,11 @@ export interface RoundResult {
   pausedUntil?: number;
   /** The failure that stopped the round early (stopsSending), if one did. */
   stoppedBy?: { status: number; code: string };
+  /**
+   * Writes delivered in earlier rounds that a profile import job's errors dead-lettered when this round
+   * polled it (import-jobs.ts); not among `claimed`, so claimed = delivered + retrying + dead holds.
+   */
+  importDead?: number;
 }
 
 /** What onRound is told: the round, how long it took, and `failed` when it threw (database down). */
@@ -70,6 +81,7 @@ const SETTLE_MARGIN_MS = 1_000;
 const SETTLE_BATCH = 100;
 const SETTLE_EVERY_MS = 250;
 const MIN_CLAIM = 10;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * What one record costs a round before any round has measured it: the slowest kind at its steady
@@ -118,6 +130,7 @@ export function createDispatcher(options: DispatcherOptions) {
   const account = options.account ?? 'default';
   const owner = options.owner ?? `dispatcher-${randomUUID()}`;
   const batchSize = options.batchSize ?? 1000;
+  const maxRows = options.maxRows ?? batchSize * 2;
   const leaseMs = options.leaseMs ?? 5 * 60_000;
   const local = options.now ?? Date.now;
   const storeClock = options.storeClock ?? options.now === undefined;
@@ -134,7 +147,7 @@ export function createDispatcher(options: DispatcherOptions) {
 
   /** How many records a round with `budgetMs` to send can finish, from what records have cost. */
   const claimSize = (budgetMs: number) =>
-    Math.max(MIN_CLAIM, Math.min(batchSize, Math.floor(budgetMs / msPerRecord)));
+    Math.max(MIN_CLAIM, Math.min(maxRows, Math.floor(budgetMs / msPerRecord)));
 
   /** Claims one batch of due messages this worker knows how to deliver, and delivers it. */
   async function round(roundOptions: RoundOptions = {}): Promise<RoundResult> {
@@ -171,12 +184,13 @@ export function createDispatcher(options: DispatcherOptions) {
     const now = await rowClock();
     const pausedUntil = await store.pausedUntil(account);
     if (pausedUntil > now()) return report({ ...emptyResult(), pausedUntil });
-    await pollImports(now, signal);
+    const importDead = await pollImports(now, signal);
+    const withImports = (result: RoundResult) => (importDead > 0 ? { ...result, importDead } : result);
     // A round with a deadline claims what it can send in the time left; the worker's takes a batch.
-    const limit = Number.isFinite(endAt) ? claimSize(endAt - local()) : batchSize;
-    const records = await store.claim(owner, limit, leaseMs, now(), KNOWN_KINDS);
-    if (records.length === 0) return report(emptyResult());
-    return report(await deliverRound(records, now, endAt, signal));
+    const limit = Number.isFinite(endAt) ? claimSize(endAt - local()) : maxRows;
+    const records = await store.claim(owner, limit, leaseMs, now(), KNOWN_KINDS, batchSize);
+    if (records.length === 0) return report(withImports(emptyResult()));
+    return report(withImports(await deliverRound(records, now, endAt, signal)));
   }
 
   /**
@@ -184,15 +198,17 @@ export function createDispatcher(options: DispatcherOptions) {
    * so the people they held are claimable this round. A failed poll only delays: an unpolled job's
    * fence expires by itself.
    */
-  async function pollImports(now: () => number, signal: AbortSignal | undefined) {
+  async function pollImports(now: () => number, signal: AbortSignal | undefined): Promise<number> {
     try {
-      await pollImportJobs(store, client, {
+      const polled = await pollImportJobs(store, client, {
         now: now(),
         ...(signal ? { signal } : {}),
         ...(options.deliver?.importFenceMs ? { fenceMs: options.deliver.importFenceMs } : {}),
       });
+      return polled.deadLettered;
     } catch {
       // Polled again next round.
+      return 0;
     }
   }
 
@@ -210,7 +226,9 @@ export function createDispatcher(options: DispatcherOptions) {
     const parent = signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal;
     const control = roundControl(parent, now);
     const timers: NodeJS.Timeout[] = [];
-    if (Number.isFinite(endAt)) timers.push(setTimeout(() => deadline.abort(), Math.max(0, endAt - local())));
+    const left = endAt - local();
+    // (A timer longer than 2^31 - 1 ms would fire at once: such a deadline is no deadline.)
+    if (left < MAX_TIMER_MS) timers.push(setTimeout(() => deadline.abort(), Math.max(0, left)));
 
     const settler = createSettler(records, now, result, (error) => control.stop(error));
     const outcomes = settler.outcomes(() => {
@@ -412,6 +430,7 @@ export function createDispatcher(options: DispatcherOptions) {
       total.throttled += r.throttled;
       if (r.pausedUntil) total.pausedUntil = r.pausedUntil;
       if (r.stoppedBy) total.stoppedBy = r.stoppedBy;
+      if (r.importDead) total.importDead = (total.importDead ?? 0) + r.importDead;
       // Nothing claimed, Klaviyo asks us to wait, or nothing this worker could settle (released only).
       if (r.claimed === 0 || r.pausedUntil || r.delivered + r.retrying + r.dead === 0) break;
     }

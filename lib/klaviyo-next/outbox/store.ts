@@ -157,8 +157,8 @@ export class OutboxStore {
   }
 
   /**
-   * Leases up to `limit` due messages, lane 0 before lane 1 (laneOf) and oldest first within a lane, to
-   * `owner` until `now + leaseMs`. A message with an order key waits while an older one with the same
+   * Leases up to `limit` due messages, of which at most `maxEvents` events, lane 0 before lane 1
+   * (laneOf) and oldest first within a lane, to `owner` until `now + leaseMs`. A message with an order key waits while an older one with the same
    * key is undelivered (backing off, or leased to a worker), so a retried profile write never lands
    * after a newer one and overwrites it; and while the key is fenced (an earlier write Klaviyo applies
    * asynchronously has not settled: markDelivered's `fences`).
@@ -169,6 +169,7 @@ export class OutboxStore {
     leaseMs: number,
     now = Date.now(),
     kinds?: readonly string[],
+    maxEvents?: number,
   ): Promise<OutboxRecord[]> {
     if (kinds && kinds.length === 0) return [];
     // A worker claims only the kinds it can deliver: during a rolling deploy an older worker leaves a
@@ -181,10 +182,20 @@ export class OutboxStore {
     // Postgres: SKIP LOCKED lets many workers claim disjoint batches at once. SQLite has one writer,
     // so the IMMEDIATE transaction already makes select-and-lease atomic.
     const lock = this.db.dialect === 'postgres' ? sql`FOR UPDATE SKIP LOCKED` : empty;
+    const next = sql`SELECT id, kind, lane, available_at FROM klaviyo_outbox candidate WHERE ${due}
+      ORDER BY lane, available_at, id LIMIT ${limit} ${lock}`;
+    // At most `maxEvents` events: the longest prefix of the next rows, in claim order, that holds no
+    // more (one bulk job's worth, with the profile writes and consent of the same orders beside them).
+    const picked =
+      maxEvents === undefined
+        ? next
+        : sql`SELECT id FROM (SELECT id, SUM(CASE WHEN kind = 'event' THEN 1 ELSE 0 END)
+            OVER (ORDER BY lane, available_at, id ROWS UNBOUNDED PRECEDING) AS events FROM (${next}) locked) counted
+          WHERE events <= ${maxEvents}`;
     return this.db.transaction(async (tx) => {
       const rows = await tx.query<Row>(
         sql`UPDATE klaviyo_outbox SET lease_owner = ${owner}, lease_until = ${now + leaseMs}, updated_at = ${now}
-         WHERE id IN (SELECT id FROM klaviyo_outbox candidate WHERE ${due} ORDER BY lane, available_at, id LIMIT ${limit} ${lock})
+         WHERE id IN (SELECT id FROM (${picked}) claimable)
          RETURNING *`,
       );
       return rows.map(toRecord).sort((a, b) => a.id - b.id);
