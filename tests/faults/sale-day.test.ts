@@ -234,6 +234,8 @@ describeWithPostgres('sale day under faults', () => {
         lost: lost.length,
         duplicated: tally.duplicated,
         suppressedResends: tally.suppressed,
+        // Every call the workers made to Klaviyo, answered or not (faults included), by operation.
+        calls: Object.fromEntries(Object.entries(tally.requests).filter(([op]) => op !== 'create_list')),
         received429: tally.throttled + tally.faultsServed.storm429,
         injected: tally.faultsServed,
         staleProfiles: stale.length,
