@@ -1,13 +1,12 @@
 import { raw } from 'sql-template-tag';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { placedOrder } from '../../lib/klaviyo-next/events/orders.js';
 import { createKlaviyoNext } from '../../lib/klaviyo-next/index.js';
 import type { KlaviyoAlert } from '../../lib/klaviyo-next/ops/index.js';
 import { failureOf } from '../../lib/klaviyo-next/ops/round-report.js';
-import { eventMessage, type OutboxMessage } from '../../lib/klaviyo-next/outbox/types.js';
 import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { dropPostgres, freshPostgres, freshSqlite } from '../support/databases.js';
 import { type TestEmulator, withEmulator } from '../support/emulator.js';
+import { emulatorEnv, orderMessage, poisonMessage } from '../support/ops-fixtures.js';
 import { describeWithPostgres } from '../support/requirements.js';
 
 /**
@@ -16,28 +15,6 @@ import { describeWithPostgres } from '../support/requirements.js';
  * stops moving, and that each recovery is told too. The instance's clock runs with real time plus
  * an offset the test moves, so retries come due without waiting for them.
  */
-const order = (orderId: string): OutboxMessage =>
-  eventMessage(
-    placedOrder(
-      {
-        orderId,
-        currency: 'USD',
-        placedAt: new Date().toISOString(),
-        customer: { email: `${orderId.toLowerCase()}@example.com` },
-        lines: [],
-        discountCents: 0,
-        shippingCents: 0,
-        taxCents: 0,
-        totalCents: 1000,
-      },
-      { email: `${orderId.toLowerCase()}@example.com` },
-    ),
-  );
-const poison = (orderId: string): OutboxMessage => {
-  const message = order(orderId) as Extract<OutboxMessage, { kind: 'event' }>;
-  return { ...message, payload: { ...message.payload, time: '1980-01-01T00:00:00Z' } };
-};
-
 let emu: TestEmulator;
 withEmulator({ rateLimits: false }, (started) => {
   emu = started;
@@ -52,9 +29,7 @@ function instance(db: SqlDatabase, env: Record<string, string> = {}) {
   const logs: { event: string; fields?: Record<string, unknown> }[] = [];
   const klaviyo = createKlaviyoNext({
     env: {
-      KLAVIYO_API_URL: emu.url,
-      KLAVIYO_PRIVATE_KEY: emu.account.privateKey,
-      KLAVIYO_PUBLIC_KEY: emu.account.publicKey,
+      ...emulatorEnv(emu),
       ...env,
     },
     sql: db,
@@ -99,7 +74,11 @@ describe('the alert hook', () => {
   it('dead_lettered: a round that dead-letters messages says how many; the rest is delivered and nothing else is told', async () => {
     const host = instance(db);
     await db.transaction((tx) =>
-      host.klaviyo.enqueue(tx, [order('AL-DEAD-1'), order('AL-DEAD-2'), poison('AL-DEAD-P')]),
+      host.klaviyo.enqueue(tx, [
+        orderMessage('AL-DEAD-1'),
+        orderMessage('AL-DEAD-2'),
+        poisonMessage('AL-DEAD-P'),
+      ]),
     );
     await drainAll(host, db);
     expect(host.of('dead_lettered')).toEqual([
@@ -112,7 +91,9 @@ describe('the alert hook', () => {
   it('throttled: a storm of 429s is told once, and everything is still delivered', async () => {
     const host = instance(db);
     await emu.setFaults({ storm429: { count: 2, retryAfterSeconds: 1 } });
-    await db.transaction((tx) => host.klaviyo.enqueue(tx, [order('AL-THR-1'), order('AL-THR-2')]));
+    await db.transaction((tx) =>
+      host.klaviyo.enqueue(tx, [orderMessage('AL-THR-1'), orderMessage('AL-THR-2')]),
+    );
     await drainAll(host, db);
     await emu.clearFaults();
     expect(host.of('throttled')).toEqual([expect.objectContaining({ throttled: expect.any(Number) })]);
@@ -123,7 +104,9 @@ describe('the alert hook', () => {
 
   it('rounds_failing key_refused: a revoked key is told once, after three rounds, naming the variable and not the key', async () => {
     const host = instance(db, { KLAVIYO_PRIVATE_KEY: REVOKED_KEY });
-    await db.transaction((tx) => host.klaviyo.enqueue(tx, [order('AL-KEY-1'), order('AL-KEY-2')]));
+    await db.transaction((tx) =>
+      host.klaviyo.enqueue(tx, [orderMessage('AL-KEY-1'), orderMessage('AL-KEY-2')]),
+    );
     for (let round = 0; round < 6; round++) {
       await host.klaviyo.drain();
       host.clock.offset += 30 * 60_000; // past the retry's backoff
@@ -143,7 +126,7 @@ describe('the alert hook', () => {
     const host = instance(db);
     await emu.setFaults({ down: true });
     try {
-      await db.transaction((tx) => host.klaviyo.enqueue(tx, [order('AL-DOWN-1')]));
+      await db.transaction((tx) => host.klaviyo.enqueue(tx, [orderMessage('AL-DOWN-1')]));
       for (let round = 0; round < 4; round++) {
         await host.klaviyo.drain();
         host.clock.offset += 30 * 60_000;
@@ -162,7 +145,7 @@ describe('the alert hook', () => {
 
   it('backlog_stale: the oldest waiting message past OUTBOX_ALERT_PENDING_MINUTES is told once, and its end', async () => {
     const host = instance(db, { OUTBOX_ALERT_PENDING_MINUTES: '5' });
-    await db.transaction((tx) => host.klaviyo.enqueue(tx, [order('AL-OLD-1')]));
+    await db.transaction((tx) => host.klaviyo.enqueue(tx, [orderMessage('AL-OLD-1')]));
     // Enqueued ten minutes ago and scheduled for a retry an hour from now (a long backoff).
     const now = Date.now();
     await db.query(
@@ -202,7 +185,7 @@ describe('the alert hook', () => {
         onAlert: hook,
       });
       const id = `AL-HOOK-${logs.length}-${hook.constructor.name}`;
-      await db.transaction((tx) => klaviyo.enqueue(tx, [order(`${id}-1`), poison(`${id}-P`)]));
+      await db.transaction((tx) => klaviyo.enqueue(tx, [orderMessage(`${id}-1`), poisonMessage(`${id}-P`)]));
       const result = await klaviyo.drain();
       expect(result).toMatchObject({ delivered: 1, dead: 1 });
       await vi.waitFor(() =>
@@ -254,7 +237,7 @@ describeWithPostgres('alerts of two instances with a refused key on one Postgres
     await pg.transaction((tx) =>
       first.klaviyo.enqueue(
         tx,
-        Array.from({ length: 40 }, (_, i) => order(`AL-PAIR-${i}`)),
+        Array.from({ length: 40 }, (_, i) => orderMessage(`AL-PAIR-${i}`)),
       ),
     );
     for (let round = 0; round < 8; round++) {

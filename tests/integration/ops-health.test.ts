@@ -7,15 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openAppDatabase } from '../../lib/app/database.js';
 import { lazyDatabase } from '../../lib/app/lazy-database.js';
 import { migrateAppDatabase } from '../../lib/app/migrations.js';
-import { placedOrder } from '../../lib/klaviyo-next/events/orders.js';
 import { createKlaviyoNext, type KlaviyoNext } from '../../lib/klaviyo-next/index.js';
 import { PLUGIN_MIGRATIONS, PLUGIN_MIGRATIONS_TABLE } from '../../lib/klaviyo-next/migrations.js';
-import { eventMessage } from '../../lib/klaviyo-next/outbox/types.js';
 import { bookkeepingTableSql } from '../../lib/klaviyo-next/sql/migrate.js';
 import { openPostgres, postgresDatabase } from '../../lib/klaviyo-next/sql/postgres.js';
 import { openSqlite } from '../../lib/klaviyo-next/sql/sqlite.js';
 import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { freshSqlite } from '../support/databases.js';
+import { orderMessage } from '../support/ops-fixtures.js';
 import { describeWithPostgres, TEST_DATABASE_URL } from '../support/requirements.js';
 
 /**
@@ -31,24 +30,6 @@ const answer = async (response: Response) => ({
   cache: response.headers.get('cache-control'),
   body: (await response.json()) as { status: string; checks?: Record<string, string> },
 });
-
-const waiting = (orderId: string) =>
-  eventMessage(
-    placedOrder(
-      {
-        orderId,
-        currency: 'USD',
-        placedAt: '2026-12-05T10:00:00.000Z',
-        customer: { email: 'probe@example.com' },
-        lines: [],
-        discountCents: 0,
-        shippingCents: 0,
-        taxCents: 0,
-        totalCents: 1000,
-      },
-      { email: 'probe@example.com' },
-    ),
-  );
 
 describe('health and readiness on a migrated database', () => {
   let db: SqlDatabase;
@@ -79,7 +60,9 @@ describe('health and readiness on a migrated database', () => {
   });
 
   it('a stranger with cookies, a forged X-Forwarded-For or an Authorization header learns no more: no backlog, no settings', async () => {
-    await db.transaction((tx) => klaviyo.enqueue(tx, [waiting('NW-PROBE-1'), waiting('NW-PROBE-2')]));
+    await db.transaction((tx) =>
+      klaviyo.enqueue(tx, [orderMessage('NW-PROBE-1'), orderMessage('NW-PROBE-2')]),
+    );
     const plain = await answer(await klaviyo.routes.ready.GET());
     // Route handlers are called with the request; the probes ignore it whatever it carries.
     const ready = klaviyo.routes.ready.GET as (request: Request) => Promise<Response>;

@@ -1,12 +1,11 @@
 import { raw } from 'sql-template-tag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { placedOrder } from '../../lib/klaviyo-next/events/orders.js';
 import { createKlaviyoNext, type KlaviyoNext } from '../../lib/klaviyo-next/index.js';
 import { METRIC } from '../../lib/klaviyo-next/ops/index.js';
-import { eventMessage, type OutboxMessage } from '../../lib/klaviyo-next/outbox/types.js';
 import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { dropPostgres, freshPostgres, freshSqlite } from '../support/databases.js';
 import { type TestEmulator, withEmulator } from '../support/emulator.js';
+import { emulatorEnv, orderMessage, poisonMessage, recordedOrders } from '../support/ops-fixtures.js';
 import { memoryMetrics } from '../support/ops-metrics.js';
 import { describeWithPostgres } from '../support/requirements.js';
 
@@ -14,44 +13,12 @@ import { describeWithPostgres } from '../support/requirements.js';
  * The plugin's OpenTelemetry metrics read through the real SDK (an in-memory reader, as a host's
  * instrumentation.ts registers one), after delivering real messages to the emulator.
  */
-const order = (orderId: string): OutboxMessage =>
-  eventMessage(
-    placedOrder(
-      {
-        orderId,
-        currency: 'USD',
-        placedAt: new Date().toISOString(),
-        customer: { email: `${orderId.toLowerCase()}@example.com` },
-        lines: [],
-        discountCents: 0,
-        shippingCents: 0,
-        taxCents: 0,
-        totalCents: 1000,
-      },
-      { email: `${orderId.toLowerCase()}@example.com` },
-    ),
-  );
-
-/** An event Klaviyo refuses for good: a time before 1990 (create_event answers 400). */
-const poison = (orderId: string): OutboxMessage => {
-  const message = order(orderId) as Extract<OutboxMessage, { kind: 'event' }>;
-  return { ...message, payload: { ...message.payload, time: '1980-01-01T00:00:00Z' } };
-};
-
 let emu: TestEmulator;
 withEmulator({ rateLimits: false }, (started) => {
   emu = started;
 });
-const env = () => ({
-  KLAVIYO_API_URL: emu.url,
-  KLAVIYO_PRIVATE_KEY: emu.account.privateKey,
-  KLAVIYO_PUBLIC_KEY: emu.account.publicKey,
-});
-const recorded = async (prefix: string) => {
-  await emu.settle();
-  const events = (await emu.inspect('?events=full&metric=Placed%20Order')).events as { uniqueId: string }[];
-  return events.filter((e) => e.uniqueId.startsWith(`placed-order:${prefix}`));
-};
+const env = () => emulatorEnv(emu);
+const recorded = (prefix: string) => recordedOrders(emu, prefix);
 
 /** Drains until nothing is left to try now (a pause ends by itself: Retry-After). */
 async function drainAll(klaviyo: KlaviyoNext, db: SqlDatabase) {
@@ -81,7 +48,10 @@ describe('metrics through the OpenTelemetry SDK', () => {
   });
 
   it('counts delivered messages, dead letters, rounds and their duration', async () => {
-    const messages = [...Array.from({ length: 10 }, (_, i) => order(`MET-${i}`)), poison('MET-POISON')];
+    const messages = [
+      ...Array.from({ length: 10 }, (_, i) => orderMessage(`MET-${i}`)),
+      poisonMessage('MET-POISON'),
+    ];
     await db.transaction((tx) => klaviyo.enqueue(tx, messages));
     await drainAll(klaviyo, db);
     expect(await recorded('MET-')).toHaveLength(10);
@@ -99,7 +69,9 @@ describe('metrics through the OpenTelemetry SDK', () => {
   });
 
   it('reads the backlog and the oldest waiting message’s age from the outbox', async () => {
-    await db.transaction((tx) => klaviyo.enqueue(tx, [order('WAIT-1'), order('WAIT-2'), order('WAIT-3')]));
+    await db.transaction((tx) =>
+      klaviyo.enqueue(tx, [orderMessage('WAIT-1'), orderMessage('WAIT-2'), orderMessage('WAIT-3')]),
+    );
     // Enqueued ten minutes ago, as far as the outbox can tell.
     await db.query(raw(`UPDATE klaviyo_outbox SET created_at = created_at - 600000 WHERE state = 'pending'`));
     const read = await otel.collect();
@@ -121,7 +93,7 @@ describe('metrics through the OpenTelemetry SDK', () => {
     await db.transaction((tx) =>
       klaviyo.enqueue(
         tx,
-        Array.from({ length: 5 }, (_, i) => order(`THR-${i}`)),
+        Array.from({ length: 5 }, (_, i) => orderMessage(`THR-${i}`)),
       ),
     );
     await drainAll(klaviyo, db);
@@ -139,7 +111,7 @@ describe('metrics without an SDK', () => {
     const db = await freshSqlite();
     const klaviyo = createKlaviyoNext({ env: env(), sql: db });
     try {
-      await db.transaction((tx) => klaviyo.enqueue(tx, [order('NOSDK-1')]));
+      await db.transaction((tx) => klaviyo.enqueue(tx, [orderMessage('NOSDK-1')]));
       await drainAll(klaviyo, db);
       expect(await recorded('NOSDK-')).toHaveLength(1);
     } finally {
@@ -169,7 +141,7 @@ describeWithPostgres('metrics of two instances draining one Postgres outbox at o
       await pg.transaction((tx) =>
         first.klaviyo.enqueue(
           tx,
-          Array.from({ length: 300 }, (_, i) => order(`PAIR-${i}`)),
+          Array.from({ length: 300 }, (_, i) => orderMessage(`PAIR-${i}`)),
         ),
       );
       await Promise.all(instances.map(({ klaviyo }) => drainAll(klaviyo, pg)));

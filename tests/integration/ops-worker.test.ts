@@ -5,13 +5,12 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateAppDatabase } from '../../lib/app/migrations.js';
-import { placedOrder } from '../../lib/klaviyo-next/events/orders.js';
 import { OutboxStore } from '../../lib/klaviyo-next/outbox/store.js';
-import { eventMessage } from '../../lib/klaviyo-next/outbox/types.js';
 import { openPostgres } from '../../lib/klaviyo-next/sql/postgres.js';
 import { openSqlite } from '../../lib/klaviyo-next/sql/sqlite.js';
 import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { type TestEmulator, withEmulator } from '../support/emulator.js';
+import { emulatorEnv, orderMessage, recordedOrders } from '../support/ops-fixtures.js';
 import { describeWithPostgres, TEST_DATABASE_URL } from '../support/requirements.js';
 import { startWorker, type WorkerProcess } from '../support/worker-process.js';
 
@@ -21,24 +20,6 @@ import { startWorker, type WorkerProcess } from '../support/worker-process.js';
  * 1 once the grace period is spent). The worker is a real child process on a real database; a round
  * is held in flight by a real Postgres lock on the outbox.
  */
-const order = (orderId: string) =>
-  eventMessage(
-    placedOrder(
-      {
-        orderId,
-        currency: 'USD',
-        placedAt: new Date().toISOString(),
-        customer: { email: 'worker-probe@example.com' },
-        lines: [],
-        discountCents: 0,
-        shippingCents: 0,
-        taxCents: 0,
-        totalCents: 1000,
-      },
-      { email: 'worker-probe@example.com' },
-    ),
-  );
-
 /** A port nothing listens on now (the OS picks it). */
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -68,12 +49,16 @@ let emu: TestEmulator;
 withEmulator({ rateLimits: false }, (started) => {
   emu = started;
 });
-const klaviyoEnv = () => ({
-  KLAVIYO_API_URL: emu.url,
-  KLAVIYO_PRIVATE_KEY: emu.account.privateKey,
-  KLAVIYO_PUBLIC_KEY: emu.account.publicKey,
-});
+const klaviyoEnv = () => emulatorEnv(emu);
 const workers: WorkerProcess[] = [];
+
+/** `npm run worker` on the emulator's account with its probes on a free port, stopped after the file. */
+async function probedWorker(env: Record<string, string>) {
+  const port = await freePort();
+  const worker = startWorker({ ...klaviyoEnv(), WORKER_HEALTH_PORT: String(port), ...env });
+  workers.push(worker);
+  return { worker, port };
+}
 afterAll(async () => {
   for (const worker of workers) worker.kill();
   await Promise.all(workers.map((w) => w.exited));
@@ -92,13 +77,7 @@ describe('the worker’s probes on SQLite', () => {
   });
 
   it('answers /healthz and /readyz while it delivers, nothing else, and stops on SIGTERM with exit 0', async () => {
-    const port = await freePort();
-    const worker = startWorker({
-      ...klaviyoEnv(),
-      OUTBOX_SQLITE_PATH: path,
-      WORKER_HEALTH_PORT: String(port),
-    });
-    workers.push(worker);
+    const { worker, port } = await probedWorker({ OUTBOX_SQLITE_PATH: path });
     await worker.started;
     expect(await probe(port, '/healthz')).toEqual({
       status: 200,
@@ -111,7 +90,9 @@ describe('the worker’s probes on SQLite', () => {
     expect((await probe(port, '/metrics')).status).toBe(404);
     expect((await probe(port, '/healthz', 'POST')).status).toBe(405);
     const outbox = new OutboxStore(db);
-    await db.transaction((tx) => outbox.enqueue(tx, [order('NW-WPROBE-1'), order('NW-WPROBE-2')]));
+    await db.transaction((tx) =>
+      outbox.enqueue(tx, [orderMessage('NW-WPROBE-1'), orderMessage('NW-WPROBE-2')]),
+    );
     await eventually(async () => (await outbox.counts()).delivered === 2, 'the deliveries', worker);
     expect((await probe(port, '/healthz')).body).toMatchObject({
       status: 'ok',
@@ -127,13 +108,7 @@ describe('the worker’s probes on SQLite', () => {
 
   it('started before the deploy step migrated its database: alive (starting), not ready (naming the migrations), then both', async () => {
     const fresh = join(mkdtempSync(join(tmpdir(), 'ops-worker-unmigrated-')), 'app.db');
-    const port = await freePort();
-    const worker = startWorker({
-      ...klaviyoEnv(),
-      OUTBOX_SQLITE_PATH: fresh,
-      WORKER_HEALTH_PORT: String(port),
-    });
-    workers.push(worker);
+    const { worker, port } = await probedWorker({ OUTBOX_SQLITE_PATH: fresh });
     await eventually(() => worker.output().includes(`probes on port ${port}`), 'the probe server', worker);
     await eventually(
       () => worker.output().includes('cannot open the outbox yet'),
@@ -158,8 +133,7 @@ describe('the worker’s probes on SQLite', () => {
   });
 
   it('refuses a probe port it cannot use, naming the variable', async () => {
-    const worker = startWorker({ ...klaviyoEnv(), OUTBOX_SQLITE_PATH: path, WORKER_HEALTH_PORT: '80' });
-    workers.push(worker);
+    const { worker } = await probedWorker({ OUTBOX_SQLITE_PATH: path, WORKER_HEALTH_PORT: '80' });
     expect(await worker.exited).not.toBe(0);
     expect(worker.output()).toContain('WORKER_HEALTH_PORT must be at least 1024');
   });
@@ -209,11 +183,9 @@ describeWithPostgres('the worker’s stop on Postgres, with a round held in flig
   const blockedOnLock = async () => (await waitingOnLock()) > 0;
 
   it('SIGTERM mid-round: /readyz answers 503 stopping at once, /healthz still answers, and it exits 0 when the round ends', async () => {
-    const port = await freePort();
-    const worker = startWorker({ ...klaviyoEnv(), DATABASE_URL: url, WORKER_HEALTH_PORT: String(port) });
-    workers.push(worker);
+    const { worker, port } = await probedWorker({ DATABASE_URL: url });
     await worker.started;
-    await db.transaction((tx) => outbox.enqueue(tx, [order('NW-WSTOP-1')]));
+    await db.transaction((tx) => outbox.enqueue(tx, [orderMessage('NW-WSTOP-1')]));
     await eventually(async () => (await outbox.counts()).delivered === 1, 'the first delivery', worker);
 
     const unlock = await lockOutbox();
@@ -241,18 +213,13 @@ describeWithPostgres('the worker’s stop on Postgres, with a round held in flig
     await db.transaction((tx) =>
       outbox.enqueue(
         tx,
-        Array.from({ length: 50 }, (_, i) => order(`NW-WPAIR-${i}`)),
+        Array.from({ length: 50 }, (_, i) => orderMessage(`NW-WPAIR-${i}`)),
       ),
     );
     // Both workers start against a locked outbox, so each is in its first round when A is stopped.
     const unlock = await lockOutbox();
-    const ports = [await freePort(), await freePort()];
-    const [a, b] = ports.map((port) =>
-      startWorker({ ...klaviyoEnv(), DATABASE_URL: url, WORKER_HEALTH_PORT: String(port) }),
-    );
-    if (!a || !b) throw new Error('two workers');
-    const [portA = 0, portB = 0] = ports;
-    workers.push(a, b);
+    const { worker: a, port: portA } = await probedWorker({ DATABASE_URL: url });
+    const { worker: b, port: portB } = await probedWorker({ DATABASE_URL: url });
     try {
       await Promise.all([a.started, b.started]);
       await eventually(async () => (await waitingOnLock()) >= 2, 'both workers to wait on the lock', a);
@@ -266,13 +233,11 @@ describeWithPostgres('the worker’s stop on Postgres, with a round held in flig
     await db.transaction((tx) =>
       outbox.enqueue(
         tx,
-        Array.from({ length: 20 }, (_, i) => order(`NW-WPAIR-late-${i}`)),
+        Array.from({ length: 20 }, (_, i) => orderMessage(`NW-WPAIR-late-${i}`)),
       ),
     );
     await eventually(async () => (await outbox.counts()).delivered === before + 70, 'every delivery', b);
-    await emu.settle();
-    const events = (await emu.inspect('?events=full&metric=Placed%20Order')).events as { uniqueId: string }[];
-    const ours = events.filter((e) => e.uniqueId.startsWith('placed-order:NW-WPAIR-'));
+    const ours = await recordedOrders(emu, 'NW-WPAIR-');
     expect(ours).toHaveLength(70);
     expect(new Set(ours.map((e) => e.uniqueId)).size).toBe(70);
     b.stop();
@@ -280,15 +245,11 @@ describeWithPostgres('the worker’s stop on Postgres, with a round held in flig
   }, 120_000);
 
   it('a round that does not end: /healthz goes stalled after WORKER_STALE_AFTER_SECONDS, and SIGTERM exits 1 after the grace period', async () => {
-    const port = await freePort();
-    const worker = startWorker({
-      ...klaviyoEnv(),
+    const { worker, port } = await probedWorker({
       DATABASE_URL: url,
-      WORKER_HEALTH_PORT: String(port),
       WORKER_STALE_AFTER_SECONDS: '10',
       WORKER_SHUTDOWN_GRACE_SECONDS: '1',
     });
-    workers.push(worker);
     await worker.started;
     const unlock = await lockOutbox();
     try {

@@ -65,31 +65,25 @@ export function outboxMetrics(options: {
     description: 'Age of the oldest message waiting to be delivered (0 when none waits).',
     unit: 's',
   });
-  const delivered = meter.createCounter(METRIC.delivered, {
-    description: 'Messages Klaviyo accepted.',
-    unit: '{message}',
-    valueType: ValueType.INT,
-  });
-  const deadLetters = meter.createCounter(METRIC.deadLetters, {
-    description: 'Messages Klaviyo refused for good, kept as dead letters for replay.',
-    unit: '{message}',
-    valueType: ValueType.INT,
-  });
-  const throttled = meter.createCounter(METRIC.throttled, {
-    description: 'Requests Klaviyo answered with 429 (rate limited).',
-    unit: '{response}',
-    valueType: ValueType.INT,
-  });
+  const count = (name: string, description: string, unit: string) =>
+    meter.createCounter(name, { description, unit, valueType: ValueType.INT });
+  const delivered = count(METRIC.delivered, 'Messages Klaviyo accepted.', '{message}');
+  const deadLetters = count(
+    METRIC.deadLetters,
+    'Messages Klaviyo refused for good, kept as dead letters for replay.',
+    '{message}',
+  );
+  const throttled = count(
+    METRIC.throttled,
+    'Requests Klaviyo answered with 429 (rate limited).',
+    '{response}',
+  );
   const roundDuration = meter.createHistogram(METRIC.roundDuration, {
     description: 'How long a delivery round that claimed messages took.',
     unit: 's',
     advice: { explicitBucketBoundaries: ROUND_SECONDS },
   });
-  const rounds = meter.createCounter(METRIC.rounds, {
-    description: 'Delivery rounds, by outcome.',
-    unit: '{round}',
-    valueType: ValueType.INT,
-  });
+  const rounds = count(METRIC.rounds, 'Delivery rounds, by outcome.', '{round}');
 
   const observables: Observable[] = [backlog, oldestPendingAge];
   const observe: BatchObservableCallback = async (result) => {
