@@ -23,6 +23,20 @@ export interface Child {
   stop(): void;
 }
 
+// Children run in process groups of their own (so a SIGKILL takes all of a child), which also means
+// they outlive this process unless killed: whatever is still running when it exits (a test timed out,
+// a bench threw) is killed here.
+const live = new Set<number>();
+process.once('exit', () => {
+  for (const pid of live) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+});
+
 export function spawnScript(
   script: string,
   args: string[],
@@ -55,8 +69,12 @@ export function spawnScript(
     child.once('exit', () => reject(new Error(`${script} exited before it was ready:\n${log}`)));
   });
   readyPromise.catch(() => undefined); // a child killed during start-up is an expected outcome
+  if (child.pid !== undefined) live.add(child.pid);
   const exited = new Promise<number | string>((resolve) => {
-    child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
+    child.once('exit', (code, signal) => {
+      if (child.pid !== undefined) live.delete(child.pid);
+      resolve(code ?? signal ?? 'unknown');
+    });
   });
   const group = (signal: NodeJS.Signals) => {
     if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
