@@ -10,11 +10,11 @@ import { openPostgres } from '../lib/klaviyo-next/sql/postgres.js';
 import { openSqlite } from '../lib/klaviyo-next/sql/sqlite.js';
 import type { SqlDatabase } from '../lib/klaviyo-next/sql/types.js';
 import type { StoreDeps } from '../lib/store/deps.js';
-import { noMailer } from '../lib/store/mailer.js';
 import { placeOrder } from '../lib/store/orders/place-order.js';
 import { findOrder } from '../lib/store/orders/records.js';
 import { orderSnapshot } from '../lib/store/orders/snapshot.js';
 import { loadCart, loadForm, restock } from './lib/checkout-load.js';
+import { checkoutDeps, noOutbox } from './lib/checkout-pairs.js';
 import { report } from './lib/report.js';
 import { seedStyleKlaviyoCalls } from './lib/seed-style.js';
 import { percentile, round } from './lib/stats.js';
@@ -42,22 +42,6 @@ const SEED_ORDERS = 200;
 const SEED_CONCURRENCY = 8;
 const KLAVIYO_LATENCY_MS = 80;
 const LIMIT_MS = 2; // the issue's budget for p99 added latency
-
-function depsFor(db: SqlDatabase, outbox: Pick<OutboxStore, 'enqueue'>): StoreDeps {
-  let t = Date.parse('2026-07-15T12:00:00Z');
-  return {
-    db,
-    outbox: outbox as OutboxStore,
-    now: () => (t += 1_000), // every order its own second, as real ones are
-    storeUrl: 'https://shop.test',
-    log: () => undefined,
-    scheduleDelivery: () => undefined, // after(): runs once the response is sent, so not in the wait
-    links: { secret: 'bench-link-secret-never-used-by-checkout', mailer: noMailer }, // checkout mails nothing
-  };
-}
-
-/** No Klaviyo work: the order alone. */
-const noOutbox: Pick<OutboxStore, 'enqueue'> = { enqueue: async () => 0 };
 
 /** Wall time of one placeOrder (and `after`), and the process's CPU time over it. */
 async function timedCheckout(deps: StoreDeps, i: number, after?: (orderId: string) => Promise<void>) {
@@ -93,8 +77,8 @@ async function measurePair(db: SqlDatabase, pairs: number) {
     enqueue: [] as number[],
     cpu: { bare: [] as number[], plugin: [] as number[] },
   };
-  const bare = depsFor(db, noOutbox);
-  const plugin = depsFor(db, timedOutbox(db, samples.enqueue));
+  const bare = checkoutDeps(db, noOutbox);
+  const plugin = checkoutDeps(db, timedOutbox(db, samples.enqueue));
   for (let i = 0; i < WARMUP + pairs; i++) {
     const order = i % 2 === 0 ? (['bare', 'plugin'] as const) : (['plugin', 'bare'] as const);
     for (const which of order) {
@@ -117,7 +101,7 @@ async function measureSeed(db: SqlDatabase) {
       body: JSON.stringify({ latencyMs: KLAVIYO_LATENCY_MS }),
     });
     const klaviyo = createKlaviyo({ apiKey: emulator.account.privateKey, baseUrl: emulator.url });
-    const deps = depsFor(db, noOutbox);
+    const deps = checkoutDeps(db, noOutbox);
     const calls = async (orderId: string) => {
       const order = await findOrder(db, orderId, deps.storeUrl);
       if (!order) throw new Error(`order ${orderId} vanished`);

@@ -1,39 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort, waitForHttp } from './ports.js';
 
 // Processes the track and backlog benches start beside themselves: the emulator, `next start`, a
 // drain. Each runs in a process group of its own and is stopped as a group. (Benchmarks import
 // nothing from tests/, so these few lines are not shared with tests/support.)
 
+export { freePort, waitForHttp };
+
 export const ROOT = join(import.meta.dirname, '..', '..');
-
-/** A port the OS says is free right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Polls `url` until it answers with any status, or throws after `timeoutMs`. */
-export async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      await fetch(url, { signal: AbortSignal.timeout(2_000) });
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
-  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
-}
 
 export interface Started {
   child: ChildProcess;

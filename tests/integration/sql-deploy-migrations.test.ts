@@ -108,6 +108,22 @@ async function holdSnapshot(url: string): Promise<{ release: () => Promise<void>
   };
 }
 
+/**
+ * A database at migration 114 holding one message, and `npm run migrate`'s work on it under way: the
+ * concurrent build of the lane index running, held open by an older snapshot until `snapshot.release()`.
+ */
+async function buildHeldOpen(label: string, id: string) {
+  const { name, url, db } = await freshDatabase(label);
+  await migrate(db, UP_TO_114, { table: PLUGIN_MIGRATIONS_TABLE });
+  const outbox = new OutboxStore(db);
+  await db.transaction((tx) => outbox.enqueue(tx, [message(id)]));
+  const snapshot = await holdSnapshot(url);
+  const migrating = migrate(db, PLUGIN_MIGRATIONS, { table: PLUGIN_MIGRATIONS_TABLE });
+  migrating.catch(() => undefined); // awaited by the test; a cut-off build rejects it on purpose
+  const builder = await buildingBackend(name);
+  return { url, db, outbox, snapshot, migrating, builder };
+}
+
 describeWithPostgres('migrations as a deploy step (Postgres)', () => {
   beforeAll(async () => {
     await admin.connect();
@@ -119,14 +135,7 @@ describeWithPostgres('migrations as a deploy step (Postgres)', () => {
   });
 
   it('builds the lane index concurrently: another connection inserts into the outbox while the build runs', async () => {
-    const { name, url, db } = await freshDatabase('cic');
-    await migrate(db, UP_TO_114, { table: PLUGIN_MIGRATIONS_TABLE });
-    const outbox = new OutboxStore(db);
-    await db.transaction((tx) => outbox.enqueue(tx, [message('BEFORE-1')]));
-
-    const snapshot = await holdSnapshot(url);
-    const migrating = migrate(db, PLUGIN_MIGRATIONS, { table: PLUGIN_MIGRATIONS_TABLE });
-    const builder = await buildingBackend(name);
+    const { url, db, outbox, snapshot, migrating, builder } = await buildHeldOpen('cic', 'BEFORE-1');
 
     // A checkout's write, on a connection of its own, while the index is being built.
     const writer = openPostgres(url, { max: 1 });
@@ -153,14 +162,7 @@ describeWithPostgres('migrations as a deploy step (Postgres)', () => {
   });
 
   it('finishes a build that was cut off: the INVALID index it left is dropped and built again', async () => {
-    const { name, url, db } = await freshDatabase('cut');
-    await migrate(db, UP_TO_114, { table: PLUGIN_MIGRATIONS_TABLE });
-    const outbox = new OutboxStore(db);
-    await db.transaction((tx) => outbox.enqueue(tx, [message('KEPT-1')]));
-
-    const snapshot = await holdSnapshot(url);
-    const migrating = migrate(db, PLUGIN_MIGRATIONS, { table: PLUGIN_MIGRATIONS_TABLE });
-    const builder = await buildingBackend(name);
+    const { url, db, outbox, snapshot, migrating, builder } = await buildHeldOpen('cut', 'KEPT-1');
     // The migrating process dies mid-build (its connection ends, as when the deploy's container is killed).
     await admin.query('SELECT pg_terminate_backend($1)', [builder]);
     await expect(migrating).rejects.toThrow();
