@@ -4,9 +4,9 @@ import { createKlaviyoNext } from '../../lib/klaviyo-next/index.js';
 import type { KlaviyoAlert } from '../../lib/klaviyo-next/ops/index.js';
 import { failureOf } from '../../lib/klaviyo-next/ops/round-report.js';
 import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
-import { dropPostgres, freshPostgres, freshSqlite } from '../support/databases.js';
+import { freshSqlite } from '../support/databases.js';
 import { type TestEmulator, withEmulator } from '../support/emulator.js';
-import { emulatorEnv, orderMessage, poisonMessage } from '../support/ops-fixtures.js';
+import { emulatorEnv, orderMessage, poisonMessage, withFreshPostgres } from '../support/ops-fixtures.js';
 import { describeWithPostgres } from '../support/requirements.js';
 
 /**
@@ -219,15 +219,10 @@ describe('which rounds count as failed', () => {
 });
 
 describeWithPostgres('alerts of two instances with a refused key on one Postgres outbox', () => {
-  let pg: Awaited<ReturnType<typeof freshPostgres>>;
-  beforeAll(async () => {
-    pg = await freshPostgres();
-  }, 120_000);
-  afterAll(async () => {
-    await dropPostgres(pg);
-  });
+  const schema = withFreshPostgres();
 
   it('interleaving: draining at once, each instance tells its own rounds_failing once; nothing is lost', async () => {
+    const pg = schema();
     const pair = [
       instance(pg, { KLAVIYO_PRIVATE_KEY: REVOKED_KEY }),
       instance(pg, { KLAVIYO_PRIVATE_KEY: REVOKED_KEY }),

@@ -3,9 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKlaviyoNext, type KlaviyoNext } from '../../lib/klaviyo-next/index.js';
 import { METRIC } from '../../lib/klaviyo-next/ops/index.js';
 import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
-import { dropPostgres, freshPostgres, freshSqlite } from '../support/databases.js';
+import { freshSqlite } from '../support/databases.js';
 import { type TestEmulator, withEmulator } from '../support/emulator.js';
-import { emulatorEnv, orderMessage, poisonMessage, recordedOrders } from '../support/ops-fixtures.js';
+import {
+  emulatorEnv,
+  orderMessage,
+  poisonMessage,
+  recordedOrders,
+  withFreshPostgres,
+} from '../support/ops-fixtures.js';
 import { memoryMetrics } from '../support/ops-metrics.js';
 import { describeWithPostgres } from '../support/requirements.js';
 
@@ -122,15 +128,10 @@ describe('metrics without an SDK', () => {
 });
 
 describeWithPostgres('metrics of two instances draining one Postgres outbox at once', () => {
-  let pg: Awaited<ReturnType<typeof freshPostgres>>;
-  beforeAll(async () => {
-    pg = await freshPostgres();
-  }, 120_000);
-  afterAll(async () => {
-    await dropPostgres(pg);
-  });
+  const schema = withFreshPostgres();
 
   it('their delivered counters add up to what the emulator recorded, each message counted once', async () => {
+    const pg = schema();
     const instances = [memoryMetrics(), memoryMetrics()].map((otel) => ({
       otel,
       klaviyo: createKlaviyoNext({ env: env(), sql: pg, meterProvider: otel.meterProvider }),

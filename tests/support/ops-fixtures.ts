@@ -1,6 +1,10 @@
+import { afterAll, beforeAll } from 'vitest';
 import { placedOrder } from '../../lib/klaviyo-next/events/orders.js';
 import { eventMessage, type OutboxMessage } from '../../lib/klaviyo-next/outbox/types.js';
+import { dropPostgres, freshPostgres } from './databases.js';
 import type { TestEmulator } from './emulator.js';
+
+type FreshPostgres = Awaited<ReturnType<typeof freshPostgres>>;
 
 /** A Placed Order outbox message for `orderId` (no lines), for the ops tests' deliveries. */
 export const orderMessage = (
@@ -42,4 +46,22 @@ export async function recordedOrders(emu: TestEmulator, prefix: string): Promise
   await emu.settle();
   const events = (await emu.inspect('?events=full&metric=Placed%20Order')).events as { uniqueId: string }[];
   return events.filter((e) => e.uniqueId.startsWith(`placed-order:${prefix}`));
+}
+
+/**
+ * A fresh migrated Postgres schema for the enclosing describe's tests (dropped afterwards); call the
+ * returned function inside a test to get it.
+ */
+export function withFreshPostgres(): () => FreshPostgres {
+  let pg: FreshPostgres | undefined;
+  beforeAll(async () => {
+    pg = await freshPostgres();
+  }, 120_000);
+  afterAll(async () => {
+    if (pg) await dropPostgres(pg);
+  });
+  return () => {
+    if (!pg) throw new Error('The schema is made in beforeAll.');
+    return pg;
+  };
 }
