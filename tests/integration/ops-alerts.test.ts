@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createKlaviyoNext } from '../../lib/klaviyo-next/index.js';
 import type { KlaviyoAlert } from '../../lib/klaviyo-next/ops/index.js';
 import { failureOf } from '../../lib/klaviyo-next/ops/round-report.js';
+import { openPostgres } from '../../lib/klaviyo-next/sql/postgres.js';
 import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { freshSqlite } from '../support/databases.js';
 import { type TestEmulator, withEmulator } from '../support/emulator.js';
@@ -194,6 +195,23 @@ describe('the alert hook', () => {
         ),
       );
       klaviyo.ops.close();
+    }
+  });
+});
+
+describe('the alert hook when the database fails', () => {
+  it('rounds_failing database after three rounds that could not claim; the hook hears no connection string', async () => {
+    const db = openPostgres('postgres://alert_user:alert-s3cret@127.0.0.1:1/alert_db', { max: 1 });
+    const host = instance(db);
+    try {
+      for (let round = 0; round < 4; round++) await expect(host.klaviyo.drain()).rejects.toThrow();
+      expect(host.of('rounds_failing')).toEqual([
+        expect.objectContaining({ cause: 'database', consecutive: 3 }),
+      ]);
+      expect(JSON.stringify(host.alerts)).not.toContain('alert-s3cret');
+    } finally {
+      host.klaviyo.ops.close();
+      await db.close();
     }
   });
 });
