@@ -4,6 +4,7 @@ import { type SkipClock, skipClock } from '../../bench/lib/skip-clock.js';
 import { createKlaviyoClient } from '../../lib/klaviyo-next/api/client.js';
 import { RateGovernor } from '../../lib/klaviyo-next/api/governor.js';
 import type { DeliverOptions } from '../../lib/klaviyo-next/outbox/deliver/index.js';
+import type { RoundReport } from '../../lib/klaviyo-next/outbox/dispatcher.js';
 import { createDelivery } from '../../lib/klaviyo-next/outbox/runtime.js';
 import { OutboxStore } from '../../lib/klaviyo-next/outbox/store.js';
 import { profileMessage } from '../../lib/klaviyo-next/outbox/types.js';
@@ -39,13 +40,16 @@ describe('a serverless drain with a 10 s budget on a 1,000-profile backlog', () 
     db = await freshSqlite();
     store = new OutboxStore(db);
     clock = await skipClock(emu.url, Date.now());
+    reports = [];
   });
   afterAll(async () => {
     await db?.close();
   });
 
+  let reports: RoundReport[] = [];
   const delivery = (deliver?: DeliverOptions) =>
     createDelivery({
+      onRound: (report) => reports.push(report),
       store,
       client: createKlaviyoClient({
         apiKey: emu.account.privateKey,
@@ -121,6 +125,11 @@ describe('a serverless drain with a 10 s budget on a 1,000-profile backlog', () 
     const started = clock.now();
     const result = await delivery().drainSoon(BUDGET_MS);
     expect(result).toMatchObject({ delivered: 1000, dead: 0, throttled: 0 });
+    // Every round was reported (the host's metrics), its time measured on the same clock.
+    expect(reports.reduce((n, r) => n + r.delivered, 0)).toBe(1000);
+    expect(
+      reports.every((r) => r.durationMs >= 0 && r.durationMs <= BUDGET_MS && r.failed === undefined),
+    ).toBe(true);
     expect(clock.now() - started).toBeLessThanOrEqual(BUDGET_MS);
     expect(await leased()).toBe(0);
   });
