@@ -183,6 +183,7 @@ describeWithPostgres('readiness against Postgres', () => {
     const pool = new pg.Pool({
       connectionString: TEST_DATABASE_URL,
       options: `-c search_path=${schema}`,
+      application_name: schema,
       max: 6,
     });
     let klaviyo: KlaviyoNext;
@@ -216,17 +217,30 @@ describeWithPostgres('readiness against Postgres', () => {
       expect((await klaviyo.routes.ready.GET()).status).toBe(200);
     });
 
-    it('a migrations table held by a long lock: 503 within the probe’s timeout, not a hung probe', async () => {
+    it('a migrations table held by a long lock: 503 within the probe’s timeout, and its query does not keep waiting', async () => {
       const holder = await pool.connect();
+      const waitingProbes = async () => {
+        const { rows } = await holder.query(
+          `SELECT COUNT(*) AS n FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`,
+          [schema],
+        );
+        return Number(rows[0]?.n);
+      };
       try {
         await holder.query('BEGIN');
         await holder.query('LOCK TABLE klaviyo_migrations IN ACCESS EXCLUSIVE MODE');
-        const { status, body } = await answer(await klaviyo.routes.ready.GET());
-        expect(status).toBe(503);
-        expect(body.checks).toEqual({
-          database: 'ok',
-          migrations: 'the migrations table did not answer within 2000 ms',
-        });
+        const probes = await Promise.all([1, 2, 3].map(async () => answer(await klaviyo.routes.ready.GET())));
+        for (const { status, body } of probes) {
+          expect(status).toBe(503);
+          expect(body.checks).toEqual({
+            database: 'ok',
+            migrations: 'the migrations table did not answer within 2000 ms',
+          });
+        }
+        // The lock is still held: the probes' queries end by their own statement timeout, so they
+        // hand their connections back to the app's pool instead of queueing behind the lock.
+        while ((await waitingProbes()) > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+        expect(await waitingProbes()).toBe(0);
       } finally {
         await holder.query('ROLLBACK');
         holder.release();

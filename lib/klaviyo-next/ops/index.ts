@@ -2,7 +2,7 @@ import 'server-only';
 import type { MeterProvider } from '@opentelemetry/api';
 import type { Log } from '../log';
 import type { OutboxStore } from '../outbox/store';
-import type { SqlExecutor } from '../sql/types';
+import type { SqlDatabase } from '../sql/types';
 import { type AlertHook, type AlertSettings, alertWatcher } from './alerts';
 import { healthRoutes, readinessAnswer } from './health-routes';
 import { DEFAULT_STALE_AFTER_MS, roundWatch } from './liveness';
@@ -36,7 +36,7 @@ export interface WorkerProbeOptions {
  * probe server, OpenTelemetry metrics and the alert hook, all fed by the dispatcher's onRound.
  */
 export function createOps(options: {
-  db: SqlExecutor;
+  db: SqlDatabase;
   outbox: OutboxStore;
   now: () => number;
   log: Log;

@@ -2,7 +2,7 @@ import 'server-only';
 import sql, { raw } from 'sql-template-tag';
 import { PLUGIN_MIGRATIONS, PLUGIN_MIGRATIONS_TABLE } from '../migrations';
 import { MigrationsPendingError } from '../sql/migrate';
-import type { SqlExecutor } from '../sql/types';
+import type { SqlDatabase, SqlExecutor } from '../sql/types';
 
 /**
  * Kubernetes probes give up after `timeoutSeconds` (default 1 s) and load balancers after a few
@@ -35,11 +35,22 @@ function within<T>(ms: number, work: Promise<T>): Promise<T> {
 const notApplied = (versions: readonly number[]) =>
   `${versions.length} migration(s) not applied (${versions.join(', ')}); run the migrations (the deploy step) first`;
 
-/** The versions of PLUGIN_MIGRATIONS the database has not applied (empty: up to date). */
-async function pendingMigrations(db: SqlExecutor): Promise<number[]> {
-  const rows = await db.query<{ version: number | string }>(
-    sql`SELECT version FROM ${raw(PLUGIN_MIGRATIONS_TABLE)}`,
-  );
+/**
+ * The versions of PLUGIN_MIGRATIONS the database has not applied (empty: up to date). On Postgres the
+ * read carries its own statement timeout, a little past the probe's: a probe that gave up on a locked
+ * table must not leave its query holding a pooled connection until the lock goes, or a few probes
+ * would take the pool from the app's requests.
+ */
+async function pendingMigrations(db: SqlDatabase, timeoutMs: number): Promise<number[]> {
+  const read = (q: SqlExecutor) =>
+    q.query<{ version: number | string }>(sql`SELECT version FROM ${raw(PLUGIN_MIGRATIONS_TABLE)}`);
+  const rows =
+    db.dialect === 'postgres'
+      ? await db.transaction(async (tx) => {
+          await tx.query(raw(`SET LOCAL statement_timeout = ${Math.round(timeoutMs + 1_000)}`));
+          return read(tx);
+        })
+      : await read(db);
   const applied = new Set(rows.map((r) => Number(r.version)));
   return PLUGIN_MIGRATIONS.map((m) => m.version).filter((v) => !applied.has(v));
 }
@@ -50,7 +61,7 @@ async function pendingMigrations(db: SqlExecutor): Promise<number[]> {
  * can carry a host name, a user or a path: that goes to `onError` (the log) instead.
  */
 export async function checkReadiness(
-  db: SqlExecutor,
+  db: SqlDatabase,
   options: { timeoutMs?: number; onError?: (check: string, error: unknown) => void } = {},
 ): Promise<Readiness> {
   const timeoutMs = options.timeoutMs ?? READINESS_TIMEOUT_MS;
@@ -72,7 +83,7 @@ export async function checkReadiness(
     return { ready: false, checks: { database, migrations: 'not checked (no database)' } };
   }
   try {
-    const pending = await within(timeoutMs, pendingMigrations(db));
+    const pending = await within(timeoutMs, pendingMigrations(db, timeoutMs));
     if (pending.length === 0) return { ready: true, checks: { database: 'ok', migrations: 'ok' } };
     return {
       ready: false,
