@@ -28,7 +28,6 @@ import {
 } from '../lib/klaviyo-next/outbox/types.js';
 import { openPostgres } from '../lib/klaviyo-next/sql/postgres.js';
 import {
-  type EmulatorProcess,
   klaviyoEnv,
   startEmulatorProcess,
   startWorkerProcess,
@@ -120,20 +119,6 @@ async function writeBacklog(db: ReturnType<typeof openPostgres>, orders: number,
   return rows;
 }
 
-async function createList(emu: EmulatorProcess): Promise<string> {
-  const response = await fetch(`${emu.url}/api/lists`, {
-    method: 'POST',
-    headers: {
-      Authorization: `Klaviyo-API-Key ${emu.privateKey}`,
-      revision: '2026-07-15',
-      accept: 'application/vnd.api+json',
-      'content-type': 'application/vnd.api+json',
-    },
-    body: JSON.stringify({ data: { type: 'list', attributes: { name: 'Scale' } } }),
-  });
-  return ((await response.json()) as { data: { id: string } }).data.id;
-}
-
 const untilMs = async (at: number) => {
   const wait = at - Date.now();
   if (wait > 0) await sleep(wait);
@@ -153,7 +138,7 @@ const workers: WorkerChild[] = [];
 try {
   await db.query(raw(`CREATE SCHEMA ${schema}`));
   await migrateAppDatabase(db);
-  const listId = await createList(emu);
+  const listId = await emu.createList('Scale');
   const backlogRows = await writeBacklog(db, backlogOrders, listId);
   await db.query(raw('ANALYZE klaviyo_outbox'));
   const enqueueMs = performance.now() - t0;
@@ -241,7 +226,7 @@ try {
         )
         .join('; ')}`,
       `worst count ${round((worst / ceiling) * 100, 1)}% of the ceiling (goal: at least 80% at every count); baseline = 1 worker, ratio = 4 workers / 1`,
-      `what bounds it: the jobs a minute (the governor reserves ${Math.floor(bulk.perMinute * 0.9)} of ${bulk.perMinute}) times the events in each; a round claims 1,000 outbox rows (the dispatcher's batch), and a whole order is ~5.2 rows (4 events, its profile write riding on them, consent one in five), so a job carries ~${results[0]?.eventsPerJob ?? '?'} events, not ${perJob}`,
+      `what bounds it: the events jobs a minute (bulk_create_events ${bulk.perMinute}/min, of which the governor reserves ${Math.floor(bulk.perMinute * 0.9)} for margin) times the events in each (${results.map((r) => r.eventsPerJob).join(', ')} on average at 1, 2, 4 workers, of the ${perJob} a job may hold); a whole order is ~5.2 outbox rows (4 events, its profile write riding on them, consent one in five) and a round claims up to a job's worth of events`,
       `limit = bulk_create_events ${bulk.perMinute}/min x ${perJob} events a job / ${EVENTS_PER_ORDER} events an order (as bench/delivery.ts); the rate governor keeps 10% below it`,
       `lost ${lost} (events the outbox marked delivered but the emulator never recorded), duplicated ${tally.duplicated} (unique ids recorded twice), ${tally.events} events recorded in all`,
       `outbox at the end: ${states.map((s) => `${s.kind}/${s.state} ${s.n}`).join(', ')}`,

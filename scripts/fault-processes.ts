@@ -102,6 +102,8 @@ export interface EmulatorProcess extends Child {
   setFaults(faults: object): Promise<unknown>;
   clearFaults(): Promise<unknown>;
   tally(query?: Record<string, string | number>): Promise<Tally>;
+  /** Creates a list through Klaviyo's API (create_list) and returns its id. */
+  createList(name: string): Promise<string>;
 }
 
 /** What GET /__emulator/accounts/:id/tally answers (emulator/core/control.ts, tallyAccount). */
@@ -151,8 +153,23 @@ export async function startEmulatorProcess(
     if (!response.ok) throw new Error(`emulator ${method} ${path}: ${response.status} ${text}`);
     return (text ? JSON.parse(text) : undefined) as T;
   }
+  async function createList(name: string): Promise<string> {
+    const response = await fetch(`${url}/api/lists`, {
+      method: 'POST',
+      headers: {
+        Authorization: `Klaviyo-API-Key ${privateKey}`,
+        revision: '2026-07-15',
+        accept: 'application/vnd.api+json',
+        'content-type': 'application/vnd.api+json',
+      },
+      body: JSON.stringify({ data: { type: 'list', attributes: { name } } }),
+    });
+    if (!response.ok) throw new Error(`create_list: ${response.status} ${await response.text()}`);
+    return ((await response.json()) as { data: { id: string } }).data.id;
+  }
   return Object.assign(child, {
     url,
+    createList,
     accountId,
     privateKey,
     control,

@@ -1,5 +1,5 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type TestEmulator, withEmulator } from '../support/emulator.js';
 
 /**
  * The emulator controls the sale-day suite drives from another process: faults that end by themselves
@@ -7,17 +7,12 @@ import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
  * emulator's frozen clock, advanced by hand, so nothing depends on how fast the machine is.
  */
 let emu: TestEmulator;
-
-beforeAll(async () => {
-  emu = await startTestEmulator();
+withEmulator({}, (started) => {
+  emu = started;
 });
 afterEach(async () => {
   await emu.clearFaults();
   await emu.clock({ release: true });
-});
-afterAll(async () => {
-  expect(emu.specViolations).toEqual([]);
-  await emu.close();
 });
 
 const event = (email: string, uniqueId: string, lastOrder: number) => ({

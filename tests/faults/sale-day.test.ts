@@ -61,21 +61,6 @@ async function outboxStates(db: SqlDatabase): Promise<Record<string, number>> {
   return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
 }
 
-async function createList(emu: EmulatorProcess): Promise<string> {
-  const response = await fetch(`${emu.url}/api/lists`, {
-    method: 'POST',
-    headers: {
-      Authorization: `Klaviyo-API-Key ${emu.privateKey}`,
-      revision: '2026-07-15',
-      accept: 'application/vnd.api+json',
-      'content-type': 'application/vnd.api+json',
-    },
-    body: JSON.stringify({ data: { type: 'list', attributes: { name: 'Sale day' } } }),
-  });
-  const body = (await response.json()) as { data: { id: string } };
-  return body.data.id;
-}
-
 describeWithPostgres('sale day under faults', () => {
   it('loses no order, duplicates no event and keeps the newest profile values, counted at the emulator', {
     timeout: SIZE.runMs + SIZE.drainMs + 60_000,
@@ -93,7 +78,7 @@ describeWithPostgres('sale day under faults', () => {
       );
       emu = await startEmulatorProcess();
       children.push(emu);
-      const listId = await createList(emu);
+      const listId = await emu.createList('Sale day');
       const databaseEnv = { DATABASE_URL: urlWithSchema(TEST_DATABASE_URL, schema) };
       const storefrontEnv = {
         DATABASE_URL: TEST_DATABASE_URL,
