@@ -1,7 +1,8 @@
 import { raw } from 'sql-template-tag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKlaviyoNext, type KlaviyoNext } from '../../lib/klaviyo-next/index.js';
-import { METRIC } from '../../lib/klaviyo-next/ops/index.js';
+import { type KlaviyoAlert, METRIC } from '../../lib/klaviyo-next/ops/index.js';
+import { profileMessage } from '../../lib/klaviyo-next/outbox/types.js';
 import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { freshSqlite } from '../support/databases.js';
 import { type TestEmulator, withEmulator } from '../support/emulator.js';
@@ -109,6 +110,52 @@ describe('metrics through the OpenTelemetry SDK', () => {
     // The client waits out Retry-After itself (or the dispatcher pauses): either way each 429 is counted once.
     expect(await recorded('THR-')).toHaveLength(5);
     expect(read.value(METRIC.delivered)).toBe(18);
+  });
+});
+
+describe('dead letters from a profile import job’s errors', () => {
+  it('are counted and alerted when the round that polls the job dead-letters them', async () => {
+    const db = await freshSqlite();
+    const otel = memoryMetrics();
+    const alerts: KlaviyoAlert[] = [];
+    const klaviyo = createKlaviyoNext({
+      env: env(),
+      sql: db,
+      meterProvider: otel.meterProvider,
+      onAlert: (alert) => {
+        alerts.push(alert);
+      },
+    });
+    try {
+      // Profile writes without events go in one bulk_import_profiles job; two of them Klaviyo refuses.
+      const writes = [
+        ...[1, 2, 3, 4].map((i) =>
+          profileMessage(`imp${i}`, { profile: { email: `imp${i}@example.com`, first_name: `I${i}` } }),
+        ),
+        profileMessage('imp-bad', { profile: { email: 'not-an-address' } }),
+        profileMessage('imp-badphone', {
+          profile: { email: 'imp-phone@example.com', phone_number: '555-0100' },
+        }),
+      ];
+      await db.transaction((tx) => klaviyo.enqueue(tx, writes));
+      const first = await klaviyo.drain();
+      expect(first).toMatchObject({ delivered: 6, dead: 0 });
+      await emu.settle();
+      // A round polls the job before it claims (the drain's second round, or the next drain's): its
+      // import errors dead-letter the two writes, outside the rounds' own `dead`.
+      const next = await klaviyo.drain();
+      expect((first?.importDead ?? 0) + (next?.importDead ?? 0)).toBe(2);
+      const read = await otel.collect();
+      expect(read.value(METRIC.deadLetters)).toBe(2);
+      expect(read.value(METRIC.backlog, { 'klaviyo.outbox.state': 'dead' })).toBe(2);
+      expect(alerts.filter((a) => a.kind === 'dead_lettered')).toEqual([
+        expect.objectContaining({ count: 2 }),
+      ]);
+    } finally {
+      klaviyo.ops.close();
+      await otel.shutdown();
+      await db.close();
+    }
   });
 });
 
