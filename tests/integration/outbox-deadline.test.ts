@@ -11,6 +11,7 @@ import { profileMessage } from '../../lib/klaviyo-next/outbox/types.js';
 import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { freshSqlite } from '../support/databases.js';
 import { type TestEmulator, withEmulator } from '../support/emulator.js';
+import { orderEvents } from '../support/order-events.js';
 
 /**
  * A serverless drain (the cron route, `after()`) has a time budget. The issue's livelock: a round
@@ -132,6 +133,19 @@ describe('a serverless drain with a 10 s budget on a 1,000-profile backlog', () 
     ).toBe(true);
     expect(clock.now() - started).toBeLessThanOrEqual(BUDGET_MS);
     expect(await leased()).toBe(0);
+  });
+
+  it('a drain of 3,000 events fills its bulk jobs after the first round shows what events cost', async () => {
+    const messages = Array.from({ length: 750 }, (_, i) =>
+      orderEvents(`DL-E${i}`, `dle${i % 100}@example.com`),
+    ).flat();
+    await db.transaction((tx) => store.enqueue(tx, messages, clock.now()));
+    const jobsBefore = (await emu.inspect()).requests.bulk_create_events ?? 0;
+    const result = await delivery().drainSoon(BUDGET_MS);
+    expect(result).toMatchObject({ delivered: 3000, throttled: 0 });
+    // The first round claims what a profile write's pace allows (~100), the rest go 1,000 a job.
+    const jobs = (await emu.inspect()).requests.bulk_create_events - jobsBefore;
+    expect(jobs).toBeLessThanOrEqual(4);
   });
 
   it('a burst of drain requests shares the first one’s deadline', async () => {
