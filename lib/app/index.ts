@@ -31,7 +31,8 @@ function createApp() {
     merchantGuard: merchantGuard(),
     siteUrl: settings.storeUrl,
     log: consoleLog,
-    now,
+    // No `now`: the plugin then stamps leases, available_at and the pause with the database's clock
+    // (storeClock), so app instances and workers on hosts whose clocks differ agree on them.
     // The demo has no pager: an alert is a log line an operator's log search can raise one on.
     onAlert: (alert) => consoleLog('klaviyo.alert', { ...alert }),
   });
