@@ -25,9 +25,11 @@ import { percentile, round } from './lib/stats.js';
  * X-Forwarded-For), reporting a new Viewed Product: the whole path runs each time (origin check, the
  * per-address rate limit and the per-shopper view limit in Postgres, the product lookup, the enqueue
  * in a transaction, and the drain after the response, which sends the events to the emulator in bulk
- * jobs). The bare route is sent the same requests. They alternate in segments of SECONDS (default 8),
- * three each after a warm-up, so drift on this shared machine hits both; between segments the outbox is
- * let drain, so the delivery our requests caused does not land on the bare route's segment.
+ * jobs). The bare route is sent the same requests, and so is the relay route of a second plugin
+ * instance that leaves delivery to a worker (/api/track-worker), which shows what the after() drain
+ * costs. They alternate in segments of SECONDS (default 8), three each after a warm-up, so drift on
+ * this shared machine hits all alike; after the after()-drain segment the outbox is let drain, so the
+ * delivery those requests caused does not land on the next bare segment.
  */
 
 const SECONDS = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 8);
@@ -137,20 +139,31 @@ try {
   await waitForHttp(`${origin}/api/bare`, 60_000);
   // Warm-up: both routes compiled paths, pools, the JIT.
   await load('/api/bare', 3);
+  await load('/api/track-worker', 3);
   await load('/api/klaviyo/track', 3);
   await settle();
   const before = Number((await db.query<{ n: number }>(sql`SELECT COUNT(*) AS n FROM klaviyo_outbox`))[0]?.n);
 
   const bare: Awaited<ReturnType<typeof load>>[] = [];
   const ours: Awaited<ReturnType<typeof load>>[] = [];
+  const worker: Awaited<ReturnType<typeof load>>[] = [];
   let unsettled = 0;
+  let handedToWorker = 0;
   for (let k = 0; k < SEGMENTS; k++) {
     bare.push(await load('/api/bare', SECONDS));
+    worker.push(await load('/api/track-worker', SECONDS));
+    // What a worker process would deliver, marked delivered here, so the next segment's drains do
+    // not send it on the after()-drain route's time.
+    handedToWorker += (
+      await db.query(
+        sql`UPDATE klaviyo_outbox SET state = 'delivered', delivered_at = ${Date.now()} WHERE state = 'pending' RETURNING id`,
+      )
+    ).length;
     ours.push(await load('/api/klaviyo/track', SECONDS));
     unsettled = Math.max(unsettled, await settle());
-    const [b, o] = [bare[k], ours[k]];
+    const [b, w, o] = [bare[k], worker[k], ours[k]];
     console.log(
-      `segment ${k + 1}: bare ${Math.round(b?.rps ?? 0)}/s p99 ${b?.p99} ms; track ${Math.round(o?.rps ?? 0)}/s p99 ${o?.p99} ms; ${unsettled} waiting after it`,
+      `segment ${k + 1}: bare ${Math.round(b?.rps ?? 0)}/s p99 ${b?.p99} ms; track, worker delivers ${Math.round(w?.rps ?? 0)}/s p99 ${w?.p99} ms; track, after() drain ${Math.round(o?.rps ?? 0)}/s p99 ${o?.p99} ms; ${unsettled} waiting after it`,
     );
   }
   const stored =
@@ -160,18 +173,19 @@ try {
       await db.query<{ n: number }>(sql`SELECT COUNT(*) AS n FROM klaviyo_outbox WHERE state = 'delivered'`)
     )[0]?.n,
   );
-  const accepted = ours.reduce((a, s) => a + s.ok, 0);
-  const refused = ours.reduce((a, s) => a + s.other, 0) + bare.reduce((a, s) => a + s.other, 0);
+  const accepted = [...ours, ...worker].reduce((a, s) => a + s.ok, 0);
+  const refused = [...ours, ...worker, ...bare].reduce((a, s) => a + s.other, 0);
   if (refused > 0)
     throw new Error(`${refused} requests were refused or failed: the figures would not compare`);
   // autocannon ends a segment with requests in flight (at most one a connection); the server still
   // answers and stores them, uncounted.
-  if (stored < accepted || stored > accepted + CONNECTIONS * SEGMENTS)
+  if (stored < accepted || stored > accepted + 2 * CONNECTIONS * SEGMENTS)
     throw new Error(`the track route answered 202 to ${accepted} events but the outbox holds ${stored}`);
 
   const median = (xs: number[]) => percentile(xs, 0.5);
   const oursRps = median(ours.map((s) => s.rps));
   const bareRps = median(bare.map((s) => s.rps));
+  const workerRps = median(worker.map((s) => s.rps));
   const segments = (xs: typeof ours) => xs.map((s) => `${Math.round(s.rps)}/s p99 ${s.p99} ms`).join(', ');
   report({
     bench: 'track',
@@ -183,11 +197,14 @@ try {
     goal: GOAL,
     oursP99Ms: median(ours.map((s) => s.p99)),
     bareP99Ms: median(bare.map((s) => s.p99)),
+    workerRatio: round(workerRps / bareRps, 3),
+    workerP99Ms: median(worker.map((s) => s.p99)),
     notes: [
       `next start (production build of bench/track-app), Postgres outbox, ${CONNECTIONS} connections, ${SEGMENTS} alternating segments of ${SECONDS} s per route after a 3 s warm-up each; load generator autocannon in the bench process, on the same ${cpus().length} CPUs as the server, Postgres and the emulator (load average ${loadavg()[0]?.toFixed(1)} at the end)`,
       `goal: ratio >= ${GOAL} (issue 12); ours = the relay route: origin check, per-address rate limit and per-shopper view limit (Postgres), product lookup, enqueue in a transaction, after() drain to the emulator in bulk jobs; baseline = a route handler that parses the JSON body and answers 202`,
       `ours by segment: ${segments(ours)}; bare by segment: ${segments(bare)}`,
-      `every request a new signed-in shopper from a new address: ${accepted} accepted (202), ${stored} stored, ${delivered} delivered to the emulator by the after() drains; at most ${unsettled} waiting when delivery stopped after a segment (the next request's drain takes them); 0 refused`,
+      `the same route with delivery left to a worker (deliverSoon a no-op; what it stored marked delivered before the next segment): ${round(workerRps, 1)}/s, ratio ${round(workerRps / bareRps, 3)}, by segment ${segments(worker)}: the difference from ours is the after() drain's share`,
+      `every request a new signed-in shopper from a new address: ${accepted} accepted (202), ${stored} stored, ${delivered - handedToWorker} delivered to the emulator by the after() drains (${handedToWorker} left to the worker); at most ${unsettled} waiting when delivery stopped after a segment (the next request's drain takes them); 0 refused`,
     ].join('; '),
   });
 } catch (error) {

@@ -30,10 +30,12 @@ const storefront: Storefront = {
 
 /**
  * The plugin as a host mounts it, on Postgres (the production backend) in the schema the bench made
- * and migrated (BENCH_SCHEMA); delivery after each response, as by default. Built on the first
- * request, not at import: `next build` imports the route without the settings it validates.
+ * and migrated (BENCH_SCHEMA). `afterDrain`: delivery after each response, as by default; without it,
+ * delivery is left to a worker (`deliverSoon` does nothing), as a host running `npm run worker` may
+ * choose. Built on the first request, not at import: `next build` imports the routes without the
+ * settings it validates.
  */
-function create() {
+function create(afterDrain: boolean) {
   return createKlaviyoNext({
     env: process.env,
     sql: openPostgres(process.env.DATABASE_URL ?? '', { schema: process.env.BENCH_SCHEMA }),
@@ -42,11 +44,16 @@ function create() {
       email: { version: 'bench-1', text: 'Email me.' },
       sms: { version: 'bench-1', text: 'Text me.' },
     },
+    ...(afterDrain ? {} : { deliverSoon: () => undefined }),
   });
 }
 
-let instance: ReturnType<typeof create> | undefined;
-export const klaviyo = () => {
-  instance ??= create();
+const instances = new Map<boolean, ReturnType<typeof create>>();
+export const klaviyo = (afterDrain = true) => {
+  let instance = instances.get(afterDrain);
+  if (!instance) {
+    instance = create(afterDrain);
+    instances.set(afterDrain, instance);
+  }
   return instance;
 };
