@@ -1,12 +1,12 @@
 import sql from 'sql-template-tag';
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { createKlaviyoClient } from '../../lib/klaviyo-next/api/client.js';
 import { createDispatcher } from '../../lib/klaviyo-next/outbox/dispatcher.js';
-import { OutboxStore } from '../../lib/klaviyo-next/outbox/store.js';
+import type { OutboxStore } from '../../lib/klaviyo-next/outbox/store.js';
 import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
-import { dropPostgres, freshPostgres } from '../support/databases.js';
 import { type TestEmulator, withEmulator } from '../support/emulator.js';
 import { enqueueOrders, orderEvents } from '../support/order-events.js';
+import { leasedCount, usePostgresOutbox } from '../support/outbox-fixtures.js';
 import { describeWithPostgres } from '../support/requirements.js';
 
 /**
@@ -24,25 +24,18 @@ const slow = () => Date.now() - SKEW_MS;
 
 describeWithPostgres('two hosts whose clocks differ by ten minutes on one Postgres outbox', () => {
   let emu: TestEmulator;
-  let db: SqlDatabase & { schema: string };
+  let db: SqlDatabase;
   let store: OutboxStore;
 
   withEmulator({ rateLimits: false }, (started) => {
     emu = started;
   });
-  beforeAll(async () => {
-    db = await freshPostgres();
-    store = new OutboxStore(db);
-  });
-  beforeEach(async () => {
-    await db.query(sql`DELETE FROM klaviyo_outbox`);
-    await db.query(sql`DELETE FROM klaviyo_outbox_pause`);
+  const outbox = usePostgresOutbox();
+  beforeEach(() => {
+    ({ db, store } = outbox);
   });
   afterEach(async () => {
     await emu.clearFaults();
-  });
-  afterAll(async () => {
-    if (db) await dropPostgres(db);
   });
 
   const dispatcher = (now: () => number, storeClock = true) =>
@@ -61,16 +54,8 @@ describeWithPostgres('two hosts whose clocks differ by ten minutes on one Postgr
       // A lease of a minute: far shorter than the skew.
       leaseMs: 60_000,
     });
-  const leased = async () =>
-    Number(
-      (
-        await db.query<{ n: number }>(
-          sql`SELECT COUNT(*) AS n FROM klaviyo_outbox WHERE lease_owner IS NOT NULL`,
-        )
-      )[0]?.n,
-    );
   async function untilLeased() {
-    while ((await leased()) === 0) await new Promise((r) => setTimeout(r, 20));
+    while ((await leasedCount(db)) === 0) await new Promise((r) => setTimeout(r, 20));
   }
 
   it('the fast host never takes rows the slow one holds; on its own clock it would', async () => {

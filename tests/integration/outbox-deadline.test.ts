@@ -1,8 +1,5 @@
-import sql from 'sql-template-tag';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { type SkipClock, skipClock } from '../../bench/lib/skip-clock.js';
-import { createKlaviyoClient } from '../../lib/klaviyo-next/api/client.js';
-import { RateGovernor } from '../../lib/klaviyo-next/api/governor.js';
 import type { DeliverOptions } from '../../lib/klaviyo-next/outbox/deliver/index.js';
 import type { RoundReport } from '../../lib/klaviyo-next/outbox/dispatcher.js';
 import { createDelivery } from '../../lib/klaviyo-next/outbox/runtime.js';
@@ -12,6 +9,7 @@ import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { freshSqlite } from '../support/databases.js';
 import { type TestEmulator, withEmulator } from '../support/emulator.js';
 import { orderEvents } from '../support/order-events.js';
+import { clockedClient, leasedCount } from '../support/outbox-fixtures.js';
 
 /**
  * A serverless drain (the cron route, `after()`) has a time budget. The issue's livelock: a round
@@ -52,13 +50,7 @@ describe('a serverless drain with a 10 s budget on a 1,000-profile backlog', () 
     createDelivery({
       onRound: (report) => reports.push(report),
       store,
-      client: createKlaviyoClient({
-        apiKey: emu.account.privateKey,
-        baseUrl: emu.url,
-        now: clock.now,
-        sleep: clock.sleep,
-        governor: new RateGovernor({ now: clock.now, sleep: clock.sleep }),
-      }),
+      client: clockedClient(emu, clock),
       account: emu.account.id,
       now: clock.now,
       log: () => undefined,
@@ -74,14 +66,7 @@ describe('a serverless drain with a 10 s budget on a 1,000-profile backlog', () 
     );
     await db.transaction((tx) => store.enqueue(tx, messages, clock.now()));
   };
-  const leased = async () =>
-    Number(
-      (
-        await db.query<{ n: number }>(
-          sql`SELECT COUNT(*) AS n FROM klaviyo_outbox WHERE lease_owner IS NOT NULL`,
-        )
-      )[0]?.n,
-    );
+  const leased = () => leasedCount(db);
 
   it('one profile write per call (the slowest path): every call delivers some, within its budget, and leaves nothing leased', async () => {
     await backlog('single');

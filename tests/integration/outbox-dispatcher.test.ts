@@ -1,6 +1,4 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createKlaviyoClient } from '../../lib/klaviyo-next/api/client.js';
-import { RateGovernor } from '../../lib/klaviyo-next/api/governor.js';
 import { consentChange } from '../../lib/klaviyo-next/events/consent.js';
 import { placedOrder } from '../../lib/klaviyo-next/events/orders.js';
 import type { OrderSnapshot } from '../../lib/klaviyo-next/events/types.js';
@@ -17,6 +15,7 @@ import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { dropPostgres, freshPostgres, freshSqlite } from '../support/databases.js';
 import { type TestEmulator, withEmulator } from '../support/emulator.js';
 import { orderEvents, orderLine } from '../support/order-events.js';
+import { clockedClient } from '../support/outbox-fixtures.js';
 import { describeWithPostgres } from '../support/requirements.js';
 import { virtualClock } from '../support/virtual-clock.js';
 
@@ -34,12 +33,7 @@ function dispatcherContract(
     const dispatcher = () =>
       createDispatcher({
         store,
-        client: createKlaviyoClient({
-          apiKey: emu.account.privateKey,
-          baseUrl: emu.url,
-          ...clock,
-          governor: new RateGovernor(clock),
-        }),
+        client: clockedClient(emu, clock),
         now: clock.now,
       });
     /**

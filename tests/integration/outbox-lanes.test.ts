@@ -1,7 +1,5 @@
 import sql from 'sql-template-tag';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createKlaviyoClient } from '../../lib/klaviyo-next/api/client.js';
-import { RateGovernor } from '../../lib/klaviyo-next/api/governor.js';
 import { consentChange } from '../../lib/klaviyo-next/events/consent.js';
 import type { TrackEvent } from '../../lib/klaviyo-next/events/event.js';
 import { createDispatcher } from '../../lib/klaviyo-next/outbox/dispatcher.js';
@@ -17,6 +15,7 @@ import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { dropPostgres, freshPostgres, freshSqlite } from '../support/databases.js';
 import { type TestEmulator, withEmulator } from '../support/emulator.js';
 import { orderEvents } from '../support/order-events.js';
+import { clockedClient, recordedCounts } from '../support/outbox-fixtures.js';
 import { describeWithPostgres } from '../support/requirements.js';
 import { virtualClock } from '../support/virtual-clock.js';
 
@@ -68,12 +67,7 @@ function lanesContract(
     const dispatcher = () =>
       createDispatcher({
         store,
-        client: createKlaviyoClient({
-          apiKey: emu.account.privateKey,
-          baseUrl: emu.url,
-          ...clock,
-          governor: new RateGovernor(clock),
-        }),
+        client: clockedClient(emu, clock),
         now: clock.now,
       });
     const enqueue = (messages: OutboxMessage[]) =>
@@ -81,13 +75,6 @@ function lanesContract(
     const stateOf = async (key: string) =>
       (await db.query<{ state: string }>(sql`SELECT state FROM klaviyo_outbox WHERE dedup_key = ${key}`))[0]
         ?.state;
-    const recordedIds = async () => {
-      await emu.settle();
-      const events = (await emu.inspect('?events=full')).events as { uniqueId: string }[];
-      const seen = new Map<string, number>();
-      for (const e of events) seen.set(e.uniqueId, (seen.get(e.uniqueId) ?? 0) + 1);
-      return seen;
-    };
 
     it('a Placed Order enqueued after 2,500 Viewed Product is claimed in the first round; the views follow, each once', async () => {
       const flood = Array.from({ length: 2500 }, (_, i) => viewed(i, `${name}-flood`));
@@ -111,7 +98,7 @@ function lanesContract(
       // With lane 0 empty, the flood is delivered, every view once.
       await dispatcher().drain();
       expect(await store.counts()).toMatchObject({ pending: 0, retrying: 0, dead: 0 });
-      const seen = await recordedIds();
+      const seen = await recordedCounts(emu);
       const views = flood.map((m) => (m.kind === 'event' ? m.payload.uniqueId : ''));
       expect(views.filter((id) => seen.get(id) !== 1)).toEqual([]);
       expect(seen.get(placed.kind === 'event' ? placed.payload.uniqueId : '')).toBe(1);
@@ -155,7 +142,7 @@ function lanesContract(
       );
       const round = await createDispatcher({
         store,
-        client: createKlaviyoClient({ apiKey: emu.account.privateKey, baseUrl: emu.url, ...clock }),
+        client: clockedClient(emu, clock),
         now: clock.now,
         batchSize: 4,
       }).round();

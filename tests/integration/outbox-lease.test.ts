@@ -1,15 +1,15 @@
 import sql from 'sql-template-tag';
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { createKlaviyoClient } from '../../lib/klaviyo-next/api/client.js';
 import { consentChange } from '../../lib/klaviyo-next/events/consent.js';
 import { createDispatcher, type DispatcherOptions } from '../../lib/klaviyo-next/outbox/dispatcher.js';
 import { createDelivery } from '../../lib/klaviyo-next/outbox/runtime.js';
-import { OutboxStore } from '../../lib/klaviyo-next/outbox/store.js';
+import type { OutboxStore } from '../../lib/klaviyo-next/outbox/store.js';
 import { consentMessage, type OutboxMessage, profileMessage } from '../../lib/klaviyo-next/outbox/types.js';
 import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
-import { dropPostgres, freshPostgres } from '../support/databases.js';
 import { type TestEmulator, withEmulator } from '../support/emulator.js';
 import { orderEvents } from '../support/order-events.js';
+import { recordedCounts, usePostgresOutbox } from '../support/outbox-fixtures.js';
 import { describeWithPostgres } from '../support/requirements.js';
 
 /**
@@ -22,26 +22,18 @@ import { describeWithPostgres } from '../support/requirements.js';
 
 describeWithPostgres('leases on one Postgres outbox', () => {
   let emu: TestEmulator;
-  let db: SqlDatabase & { schema: string };
+  let db: SqlDatabase;
   let store: OutboxStore;
 
   withEmulator({ rateLimits: false }, (started) => {
     emu = started;
   });
-  beforeAll(async () => {
-    db = await freshPostgres();
-    store = new OutboxStore(db);
-  });
-  beforeEach(async () => {
-    await db.query(sql`DELETE FROM klaviyo_outbox`);
-    await db.query(sql`DELETE FROM klaviyo_outbox_fences`);
-    await db.query(sql`DELETE FROM klaviyo_outbox_delivered_hours`);
+  const outbox = usePostgresOutbox();
+  beforeEach(() => {
+    ({ db, store } = outbox);
   });
   afterEach(async () => {
     await emu.clearFaults();
-  });
-  afterAll(async () => {
-    if (db) await dropPostgres(db);
   });
 
   const client = () =>
@@ -159,11 +151,8 @@ describeWithPostgres('leases on one Postgres outbox', () => {
       dead: 0,
     });
     expect(await leases()).toEqual([]);
-    await emu.settle();
-    const inspected = await emu.inspect('?events=full');
-    const seen = new Map<string, number>();
-    for (const e of inspected.events as { uniqueId: string }[])
-      seen.set(e.uniqueId, (seen.get(e.uniqueId) ?? 0) + 1);
+    const seen = await recordedCounts(emu);
+    const inspected = await emu.inspect();
     const sent = orders.map((m) => (m.kind === 'event' ? m.payload.uniqueId : ''));
     expect(sent.filter((id) => seen.get(id) !== 1)).toEqual([]);
     // No duplicate reached Klaviyo (it would have suppressed it) and every person's newest write won.

@@ -1,7 +1,5 @@
 import sql from 'sql-template-tag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKlaviyoClient } from '../../lib/klaviyo-next/api/client.js';
-import { RateGovernor } from '../../lib/klaviyo-next/api/governor.js';
 import type { Dispatcher, RoundResult } from '../../lib/klaviyo-next/outbox/dispatcher.js';
 import { createDelivery } from '../../lib/klaviyo-next/outbox/runtime.js';
 import { OutboxStore } from '../../lib/klaviyo-next/outbox/store.js';
@@ -11,6 +9,7 @@ import { loadCheckout, restock } from '../support/checkout-load.js';
 import { freshSqlite } from '../support/databases.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { type EmulatorClock, emulatorClock } from '../support/emulator-clock.js';
+import { clockedClient } from '../support/outbox-fixtures.js';
 import { onBothDatabases, testStoreDeps } from '../support/store-fixtures.js';
 
 /**
@@ -47,13 +46,7 @@ async function harness(db: SqlDatabase, start: string): Promise<Harness> {
   // running, which then goes round again.
   const delivery = createDelivery({
     store,
-    client: createKlaviyoClient({
-      apiKey: emu.account.privateKey,
-      baseUrl: emu.url,
-      now: clock.now,
-      sleep: clock.sleep,
-      governor: new RateGovernor({ now: clock.now, sleep: clock.sleep }),
-    }),
+    client: clockedClient(emu, clock),
     account: emu.account.id,
     now: clock.now,
     log: () => undefined,

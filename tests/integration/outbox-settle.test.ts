@@ -2,7 +2,6 @@ import sql from 'sql-template-tag';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createKlaviyoClient } from '../../lib/klaviyo-next/api/client.js';
 import { KlaviyoApiError } from '../../lib/klaviyo-next/api/errors.js';
-import { RateGovernor } from '../../lib/klaviyo-next/api/governor.js';
 import { consentChange } from '../../lib/klaviyo-next/events/consent.js';
 import type { DeliverOptions } from '../../lib/klaviyo-next/outbox/deliver/index.js';
 import { createDispatcher } from '../../lib/klaviyo-next/outbox/dispatcher.js';
@@ -18,6 +17,7 @@ import { dropPostgres, freshPostgres, freshSqlite } from '../support/databases.j
 import { type TestEmulator, withEmulator } from '../support/emulator.js';
 import { type FaultyProxy, startFaultyProxy } from '../support/faulty-proxy.js';
 import { orderEvents } from '../support/order-events.js';
+import { clockedClient } from '../support/outbox-fixtures.js';
 import { describeWithPostgres } from '../support/requirements.js';
 import { virtualClock } from '../support/virtual-clock.js';
 
@@ -94,12 +94,7 @@ function settleContract(
         ...(batchSize ? { batchSize } : {}),
         ...(deliver ? { deliver } : {}),
         store,
-        client: createKlaviyoClient({
-          apiKey: emu.account.privateKey,
-          baseUrl: proxy.url,
-          ...clock,
-          governor: new RateGovernor(clock),
-        }),
+        client: clockedClient(emu, clock, proxy.url),
         now: clock.now,
         random: () => 0.5,
       });

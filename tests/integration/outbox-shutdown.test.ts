@@ -7,6 +7,7 @@ import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { dropPostgres, freshPostgres } from '../support/databases.js';
 import { type TestEmulator, withEmulator } from '../support/emulator.js';
 import { enqueueOrders } from '../support/order-events.js';
+import { leasedCount, recordedCounts } from '../support/outbox-fixtures.js';
 import { describeWithPostgres, TEST_DATABASE_URL } from '../support/requirements.js';
 
 /**
@@ -93,10 +94,7 @@ describeWithPostgres('a worker stopped by SIGTERM while Klaviyo answers slowly',
       'the slow job to reach Klaviyo',
       output,
     );
-    const leasedBefore = await db.query<{ n: number }>(
-      sql`SELECT COUNT(*) AS n FROM klaviyo_outbox WHERE lease_owner IS NOT NULL`,
-    );
-    expect(Number(leasedBefore[0]?.n)).toBe(second.length);
+    expect(await leasedCount(db)).toBe(second.length);
 
     const signalledAt = Date.now();
     worker.child.kill('SIGTERM');
@@ -132,10 +130,7 @@ describeWithPostgres('a worker stopped by SIGTERM while Klaviyo answers slowly',
     );
 
     // What was sent before is delivered once at Klaviyo.
-    await emu.settle();
-    const recorded = (await emu.inspect('?events=full')).events as { uniqueId: string }[];
-    const seen = new Map<string, number>();
-    for (const e of recorded) seen.set(e.uniqueId, (seen.get(e.uniqueId) ?? 0) + 1);
+    const seen = await recordedCounts(emu);
     expect(first.filter((id) => seen.get(id) !== 1)).toEqual([]);
     expect(rows.filter((r) => r.dedup_key.includes('SIG-A') && r.state !== 'delivered')).toEqual([]);
     await emu.clearFaults();

@@ -1,0 +1,70 @@
+import sql from 'sql-template-tag';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { createKlaviyoClient, type KlaviyoClient } from '../../lib/klaviyo-next/api/client.js';
+import { RateGovernor } from '../../lib/klaviyo-next/api/governor.js';
+import { OutboxStore } from '../../lib/klaviyo-next/outbox/store.js';
+import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
+import { dropPostgres, freshPostgres } from './databases.js';
+import type { TestEmulator } from './emulator.js';
+
+/** A clock a test drives (virtual, emulator or skip clock): what the client waits and paces on. */
+export interface TestClock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+/**
+ * Our Klaviyo client on the emulator, waiting and pacing on the test's clock: the governor's waits
+ * pass in no time, and the published limits are still kept. `baseUrl` for a proxy in between.
+ */
+export function clockedClient(emu: TestEmulator, clock: TestClock, baseUrl = emu.url): KlaviyoClient {
+  return createKlaviyoClient({
+    apiKey: emu.account.privateKey,
+    baseUrl,
+    now: clock.now,
+    sleep: clock.sleep,
+    governor: new RateGovernor({ now: clock.now, sleep: clock.sleep }),
+  });
+}
+
+/**
+ * A migrated Postgres schema of the test file's own, emptied of messages, fences, delivery counts and
+ * pauses before each test and dropped after the file. Read `db`/`store` inside tests and hooks.
+ */
+export function usePostgresOutbox() {
+  const handle = {} as { db: SqlDatabase & { schema: string }; store: OutboxStore };
+  beforeAll(async () => {
+    handle.db = await freshPostgres();
+    handle.store = new OutboxStore(handle.db);
+  });
+  beforeEach(async () => {
+    for (const table of [
+      sql`DELETE FROM klaviyo_outbox`,
+      sql`DELETE FROM klaviyo_outbox_fences`,
+      sql`DELETE FROM klaviyo_outbox_delivered_hours`,
+      sql`DELETE FROM klaviyo_outbox_pause`,
+    ])
+      await handle.db.query(table);
+  });
+  afterAll(async () => {
+    if (handle.db) await dropPostgres(handle.db);
+  });
+  return handle;
+}
+
+/** Messages holding a lease right now (a worker's claim not settled or released). */
+export async function leasedCount(db: SqlDatabase): Promise<number> {
+  const [row] = await db.query<{ n: number }>(
+    sql`SELECT COUNT(*) AS n FROM klaviyo_outbox WHERE lease_owner IS NOT NULL`,
+  );
+  return Number(row?.n ?? 0);
+}
+
+/** How many times the emulator recorded each event unique id (after its queued jobs have run). */
+export async function recordedCounts(emu: TestEmulator): Promise<Map<string, number>> {
+  await emu.settle();
+  const events = (await emu.inspect('?events=full')).events as { uniqueId: string }[];
+  const seen = new Map<string, number>();
+  for (const e of events) seen.set(e.uniqueId, (seen.get(e.uniqueId) ?? 0) + 1);
+  return seen;
+}
