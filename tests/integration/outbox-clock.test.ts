@@ -1,12 +1,12 @@
 import sql from 'sql-template-tag';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { beforeEach, expect, it } from 'vitest';
 import { createKlaviyoClient } from '../../lib/klaviyo-next/api/client.js';
 import { createDispatcher } from '../../lib/klaviyo-next/outbox/dispatcher.js';
 import type { OutboxStore } from '../../lib/klaviyo-next/outbox/store.js';
 import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
-import { type TestEmulator, withEmulator } from '../support/emulator.js';
+import type { TestEmulator } from '../support/emulator.js';
 import { enqueueOrders, orderEvents } from '../support/order-events.js';
-import { leasedCount, usePostgresOutbox } from '../support/outbox-fixtures.js';
+import { leasedCount, useEmulatorAndPostgresOutbox } from '../support/outbox-fixtures.js';
 import { describeWithPostgres } from '../support/requirements.js';
 
 /**
@@ -26,16 +26,9 @@ describeWithPostgres('two hosts whose clocks differ by ten minutes on one Postgr
   let emu: TestEmulator;
   let db: SqlDatabase;
   let store: OutboxStore;
-
-  withEmulator({ rateLimits: false }, (started) => {
-    emu = started;
-  });
-  const outbox = usePostgresOutbox();
+  const world = useEmulatorAndPostgresOutbox();
   beforeEach(() => {
-    ({ db, store } = outbox);
-  });
-  afterEach(async () => {
-    await emu.clearFaults();
+    ({ emu, db, store } = world);
   });
 
   const dispatcher = (now: () => number, storeClock = true) =>

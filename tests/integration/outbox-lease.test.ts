@@ -1,5 +1,5 @@
 import sql from 'sql-template-tag';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { beforeEach, expect, it } from 'vitest';
 import { createKlaviyoClient } from '../../lib/klaviyo-next/api/client.js';
 import { consentChange } from '../../lib/klaviyo-next/events/consent.js';
 import { createDispatcher, type DispatcherOptions } from '../../lib/klaviyo-next/outbox/dispatcher.js';
@@ -7,9 +7,9 @@ import { createDelivery } from '../../lib/klaviyo-next/outbox/runtime.js';
 import type { OutboxStore } from '../../lib/klaviyo-next/outbox/store.js';
 import { consentMessage, type OutboxMessage, profileMessage } from '../../lib/klaviyo-next/outbox/types.js';
 import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
-import { type TestEmulator, withEmulator } from '../support/emulator.js';
+import type { TestEmulator } from '../support/emulator.js';
 import { orderEvents } from '../support/order-events.js';
-import { recordedCounts, usePostgresOutbox } from '../support/outbox-fixtures.js';
+import { recordedCounts, useEmulatorAndPostgresOutbox } from '../support/outbox-fixtures.js';
 import { describeWithPostgres } from '../support/requirements.js';
 
 /**
@@ -24,16 +24,9 @@ describeWithPostgres('leases on one Postgres outbox', () => {
   let emu: TestEmulator;
   let db: SqlDatabase;
   let store: OutboxStore;
-
-  withEmulator({ rateLimits: false }, (started) => {
-    emu = started;
-  });
-  const outbox = usePostgresOutbox();
+  const world = useEmulatorAndPostgresOutbox();
   beforeEach(() => {
-    ({ db, store } = outbox);
-  });
-  afterEach(async () => {
-    await emu.clearFaults();
+    ({ emu, db, store } = world);
   });
 
   const client = () =>

@@ -1,11 +1,11 @@
 import sql from 'sql-template-tag';
-import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { createKlaviyoClient, type KlaviyoClient } from '../../lib/klaviyo-next/api/client.js';
 import { RateGovernor } from '../../lib/klaviyo-next/api/governor.js';
 import { OutboxStore } from '../../lib/klaviyo-next/outbox/store.js';
 import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { dropPostgres, freshPostgres } from './databases.js';
-import type { TestEmulator } from './emulator.js';
+import { type TestEmulator, withEmulator } from './emulator.js';
 
 /** A clock a test drives (virtual, emulator or skip clock): what the client waits and paces on. */
 export interface TestClock {
@@ -67,4 +67,20 @@ export async function recordedCounts(emu: TestEmulator): Promise<Map<string, num
   const seen = new Map<string, number>();
   for (const e of events) seen.set(e.uniqueId, (seen.get(e.uniqueId) ?? 0) + 1);
   return seen;
+}
+
+/**
+ * An emulator without rate limits (faults cleared after each test) beside usePostgresOutbox: what a
+ * test of several workers on one Postgres outbox starts from. Read the handle inside tests and hooks.
+ */
+export function useEmulatorAndPostgresOutbox() {
+  const outbox = usePostgresOutbox();
+  const handle = outbox as typeof outbox & { emu: TestEmulator };
+  withEmulator({ rateLimits: false }, (started) => {
+    handle.emu = started;
+  });
+  afterEach(async () => {
+    await handle.emu?.clearFaults();
+  });
+  return handle;
 }
