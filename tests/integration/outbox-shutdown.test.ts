@@ -1,13 +1,17 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import sql from 'sql-template-tag';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { createKlaviyoClient } from '../../lib/klaviyo-next/api/client.js';
+import { consentChange } from '../../lib/klaviyo-next/events/consent.js';
+import { createDelivery } from '../../lib/klaviyo-next/outbox/runtime.js';
 import { OutboxStore } from '../../lib/klaviyo-next/outbox/store.js';
+import { consentMessage } from '../../lib/klaviyo-next/outbox/types.js';
 import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { dropPostgres, freshPostgres } from '../support/databases.js';
 import { type TestEmulator, withEmulator } from '../support/emulator.js';
 import { enqueueOrders } from '../support/order-events.js';
-import { leasedCount, recordedCounts } from '../support/outbox-fixtures.js';
+import { leasedCount, recordedCounts, useEmulatorAndPostgresOutbox } from '../support/outbox-fixtures.js';
 import { describeWithPostgres, TEST_DATABASE_URL } from '../support/requirements.js';
 
 /**
@@ -134,5 +138,60 @@ describeWithPostgres('a worker stopped by SIGTERM while Klaviyo answers slowly',
     expect(first.filter((id) => seen.get(id) !== 1)).toEqual([]);
     expect(rows.filter((r) => r.dedup_key.includes('SIG-A') && r.state !== 'delivered')).toEqual([]);
     await emu.clearFaults();
+  });
+});
+
+describeWithPostgres('a worker stopped mid-round, in process', () => {
+  let emu: TestEmulator;
+  let db: SqlDatabase;
+  let store: OutboxStore;
+  const world = useEmulatorAndPostgresOutbox();
+  beforeEach(() => {
+    ({ emu, db, store } = world);
+  });
+
+  it('keeps what the round completed before the stop, settled while it ran, and releases the rest at once', async () => {
+    // One round: the events job answers at once, then the consent job waits on a slow answer.
+    const events = await enqueueOrders(db, store, 10, 'MID'); // 40 events
+    const consent = Array.from({ length: 10 }, (_, i) =>
+      consentMessage(
+        consentChange({
+          channel: 'email',
+          status: 'SUBSCRIBED',
+          profile: { email: `mid${i}@example.com` },
+          consentedAt: '2026-07-15T12:00:00Z',
+          source: 'Checkout',
+        }),
+      ),
+    );
+    await db.transaction((tx) => store.enqueue(tx, consent));
+    await emu.setFaults({ latencyMs: SLOW_ANSWER_MS, operations: ['bulk_subscribe_profiles'] });
+    const delivery = createDelivery({
+      store,
+      client: createKlaviyoClient({ apiKey: emu.account.privateKey, baseUrl: emu.url, timeoutMs: 120_000 }),
+      account: emu.account.id,
+      log: () => undefined,
+    });
+    const stop = new AbortController();
+    const working = delivery.work(stop.signal, 20);
+    // The events are marked delivered while the round still waits on the consent job.
+    const delivered = async () =>
+      (
+        await db.query<{ n: number }>(sql`SELECT COUNT(*) AS n FROM klaviyo_outbox WHERE state = 'delivered'`)
+      )[0]?.n;
+    while (Number(await delivered()) < events.length) await new Promise((r) => setTimeout(r, 20));
+    expect(await leasedCount(db)).toBe(consent.length);
+
+    stop.abort();
+    await working;
+    expect(await leasedCount(db)).toBe(0);
+    const rows = await store.list({ limit: 100 });
+    const consentRows = rows.filter((r) => r.kind === 'consent');
+    expect(consentRows.every((r) => r.state === 'pending' && r.attempts === 0)).toBe(true);
+    const now = await store.now();
+    expect(consentRows.every((r) => r.availableAt <= now)).toBe(true);
+    expect(rows.filter((r) => r.kind === 'event' && r.state !== 'delivered')).toEqual([]);
+    const seen = await recordedCounts(emu);
+    expect(events.filter((id) => seen.get(id) !== 1)).toEqual([]);
   });
 });
