@@ -1,5 +1,9 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { type SkipClock, skipClock } from '../../bench/lib/skip-clock.js';
+import { createKlaviyoClient } from '../../lib/klaviyo-next/api/client.js';
+import { RateGovernor } from '../../lib/klaviyo-next/api/governor.js';
+import type { RateBudgetStore } from '../../lib/klaviyo-next/api/rate-budget.js';
+import { eventBody } from '../../lib/klaviyo-next/api/resources/events.js';
 import type { DeliverOptions } from '../../lib/klaviyo-next/outbox/deliver/index.js';
 import type { RoundReport } from '../../lib/klaviyo-next/outbox/dispatcher.js';
 import { createDelivery } from '../../lib/klaviyo-next/outbox/runtime.js';
@@ -144,5 +148,52 @@ describe('a serverless drain with a 10 s budget on a 1,000-profile backlog', () 
     expect(result?.delivered).toBeGreaterThan(0);
     expect(clock.now() - started).toBeLessThanOrEqual(BUDGET_MS);
     expect(await leased()).toBe(0);
+  });
+});
+
+describe('a call waiting for rate budget', () => {
+  let emu: TestEmulator;
+  withEmulator({ rateLimits: false }, (started) => {
+    emu = started;
+  });
+  // A budget that frees only in a minute (as after a burst): the call waits in the governor.
+  const fullBudget: RateBudgetStore = {
+    reserve: async () => 60_000,
+    clamp: async () => undefined,
+    block: async () => undefined,
+  };
+  const client = () =>
+    createKlaviyoClient({
+      apiKey: emu.account.privateKey,
+      baseUrl: emu.url,
+      governor: new RateGovernor({ store: fullBudget }),
+    });
+  const body = eventBody({
+    metric: 'Viewed Product',
+    profile: { email: 'wait@example.com' },
+    properties: {},
+    time: new Date().toISOString(),
+    unique_id: 'wait-1',
+  });
+  const sent = async () => (await emu.inspect()).requests.create_event ?? 0;
+
+  it('gives up at once when the budget frees after its deadline (code deadline), sending nothing', async () => {
+    const before = await sent();
+    await expect(
+      client().call('create_event', { body, deadlineMs: Date.now() + 5_000 }),
+    ).rejects.toMatchObject({
+      status: 0,
+      code: 'deadline',
+    });
+    expect(await sent()).toBe(before);
+  });
+
+  it('ends its wait when its signal aborts (a stopping worker), code aborted, sending nothing', async () => {
+    const before = await sent();
+    const stop = new AbortController();
+    const call = client().call('create_event', { body, signal: stop.signal });
+    setTimeout(() => stop.abort(), 50);
+    await expect(call).rejects.toMatchObject({ status: 0, code: 'aborted' });
+    expect(await sent()).toBe(before);
   });
 });
