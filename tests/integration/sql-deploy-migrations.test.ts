@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openAppDatabase } from '../../lib/app/database.js';
@@ -10,6 +11,7 @@ import { lazyDatabase } from '../../lib/app/lazy-database.js';
 import { migrateAppDatabase, STORE_MIGRATIONS_TABLE } from '../../lib/app/migrations.js';
 import { OutboxStore } from '../../lib/klaviyo-next/outbox/store.js';
 import { profileMessage } from '../../lib/klaviyo-next/outbox/types.js';
+import { drizzleDatabase } from '../../lib/klaviyo-next/sql/drizzle.js';
 import {
   MigrationsPendingError,
   migrate,
@@ -206,6 +208,26 @@ describeWithPostgres('migrations as a deploy step (Postgres)', () => {
     expect(store.map((r) => Number(r.version))).toEqual(STORE_MIGRATIONS.map((m) => m.version));
     expect(await indexState(db, LANE_INDEX)).toBe('valid');
     expect(STORE_MIGRATIONS_TABLE).toBe('store_migrations');
+  });
+
+  it('through the Drizzle adapter (a host like tests/fixtures/host-store), two migrators at once build the index once', async () => {
+    const { url, db } = await freshDatabase('drizzle');
+    const hosts = [
+      new pg.Pool({ connectionString: url, max: 2 }),
+      new pg.Pool({ connectionString: url, max: 2 }),
+    ];
+    try {
+      const applied = await Promise.all(
+        hosts.map((pool) =>
+          migrate(drizzleDatabase(drizzle(pool)), PLUGIN_MIGRATIONS, { table: PLUGIN_MIGRATIONS_TABLE }),
+        ),
+      );
+      expect(applied.reduce((a, b) => a + b, 0)).toBe(PLUGIN_MIGRATIONS.length);
+      expect(await recorded(db)).toEqual(PLUGIN_MIGRATIONS.map((m) => m.version));
+      expect(await indexState(db, LANE_INDEX)).toBe('valid');
+    } finally {
+      await Promise.all(hosts.map((pool) => pool.end()));
+    }
   });
 
   it('the app refuses an unmigrated database with an error naming `npm run migrate`, and serves once it is migrated', async () => {

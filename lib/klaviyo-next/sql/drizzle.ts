@@ -24,11 +24,16 @@ export interface DrizzlePgDatabase extends DrizzleExecutable {
 
 const INT8 = 20;
 
+type PgResult = { rows: unknown[]; fields: readonly { name: string; dataTypeID: number }[] };
+
 async function run<T>(db: DrizzleExecutable, query: Sql): Promise<T[]> {
   // Drizzle's `sql` is a tagged template too: our strings stay SQL text and every value becomes one
   // bound parameter (`sql.param`, so an array value stays one parameter instead of a list).
   const strings = Object.assign([...query.strings], { raw: query.strings });
-  const result = await db.execute(drizzleSql(strings, ...query.values.map((v) => drizzleSql.param(v))));
+  return rowsOf<T>(await db.execute(drizzleSql(strings, ...query.values.map((v) => drizzleSql.param(v)))));
+}
+
+function rowsOf<T>(result: PgResult): T[] {
   // node-postgres reads BIGINT as a string; the plugin's BIGINT columns hold epoch milliseconds (and
   // COUNT(*) results), well inside Number's exact range, as the other adapters return them.
   const bigints = result.fields.filter((f) => f.dataTypeID === INT8).map((f) => f.name);
@@ -47,13 +52,50 @@ export function drizzleExecutor(tx: DrizzleExecutable): SqlExecutor {
   return { dialect: 'postgres', query: <T = Row>(query: Sql) => run<T>(tx, query) };
 }
 
+/** What the adapter needs of the node-postgres Pool under a Drizzle database (`db.$client`). */
+interface PgPool {
+  connect(): Promise<{
+    query(query: { text: string; values: unknown[] }): Promise<PgResult>;
+    release(destroy?: boolean): void;
+  }>;
+  totalCount: number;
+}
+
+const poolOf = (client: unknown): PgPool | undefined =>
+  typeof (client as PgPool | undefined)?.connect === 'function' &&
+  typeof (client as PgPool).totalCount === 'number'
+    ? (client as PgPool)
+    : undefined;
+
 /**
  * A Drizzle database (node-postgres driver) as the plugin's database; its transactions are Drizzle's.
  * Constructing it does no I/O. `close()` ends the pool Drizzle was given.
  */
 export function drizzleDatabase(db: DrizzlePgDatabase): SqlDatabase {
   const scopes = new TransactionScopes();
+  const pool = poolOf(db.$client);
+  // One connection outside a transaction (SqlDatabase.connection), when Drizzle was given a Pool:
+  // the migrator builds large indexes CONCURRENTLY on it under a session lock.
+  const connection = pool
+    ? {
+        async connection<T>(fn: (conn: SqlExecutor) => Promise<T>): Promise<T> {
+          scopes.assertOutside('connection');
+          const client = await pool.connect();
+          try {
+            return await fn({
+              dialect: 'postgres',
+              query: async <R = Row>(query: Sql) =>
+                rowsOf<R>(await client.query({ text: query.text, values: query.values })),
+            });
+          } finally {
+            // Closed, not returned to the pool: a setting or session lock `fn` left must not reach a request.
+            client.release(true);
+          }
+        },
+      }
+    : {};
   return {
+    ...connection,
     dialect: 'postgres',
     async query<T = Row>(query: Sql): Promise<T[]> {
       // Inside a transaction callback this would run on another connection, outside the transaction.
