@@ -13,7 +13,8 @@ export interface Migration {
    * inside a transaction) while the app keeps writing. Every statement must be safe to run again
    * (`IF NOT EXISTS`, `IF EXISTS`): a migration cut off halfway is finished by the next migrate(),
    * which first drops an index the cut-off build left INVALID and builds it again. SQLite has no
-   * concurrent build and runs the migration in a transaction as usual.
+   * concurrent build and runs the migration in a transaction as usual; so does a Postgres database
+   * that migrate() starts from nothing (no rows, nobody writing), with CONCURRENTLY left out.
    */
   transaction?: false;
 }
@@ -147,13 +148,20 @@ export async function migrate(
   if (!/^[A-Za-z_]\w*$/.test(table)) throw new TypeError(`'${table}' is not a valid table name.`);
   // Adoption runs under the same lock as the migrations: two processes starting together on an old
   // database copy the rows once, and neither applies a migration the old bookkeeping had recorded.
-  await db.transaction(async (tx) => {
+  const fresh = await db.transaction(async (tx) => {
     await lockAndPrepare(db, tx, table);
     await adoptLegacy(db, tx, table, migrations);
+    const [any] = await tx.query(sql`SELECT 1 AS one FROM ${raw(table)} LIMIT 1`);
+    return any === undefined;
   });
   let applied = 0;
   for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
-    if (migration.transaction === false && db.dialect === 'postgres') {
+    // A database this call starts from nothing has no rows to index and nobody writing (the app
+    // refuses a database until every migration is recorded): there a concurrent build would only wait
+    // on every other transaction of the database for nothing, so it runs in the migration's own
+    // transaction like the rest, as a plain CREATE INDEX.
+    const outside = migration.transaction === false && db.dialect === 'postgres' && !fresh;
+    if (outside) {
       if (await applyOutsideTransaction(db, migration, table)) applied++;
       continue;
     }
@@ -162,7 +170,8 @@ export async function migrate(
       const seen = await tx.query(sql`SELECT 1 FROM ${raw(table)} WHERE version = ${migration.version}`);
       if (seen.length > 0) return false;
       // A migration is the plugin's own SQL text, with no values in it.
-      for (const statement of statementsOf(migration, db.dialect)) await tx.query(raw(statement));
+      for (const statement of statementsOf(migration, db.dialect))
+        await tx.query(raw(migration.transaction === false ? withoutConcurrently(statement) : statement));
       await tx.query(
         sql`INSERT INTO ${raw(table)} (version, name, applied_at) VALUES (${migration.version}, ${migration.name}, ${Date.now()})`,
       );
@@ -172,6 +181,9 @@ export async function migrate(
   }
   return applied;
 }
+
+/** `CREATE INDEX CONCURRENTLY ...` as a plain `CREATE INDEX ...` (the same for DROP), for inside a transaction. */
+const withoutConcurrently = (statement: string) => statement.replace(/\bCONCURRENTLY\s+/gi, '');
 
 /** The indexes a migration builds concurrently (`CREATE [UNIQUE] INDEX CONCURRENTLY IF NOT EXISTS name`). */
 function concurrentIndexes(statements: readonly string[]): string[] {
