@@ -133,6 +133,23 @@ describe('profile writes riding on their events', () => {
     expect(subscribed?.attributes.subscriptions.email.marketing.consent).toBe('SUBSCRIBED');
   });
 
+  it('rides on a trickle too: one order’s four create_event calls carry the write', async () => {
+    const email = 'single@example.com';
+    await enqueue([
+      ...orderEvents('T1', email),
+      profileMessage('order:T1', { profile: { email }, properties: { 'NW Last Order ID': 'T1' } }),
+    ]);
+    const before = await requests();
+    expect(await dispatcher().drain()).toMatchObject({ delivered: 5, dead: 0 });
+    const after = await requests();
+    expect((after.create_event ?? 0) - (before.create_event ?? 0)).toBe(4);
+    expect((after.create_or_update_profile ?? 0) - (before.create_or_update_profile ?? 0)).toBe(0);
+    const [profile] = await profileByEmail(email);
+    expect(profile?.attributes.properties).toMatchObject({ 'NW Last Order ID': 'T1' });
+    const fences = await db.query<{ order_key: string }>(sql`SELECT order_key FROM klaviyo_outbox_fences`);
+    expect(fences.map((f) => f.order_key)).toEqual([`person:${email}`]);
+  });
+
   it('a write naming another shopper’s email beside a different phone does not ride on her order, nor join the phone to her', async () => {
     const victim = 'victim@example.com';
     const victimPhone = '+12025550101';
