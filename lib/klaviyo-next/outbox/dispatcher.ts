@@ -236,9 +236,15 @@ export function createDispatcher(options: DispatcherOptions) {
     const parent = signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal;
     const control = roundControl(parent, now);
     const timers: NodeJS.Timeout[] = [];
-    const left = endAt - local();
-    // (A timer longer than 2^31 - 1 ms would fire at once: such a deadline is no deadline.)
-    if (left < MAX_TIMER_MS) timers.push(setTimeout(() => deadline.abort(), Math.max(0, left)));
+    // The timer asks the round's clock when it fires, and waits on if the deadline is not there yet
+    // (an injected clock, a test's, need not move with real time). A timer longer than 2^31 - 1 ms
+    // would fire at once: such a deadline is no deadline.
+    const arm = () => {
+      const left = endAt - local();
+      if (left <= 0) deadline.abort();
+      else if (left < MAX_TIMER_MS) timers.push(setTimeout(arm, left));
+    };
+    arm();
 
     const settler = createSettler(records, now, result, (error) => control.stop(error));
     const outcomes = settler.outcomes(() => {
