@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -140,7 +140,12 @@ async function runAll(): Promise<void> {
     console.log(`\n=== bench ${bench} ===`);
     outcomes.push(await runOne(bench));
   }
-  writeFileSync(join(here, 'REPORT.md'), reportOf(outcomes));
+  const reportPath = join(here, 'REPORT.md');
+  writeFileSync(reportPath, reportOf(outcomes));
+  // Formatted as `npm run lint` wants it (the table's columns aligned), so the committed report passes.
+  spawnSync(join(here, '..', 'node_modules', '.bin', 'biome'), ['format', '--write', reportPath], {
+    stdio: 'ignore',
+  });
   console.log('\nwrote bench/REPORT.md');
   for (const o of outcomes) {
     const met = o.result ? BOUNDS[o.name]?.met?.(o.result) : undefined;
@@ -189,7 +194,9 @@ function reportOf(outcomes: Outcome[]): string {
   for (const o of outcomes) {
     lines.push(`## ${o.name}`, '');
     lines.push(`What bounds it: ${BOUNDS[o.name]?.bound ?? 'nothing stated (see the bench file).'}`, '');
-    if (o.result) lines.push('```json', JSON.stringify(o.result), '```', '');
+    // A plain fence: the line exactly as the bench printed it (a json fence would be re-indented by
+    // the formatter, and this is one JSON line).
+    if (o.result) lines.push('```', JSON.stringify(o.result), '```', '');
     else lines.push(`No figures: the bench ${o.failure}.`, '');
   }
   return `${lines.join('\n')}`;
