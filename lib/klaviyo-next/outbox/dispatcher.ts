@@ -86,6 +86,7 @@ const SETTLE_BATCH = 100;
 const SETTLE_EVERY_MS = 250;
 const MIN_CLAIM = 10;
 const MAX_TIMER_MS = 2 ** 31 - 1;
+const DEADLINE_LOOK_MS = 50;
 
 /**
  * What one record costs a round before any round has measured it: the slowest kind at its steady
@@ -239,10 +240,13 @@ export function createDispatcher(options: DispatcherOptions) {
     // The timer asks the round's clock when it fires, and waits on if the deadline is not there yet
     // (an injected clock, a test's, need not move with real time). A timer longer than 2^31 - 1 ms
     // would fire at once: such a deadline is no deadline.
+    // At least 50 ms between looks, so a clock that stands still just short of the deadline is not
+    // asked a thousand times a second (50 ms past a real deadline is well inside the settle margin).
+    let deadlineTimer: NodeJS.Timeout | undefined;
     const arm = () => {
       const left = endAt - local();
       if (left <= 0) deadline.abort();
-      else if (left < MAX_TIMER_MS) timers.push(setTimeout(arm, left));
+      else if (left < MAX_TIMER_MS) deadlineTimer = setTimeout(arm, Math.max(DEADLINE_LOOK_MS, left));
     };
     arm();
 
@@ -272,6 +276,7 @@ export function createDispatcher(options: DispatcherOptions) {
       );
     } finally {
       for (const t of timers) clearTimeout(t);
+      clearTimeout(deadlineTimer);
       await renewing;
     }
     const sendingMs = local() - sendingFrom;
