@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { encode } from 'next-auth/jwt';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
@@ -15,6 +12,7 @@ import {
   removeListMember,
 } from '../../app/(admin)/admin/(dashboard)/lists/actions.js';
 import { env } from '../../lib/env.js';
+import { migratedSqliteFile } from '../support/databases.js';
 import { withEmulator } from '../support/emulator.js';
 import { ADMIN_ROUTES, adminRequest } from '../support/fuzz-admin-routes.js';
 import { anyValue, emailArb, headerJunk, junk, shaped } from '../support/fuzz-arbitraries.js';
@@ -43,7 +41,7 @@ withEmulator({}, async (emu) => {
   // Read once by lib/env.ts at the first request, which comes after this.
   vi.stubEnv('KLAVIYO_API_URL', emu.url);
   vi.stubEnv('KLAVIYO_PRIVATE_KEY', emu.account.privateKey);
-  vi.stubEnv('OUTBOX_SQLITE_PATH', join(mkdtempSync(join(tmpdir(), 'fuzz-merchant-')), 'app.db'));
+  vi.stubEnv('OUTBOX_SQLITE_PATH', await migratedSqliteFile('fuzz-merchant-'));
   await emu.setRateLimits(false);
   const { auth } = env();
   session = await encode({

@@ -1,9 +1,7 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { getAuthOptions } from '../../lib/auth/config.js';
 import { devAdminPassword } from '../../lib/auth/dev-password.js';
+import { migratedSqliteFile } from '../support/databases.js';
 
 /**
  * The admin sign-in's credentials check as next-auth calls it (the provider's `authorize` with the
@@ -12,7 +10,7 @@ import { devAdminPassword } from '../../lib/auth/dev-password.js';
  * the first entry, so 1,000 guesses went through unthrottled, and without the header every client
  * shared one key, so 10 bad guesses by anyone locked the merchant out.
  */
-vi.stubEnv('OUTBOX_SQLITE_PATH', join(mkdtempSync(join(tmpdir(), 'admin-throttle-')), 'app.db'));
+vi.stubEnv('OUTBOX_SQLITE_PATH', await migratedSqliteFile('admin-throttle-'));
 vi.stubEnv('TRUSTED_PROXY_HOPS', '1');
 // The clock stands still, so what the throttle lets through does not depend on the machine's speed.
 vi.useFakeTimers({ toFake: ['Date'], now: Date.parse('2026-12-05T07:00:00Z') });

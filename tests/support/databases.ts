@@ -15,6 +15,18 @@ export async function freshSqlite(): Promise<SqlDatabase> {
   return db;
 }
 
+/**
+ * The path of a fresh SQLite file `npm run migrate` has brought up to date, for tests that give the
+ * demo app its database through OUTBOX_SQLITE_PATH: the app never migrates by itself (the deploy step does).
+ */
+export async function migratedSqliteFile(prefix: string): Promise<string> {
+  const path = join(mkdtempSync(join(tmpdir(), prefix)), 'app.db');
+  const db = openSqlite(path);
+  await migrateAppDatabase(db);
+  await db.close();
+  return path;
+}
+
 /** A fresh, migrated Postgres schema of its own in the test database. */
 export async function freshPostgres(): Promise<SqlDatabase & { schema: string }> {
   const schema = `t_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
