@@ -456,8 +456,13 @@ export function createDispatcher(options: DispatcherOptions) {
       if (r.pausedUntil) total.pausedUntil = r.pausedUntil;
       if (r.stoppedBy) total.stoppedBy = r.stoppedBy;
       if (r.importDead) total.importDead = (total.importDead ?? 0) + r.importDead;
-      // Nothing claimed, Klaviyo asks us to wait, or nothing this worker could settle (released only).
-      if (r.claimed === 0 || r.pausedUntil || r.delivered + r.retrying + r.dead === 0) break;
+      // Nothing claimed, Klaviyo asks us to wait, or a round that settled nothing for good (all failed,
+      // held or released): the next round would claim what is due at once and meet the same, so the
+      // drain ends instead of spinning on it; the worker or the next drain comes back to it.
+      if (r.claimed === 0 || r.pausedUntil || r.delivered + r.dead === 0) break;
+      // Between rounds, timers and I/O get their turn: on SQLite, whose calls are synchronous, a round
+      // that made no request would otherwise chain the next on the microtask queue alone.
+      await new Promise((resolve) => setImmediate(resolve));
     }
     return total;
   }

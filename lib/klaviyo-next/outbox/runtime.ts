@@ -156,7 +156,10 @@ export function createDelivery(options: DeliveryOptions): Delivery {
           dead: round.dead,
         });
       if (round?.pausedUntil) await sleep(Math.max(0, round.pausedUntil - now()), signal);
-      else if (!round || round.claimed === 0) await sleep(idleMs, signal);
+      // A round that settled nothing for good (everything failed or was held) waits like an idle one,
+      // instead of claiming the same due rows again at once.
+      else if (!round || round.claimed === 0 || round.delivered + round.dead === 0)
+        await sleep(idleMs, signal);
     }
     options.log('worker.stopped', { owner: dispatcher.owner });
   }
