@@ -11,7 +11,8 @@ export { ConfigError, type KlaviyoNextConfig } from './config';
  */
 export { createKlaviyoNext, type KlaviyoNext, type KlaviyoNextOptions } from './create';
 export type { DashboardActionInput, DashboardActions } from './dashboard/actions';
-export type { ConsentChange } from './events/consent';
+// The consent the store sends to Klaviyo. `ConsentChange` (below) is the one Klaviyo reports back by webhook.
+export type { ConsentChange as OutgoingConsent } from './events/consent';
 export { accountExchangeId, buildIdentity, type ProfileIdentity, toE164 } from './events/identity';
 export type * from './events/types';
 export { securityHeaders } from './onsite/csp';
@@ -27,3 +28,4 @@ export type { OutboxMessage, ProfileUpdate } from './outbox/types';
 export type { ConsentText, ConsentTexts, GuardDecision, Log, MerchantGuard, Storefront } from './ports';
 export { TransactionMisuseError } from './sql/scope';
 export type { Dialect, Row, SqlDatabase, SqlExecutor } from './sql/types';
+export type { ConsentChange, ConsentSink } from './webhooks/types';
