@@ -173,4 +173,28 @@ export const STORE_MIGRATIONS: Migration[] = [
       ALTER TABLE store_customer_credentials ADD COLUMN email_verified_at BIGINT;
       DELETE FROM store_shopper_sessions;`,
   },
+  {
+    version: 210,
+    name: 'store_customer_consent',
+    // Marketing consent per customer and channel, as the store last heard it: from its own pages
+    // (checkout, sign-up, preferences, admin) or from Klaviyo's webhooks. \`at\` is when the change was
+    // made where it was made (a webhook item's datetime), so an older change arriving late never
+    // overwrites a newer one (lib/store/customer-consent.ts). \`address\` is the email or phone the
+    // consent names: SMS consent is given for a typed phone, which need not be the customer's own.
+    sql: `
+      CREATE TABLE store_customer_consent (
+        customer_id TEXT NOT NULL REFERENCES store_customers (id) ON DELETE CASCADE,
+        channel TEXT NOT NULL CHECK (channel IN ('email', 'sms')),
+        status TEXT NOT NULL CHECK (status IN ('subscribed', 'unsubscribed', 'suppressed')),
+        source TEXT NOT NULL,
+        method TEXT,
+        address TEXT NOT NULL,
+        external_id TEXT,
+        at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        PRIMARY KEY (customer_id, channel)
+      );
+      CREATE INDEX store_customer_consent_address ON store_customer_consent (channel, address);
+      CREATE INDEX store_customers_phone ON store_customers (phone);`,
+  },
 ];
