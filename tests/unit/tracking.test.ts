@@ -108,6 +108,7 @@ describe('order events', () => {
       profile,
     );
     expect(shipped).toMatchObject({
+      metric: 'Fulfilled Partial Order',
       uniqueId: 'fulfilled-order:ORD-1001:f1',
       value: 45,
       properties: { IsPartial: true },
@@ -136,8 +137,8 @@ describe('order events', () => {
     expect(r1).toMatchObject({ value: 19.99, properties: { IsPartial: true, OrderId: 'ORD-1001' } });
   });
 
-  it('Cancelled Order is valued negatively', () => {
-    expect(cancelledOrder(order, { at: '2026-07-15T13:00:00Z' }, profile).value).toBe(-81.48);
+  it('Cancelled Order is valued at what it cancelled, positive like Refunded Order', () => {
+    expect(cancelledOrder(order, { at: '2026-07-15T13:00:00Z' }, profile).value).toBe(81.48);
   });
 });
 

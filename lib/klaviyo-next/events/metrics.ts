@@ -13,7 +13,20 @@ export const METRICS = {
   refundedOrder: 'Refunded Order',
 } as const;
 
-export type MetricName = (typeof METRICS)[keyof typeof METRICS];
+/**
+ * The shipment metrics Klaviyo's Shopify integration records beside the standard ones
+ * (help.klaviyo.com 115005080447, "Shopify data reference"). Apart from METRICS, which the browser
+ * bundle carries: only the server sends these.
+ */
+export const FULFILMENT_METRICS = {
+  fulfilledPartialOrder: 'Fulfilled Partial Order',
+  confirmedShipment: 'Confirmed Shipment',
+  deliveredShipment: 'Delivered Shipment',
+} as const;
+
+export type MetricName =
+  | (typeof METRICS)[keyof typeof METRICS]
+  | (typeof FULFILMENT_METRICS)[keyof typeof FULFILMENT_METRICS];
 
 /** The metrics a browser may send through the server relay; order lifecycle metrics come only from the server. */
 export const BROWSER_METRICS: readonly MetricName[] = [

@@ -1,9 +1,16 @@
 import { cartTotalCents, itemOf } from './browse';
 import type { TrackEvent } from './event';
 import type { ProfileIdentity } from './identity';
-import { METRICS } from './metrics';
+import { FULFILMENT_METRICS, METRICS } from './metrics';
 import { toMajor } from './money';
-import type { Address, FulfillmentSnapshot, LineSnapshot, OrderSnapshot, RefundSnapshot } from './types';
+import type {
+  Address,
+  FulfillmentSnapshot,
+  LineSnapshot,
+  OrderSnapshot,
+  RefundSnapshot,
+  ShipmentUpdate,
+} from './types';
 import { uniqueId } from './unique-id';
 
 function address(a: Address | undefined) {
@@ -70,38 +77,106 @@ export function orderedProducts(order: OrderSnapshot, profile: ProfileIdentity):
   }));
 }
 
-/** Fulfilled Order per shipment; a partial shipment is valued at what it carried. */
+/**
+ * Carriers whose public tracking page takes the tracking number in its address. The key is what a
+ * merchant types or picks (any case); a carrier not listed gets no TrackingURL unless the host gives
+ * one (FulfillmentSnapshot.trackingUrl).
+ */
+export const CARRIER_TRACKING_PAGES: Readonly<Record<string, { name: string; url: (n: string) => string }>> =
+  {
+    ups: { name: 'UPS', url: (n) => `https://www.ups.com/track?tracknum=${n}` },
+    usps: { name: 'USPS', url: (n) => `https://tools.usps.com/go/TrackConfirmAction?tLabels=${n}` },
+    fedex: { name: 'FedEx', url: (n) => `https://www.fedex.com/fedextrack/?trknbr=${n}` },
+    dhl: { name: 'DHL', url: (n) => `https://www.dhl.com/global-en/home/tracking.html?tracking-id=${n}` },
+  };
+
+/** The carrier's tracking page for this number, or undefined for a carrier without a known page. */
+export function trackingUrl(carrier: string | undefined, trackingNumber: string | undefined) {
+  if (!carrier || !trackingNumber) return undefined;
+  const page = CARRIER_TRACKING_PAGES[carrier.trim().toLowerCase()];
+  return page?.url(encodeURIComponent(trackingNumber.trim()));
+}
+
+/** Carrier, tracking number and tracking page of a shipment, as its events carry them. */
+function shipmentProperties(fulfillment: FulfillmentSnapshot) {
+  const url = fulfillment.trackingUrl ?? trackingUrl(fulfillment.carrier, fulfillment.trackingNumber);
+  return {
+    FulfillmentId: fulfillment.fulfillmentId,
+    ...(fulfillment.carrier ? { Carrier: fulfillment.carrier } : {}),
+    ...(fulfillment.trackingNumber ? { TrackingNumber: fulfillment.trackingNumber } : {}),
+    ...(url ? { TrackingURL: url } : {}),
+  };
+}
+
+/**
+ * One shipment. The shipment that leaves nothing more to ship is Fulfilled Order, valued at the
+ * order total as Klaviyo's Shopify integration values it (the order is now fulfilled, however many
+ * parcels it took); a shipment that leaves some of the order to ship is Fulfilled Partial Order,
+ * valued at what it carried. Each has its own unique_id (order and fulfilment id), so a resend of
+ * the same shipment is one event and two shipments are two.
+ */
 export function fulfilledOrder(
   order: OrderSnapshot,
   fulfillment: FulfillmentSnapshot,
   profile: ProfileIdentity,
 ): TrackEvent {
   const lines = linesFor(order, fulfillment.lines);
-  // One shipment with everything is valued at the order total; otherwise at what it carried.
   const shippedAll = order.lines.every((l) =>
     lines.some((s) => s.lineId === l.lineId && s.quantity >= l.quantity),
   );
   const completes = fulfillment.completesOrder ?? shippedAll;
-
   return {
-    metric: METRICS.fulfilledOrder,
+    metric: completes ? METRICS.fulfilledOrder : FULFILMENT_METRICS.fulfilledPartialOrder,
     uniqueId: uniqueId('fulfilled-order', order.orderId, fulfillment.fulfillmentId),
     time: fulfillment.fulfilledAt,
     profile,
-    value: toMajor(shippedAll ? order.totalCents : cartTotalCents(lines)),
+    value: toMajor(completes ? order.totalCents : cartTotalCents(lines)),
     valueCurrency: order.currency,
     properties: {
       ...base(order),
-      FulfillmentId: fulfillment.fulfillmentId,
+      ...shipmentProperties(fulfillment),
       IsPartial: !completes,
-      ...(fulfillment.carrier ? { Carrier: fulfillment.carrier } : {}),
-      ...(fulfillment.trackingNumber ? { TrackingNumber: fulfillment.trackingNumber } : {}),
       Items: lines.map(itemOf),
     },
   };
 }
 
-/** Cancelled Order, valued negatively so revenue reports net it out. */
+/**
+ * Confirmed Shipment (the carrier has the parcel) or Delivered Shipment, once per shipment and
+ * status (unique_id from order, fulfilment and status), valued at what the shipment carries.
+ */
+export function shipmentUpdated(
+  order: OrderSnapshot,
+  fulfillment: FulfillmentSnapshot,
+  update: ShipmentUpdate,
+  profile: ProfileIdentity,
+): TrackEvent {
+  const lines = linesFor(order, fulfillment.lines);
+  const confirmed = update.status === 'confirmed';
+  return {
+    metric: confirmed ? FULFILMENT_METRICS.confirmedShipment : FULFILMENT_METRICS.deliveredShipment,
+    uniqueId: uniqueId(
+      confirmed ? 'confirmed-shipment' : 'delivered-shipment',
+      order.orderId,
+      fulfillment.fulfillmentId,
+    ),
+    time: update.at,
+    profile,
+    value: toMajor(cartTotalCents(lines)),
+    valueCurrency: order.currency,
+    properties: { ...base(order), ...shipmentProperties(fulfillment), Items: lines.map(itemOf) },
+  };
+}
+
+/*
+ * Cancelled Order and Refunded Order share one convention, Klaviyo's Shopify integration's: the
+ * value is the positive amount the event is about (what was cancelled, what was refunded), never a
+ * negative number. Klaviyo sums each metric on its own, so "Refunded Order value" reads as money
+ * returned and Klaviyo's revenue reports stay gross of both; a negative value would make the same
+ * metric's sum differ in sign between this store and a Shopify one in the same account.
+ */
+
+/** Cancelled Order, valued at what was cancelled: the order total (only an untouched order is cancelled). */
 export function cancelledOrder(
   order: OrderSnapshot,
   cancellation: { at: string; reason?: string },
@@ -112,7 +187,7 @@ export function cancelledOrder(
     uniqueId: uniqueId('cancelled-order', order.orderId),
     time: cancellation.at,
     profile,
-    value: -toMajor(order.totalCents),
+    value: toMajor(order.totalCents),
     valueCurrency: order.currency,
     properties: {
       ...base(order),
@@ -123,8 +198,9 @@ export function cancelledOrder(
 }
 
 /**
- * Refunded Order per refund, valued at the amount refunded; several partial refunds of one order are
- * several facts, each with its own id, carrying the order id for linking.
+ * Refunded Order per refund, valued at the amount refunded (positive, as Cancelled Order); several
+ * partial refunds of one order are several facts, each with its own id, carrying the order id for
+ * linking.
  */
 export function refundedOrder(
   order: OrderSnapshot,

@@ -83,5 +83,13 @@ export interface FulfillmentSnapshot {
   completesOrder?: boolean;
   carrier?: string;
   trackingNumber?: string;
+  /** The carrier's tracking page; built from carrier and tracking number when left out (trackingUrl()). */
+  trackingUrl?: string;
   lines: { lineId: string; quantity: number }[];
+}
+
+/** A carrier's news about one shipment: it has the parcel (confirmed), or handed it over (delivered). */
+export interface ShipmentUpdate {
+  status: 'confirmed' | 'delivered';
+  at: string; // ISO 8601
 }

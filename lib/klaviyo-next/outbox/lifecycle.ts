@@ -6,8 +6,9 @@ import {
   orderedProducts,
   placedOrder,
   refundedOrder,
+  shipmentUpdated,
 } from '../events/orders';
-import type { FulfillmentSnapshot, OrderSnapshot, RefundSnapshot } from '../events/types';
+import type { FulfillmentSnapshot, OrderSnapshot, RefundSnapshot, ShipmentUpdate } from '../events/types';
 import {
   consentMessage,
   eventMessage,
@@ -27,13 +28,23 @@ export const orderMessages = {
     eventMessage(placedOrder(order, profile)),
     ...orderedProducts(order, profile).map(eventMessage),
   ],
-  /** Fulfilled Order for one shipment: the whole order, or the lines and quantities it carried. */
+  /**
+   * One shipment: Fulfilled Order when it leaves nothing to ship, else Fulfilled Partial Order with
+   * the lines and quantities it carried; both with Carrier, TrackingNumber and TrackingURL.
+   */
   fulfilled: (
     order: OrderSnapshot,
     fulfillment: FulfillmentSnapshot,
     profile: ProfileIdentity,
   ): OutboxMessage[] => [eventMessage(fulfilledOrder(order, fulfillment, profile))],
-  /** Cancelled Order. */
+  /** Confirmed Shipment or Delivered Shipment: the carrier's news about one shipment. */
+  shipment: (
+    order: OrderSnapshot,
+    fulfillment: FulfillmentSnapshot,
+    update: ShipmentUpdate,
+    profile: ProfileIdentity,
+  ): OutboxMessage[] => [eventMessage(shipmentUpdated(order, fulfillment, update, profile))],
+  /** Cancelled Order, valued at the (positive) order total it cancels. */
   cancelled: (
     order: OrderSnapshot,
     cancellation: { at: string; reason?: string },
