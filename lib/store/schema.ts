@@ -174,6 +174,45 @@ export const STORE_MIGRATIONS: Migration[] = [
       DELETE FROM store_shopper_sessions;`,
   },
   {
+    version: 230,
+    name: 'store_subscriptions',
+    // Subscribe-and-save (lib/store/subscriptions). A subscription is a standing order of one variant
+    // for a customer with an account; `revision` counts its changes (each pause and resume is its own
+    // fact, with its own event id) and `charges_count` its charges. A charge row per charge, unique per
+    // (subscription, number): a second charge of the same period cannot be recorded, even by a race.
+    sql: `
+      INSERT INTO store_counters (name, value) VALUES ('subscription_number', 1000);
+      CREATE TABLE store_subscriptions (
+        id TEXT PRIMARY KEY,
+        customer_id TEXT NOT NULL REFERENCES store_customers (id),
+        plan_id TEXT NOT NULL,
+        variant_id TEXT NOT NULL,
+        quantity INTEGER NOT NULL CHECK (quantity > 0),
+        recurring_cents BIGINT NOT NULL CHECK (recurring_cents >= 0),
+        currency TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('active', 'paused', 'cancelled')),
+        revision INTEGER NOT NULL DEFAULT 0,
+        charges_count INTEGER NOT NULL DEFAULT 0,
+        started_at BIGINT NOT NULL,
+        next_charge_at BIGINT,
+        cancelled_at BIGINT,
+        cancel_reason TEXT,
+        updated_at BIGINT NOT NULL,
+        CHECK ((status = 'active') = (next_charge_at IS NOT NULL))
+      );
+      CREATE INDEX store_subscriptions_customer ON store_subscriptions (customer_id);
+      CREATE INDEX store_subscriptions_due ON store_subscriptions (status, next_charge_at);
+      CREATE TABLE store_subscription_charges (
+        id TEXT PRIMARY KEY,
+        subscription_id TEXT NOT NULL REFERENCES store_subscriptions (id),
+        number INTEGER NOT NULL CHECK (number > 0),
+        amount_cents BIGINT NOT NULL CHECK (amount_cents >= 0),
+        period_due_at BIGINT NOT NULL,
+        charged_at BIGINT NOT NULL,
+        UNIQUE (subscription_id, number)
+      );`,
+  },
+  {
     version: 210,
     name: 'store_customer_consent',
     // Marketing consent per customer and channel, as the store last heard it: from its own pages
