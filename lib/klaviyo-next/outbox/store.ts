@@ -1,6 +1,7 @@
 import 'server-only';
 import { createHash } from 'node:crypto';
 import sql, { empty, join, raw } from 'sql-template-tag';
+import { redactDeliveredDeletions } from '../erasure/redact';
 import type { SqlDatabase, SqlExecutor } from '../sql/types';
 import {
   type DeliveryError,
@@ -243,13 +244,23 @@ export class OutboxStore {
     // The hour's delivery count and the fences move with the rows, in one transaction (what counts()
     // reads; a write marked delivered without its fence could be overtaken).
     await this.db.transaction(async (tx) => {
-      for (const chunk of chunks([...new Map(fences.map((f) => [f.orderKey, f])).values()]))
+      const rows = await tx.query<{ id: number; order_key: string | null; kind: string }>(
+        sql`UPDATE klaviyo_outbox SET state = 'delivered', delivered_at = ${now}, updated_at = ${now}, attempts = attempts + 1,
+         lease_owner = NULL, lease_until = NULL, last_error = NULL WHERE lease_owner = ${owner} AND id IN (${join(ids)}) RETURNING id, order_key, kind`,
+      );
+      // Fences only for writes this owner still held: a row gone meanwhile (erased, erasure/) must
+      // not leave its person's order key behind in the fences.
+      const held = new Set(rows.map((r) => r.order_key));
+      const kept = [...new Map(fences.map((f) => [f.orderKey, f])).values()].filter((f) =>
+        held.has(f.orderKey),
+      );
+      for (const chunk of chunks(kept))
         await tx.query(sql`INSERT INTO klaviyo_outbox_fences (order_key, until_ms, job)
           VALUES ${join(chunk.map((f) => sql`(${f.orderKey}, ${f.untilMs}, ${f.job ?? null})`))}
           ON CONFLICT (order_key) DO UPDATE SET until_ms = excluded.until_ms, job = excluded.job`);
-      const rows = await tx.query<{ id: number }>(
-        sql`UPDATE klaviyo_outbox SET state = 'delivered', delivered_at = ${now}, updated_at = ${now}, attempts = attempts + 1,
-         lease_owner = NULL, lease_until = NULL, last_error = NULL WHERE lease_owner = ${owner} AND id IN (${join(ids)}) RETURNING id`,
+      await redactDeliveredDeletions(
+        tx,
+        rows.filter((r) => r.kind === 'profile-deletion').map((r) => Number(r.id)),
       );
       if (rows.length > 0)
         await tx.query(sql`INSERT INTO klaviyo_outbox_delivered_hours (hour, n) VALUES (${Math.floor(now / HOUR_MS)}, ${rows.length})

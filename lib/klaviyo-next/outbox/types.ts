@@ -1,3 +1,4 @@
+import type { ProfileDeletionRequest } from '../erasure/types';
 import type { ConsentChange } from '../events/consent';
 import type { TrackEvent } from '../events/event';
 import type { ProfileIdentity } from '../events/identity';
@@ -22,7 +23,8 @@ export type OutboxMessage =
   | { kind: 'event'; key: string; payload: TrackEvent }
   | { kind: 'profile'; key: string; payload: ProfileUpdate }
   | { kind: 'consent'; key: string; payload: ConsentChange }
-  | { kind: 'back-in-stock'; key: string; payload: BackInStockRequest };
+  | { kind: 'back-in-stock'; key: string; payload: BackInStockRequest }
+  | { kind: 'profile-deletion'; key: string; payload: ProfileDeletionRequest };
 
 export type OutboxState = 'pending' | 'retrying' | 'delivered' | 'dead';
 
@@ -69,6 +71,12 @@ export const profileMessage = (key: string, update: ProfileUpdate): OutboxMessag
  * each carries its own time and unique_id.
  */
 export function orderKeyOf(message: OutboxMessage): string | null {
+  // A deletion joins the person's chain ("Erasure" in the plugin README): a write of hers
+  // accepted after it waits until it is sent, so nothing recreates her before the deletion goes.
+  if (message.kind === 'profile-deletion') {
+    const id = message.payload.identifier;
+    return `person:${'email' in id ? id.email : id.phone_number}`;
+  }
   if (message.kind !== 'profile' && message.kind !== 'consent') return null;
   const { email, phone_number, external_id, _kx } = message.payload.profile;
   const who = email ?? phone_number ?? external_id ?? _kx;

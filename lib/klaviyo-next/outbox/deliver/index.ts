@@ -6,6 +6,7 @@ import { deliverBackInStock } from './back-in-stock';
 import { deliverConsent } from './consent';
 import { deliverEvents } from './events';
 import { failed, type Outcomes } from './outcome';
+import { deliverProfileDeletions } from './profile-deletion';
 import { deliverProfiles } from './profiles';
 import { planRides } from './riding';
 
@@ -75,7 +76,13 @@ export interface DeliverOptions {
  * Every kind this worker delivers. Only these are claimed; a kind added by a newer release stays in the
  * queue for the workers that know it, neither delivered nor dead-lettered by this one.
  */
-export const KNOWN_KINDS: OutboxRecord['kind'][] = ['profile', 'consent', 'event', 'back-in-stock'];
+export const KNOWN_KINDS: OutboxRecord['kind'][] = [
+  'profile',
+  'consent',
+  'event',
+  'back-in-stock',
+  'profile-deletion',
+];
 
 const ofKind = <K extends OutboxRecord['kind']>(records: readonly OutboxRecord[], kind: K) =>
   records.filter((r): r is Extract<OutboxRecord, { kind: K }> => r.kind === kind);
@@ -129,6 +136,10 @@ export async function deliverAll(
         }),
     ],
     ['back-in-stock', () => deliverBackInStock(client, ofKind(records, 'back-in-stock'), outcomes, control)],
+    [
+      'profile-deletion',
+      () => deliverProfileDeletions(client, ofKind(records, 'profile-deletion'), outcomes, control),
+    ],
   ];
   for (const [kind, deliver] of steps) {
     try {
