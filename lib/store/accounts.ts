@@ -11,6 +11,7 @@ import { consentMessage, type OutboxMessage, profileMessage } from '../klaviyo-n
 import type { SqlExecutor } from '../klaviyo-next/sql/types';
 import type { AccountLinks } from './account-links';
 import { CONSENT_DISCLOSURES } from './consent-disclosures';
+import { recordCheckoutConsent } from './customer-consent-change';
 import type { StoreDeps } from './deps';
 import { consumeProof, issueProof, LINK_TTL_MS, type ProofRefusal } from './email-proof';
 import { formInput } from './form-input';
@@ -327,6 +328,9 @@ export async function confirmAccountLink(
       if (existing?.password_hash) await endCustomerSessions(tx, customer.id);
       const at = new Date(now).toISOString();
       await deps.outbox.enqueue(tx, signUpMessages(customer.id, proof.email, details, deps, at), now);
+      // The sign-up's newsletter box is an explicit consent: recorded on her as it is sent.
+      if (details.marketing.email)
+        await recordCheckoutConsent(tx, customer.id, { email: proof.email }, now, 'sign-up');
       const sessionToken = await startShopperSession(tx, customer.id, now);
       return { sessionToken, firstName: details.firstName };
     }),

@@ -12,6 +12,7 @@ const SECTIONS: { title: string; links: { href: string; label: string; icon: Ico
     links: [
       { href: '/admin/lists', label: 'Lists', icon: 'lists' },
       { href: '/admin/segments', label: 'Segments', icon: 'segments' },
+      { href: '/admin/customers', label: 'Customers', icon: 'lists' },
     ],
   },
   {

@@ -6,6 +6,7 @@ import { fieldErrorOf } from '../../klaviyo-next/http/field-error';
 import type { SqlExecutor } from '../../klaviyo-next/sql/types';
 import { loadCart } from '../cart';
 import { CONSENT_DISCLOSURES } from '../consent-disclosures';
+import { recordCheckoutConsent } from '../customer-consent-change';
 import { recordCustomerOrder } from '../customers';
 import type { StoreDeps } from '../deps';
 import { formInput } from '../form-input';
@@ -117,6 +118,17 @@ async function writeOrder(
     listId: deps.newsletterListId,
   };
   await deps.outbox.enqueue(tx, checkoutMessages(facts, deps.log), now);
+  // A ticked box is a new, explicit consent: recorded on her, as sent. An empty one records nothing,
+  // so an unsubscribe (hers, or Klaviyo's reported back) stands.
+  await recordCheckoutConsent(
+    tx,
+    customer.id,
+    {
+      email: consent.email ? identity.email : undefined,
+      sms: consent.sms ? identity.phone_number : undefined,
+    },
+    now,
+  );
   // The order is recorded against the customer of the typed email (her lifetime order count), but
   // the browser gets access to this order only: typing an email proves nothing about it.
   const orderAccess = await grantOrderAccess(tx, orderId, previousAccess, now);
