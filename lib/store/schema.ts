@@ -236,4 +236,21 @@ export const STORE_MIGRATIONS: Migration[] = [
       CREATE INDEX store_customer_consent_address ON store_customer_consent (channel, address);
       CREATE INDEX store_customers_phone ON store_customers (phone);`,
   },
+  {
+    version: 240,
+    name: 'store_shipment_status',
+    // Fulfilment in the admin (lib/store/orders): each shipment keeps the tracking page its events
+    // linked and where the carrier has it (fulfilled, then confirmed, then delivered; each recorded
+    // once, with its time). Existing shipments start as handed to the carrier. The order page reads
+    // an order's shipments and refunds, the order list the newest orders first.
+    sql: `
+      ALTER TABLE store_fulfillments ADD COLUMN tracking_url TEXT;
+      ALTER TABLE store_fulfillments ADD COLUMN shipment_status TEXT NOT NULL DEFAULT 'fulfilled'
+        CHECK (shipment_status IN ('fulfilled', 'confirmed', 'delivered'));
+      ALTER TABLE store_fulfillments ADD COLUMN confirmed_at BIGINT;
+      ALTER TABLE store_fulfillments ADD COLUMN delivered_at BIGINT;
+      CREATE INDEX store_fulfillments_order ON store_fulfillments (order_id);
+      CREATE INDEX store_refunds_order ON store_refunds (order_id);
+      CREATE INDEX store_orders_placed ON store_orders (placed_at);`,
+  },
 ];

@@ -39,15 +39,19 @@ onBothDatabases('fulfilment and cancellation', (db) => {
 
     const events = await lifecycleEvents(d.db, orderId);
     expect(events.map((e) => [e.metric, e.uniqueId, e.value, e.properties.IsPartial])).toEqual([
-      ['Fulfilled Order', `fulfilled-order:${orderId}:${orderId}-F1`, 64, true],
-      ['Fulfilled Order', `fulfilled-order:${orderId}:${orderId}-F2`, 80, false],
+      ['Fulfilled Partial Order', `fulfilled-order:${orderId}:${orderId}-F1`, 64, true],
+      ['Fulfilled Order', `fulfilled-order:${orderId}:${orderId}-F2`, 144, false],
     ]);
-    expect(events[0]?.properties).toMatchObject({ Carrier: 'UPS', TrackingNumber: '1Z999' });
+    expect(events[0]?.properties).toMatchObject({
+      Carrier: 'UPS',
+      TrackingNumber: '1Z999',
+      TrackingURL: 'https://www.ups.com/track?tracknum=1Z999',
+    });
     expect(events[0]?.profile.email).toBe('ada.lovelace@example.com');
     expect(d.deliveries.scheduled).toBe(3); // the checkout and the two shipments
   });
 
-  it('cancels an unshipped order once, restocking it and recording a negative Cancelled Order', async () => {
+  it('cancels an unshipped order once, restocking it and recording Cancelled Order at its (positive) total', async () => {
     const d = testStoreDeps(db());
     const orderId = await placedOrder(d, LINES);
     const stock = await stockOf(d.db, TEE);
@@ -67,7 +71,7 @@ onBothDatabases('fulfilment and cancellation', (db) => {
     expect(await fulfilOrder(d, { orderId })).toMatchObject({ ok: false, error: { field: 'orderId' } });
     const events = await lifecycleEvents(d.db, orderId);
     expect(events.map((e) => [e.metric, e.uniqueId, e.value, e.properties.Reason])).toEqual([
-      ['Cancelled Order', `cancelled-order:${orderId}`, -144, 'changed mind'],
+      ['Cancelled Order', `cancelled-order:${orderId}`, 144, 'changed mind'],
     ]);
   });
 

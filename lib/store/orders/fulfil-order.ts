@@ -1,5 +1,6 @@
 import 'server-only';
 import sql from 'sql-template-tag';
+import { trackingUrl } from '../../klaviyo-next/events/orders';
 import { fieldErrorOf } from '../../klaviyo-next/http/field-error';
 import { orderMessages } from '../../klaviyo-next/outbox/lifecycle';
 import type { StoreDeps } from '../deps';
@@ -12,8 +13,10 @@ import { unshippedQuantity } from './status';
 import type { OrderStatus } from './types';
 
 /**
- * Ships all or part of an order and records Fulfilled Order for this shipment (its own unique id,
- * valued at what it carried). Quantities beyond what is left to ship are refused.
+ * Ships all or part of an order and records this shipment's event (its own unique id): Fulfilled
+ * Partial Order, valued at what it carried, while some of the order is left to ship; Fulfilled Order
+ * for the shipment that completes it. Both carry the carrier, tracking number and TrackingURL.
+ * Quantities beyond what is left to ship are refused, by field.
  */
 export async function fulfilOrder(
   deps: StoreDeps,
@@ -42,8 +45,9 @@ export async function fulfilOrder(
       sql`SELECT COUNT(*) AS n FROM store_fulfillments WHERE order_id = ${order.id}`,
     );
     const fulfillmentId = `${order.id}-F${Number(n) + 1}`;
+    const url = trackingUrl(form.carrier, form.trackingNumber);
     await tx.query(
-      sql`INSERT INTO store_fulfillments (id, order_id, carrier, tracking_number, lines, fulfilled_at) VALUES (${fulfillmentId}, ${order.id}, ${form.carrier ?? null}, ${form.trackingNumber ?? null}, ${JSON.stringify(wanted)}, ${now})`,
+      sql`INSERT INTO store_fulfillments (id, order_id, carrier, tracking_number, tracking_url, lines, fulfilled_at) VALUES (${fulfillmentId}, ${order.id}, ${form.carrier ?? null}, ${form.trackingNumber ?? null}, ${url ?? null}, ${JSON.stringify(wanted)}, ${now})`,
     );
     for (const { line, quantity } of picked) {
       line.fulfilledQuantity += quantity;
@@ -57,6 +61,7 @@ export async function fulfilOrder(
       fulfilledAt: new Date(now).toISOString(),
       ...(form.carrier ? { carrier: form.carrier } : {}),
       ...(form.trackingNumber ? { trackingNumber: form.trackingNumber } : {}),
+      ...(url ? { trackingUrl: url } : {}),
       lines: wanted,
       completesOrder: status === 'fulfilled',
     };

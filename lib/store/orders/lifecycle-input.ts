@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CARRIER_TRACKING_PAGES } from '../../klaviyo-next/events/orders';
 
 // Form fields arrive as strings; a number typed into a form is still a number.
 const number = (schema: z.ZodNumber) =>
@@ -23,12 +24,56 @@ const lineQuantities = z
   .max(100)
   .refine((lines) => new Set(lines.map((l) => l.lineId)).size === lines.length, 'names a line twice');
 
-/** A shipment: the lines and quantities in it, or everything still to ship when `lines` is left out. */
-export const fulfilInput = z.strictObject({
+const CARRIERS = Object.values(CARRIER_TRACKING_PAGES).map((c) => c.name);
+
+/** A carrier whose tracking page we can link (any case), as its own name spells it ("ups" is UPS). */
+const carrier = optionalText(60).transform((name, ctx) => {
+  if (name === undefined) return undefined;
+  const known = CARRIER_TRACKING_PAGES[name.toLowerCase()];
+  if (!known) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `is not a carrier we can link a tracking page for (${CARRIERS.join(', ')})`,
+    });
+    return z.NEVER;
+  }
+  return known.name;
+});
+
+/** Letters, digits, spaces and dashes, as carriers print them; it goes into the tracking page's address. */
+const trackingNumber = optionalText(40).pipe(
+  z
+    .string()
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9 -]{3,}$/,
+      'is not a tracking number (4 to 40 letters, digits, spaces or dashes)',
+    )
+    .optional(),
+);
+
+/**
+ * A shipment: the lines and quantities in it, or everything still to ship when `lines` is left out.
+ * Carrier and tracking number come together (the TrackingURL of its events is built from both) or
+ * not at all (a parcel handed over without tracking).
+ */
+export const fulfilInput = z
+  .strictObject({ orderId, lines: lineQuantities.optional(), carrier, trackingNumber })
+  .superRefine((f, ctx) => {
+    if (f.carrier && !f.trackingNumber)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['trackingNumber'],
+        message: `is needed with the carrier ${f.carrier}`,
+      });
+    if (f.trackingNumber && !f.carrier)
+      ctx.addIssue({ code: 'custom', path: ['carrier'], message: 'is needed with a tracking number' });
+  });
+
+/** A carrier's news about one shipment of the order: it has the parcel, or has delivered it. */
+export const shipmentInput = z.strictObject({
   orderId,
-  lines: lineQuantities.optional(),
-  carrier: optionalText(60),
-  trackingNumber: optionalText(80),
+  fulfillmentId: z.string().regex(/^NW-\d{6,12}-F\d{1,4}$/, 'is not a shipment of an order'),
+  status: z.enum(['confirmed', 'delivered']),
 });
 
 export const cancelInput = z.strictObject({ orderId, reason: optionalText(200) });
