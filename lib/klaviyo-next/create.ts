@@ -21,6 +21,7 @@ import type { RelayDeps } from './relay/deps';
 import { relayRoutes, unconfiguredRelayRoutes } from './relay/routes';
 import { type Dialect, migrate, migrationSql, PLUGIN_MIGRATIONS, PLUGIN_MIGRATIONS_TABLE } from './sql';
 import type { SqlDatabase, SqlExecutor } from './sql/types';
+import { createWebhooks, type WebhookOptions } from './webhooks';
 
 export interface KlaviyoNextOptions {
   /**
@@ -62,6 +63,12 @@ export interface KlaviyoNextOptions {
    * until the host registers an SDK (e.g. `@vercel/otel` in instrumentation.ts).
    */
   meterProvider?: MeterProvider;
+  /**
+   * The webhook receiver (`routes.webhooks`, mounted at `/api/klaviyo/webhooks`): the webhook's secret
+   * (KLAVIYO_WEBHOOK_SECRET), the one before a rotation, and the host's ConsentSink that applies each
+   * consent change Klaviyo reports. Without a secret the route answers 404.
+   */
+  webhooks?: WebhookOptions;
 }
 
 /**
@@ -121,6 +128,7 @@ export function createKlaviyoNext(options: KlaviyoNextOptions) {
     onRound: ops.onRound,
   });
   const limiter = new RateLimiter(db, now);
+  const webhooks = createWebhooks(db, options.webhooks, now, log);
   const deliverSoon = options.deliverSoon ?? delivery.deliverSoon;
 
   const relay: RelayDeps | undefined =
@@ -167,10 +175,18 @@ export function createKlaviyoNext(options: KlaviyoNextOptions) {
       // a retention pass in what is left.
       drain: drainRoute(
         config.drainSecret,
-        (budgetMs) => delivery.drainSoon(budgetMs),
+        // The webhook inbox first (local writes only, a few seconds at most), then the outbox.
+        async (budgetMs) => {
+          await webhooks.processor?.drain(Math.min(5_000, budgetMs / 4)).catch((error: unknown) => {
+            log('webhooks.process_failed', { error: String(error), next: 'the next drain retries' });
+          });
+          return delivery.drainSoon(budgetMs);
+        },
         (budgetMs) => delivery.prune({ budgetMs }),
       ),
       dashboard: dashboardRoutes(adminDeps, options.merchantGuard),
+      /** Klaviyo's system webhooks: verified, stored in the inbox, answered, then processed. */
+      webhooks: webhooks.route,
       /** Liveness (200, touches nothing) and readiness (database and migrations; 503 naming what is wrong). */
       ...ops.routes,
     },
@@ -187,8 +203,12 @@ export function createKlaviyoNext(options: KlaviyoNextOptions) {
     deliverSoon,
     drain: delivery.drainSoon,
     /** The worker loop: `await klaviyo.work(signal)` in a long-running process (scripts/worker.ts). */
-    work: delivery.work,
+    work: async (signal: AbortSignal, idleMs?: number) => {
+      await Promise.all([delivery.work(signal, idleMs), webhooks.processor?.work(signal, idleMs)]);
+    },
     dispatcher: delivery.dispatcher,
+    /** The webhook inbox and its processor (`drain()` works due items now). */
+    webhooks: { inbox: webhooks.inbox, processor: webhooks.processor, configured: webhooks.configured },
     /** Applies the plugin's migrations (bookkeeping in `klaviyo_migrations`); safe to run on every start. */
     migrate: () => migrate(db, PLUGIN_MIGRATIONS, { table: PLUGIN_MIGRATIONS_TABLE }),
     /** The plugin's schema as SQL text, for teams that apply migrations with their own tool. */

@@ -2,18 +2,21 @@ import { ADMIN_MIGRATIONS } from './dashboard/cache/schema';
 import { OUTBOX_MIGRATIONS } from './outbox/schema';
 import { bookkeepingTableSql, type Migration, statementsOf } from './sql/migrate';
 import type { Dialect } from './sql/types';
+import { WEBHOOK_MIGRATIONS } from './webhooks/schema';
 
 /** The plugin's bookkeeping table: which of PLUGIN_MIGRATIONS a database has. */
 export const PLUGIN_MIGRATIONS_TABLE = 'klaviyo_migrations';
 
 /**
  * Every table the plugin needs, all prefixed `klaviyo_`: the outbox, its rate budget and pause, the
- * shared rate limits (100s), and the dashboard's cache of Klaviyo reads (300s). Apply them with
+ * shared rate limits (100s), the webhook inbox (120s), and the dashboard's cache of Klaviyo reads (300s). Apply them with
  * `migrate(db, PLUGIN_MIGRATIONS, { table: PLUGIN_MIGRATIONS_TABLE })` (what `klaviyo.migrate()` does).
  */
-export const PLUGIN_MIGRATIONS: readonly Migration[] = [...OUTBOX_MIGRATIONS, ...ADMIN_MIGRATIONS].sort(
-  (a, b) => a.version - b.version,
-);
+export const PLUGIN_MIGRATIONS: readonly Migration[] = [
+  ...OUTBOX_MIGRATIONS,
+  ...ADMIN_MIGRATIONS,
+  ...WEBHOOK_MIGRATIONS,
+].sort((a, b) => a.version - b.version);
 
 /** Epoch milliseconds now, in SQL (the bookkeeping's `applied_at`). */
 const NOW_MS: Record<Dialect, string> = {

@@ -1,0 +1,140 @@
+import 'server-only';
+import { randomUUID } from 'node:crypto';
+import { after } from 'next/server';
+import type { Log } from '../log';
+import type { InboxStore } from './inbox-store';
+import type { ConsentSink } from './types';
+
+/** Items leased per claim. */
+const CLAIM_LIMIT = 50;
+/** A claim outlives a slow sink by far; a process that dies holding one frees it after this long. */
+const LEASE_MS = 5 * 60_000;
+/** Retries wait 1 s, 2 s, 4 s... up to an hour (the outbox's backoff, outbox/dispatcher.ts). */
+const BACKOFF_BASE_MS = 1_000;
+const BACKOFF_MAX_MS = 60 * 60_000;
+/** After this many failures (about a day of hourly tries) an item is dead: kept, counted, not retried. */
+export const WEBHOOK_MAX_ATTEMPTS = 36;
+
+export const backoffMs = (failures: number): number =>
+  Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, failures - 1));
+
+export interface ProcessResult {
+  applied: number;
+  failed: number;
+  dead: number;
+}
+
+export interface InboxProcessorOptions {
+  inbox: InboxStore;
+  sink: ConsentSink;
+  now: () => number;
+  log: Log;
+}
+
+/**
+ * Hands inbox items to the host's ConsentSink, each until it succeeds once: after the response
+ * (`processSoon`, Next.js `after()`), in the cron drain and in the worker loop. A sink that throws
+ * leaves its item pending with a backoff; nothing is dropped.
+ */
+export function createInboxProcessor(options: InboxProcessorOptions) {
+  const { inbox, sink, now, log } = options;
+  const owner = `webhooks:${randomUUID()}`;
+  let running: Promise<ProcessResult> | undefined;
+  let again = false;
+
+  async function round(deadline: number, total: ProcessResult): Promise<number> {
+    const claimed = await inbox.claim(owner, CLAIM_LIMIT, LEASE_MS, now());
+    for (const item of claimed) {
+      if (now() >= deadline) {
+        // Out of time: leave the rest leased; the lease runs out and another drain takes them.
+        break;
+      }
+      try {
+        await sink(item.change);
+        await inbox.markDone(owner, item.externalId, now());
+        total.applied++;
+      } catch (error) {
+        const failures = item.attempts + 1;
+        const dead = failures >= WEBHOOK_MAX_ATTEMPTS;
+        await inbox.markFailed(owner, item.externalId, String(error), now() + backoffMs(failures), dead);
+        if (dead) total.dead++;
+        else total.failed++;
+        log('webhooks.sink_failed', {
+          externalId: item.externalId,
+          topic: item.change.topic,
+          attempts: failures,
+          error: String(error),
+          next: dead ? 'kept as dead; see the inbox' : `retry in ${backoffMs(failures)} ms`,
+        });
+      }
+    }
+    return claimed.length;
+  }
+
+  /**
+   * Works due items until none is left or the budget is spent. A second call while one runs joins it
+   * (it goes round once more) instead of racing it for the same rows.
+   */
+  async function drain(budgetMs = 10_000): Promise<ProcessResult | undefined> {
+    if (running) {
+      again = true;
+      return undefined;
+    }
+    const deadline = now() + budgetMs;
+    running = (async () => {
+      const total: ProcessResult = { applied: 0, failed: 0, dead: 0 };
+      do {
+        again = false;
+        // Rounds go on while they make progress; one where everything failed waits for its backoff.
+        for (;;) {
+          const before = total.applied;
+          const claimed = await round(deadline, total);
+          if (claimed === 0 || total.applied === before || now() >= deadline) break;
+        }
+      } while (again && now() < deadline);
+      return total;
+    })();
+    try {
+      return await running;
+    } finally {
+      running = undefined;
+    }
+  }
+
+  /** After the response: work what was just stored. A failure loses nothing (the worker or cron retries). */
+  function processSoon(): void {
+    const run = () =>
+      drain().catch((error: unknown) =>
+        log('webhooks.process_failed', { error: String(error), next: 'the worker or cron drain retries' }),
+      );
+    try {
+      after(run);
+    } catch {
+      setImmediate(run);
+    }
+  }
+
+  /** The worker's share: drains, then waits `idleMs` (or until the next item is due) until aborted. */
+  async function work(signal: AbortSignal, idleMs = 1_000): Promise<void> {
+    while (!signal.aborted) {
+      const result = await drain(30_000).catch((error: unknown) => {
+        log('webhooks.process_failed', { error: String(error), next: 'retrying shortly' });
+        return undefined;
+      });
+      if (result && result.applied > 0) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, idleMs);
+        function done() {
+          clearTimeout(timer);
+          signal.removeEventListener('abort', done);
+          resolve();
+        }
+        signal.addEventListener('abort', done, { once: true });
+      });
+    }
+  }
+
+  return { drain, processSoon, work, owner };
+}
+
+export type InboxProcessor = ReturnType<typeof createInboxProcessor>;
