@@ -1,7 +1,7 @@
 import { encode } from 'next-auth/jwt';
 import sql from 'sql-template-tag';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { cancelOrder, fulfilOrder, refundOrder } from '../../app/(store)/back-office/actions.js';
+import { cancelOrder, fulfilOrder, refundOrder } from '../../app/(admin)/admin/(dashboard)/orders/actions.js';
 import { env } from '../../lib/env.js';
 import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { withTestApp } from '../support/app-under-test.js';

@@ -1,6 +1,6 @@
 import { encode } from 'next-auth/jwt';
 import { describe, expect, it, vi } from 'vitest';
-import { cancelOrder, fulfilOrder, refundOrder } from '../../app/(store)/back-office/actions.js';
+import { cancelOrder, fulfilOrder, refundOrder } from '../../app/(admin)/admin/(dashboard)/orders/actions.js';
 import { placeOrder } from '../../app/(store)/checkout/actions.js';
 import { env } from '../../lib/env.js';
 import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
