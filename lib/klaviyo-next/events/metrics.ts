@@ -24,9 +24,22 @@ export const FULFILMENT_METRICS = {
   deliveredShipment: 'Delivered Shipment',
 } as const;
 
+/**
+ * Subscribe-and-save (events/subscriptions.ts): the guide's `Subscription <status>` events, one metric
+ * per change so a flow can start on each. Server only, like FULFILMENT_METRICS.
+ */
+export const SUBSCRIPTION_METRICS = {
+  subscriptionStarted: 'Subscription Started',
+  subscriptionRenewed: 'Subscription Renewed',
+  subscriptionPaused: 'Subscription Paused',
+  subscriptionResumed: 'Subscription Resumed',
+  subscriptionCancelled: 'Subscription Cancelled',
+} as const;
+
 export type MetricName =
   | (typeof METRICS)[keyof typeof METRICS]
-  | (typeof FULFILMENT_METRICS)[keyof typeof FULFILMENT_METRICS];
+  | (typeof FULFILMENT_METRICS)[keyof typeof FULFILMENT_METRICS]
+  | (typeof SUBSCRIPTION_METRICS)[keyof typeof SUBSCRIPTION_METRICS];
 
 /** The metrics a browser may send through the server relay; order lifecycle metrics come only from the server. */
 export const BROWSER_METRICS: readonly MetricName[] = [
