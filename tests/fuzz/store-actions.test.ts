@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
+import { cancelOrder, fulfilOrder, refundOrder } from '../../app/(admin)/admin/(dashboard)/orders/actions.js';
 import * as accountActions from '../../app/(store)/account/actions.js';
 import { notifyWhenBack } from '../../app/(store)/back-in-stock/actions.js';
-import { cancelOrder, fulfilOrder, refundOrder } from '../../app/(admin)/admin/(dashboard)/orders/actions.js';
 import {
   addToBag,
   addToCart,
