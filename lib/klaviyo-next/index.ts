@@ -15,6 +15,24 @@ export type { DashboardActionInput, DashboardActions } from './dashboard/actions
 export type { ConsentChange as OutgoingConsent } from './events/consent';
 export { accountExchangeId, buildIdentity, type ProfileIdentity, toE164 } from './events/identity';
 export type * from './events/types';
+/**
+ * Subscribe-and-save: builders a merchant's subscription platform calls with a snapshot of its
+ * subscription at each change (README.md, "Subscriptions"); `subscriptionMessages` gives the event and
+ * profile write as outbox messages to enqueue in the platform's own transaction.
+ */
+export {
+  type SubscriptionChange,
+  type SubscriptionCharge,
+  type SubscriptionSnapshot,
+  type SubscriptionStatus,
+  subscriptionCancelled,
+  subscriptionPaused,
+  subscriptionProfileProperties,
+  subscriptionRenewed,
+  subscriptionResumed,
+  subscriptionStarted,
+} from './events/subscriptions';
+export { subscriptionMessages } from './outbox/subscription-messages';
 export { securityHeaders } from './onsite/csp';
 export {
   type AlertHook,
