@@ -14,7 +14,6 @@ export type { DashboardActionInput, DashboardActions } from './dashboard/actions
 // The consent the store sends to Klaviyo. `ConsentChange` (below) is the one Klaviyo reports back by webhook.
 export type { ConsentChange as OutgoingConsent } from './events/consent';
 export { accountExchangeId, buildIdentity, type ProfileIdentity, toE164 } from './events/identity';
-export type * from './events/types';
 /**
  * Subscribe-and-save: builders a merchant's subscription platform calls with a snapshot of its
  * subscription at each change (README.md, "Subscriptions"); `subscriptionMessages` gives the event and
@@ -32,7 +31,7 @@ export {
   subscriptionResumed,
   subscriptionStarted,
 } from './events/subscriptions';
-export { subscriptionMessages } from './outbox/subscription-messages';
+export type * from './events/types';
 export { securityHeaders } from './onsite/csp';
 export {
   type AlertHook,
@@ -42,6 +41,7 @@ export {
   type ProbeServer,
   type Readiness,
 } from './ops';
+export { subscriptionMessages } from './outbox/subscription-messages';
 export type { OutboxMessage, ProfileUpdate } from './outbox/types';
 export type { ConsentText, ConsentTexts, GuardDecision, Log, MerchantGuard, Storefront } from './ports';
 export { TransactionMisuseError } from './sql/scope';
