@@ -99,6 +99,16 @@ const schema = z
     GITHUB_SECRET: z.string().min(1).optional(),
     GOOGLE_CLIENT_ID: z.string().min(1).optional(),
     GOOGLE_CLIENT_SECRET: z.string().min(1).optional(),
+    // The secret_key of the store's Klaviyo webhook (the name Klaviyo's guides use), and the one before
+    // a rotation; unset: the webhook route answers 404 and Settings cannot register the webhook.
+    KLAVIYO_WEBHOOK_SECRET: z
+      .string()
+      .min(16, 'must be at least 16 characters (openssl rand -hex 32)')
+      .optional(),
+    KLAVIYO_WEBHOOK_PREVIOUS_SECRET: z
+      .string()
+      .min(16, 'must be at least 16 characters (openssl rand -hex 32)')
+      .optional(),
   })
   .superRefine((raw, ctx) => {
     // An OAuth provider needs both halves of its client; half a pair is a typo, not "off".
@@ -113,6 +123,12 @@ const schema = z
           message: `is required with ${raw[id] ? id : secret}`,
         });
     }
+    if (raw.KLAVIYO_WEBHOOK_PREVIOUS_SECRET && !raw.KLAVIYO_WEBHOOK_SECRET)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['KLAVIYO_WEBHOOK_SECRET'],
+        message: 'is required with KLAVIYO_WEBHOOK_PREVIOUS_SECRET (the new secret of the rotation)',
+      });
     if (raw.NODE_ENV !== 'production') return;
     // The admin dashboard: no shared development secret and no generated password in production.
     for (const key of ['NEXTAUTH_SECRET', 'NEXTAUTH_URL', 'ADMIN_EMAIL'] as const) {
@@ -146,6 +162,8 @@ const schema = z
       storeUrl: raw.STORE_URL.replace(/\/$/, ''),
       /** Store account links (lib/store/account-links.ts): unset secret = random per process outside production. */
       storeAccounts: { linkSecret: raw.STORE_LINK_SECRET, mailFile: raw.STORE_MAIL_FILE },
+      /** The Klaviyo webhook receiver's secrets (createKlaviyoNext `webhooks`). */
+      webhooks: { secret: raw.KLAVIYO_WEBHOOK_SECRET, previousSecret: raw.KLAVIYO_WEBHOOK_PREVIOUS_SECRET },
       auth: {
         secret: raw.NEXTAUTH_SECRET ?? developmentAuthSecret(),
         url: raw.NEXTAUTH_URL,

@@ -35,6 +35,18 @@ function createApp() {
     // (storeClock), so app instances and workers on hosts whose clocks differ agree on them.
     // The demo has no pager: an alert is a log line an operator's log search can raise one on.
     onAlert: (alert) => consoleLog('klaviyo.alert', { ...alert }),
+    // Consent changes Klaviyo reports (unsubscribes, SMS STOP, spam complaints, resubscribes). Until
+    // the store's sink lands this one logs each change (no personal data) and takes it.
+    webhooks: {
+      ...settings.webhooks,
+      onConsentChange: async (change) =>
+        consoleLog('klaviyo.consent_change', {
+          externalId: change.externalId,
+          channel: change.channel,
+          status: change.status,
+          at: change.at,
+        }),
+    },
   });
   const store: StoreDeps = {
     db,
