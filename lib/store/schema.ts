@@ -253,4 +253,24 @@ export const STORE_MIGRATIONS: Migration[] = [
       CREATE INDEX store_refunds_order ON store_refunds (order_id);
       CREATE INDEX store_orders_placed ON store_orders (placed_at);`,
   },
+  {
+    version: 220,
+    name: 'store_erasures',
+    // Erasure (lib/store/erasure.ts). An erased customer keeps her row as a tombstone (her orders,
+    // kept for the books, still point at it) with \`erased_at\` set and no email, phone or name left;
+    // her orders keep amounts and lines and lose their personal fields (\`erased_at\` there too).
+    // \`store_erasures\` is the audit record: the erasure's random id (the plugin's klaviyo_erasures
+    // row has the same), the customer id (a random id), who asked, when, and counts. No personal data.
+    sql: `
+      ALTER TABLE store_customers ADD COLUMN erased_at BIGINT;
+      ALTER TABLE store_orders ADD COLUMN erased_at BIGINT;
+      CREATE TABLE store_erasures (
+        id TEXT PRIMARY KEY,
+        customer_id TEXT NOT NULL REFERENCES store_customers (id),
+        requested_by TEXT NOT NULL CHECK (requested_by IN ('merchant', 'shopper')),
+        requested_at BIGINT NOT NULL,
+        counts TEXT NOT NULL
+      );
+      CREATE INDEX store_erasures_customer ON store_erasures (customer_id);`,
+  },
 ];

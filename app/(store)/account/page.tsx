@@ -73,6 +73,15 @@ export default async function AccountPage() {
           </table>
         )}
       </section>
+      <section aria-labelledby="data-title">
+        <h2 id="data-title" className="section__title">
+          Your data
+        </h2>
+        <p>
+          <Link href="/account/erase">Erase my data</Link>: your account and the personal details on your
+          orders, here and at Klaviyo.
+        </p>
+      </section>
     </div>
   );
 }

@@ -7,6 +7,7 @@ import type { ConsentChannel } from '@/lib/store/customer-consent';
 import { type CustomerConsentRow, searchCustomers } from '@/lib/store/customer-consent-admin';
 import { formatDate } from '@/lib/store/format';
 import { unsubscribeCustomerAction } from './actions';
+import { EraseControl, EraseNotice } from './erase-control';
 
 export const metadata: Metadata = { title: 'Customers' };
 
@@ -64,10 +65,10 @@ function ConsentCell({
 export default async function CustomersPage({
   searchParams,
 }: {
-  searchParams: Promise<{ q?: string; done?: string; error?: string }>;
+  searchParams: Promise<{ q?: string; done?: string; error?: string; erase?: string }>;
 }) {
   await requireMerchantPage('/admin/customers');
-  const { q, done, error } = await searchParams;
+  const { q, done, error, erase } = await searchParams;
   const search = typeof q === 'string' ? q.slice(0, 254) : '';
   const customers = await searchCustomers(app.store, search);
   return (
@@ -103,6 +104,7 @@ export default async function CustomersPage({
             : 'That change could not be made.'}
         </p>
       ) : null}
+      <EraseNotice outcome={typeof erase === 'string' ? erase : undefined} />
       <Card flush testId="customers-table">
         {customers.length === 0 ? (
           <p className={ui.muted} style={{ padding: 16 }}>
@@ -117,6 +119,7 @@ export default async function CustomersPage({
                   <th className={ui.num}>Orders</th>
                   <th>Email marketing</th>
                   <th>SMS marketing</th>
+                  <th>Erasure</th>
                 </tr>
               </thead>
               <tbody>
@@ -129,6 +132,9 @@ export default async function CustomersPage({
                     <td className={ui.num}>{c.ordersCount}</td>
                     <ConsentCell customer={c} channel="email" search={search} />
                     <ConsentCell customer={c} channel="sms" search={search} />
+                    <td>
+                      <EraseControl customerId={c.id} erased={c.email.startsWith('erased:')} />
+                    </td>
                   </tr>
                 ))}
               </tbody>
