@@ -5,6 +5,7 @@ import { createKlaviyoNext } from '../klaviyo-next';
 import { consoleLog } from '../klaviyo-next/log';
 import { linksFromSettings } from '../store/account-links';
 import { CONSENT_DISCLOSURES } from '../store/consent-disclosures';
+import { storeConsentSink } from '../store/customer-consent-sink';
 import type { StoreDeps } from '../store/deps';
 import { demoStorefront } from '../store/storefront';
 import { SUBSCRIBE_SOURCES } from '../store/subscribe-sources';
@@ -35,17 +36,11 @@ function createApp() {
     // (storeClock), so app instances and workers on hosts whose clocks differ agree on them.
     // The demo has no pager: an alert is a log line an operator's log search can raise one on.
     onAlert: (alert) => consoleLog('klaviyo.alert', { ...alert }),
-    // Consent changes Klaviyo reports (unsubscribes, SMS STOP, spam complaints, resubscribes). Until
-    // the store's sink lands this one logs each change (no personal data) and takes it.
+    // Consent changes Klaviyo reports (unsubscribes, SMS STOP, spam complaints, resubscribes) land on
+    // the store's customer record (lib/store/customer-consent-sink.ts), the newer change winning.
     webhooks: {
       ...settings.webhooks,
-      onConsentChange: async (change) =>
-        consoleLog('klaviyo.consent_change', {
-          externalId: change.externalId,
-          channel: change.channel,
-          status: change.status,
-          at: change.at,
-        }),
+      onConsentChange: storeConsentSink({ db, now, log: consoleLog }),
     },
   });
   const store: StoreDeps = {
