@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Account } from '../store/account.js';
+import { shopperConsentAction } from '../webhooks/consent-events.js';
 import { ControllableClock } from './clock.js';
 import type { Reply } from './context.js';
 import type { Emulator } from './emulator.js';
@@ -31,6 +32,9 @@ function accountOf(emulator: Emulator, id: string | undefined) {
  *   POST   /__emulator/accounts/:id/keys    {scopes} -> {privateKey}
  *   GET    /__emulator/accounts/:id         what was recorded, suppressed, throttled, jobs
  *   GET    /__emulator/accounts/:id/tally   counts for a test or bench in another process (tallyAccount)
+ *   POST   /__emulator/accounts/:id/consent {action, email? | phoneNumber?}: a shopper acting at Klaviyo
+ *          (email-unsubscribe-link, email-resubscribe, email-spam-complaint, sms-stop, sms-start); the
+ *          consent metric is recorded and delivered to subscribed webhooks (webhooks/consent-events.ts)
  *   POST   /__emulator/accounts/:id/exchange-ids {email? | profileId?} -> {exchangeId, profileId}:
  *          the `_kx` Klaviyo would put on a link in an email to that profile (store/exchange-ids.ts)
  *   POST   /__emulator/settle               run every queued bulk job now and wait for webhook deliveries
@@ -72,6 +76,10 @@ export async function handleControl(emulator: Emulator, req: IncomingMessage, ur
           : undefined;
     if (!profile) throw notFound('No profile with that profileId or email.');
     return { status: 201, body: { exchangeId: account.exchangeIdOf(profile), profileId: profile.id } };
+  }
+  if (head === 'accounts' && method === 'POST' && sub === 'consent') {
+    const account = accountOf(emulator, id);
+    return { status: 200, body: shopperConsentAction(account, await json(req)) };
   }
   if (head === 'accounts' && method === 'GET' && id && sub === 'tally') {
     return { status: 200, body: tallyAccount(emulator, accountOf(emulator, id), url.searchParams) };

@@ -5,6 +5,7 @@ import { isoTime } from '../core/ids.js';
 import { listDocument, relationship, selfLink, toResource } from '../core/jsonapi.js';
 import type { Account } from '../store/account.js';
 import type { Attributes, GroupRecord, JobRecord, ProfileRecord } from '../store/types.js';
+import { consentSnapshot, recordConsentChanges } from '../webhooks/consent-events.js';
 import { ACCOUNT_DEFAULT_OPT_IN, identifiersOnly, readGroupField, renderList } from './lists.js';
 import { readProfileField, renderProfile } from './profiles.js';
 
@@ -244,6 +245,7 @@ function runSubscribe(account: Account, entries: ConsentEntry[], context: Subscr
   const now = account.now();
   for (const entry of entries) {
     const profile = resolveProfile(account, entry);
+    const before = consentSnapshot(profile);
     const asksEmail = entry.changes.some((c) => c.channel === 'email' && c.kind === 'marketing');
     const pending = context.awaitsConfirmation && asksEmail;
     for (const change of entry.changes) {
@@ -257,6 +259,8 @@ function runSubscribe(account: Account, entries: ConsentEntry[], context: Subscr
       context.list.members.set(profile.id, now);
     }
     touchProfile(profile, now);
+    // A change of consent records Klaviyo's consent metric (and so reaches subscribed webhooks).
+    recordConsentChanges(account, profile, before, { method: 'API', listId: context.list?.id });
   }
   job.attributes.completed_count = entries.length;
 }
@@ -270,11 +274,13 @@ function runUnsubscribe(
   const now = account.now();
   for (const entry of entries) {
     const profile = resolveProfile(account, entry);
+    const before = consentSnapshot(profile);
     const member = list?.members.delete(profile.id) ? list.id : undefined;
     for (const change of entry.changes) {
       if (RECORDED.has(`${change.channel}/${change.kind}`)) unsubscribe(profile, change, now, member);
     }
     touchProfile(profile, now);
+    recordConsentChanges(account, profile, before, { method: 'API', listId: list?.id });
   }
   job.attributes.completed_count = entries.length;
 }

@@ -22,7 +22,10 @@ export interface WebhookDeliveryOptions {
   batchWindowMs?: number;
   /** Most events per request; Klaviyo batches up to 1000 (docs/klaviyo-notes.md#webhook-delivery). */
   maxBatchSize?: number;
-  /** Wait before each retry of a 429, a 5xx or a network error (default 250, 1000, 4000 ms). */
+  /**
+   * Wait before each retry of a 429, a 5xx or a network error, on the account's clock (so a test that
+   * moves the clock moves the retries). Default RETRY_DELAYS_MS: about 1.8 hours in all.
+   */
   retryDelaysMs?: number[];
   /** Per-attempt request timeout (default 10 s). */
   timeoutMs?: number;
@@ -30,8 +33,22 @@ export interface WebhookDeliveryOptions {
   baseUrl?: string;
 }
 
+/**
+ * Klaviyo documents retries for flow webhooks only (429 with exponential backoff, and 5xx;
+ * docs/klaviyo-notes.md#webhook-delivery); the emulator retries system webhooks the same way. Our
+ * choice of schedule: exponential-ish from 1 s to an hour, ten retries over about 1.8 hours, so an app
+ * that is down for minutes (a deploy, a database restart) still gets every batch.
+ */
+export const RETRY_DELAYS_MS = [
+  1_000, 5_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 1_800_000, 3_600_000,
+];
+
 export interface WebhookDispatcher {
-  /** Sends everything queued now and resolves once every delivery, retries included, is done. */
+  /**
+   * Sends everything queued now and resolves once every delivery, retries included, is done. While
+   * it drains, retries go at once instead of waiting their delay (a test or `settle` asked for
+   * everything now).
+   */
   drain(): Promise<void>;
   /** Stops batching and retrying and unhooks from `account.onEvents`. */
   stop(): void;
@@ -82,6 +99,9 @@ const sleep = (ms: number) =>
     setTimeout(resolve, ms).unref();
   });
 
+/** How often a retry's wait looks at the account's clock, in real ms (a test may move that clock). */
+const CLOCK_POLL_MS = 100;
+
 /**
  * 429 and 5xx are worth retrying, as for Klaviyo's flow webhooks (docs/klaviyo-notes.md#webhook-delivery).
  */
@@ -98,6 +118,8 @@ class Dispatcher implements WebhookDispatcher {
   private readonly timeoutMs: number;
   private readonly baseUrl: string;
   private stopped = false;
+  /** Drains running: retries go at once. */
+  private hurry = 0;
 
   constructor(
     private readonly account: Account,
@@ -105,7 +127,7 @@ class Dispatcher implements WebhookDispatcher {
   ) {
     this.windowMs = options.batchWindowMs ?? 100;
     this.maxBatch = options.maxBatchSize ?? 1000;
-    this.retryDelays = options.retryDelaysMs ?? [250, 1000, 4000];
+    this.retryDelays = options.retryDelaysMs ?? RETRY_DELAYS_MS;
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.baseUrl = options.baseUrl ?? 'https://a.klaviyo.com';
     this.previous = account.onEvents;
@@ -117,8 +139,22 @@ class Dispatcher implements WebhookDispatcher {
   }
 
   async drain(): Promise<void> {
-    for (const id of [...this.queues.keys()]) this.flush(id);
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    this.hurry++;
+    try {
+      for (const id of [...this.queues.keys()]) this.flush(id);
+      while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    } finally {
+      this.hurry--;
+    }
+  }
+
+  /** Waits until the account's clock reaches `dueMs`, or a drain or stop cuts the wait short. */
+  private async waitUntil(dueMs: number): Promise<void> {
+    for (;;) {
+      const left = dueMs - this.account.now();
+      if (left <= 0 || this.stopped || this.hurry > 0) return;
+      await sleep(Math.min(left, CLOCK_POLL_MS));
+    }
   }
 
   stop(): void {
@@ -182,7 +218,7 @@ class Dispatcher implements WebhookDispatcher {
       if (!retryable(status)) return;
       const delay = this.retryDelays[attempt];
       if (delay === undefined) return;
-      await sleep(delay);
+      await this.waitUntil(this.account.now() + delay);
     }
   }
 
