@@ -15,6 +15,7 @@ const SECTIONS: { title: string; links: { href: string; label: string; icon: Ico
       { href: '/admin/customers', label: 'Customers', icon: 'lists' },
     ],
   },
+  { title: 'Store', links: [{ href: '/admin/orders', label: 'Orders', icon: 'inbox' }] },
   {
     title: 'Marketing',
     links: [
