@@ -82,8 +82,7 @@ async function checkout(email: string, marketing: Record<string, string>) {
 }
 
 const customerId = async (email: string) =>
-  (await db.query<{ id: string }>(raw(`SELECT id FROM store_customers WHERE email = '${email}'`)))[0]?.id ??
-  '';
+  (await db.query<{ id: string }>(sql`SELECT id FROM store_customers WHERE email = ${email}`))[0]?.id ?? '';
 
 describe('consent across checkouts and a Klaviyo unsubscribe', () => {
   const email = `ada.${process.pid}@example.com`;
