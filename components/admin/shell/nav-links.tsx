@@ -15,7 +15,13 @@ const SECTIONS: { title: string; links: { href: string; label: string; icon: Ico
       { href: '/admin/customers', label: 'Customers', icon: 'lists' },
     ],
   },
-  { title: 'Store', links: [{ href: '/admin/orders', label: 'Orders', icon: 'inbox' }] },
+  {
+    title: 'Store',
+    links: [
+      { href: '/admin/orders', label: 'Orders', icon: 'inbox' },
+      { href: '/admin/subscriptions', label: 'Subscriptions', icon: 'refresh' },
+    ],
+  },
   {
     title: 'Marketing',
     links: [
