@@ -31,14 +31,10 @@ const consentVersion = (channel: 'email' | 'sms') =>
 export const preferencesInput = z.discriminatedUnion('action', [
   z.strictObject({
     action: z.literal('subscribe'),
-    channel: z.literal('email'),
-    marketing: z.strictObject({ email: consentVersion('email') }).default({}),
-  }),
-  z.strictObject({
-    action: z.literal('subscribe'),
-    channel: z.literal('sms'),
-    marketing: z.strictObject({ sms: consentVersion('sms') }).default({}),
-    phone: z.string().trim().min(1, 'is required').max(40),
+    channel: z.enum(['email', 'sms']),
+    marketing: z.strictObject({ email: consentVersion('email'), sms: consentVersion('sms') }).default({}),
+    // An SMS subscribe's number (required there, checked below); an email subscribe ignores it.
+    phone: z.string().trim().max(40).optional(),
   }),
   z.strictObject({ action: z.literal('unsubscribe'), channel: z.enum(['email', 'sms']) }),
 ]);
@@ -79,18 +75,18 @@ export async function changePreferences(
   const form = parsed.data;
   let phone: string | undefined;
   if (form.action === 'subscribe') {
-    const agreed = form.channel === 'email' ? form.marketing.email : form.marketing.sms;
-    if (!agreed)
+    if (!form.marketing[form.channel])
       return {
         ok: false,
         error: { field: `marketing.${form.channel}`, message: 'Tick the box to agree to the text shown.' },
       };
+    if (form.channel === 'sms') {
+      phone = form.phone ? toE164(form.phone, 'US') : undefined;
+      if (!phone)
+        return { ok: false, error: { field: 'phone', message: 'phone: is not a valid phone number' } };
+    }
   }
-  if (form.action === 'subscribe' && form.channel === 'sms') {
-    phone = toE164(form.phone, 'US');
-    if (!phone)
-      return { ok: false, error: { field: 'phone', message: 'phone: is not a valid phone number' } };
-  }
+
   if (!token) return { ok: false, error: { message: SIGN_IN } };
   const result = await asResult(() =>
     retryOnConflict(() =>
