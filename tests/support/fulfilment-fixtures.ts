@@ -27,7 +27,7 @@ export async function shopperSessionOf(db: SqlDatabase, orderId: string, now: nu
   if (!row) throw new Error(`no order ${orderId}`);
   return db.transaction(async (tx) => {
     await tx.query(
-      sql`INSERT INTO store_customer_credentials (customer_id, password_hash, created_at, updated_at, email_verified_at) VALUES (${row.customer_id}, ${'not-a-password-hash'}, ${now}, ${now}, ${now})`,
+      sql`INSERT INTO store_customer_credentials (customer_id, password_hash, created_at, updated_at, email_verified_at) VALUES (${row.customer_id}, ${'not-a-password-hash'}, ${now}, ${now}, ${now}) ON CONFLICT (customer_id) DO NOTHING`,
     );
     return startShopperSession(tx, row.customer_id, now);
   });
