@@ -177,10 +177,11 @@ describe('the preferences action as someone else', () => {
     if (value) jar.set(SHOPPER_SESSION_COOKIE, value);
     const before = await outboxMessages(db);
     const record = await consentOf(db, ada.customerId);
-    for (const fields of [
+    const attempts: Record<string, string>[] = [
       { channel: 'email', action: 'unsubscribe' },
       { channel: 'email', action: 'subscribe', 'marketing.email': CONSENT_DISCLOSURES.email.version },
-    ])
+    ];
+    for (const fields of attempts)
       expect(await post(fields)).toBe('/account/sign-in?next=/account/preferences');
     expect(await outboxMessages(db)).toEqual(before);
     expect(await consentOf(db, ada.customerId)).toEqual(record);
@@ -191,7 +192,8 @@ describe('the preferences action as someone else', () => {
     jar.set(SHOPPER_SESSION_COOKIE, bea.session);
     const adaBefore = await consentOf(db, ada.customerId);
     const adaMessages = (await consentFor(ada.email)).length;
-    for (const extra of [{ email: ada.email }, { customerId: ada.customerId }])
+    const naming: Record<string, string>[] = [{ email: ada.email }, { customerId: ada.customerId }];
+    for (const extra of naming)
       expect(await post({ channel: 'email', action: 'unsubscribe', ...extra })).toBe(
         '/account/preferences?error=invalid',
       );
