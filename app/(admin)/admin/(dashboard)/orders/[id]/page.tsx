@@ -99,7 +99,14 @@ export default async function OrderPage({ params }: { params: Promise<{ id: stri
 
       {open && shippable.length > 0 && (
         <Card title="Fulfil">
-          <FulfilForm orderId={order.id} lines={shippable} carriers={CARRIERS} fulfilOrder={fulfilOrder} />
+          <FulfilForm
+            // A new shipment changes what is left: the form starts again from it.
+            key={shippable.map((l) => `${l.lineId}:${l.left}`).join()}
+            orderId={order.id}
+            lines={shippable}
+            carriers={CARRIERS}
+            fulfilOrder={fulfilOrder}
+          />
         </Card>
       )}
 
