@@ -220,6 +220,7 @@ function zeroCounts(): ErasureReport['counts'] {
     removedDead: 0,
     removedFences: 0,
     removedCacheEntries: 0,
+    redactedInboxItems: 0,
   };
 }
 

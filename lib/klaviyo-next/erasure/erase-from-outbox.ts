@@ -4,7 +4,7 @@ import sql, { join, type Sql } from 'sql-template-tag';
 import { dedupKeyHash, type OutboxStore } from '../outbox/store';
 import type { OutboxMessage } from '../outbox/types';
 import type { SqlExecutor } from '../sql/types';
-import { containing, identifierMatcher, normalisedIdentifiers } from './match';
+import { containing, identifierMatcher, normalisedIdentifiers, writtenForms } from './match';
 import type { DeletionIdentifier, ErasureSubject, OutboxErasure } from './types';
 
 export interface EraseOptions {
@@ -53,6 +53,8 @@ const deletionMessage = (erasureId: string, n: number, identifier: DeletionIdent
  *   message of hers that was in flight (its request may still reach Klaviyo) and the latest of her
  *   fences (a bulk job Klaviyo has not applied yet). They share her order key, so a write of hers
  *   accepted after the erasure waits until the deletion is sent;
+ * - webhook inbox items about her keep only their external_id (Klaviyo's idempotency key) and
+ *   state; one not yet applied is set `ignored`;
  * - an audit row in `klaviyo_erasures` (counts, no personal data).
  *
  * The deletion messages hold her identifiers until Klaviyo accepts them, then are redacted
@@ -67,7 +69,9 @@ export async function eraseFromOutbox(
   const erasureId = options.erasureId ?? randomUUID();
   const { now } = options;
   const { emails, phones } = normalisedIdentifiers(subject);
-  const needles = [...emails, ...phones];
+  const identifiers = [...emails, ...phones];
+  // What SQL narrows with: every written form (match.ts); `matcher` then decides.
+  const needles = writtenForms(identifiers);
   const matcher = identifierMatcher(emails, phones);
   const result: OutboxErasure = {
     erasureId,
@@ -77,11 +81,12 @@ export async function eraseFromOutbox(
     removedDead: 0,
     removedFences: 0,
     removedCacheEntries: 0,
+    redactedInboxItems: 0,
     dueAt: now,
   };
   let holdUntil = now;
 
-  if (needles.length > 0) {
+  if (identifiers.length > 0) {
     // 1. Messages: narrow in SQL, decide exactly here, delete by id.
     const candidates = await tx.query<{
       id: number;
@@ -119,7 +124,7 @@ export async function eraseFromOutbox(
       await tx.query(sql`DELETE FROM klaviyo_outbox_keys WHERE key_hash IN (${join(chunk)})`);
 
     // 2. Fences on her order keys: the deletion goes after the latest of them would have ended.
-    const orderKeys = needles.map((n) => `person:${n}`);
+    const orderKeys = identifiers.map((n) => `person:${n}`);
     const fences = await tx.query<{ until_ms: number | string }>(
       sql`DELETE FROM klaviyo_outbox_fences WHERE order_key IN (${join(orderKeys)}) RETURNING until_ms`,
     );
@@ -138,12 +143,31 @@ export async function eraseFromOutbox(
       await tx.query(sql`DELETE FROM klaviyo_admin_cache WHERE key IN (${join(chunk)})`);
     result.removedCacheEntries = stale.length;
 
-    // 4. The deletion requests, one identifier each, held until `holdUntil`.
-    const identifiers: DeletionIdentifier[] = [
+    // 4. The webhook inbox: what Klaviyo told us about her. The row stays (its external_id is what
+    // keeps a redelivery from being applied twice) without her identity or the change; one not yet
+    // applied never will be: there is no customer left to apply it to.
+    const inbox = await tx.query<{
+      external_id: string;
+      identity: string | null;
+      change: string | null;
+      last_error: string | null;
+    }>(sql`SELECT external_id, identity, change, last_error FROM klaviyo_webhook_inbox
+      WHERE ${mayContain(sql`identity`, needles)} OR ${mayContain(sql`change`, needles)} OR ${mayContain(sql`last_error`, needles)}`);
+    const items = inbox.filter(
+      (i) => matcher.names(i.identity) || matcher.names(i.change) || matcher.names(i.last_error),
+    );
+    for (const chunk of chunks(items.map((i) => i.external_id)))
+      await tx.query(sql`UPDATE klaviyo_webhook_inbox SET identity = NULL, change = NULL, last_error = NULL,
+        state = CASE WHEN state IN ('done', 'ignored') THEN state ELSE 'ignored' END, lease_owner = NULL, lease_until = NULL
+        WHERE external_id IN (${join(chunk)})`);
+    result.redactedInboxItems = items.length;
+
+    // 5. The deletion requests, one identifier each, held until `holdUntil`.
+    const deletionIds: DeletionIdentifier[] = [
       ...emails.map((email) => ({ email })),
       ...phones.map((phone_number) => ({ phone_number })),
     ];
-    const messages = identifiers.map((id, n) => deletionMessage(erasureId, n, id));
+    const messages = deletionIds.map((id, n) => deletionMessage(erasureId, n, id));
     result.deletionRequests = await outbox.enqueue(tx, messages, now);
     await tx.query(sql`UPDATE klaviyo_outbox SET available_at = CASE WHEN available_at < CAST(${holdUntil} AS BIGINT) THEN CAST(${holdUntil} AS BIGINT) ELSE available_at END
       WHERE dedup_key IN (${join(messages.map((m) => m.key))})`);
@@ -151,8 +175,8 @@ export async function eraseFromOutbox(
   }
 
   await tx.query(sql`INSERT INTO klaviyo_erasures (id, requested_at, requested_by, deletion_requests, dropped_waiting,
-    removed_delivered, removed_dead, removed_fences, removed_cache_entries)
+    removed_delivered, removed_dead, removed_fences, removed_cache_entries, redacted_inbox_items)
     VALUES (${erasureId}, ${now}, ${options.requestedBy}, ${result.deletionRequests}, ${result.droppedWaiting},
-      ${result.removedDelivered}, ${result.removedDead}, ${result.removedFences}, ${result.removedCacheEntries})`);
+      ${result.removedDelivered}, ${result.removedDead}, ${result.removedFences}, ${result.removedCacheEntries}, ${result.redactedInboxItems})`);
   return result;
 }

@@ -14,11 +14,19 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&
 const EMAIL_BEFORE = "(?<![A-Za-z0-9.!#$%&'*+/=?^_`{|}~-])";
 const EMAIL_AFTER = '(?![A-Za-z0-9-]|\\.[A-Za-z0-9])';
 
-/** One matcher for all of a person's identifiers; emails case-insensitively. */
+/**
+ * Each identifier as the plugin may have written it: as it is, and URL-encoded (a consent message's
+ * key is built with encodeURIComponent: `consent:email:…:ada%40x.com:…`, `%2B1415…`).
+ */
+export const writtenForms = (identifiers: readonly string[]) => [
+  ...new Set(identifiers.flatMap((i) => [i, encodeURIComponent(i)])),
+];
+
+/** One matcher for all of a person's identifiers, in every written form; emails case-insensitively. */
 export function identifierMatcher(emails: readonly string[], phones: readonly string[]) {
   const patterns = [
-    ...emails.map((e) => `${EMAIL_BEFORE}${escapeRegExp(e)}${EMAIL_AFTER}`),
-    ...phones.map((p) => `(?<![0-9+])${escapeRegExp(p)}(?![0-9])`),
+    ...writtenForms(emails).map((e) => `${EMAIL_BEFORE}${escapeRegExp(e)}${EMAIL_AFTER}`),
+    ...writtenForms(phones).map((p) => `(?<![0-9+])${escapeRegExp(p)}(?![0-9])`),
   ];
   if (patterns.length === 0) return { names: (_text: string | null | undefined) => false };
   const pattern = new RegExp(patterns.join('|'), 'i');

@@ -23,4 +23,10 @@ export const ERASURE_MIGRATIONS: Migration[] = [
         removed_cache_entries INTEGER NOT NULL
       );`,
   },
+  {
+    version: 131,
+    name: 'klaviyo_erasures_inbox',
+    // Erasure redacts the webhook inbox's items about the person too; counted here.
+    sql: 'ALTER TABLE klaviyo_erasures ADD COLUMN redacted_inbox_items INTEGER NOT NULL DEFAULT 0',
+  },
 ];

@@ -37,6 +37,8 @@ export interface OutboxErasure {
   removedFences: number;
   /** Dashboard cache entries that held her email or phone (a list's members): deleted, read again later. */
   removedCacheEntries: number;
+  /** Webhook inbox items about her: identity and change removed, the external_id kept for dedup. */
+  redactedInboxItems: number;
   /** When the deletion requests become due: after every write of hers already on its way has settled. */
   dueAt: number;
 }

@@ -121,6 +121,10 @@ export function openSqlite(path: string): SqlDatabase {
       // never lost: an fsync per commit is the price of that promise. Choose Postgres for throughput.
       opened.pragma('synchronous = FULL');
       opened.pragma('foreign_keys = ON');
+      // Deleted and rewritten rows are overwritten with zeros instead of left in the file's free
+      // space: an erased shopper's email must not stay readable in the file (erasure/secure-delete.ts),
+      // nor in an old version of a row an ordinary update rewrote before the erasure.
+      opened.pragma('secure_delete = ON');
       db = opened;
       return db;
     },
