@@ -95,7 +95,7 @@ export async function unsubscribeCustomer(
         const [exists] = await tx.query(sql`SELECT id FROM store_customers WHERE id = ${customerId}`);
         if (!exists) throw new StoreError('customerId: no such customer', 'customerId');
         const address = await consentAddress(tx, customerId, channel);
-        if (!address) throw new StoreError('channel: this customer has no phone number on record', 'channel');
+        if (!address) throw new StoreError('phone: this customer has no phone number on record', 'phone');
         const now = deps.now();
         await changeConsentInStore(
           tx,

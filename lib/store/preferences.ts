@@ -99,7 +99,7 @@ export async function changePreferences(
             ? customer.email
             : (phone ?? (await consentAddress(tx, customer.id, 'sms')));
         if (!address)
-          throw new StoreError('There is no phone number on your record to unsubscribe.', 'channel');
+          throw new StoreError('There is no phone number on your record to unsubscribe.', 'phone');
         const status = form.action === 'subscribe' ? 'subscribed' : 'unsubscribed';
         await changeConsentInStore(
           tx,

@@ -157,6 +157,13 @@ describe('the preferences action for her own record', () => {
     ).toBe('/account/preferences?error=phone');
   });
 
+  it('says so when she unsubscribes SMS with no phone on her record', async () => {
+    jar.set(SHOPPER_SESSION_COOKIE, bea.session);
+    expect(await post({ channel: 'sms', action: 'unsubscribe' })).toBe('/account/preferences?error=no-phone');
+    expect(await post({ channel: 'fax', action: 'unsubscribe' })).toBe('/account/preferences?error=invalid');
+    expect((await consentOf(db, bea.customerId)).sms).toBeUndefined();
+  });
+
   it('shows her own record on the page model', async () => {
     const prefs = await preferencesOf(deps, ada.session);
     expect(prefs?.email).toBe(ada.email);

@@ -12,7 +12,6 @@ const ERROR_CODES: Record<string, string> = {
   'marketing.email': 'consent',
   'marketing.sms': 'consent',
   phone: 'phone',
-  channel: 'no-phone',
 };
 
 /**
@@ -25,7 +24,10 @@ export async function updatePreferences(form: FormData): Promise<void> {
   const result = await changePreferences(app.store, token, form);
   if (!result.ok) {
     if (!result.error.field) redirect('/account/sign-in?next=/account/preferences');
-    redirect(`/account/preferences?error=${ERROR_CODES[result.error.field] ?? 'invalid'}`);
+    // An unsubscribe names no phone: its phone error is that her record has none.
+    const code =
+      form.get('action') === 'unsubscribe' && result.error.field === 'phone' ? 'no-phone' : undefined;
+    redirect(`/account/preferences?error=${code ?? ERROR_CODES[result.error.field] ?? 'invalid'}`);
   }
   revalidatePath('/account/preferences');
   redirect(`/account/preferences?saved=${result.data.channel}`);

@@ -31,8 +31,7 @@ export async function unsubscribeCustomerAction(form: FormData): Promise<void> {
     customerId: form.get('customerId'),
     channel: form.get('channel'),
   });
-  if (!result.ok)
-    redirect(backTo(form, `error=${result.error.field === 'channel' ? 'no-phone' : 'invalid'}`));
+  if (!result.ok) redirect(backTo(form, `error=${result.error.field === 'phone' ? 'no-phone' : 'invalid'}`));
   revalidatePath('/admin/customers');
   redirect(backTo(form, `done=${result.data.channel}`));
 }

@@ -1,0 +1,205 @@
+import { encode } from 'next-auth/jwt';
+import sql from 'sql-template-tag';
+import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { unsubscribeCustomerAction } from '../../app/(admin)/admin/(dashboard)/customers/actions.js';
+import { env } from '../../lib/env.js';
+import type { ConsentChange as OutgoingConsent } from '../../lib/klaviyo-next/events/consent.js';
+import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
+import { CONSENT_DISCLOSURES } from '../../lib/store/consent-disclosures.js';
+import { consentOf } from '../../lib/store/customer-consent.js';
+import { searchCustomers, unsubscribeCustomer } from '../../lib/store/customer-consent-admin.js';
+import { placeOrder } from '../../lib/store/orders/place-order.js';
+import { withTestApp } from '../support/app-under-test.js';
+import {
+  cartWith,
+  checkoutForm,
+  outboxMessages,
+  type TestStoreDeps,
+  testStoreDeps,
+} from '../support/store-fixtures.js';
+
+// The app's composition root, built by the same factories over this file's test database.
+vi.mock('../../lib/app/index.js', async () => (await import('../support/app-under-test.js')).appModule);
+
+/**
+ * The admin customers page's Unsubscribe, a public POST endpoint like every server action: only a
+ * merchant's next-auth session runs it. Played with no cookie, a made-up one, a session signed with
+ * another secret and a signed-in session without the merchant role; then the merchant's, whose
+ * unsubscribe is recorded and goes to Klaviyo through the outbox.
+ */
+const { jar, Redirect } = vi.hoisted(() => {
+  class Redirect extends Error {
+    constructor(readonly url: string) {
+      super(`redirect to ${url}`);
+    }
+  }
+  return { jar: new Map<string, string>(), Redirect };
+});
+vi.mock('next/headers', () => ({
+  cookies: async () => ({
+    get: (name: string) => (jar.has(name) ? { name, value: jar.get(name) } : undefined),
+    getAll: () => [...jar].map(([name, value]) => ({ name, value })),
+  }),
+}));
+vi.mock('next/navigation', () => ({
+  redirect: (url: string) => {
+    throw new Redirect(url);
+  },
+}));
+vi.mock('next/cache', () => ({ revalidatePath: () => {} }));
+
+let db: SqlDatabase;
+let deps: TestStoreDeps;
+withTestApp(testStoreDeps, (fresh) => {
+  deps = fresh;
+  db = fresh.db;
+});
+beforeEach(() => jar.clear());
+
+const COOKIE = 'next-auth.session-token';
+const session = (claims: Record<string, unknown>, secret = env().auth.secret) =>
+  encode({ token: { sub: 'admin:admin@example.com', email: 'admin@example.com', ...claims }, secret });
+
+const TEE = 'organic-cotton-tee-m';
+let n = 0;
+async function customerWithConsent(phone?: string) {
+  const email = `cust.${process.pid}.${n++}@example.com`;
+  const marketing = {
+    email: CONSENT_DISCLOSURES.email.version,
+    ...(phone ? { sms: CONSENT_DISCLOSURES.sms.version } : {}),
+  };
+  const placed = await placeOrder(
+    deps,
+    checkoutForm(await cartWith(deps, [[TEE, 1]]), { email, phone: phone ?? '', marketing }),
+  );
+  if (!placed.ok) throw new Error(placed.error.message);
+  const [row] = await db.query<{ id: string }>(sql`SELECT id FROM store_customers WHERE email = ${email}`);
+  return { email, id: row?.id ?? '' };
+}
+
+async function post(fields: Record<string, string>): Promise<string> {
+  const form = new FormData();
+  for (const [k, v] of Object.entries(fields)) form.append(k, v);
+  try {
+    await unsubscribeCustomerAction(form);
+  } catch (error) {
+    if (error instanceof Redirect) return error.url;
+    throw error;
+  }
+  throw new Error('the action always redirects');
+}
+
+const consentFor = async (email: string): Promise<OutgoingConsent[]> =>
+  (await outboxMessages(db)).flatMap((m) =>
+    m.kind === 'consent' && m.payload.profile.email === email ? [m.payload] : [],
+  );
+
+let ada: { email: string; id: string };
+beforeAll(async () => {
+  ada = await customerWithConsent();
+});
+
+describe('admin unsubscribe without a merchant session', () => {
+  it.each([
+    ['no cookie', async () => undefined, '/admin/sign-in?callbackUrl=%2Fadmin%2Fcustomers'],
+    ['a made-up cookie', async () => 'forged', '/admin/sign-in?callbackUrl=%2Fadmin%2Fcustomers'],
+    [
+      'a merchant session signed with another secret',
+      () => session({ role: 'merchant' }, 'another-secret-another-secret-another-secret'),
+      '/admin/sign-in?callbackUrl=%2Fadmin%2Fcustomers',
+    ],
+    ['a signed-in session without the merchant role', () => session({}), '/admin/sign-in?error=AccessDenied'],
+  ])('with %s: refused, nothing recorded or sent', async (_name, cookie, to) => {
+    const value = await cookie();
+    if (value) jar.set(COOKIE, value);
+    const before = await outboxMessages(db);
+    const record = await consentOf(db, ada.id);
+    expect(await post({ customerId: ada.id, channel: 'email' })).toBe(to);
+    expect(await outboxMessages(db)).toEqual(before);
+    expect(await consentOf(db, ada.id)).toEqual(record);
+  });
+});
+
+describe('admin unsubscribe by the merchant', () => {
+  beforeEach(async () => {
+    jar.set(COOKIE, await session({ role: 'merchant' }));
+  });
+
+  it('records the unsubscribe on her and sends a global unsubscribe through the outbox', async () => {
+    expect((await consentOf(db, ada.id)).email?.status).toBe('subscribed');
+    expect(await post({ customerId: ada.id, channel: 'email', q: 'cust.' })).toBe(
+      '/admin/customers?q=cust.&done=email',
+    );
+    expect((await consentOf(db, ada.id)).email).toMatchObject({ status: 'unsubscribed', source: 'admin' });
+    const last = (await consentFor(ada.email)).at(-1);
+    expect(last).toMatchObject({
+      status: 'UNSUBSCRIBED',
+      source: 'Store admin',
+      profile: { email: ada.email },
+    });
+    expect(last?.listId).toBeUndefined();
+  });
+
+  it('names the field of a bad request, and a customer without a phone for SMS', async () => {
+    expect(await post({ customerId: 'no-such-customer', channel: 'email' })).toBe(
+      '/admin/customers?error=invalid',
+    );
+    expect(await post({ customerId: ada.id, channel: 'fax' })).toBe('/admin/customers?error=invalid');
+    expect(await post({ customerId: ada.id, channel: 'sms' })).toBe('/admin/customers?error=no-phone');
+    expect(await unsubscribeCustomer(deps, { customerId: ada.id, channel: 'fax' })).toMatchObject({
+      ok: false,
+      error: { field: 'channel' },
+    });
+  });
+
+  it('unsubscribes the phone her SMS consent names', async () => {
+    const bea = await customerWithConsent('(415) 555-0188');
+    expect(await post({ customerId: bea.id, channel: 'sms' })).toBe('/admin/customers?done=sms');
+    expect((await consentOf(db, bea.id)).sms).toMatchObject({
+      status: 'unsubscribed',
+      address: '+14155550188',
+    });
+    const sms = (await outboxMessages(db)).flatMap((m) =>
+      m.kind === 'consent' && m.payload.profile.phone_number === '+14155550188' ? [m.payload] : [],
+    );
+    expect(sms.at(-1)).toMatchObject({
+      status: 'UNSUBSCRIBED',
+      channel: 'sms',
+      profile: { phone_number: '+14155550188' },
+    });
+  });
+});
+
+describe('the customers list', () => {
+  it('finds customers by part of the email, with their consent per channel; wildcards match themselves', async () => {
+    const found = await searchCustomers(deps, ada.email.toUpperCase());
+    expect(found.map((c) => c.email)).toEqual([ada.email]);
+    expect(found[0]?.consent.email?.status).toBe('unsubscribed');
+    expect(await searchCustomers(deps, '%')).toEqual([]);
+    expect((await searchCustomers(deps, undefined)).length).toBeGreaterThan(1);
+  });
+});
+
+describe('an admin unsubscribe and a checkout consent for one customer interleaved', () => {
+  it('leave her record and the last message sent to Klaviyo agreeing', async () => {
+    const cara = await customerWithConsent();
+    for (let round = 0; round < 2; round++) {
+      const checkout = async () =>
+        placeOrder(
+          deps,
+          checkoutForm(await cartWith(deps, [[TEE, 1]]), {
+            email: cara.email,
+            marketing: { email: CONSENT_DISCLOSURES.email.version },
+          }),
+        );
+      const unsubscribe = () => unsubscribeCustomer(deps, { customerId: cara.id, channel: 'email' });
+      const results = await Promise.all(
+        round === 0 ? [checkout(), unsubscribe()] : [unsubscribe(), checkout()],
+      );
+      expect(results.every((r) => r.ok)).toBe(true);
+      const recorded = (await consentOf(db, cara.id)).email?.status;
+      const last = (await consentFor(cara.email)).at(-1)?.status;
+      expect(last).toBe(recorded === 'subscribed' ? 'SUBSCRIBED' : 'UNSUBSCRIBED');
+    }
+  });
+});
