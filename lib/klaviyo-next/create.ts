@@ -155,6 +155,7 @@ export function createKlaviyoNext(options: KlaviyoNextOptions) {
     now,
     defer: deferTask,
     deliverSoon,
+    receiver: { secret: options.webhooks?.secret || undefined },
     settings: {
       live: config.live,
       apiUrl: config.apiUrl,

@@ -11,7 +11,8 @@ import { describeFailure } from './errors';
 import { klaviyoId } from './http';
 import { addMember, createList, removeMembers } from './lists';
 import { campaignReportSource, flowReportSource, MANUAL_REFRESH_MIN_AGE_MS } from './reports';
-import { recheckSettings } from './settings';
+import { getSettings, recheckSettings } from './settings';
+import { registerStoreWebhook, removeStoreWebhook } from './settings-webhook';
 
 const NO_GUARD = {
   ok: false,
@@ -84,6 +85,19 @@ export function dashboardActions(deps: () => AdminDeps, guard: MerchantGuard | u
     replayAllDeadLetters: guardedAction(guard, z.object({}), () => replayDeadLetters(deps())),
     /** "Check again": key, scopes and webhooks, each at most once a minute. */
     recheckConnection: guardedAction(guard, z.object({}), () => recheckSettings(deps())),
+    /**
+     * Settings' "Register webhook": creates (or puts right) the store's webhook at Klaviyo for the consent
+     * topics, signed with KLAVIYO_WEBHOOK_SECRET; answers the settings as they are then.
+     */
+    registerWebhook: guardedAction(guard, z.object({}), async () => {
+      await registerStoreWebhook(deps());
+      return getSettings(deps());
+    }),
+    /** Settings' "Remove webhook": deletes the store's webhook at Klaviyo. */
+    removeWebhook: guardedAction(guard, z.object({}), async () => {
+      await removeStoreWebhook(deps());
+      return getSettings(deps());
+    }),
     /**
      * "Refresh" on the overview: re-reads the period's campaign and flow reports unless they are younger
      * than two minutes, still within the reporting budget (2/m, 225/day); the answer says what happened.

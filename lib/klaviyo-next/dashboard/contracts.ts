@@ -187,6 +187,27 @@ export interface WebhookInfo {
   ours: boolean;
 }
 
+/** The store's webhook receiver as admin Settings shows it (dashboard/settings-webhook.ts). */
+export interface WebhookReceiverStatus {
+  /** KLAVIYO_WEBHOOK_SECRET is set, so the route verifies deliveries (unset: it answers 404). */
+  secretSet: boolean;
+  /** Where Klaviyo should deliver; null without the store URL. */
+  url: string | null;
+  /** The topics the store's webhook should have. */
+  topics: string[];
+  /** The store's webhook at Klaviyo, when registered. */
+  registeredId: string | null;
+  enabled: boolean;
+  missingTopics: string[];
+  /** Registered, enabled, every topic, and the secret set: Klaviyo delivers and the route accepts. */
+  live: boolean;
+  /** When the last delivery was stored (epoch ms), from the inbox. */
+  lastReceivedAt: number | null;
+  /** Consent changes waiting for the store (a failing store shows here), and those given up on. */
+  pending: number;
+  dead: number;
+}
+
 export interface Settings {
   mode: 'live' | 'emulator';
   apiUrl: string;
@@ -197,4 +218,6 @@ export interface Settings {
   webhooks: Cached<WebhookInfo[]>;
   /** Null when the host did not give the plugin its public URL (`siteUrl`). */
   expectedWebhookUrl: string | null;
+  /** The webhook receiver: registered, live, last delivery. */
+  receiver: WebhookReceiverStatus;
 }

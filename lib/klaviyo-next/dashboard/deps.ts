@@ -24,6 +24,8 @@ export interface AdminDeps {
   /** Asks for the outbox to be delivered soon (after a replay). */
   deliverSoon: () => void;
   settings: DashboardSettings;
+  /** The webhook receiver's secret (KLAVIYO_WEBHOOK_SECRET), which the Settings button registers. */
+  receiver?: { secret?: string | undefined };
 }
 
 /** Next.js `after()` inside a request; outside one (scripts, tests) the task simply runs. */

@@ -4,6 +4,7 @@ import { readCached, refreshCached } from './cache/cached';
 import type { Settings } from './contracts';
 import type { AdminDeps } from './deps';
 import { keySource, scopesSource, webhooksSource } from './settings-sources';
+import { receiverStatus } from './settings-webhook';
 
 /** What the settings page shows; the Klaviyo parts come from the cache, refreshed within budget. */
 export async function getSettings(deps: AdminDeps): Promise<Settings> {
@@ -22,6 +23,7 @@ export async function getSettings(deps: AdminDeps): Promise<Settings> {
     scopes,
     webhooks,
     expectedWebhookUrl: klaviyo.webhookUrl ?? null,
+    receiver: await receiverStatus(deps, webhooks.value),
   };
 }
 
