@@ -31,16 +31,20 @@ export interface StoreConsentChange {
  * the outbox for Klaviyo (a subscribe with the disclosure text shown and the newsletter list, an
  * unsubscribe global, without a list: bulk_unsubscribe_profiles with a list only leaves that list).
  * The message names the one identifier the consent is for (events/consent.ts), never the other.
+ *
+ * The record is written first: its upsert locks her consent row, so two changes for her (this page,
+ * the admin, a checkout) run one after the other, and the one that finds a newer change recorded
+ * sends nothing; what Klaviyo is told last is what her record says. Returns whether it was applied.
  */
 export async function changeConsentInStore(
   tx: SqlExecutor,
   deps: Pick<StoreDeps, 'outbox' | 'newsletterListId'>,
   change: StoreConsentChange,
   now: number,
-): Promise<void> {
+): Promise<boolean> {
   if (change.status === 'subscribed' && !change.disclosure)
     throw new TypeError('a subscribe made in the store needs the disclosure text the shopper agreed to');
-  await recordConsent(tx, { ...change, at: now, now });
+  if (!(await recordConsent(tx, { ...change, at: now, now }))) return false;
   const subscribe = change.status === 'subscribed';
   const message = consentMessage(
     consentChange({
@@ -54,6 +58,7 @@ export async function changeConsentInStore(
     }),
   );
   await deps.outbox.enqueue(tx, [message], now);
+  return true;
 }
 
 /**

@@ -13,6 +13,7 @@ import { withTestApp } from '../support/app-under-test.js';
 import {
   cartWith,
   checkoutForm,
+  onBothDatabases,
   outboxMessages,
   type TestStoreDeps,
   testStoreDeps,
@@ -200,6 +201,54 @@ describe('an admin unsubscribe and a checkout consent for one customer interleav
       const recorded = (await consentOf(db, cara.id)).email?.status;
       const last = (await consentFor(cara.email)).at(-1)?.status;
       expect(last).toBe(recorded === 'subscribed' ? 'SUBSCRIBED' : 'UNSUBSCRIBED');
+    }
+  });
+});
+
+onBothDatabases('an admin unsubscribe racing a checkout consent and a preferences change', (database) => {
+  it('never deadlocks, and what Klaviyo is told last is what her record says', async () => {
+    const d = testStoreDeps(database());
+    const { changeConsentInStore } = await import('../../lib/store/customer-consent-change.js');
+    const email = `race.${process.pid}.${n++}@example.com`;
+    const checkout = async () =>
+      placeOrder(
+        d,
+        checkoutForm(await cartWith(d, [[TEE, 1]]), {
+          email,
+          marketing: { email: CONSENT_DISCLOSURES.email.version },
+        }),
+      );
+    expect((await checkout()).ok).toBe(true);
+    const [row] = await d.db.query<{ id: string }>(
+      sql`SELECT id FROM store_customers WHERE email = ${email}`,
+    );
+    const id = row?.id ?? '';
+    const subscribeFromPage = () =>
+      d.db.transaction((tx) =>
+        changeConsentInStore(
+          tx,
+          d,
+          {
+            customerId: id,
+            channel: 'email',
+            status: 'subscribed',
+            source: 'preferences',
+            address: email,
+            disclosure: CONSENT_DISCLOSURES.email,
+          },
+          d.now(),
+        ),
+      );
+    for (let round = 0; round < 4; round++) {
+      const unsubscribe = () => unsubscribeCustomer(d, { customerId: id, channel: 'email' });
+      const racers = [unsubscribe, checkout, subscribeFromPage];
+      const ordered = round % 2 === 0 ? racers : [...racers].reverse();
+      await Promise.all(ordered.map((run) => run()));
+      const recorded = (await consentOf(d.db, id)).email?.status;
+      const sent = (await outboxMessages(d.db)).flatMap((m) =>
+        m.kind === 'consent' && m.payload.profile.email === email ? [m.payload.status] : [],
+      );
+      expect(sent.at(-1)).toBe(recorded === 'subscribed' ? 'SUBSCRIBED' : 'UNSUBSCRIBED');
     }
   });
 });

@@ -117,9 +117,9 @@ async function writeOrder(
     consent,
     listId: deps.newsletterListId,
   };
-  await deps.outbox.enqueue(tx, checkoutMessages(facts, deps.log), now);
   // A ticked box is a new, explicit consent: recorded on her, as sent. An empty one records nothing,
-  // so an unsubscribe (hers, or Klaviyo's reported back) stands.
+  // so an unsubscribe (hers, or Klaviyo's reported back) stands. Recorded before the enqueue: every
+  // store-side consent change locks her consent row first, then the outbox's (no deadlock on Postgres).
   await recordCheckoutConsent(
     tx,
     customer.id,
@@ -129,6 +129,7 @@ async function writeOrder(
     },
     now,
   );
+  await deps.outbox.enqueue(tx, checkoutMessages(facts, deps.log), now);
   // The order is recorded against the customer of the typed email (her lifetime order count), but
   // the browser gets access to this order only: typing an email proves nothing about it.
   const orderAccess = await grantOrderAccess(tx, orderId, previousAccess, now);
