@@ -273,4 +273,4 @@ export const STORE_MIGRATIONS: Migration[] = [
       );
       CREATE INDEX store_erasures_customer ON store_erasures (customer_id);`,
   },
-];
+].sort((a, b) => a.version - b.version);

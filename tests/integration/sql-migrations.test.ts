@@ -89,6 +89,7 @@ function migrationContract(
       expect(tables.filter((t) => !t.startsWith('store_'))).toEqual([
         'klaviyo_admin_cache',
         'klaviyo_admin_call_budget',
+        'klaviyo_erasures',
         'klaviyo_migrations',
         'klaviyo_outbox',
         'klaviyo_outbox_delivered_hours',
@@ -98,6 +99,7 @@ function migrationContract(
         'klaviyo_rate_limits',
         'klaviyo_rate_log',
         'klaviyo_rate_state',
+        'klaviyo_webhook_inbox',
       ]);
       expect(tables).not.toContain('schema_migrations');
       expect(await migrateAppDatabase(db)).toBe(0);
