@@ -3,15 +3,18 @@ import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { ProductDetail, type VariantView } from '@/components/store/product-detail';
 import { ProductGrid } from '@/components/store/product-grid';
+import { SubscribeAndSave } from '@/components/store/subscribe-and-save';
 import { app } from '@/lib/app';
 import { stockLevels } from '@/lib/store/availability';
 import { type CatalogProduct, listProducts, productBySlug, productSnapshot } from '@/lib/store/catalog';
 import { hasColourOptions, OPTION_COLOURS, productImage } from '@/lib/store/product-art';
 import { optionKind } from '@/lib/store/product-view';
+import { plansForProduct } from '@/lib/store/subscriptions/plans';
 import { productCards } from '../../_lib/cards';
 import { getShopper } from '../../_lib/session';
 import { notifyWhenBack } from '../../back-in-stock/actions';
 import { addToBag } from '../../cart/actions';
+import { subscribeToPlan } from '../../subscriptions/actions';
 
 /** At or below this many units the page says how many are left. */
 const FEW_LEFT = 5;
@@ -103,6 +106,17 @@ export default async function ProductPage({ params, searchParams }: Props) {
           <li className="perk">Free returns within 30 days</li>
           <li className="perk">Ships in 1–2 business days</li>
         </ul>
+        <SubscribeAndSave
+          productSlug={product.slug}
+          plans={plansForProduct(product.id).map(({ id, name, discountPercent }) => ({
+            id,
+            name,
+            discountPercent,
+          }))}
+          variants={product.variants.map(({ id, option, priceCents }) => ({ id, option, priceCents }))}
+          signedIn={Boolean(shopper)}
+          subscribe={subscribeToPlan}
+        />
         <div className="accordion">
           <details open>
             <summary>Materials &amp; care</summary>
