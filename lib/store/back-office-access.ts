@@ -15,5 +15,9 @@ export async function backOfficeDenied(
 ): Promise<ActionResult<never> | undefined> {
   const check = await checkMerchant(getSession);
   if (check.ok) return undefined;
-  return { ok: false, error: { message: `${check.message} The back office is for the store's merchants.` } };
+  // The code tells the admin's forms (and tests/e2e/admin-access.test.ts) why: signed out or not a merchant.
+  return {
+    ok: false,
+    error: { code: check.code, message: `${check.message} The back office is for the store's merchants.` },
+  };
 }

@@ -1,5 +1,4 @@
 import type { Metadata } from 'next';
-import { notFound } from 'next/navigation';
 import { Badge, Card, PageHeader } from '@/components/klaviyo-admin/ui/layout';
 import ui from '@/components/klaviyo-admin/ui.module.css';
 import { app } from '@/lib/app';
@@ -25,7 +24,7 @@ export default async function OrderPage({ params }: { params: Promise<{ id: stri
   const detail = /^NW-\d{6,12}$/.test(id)
     ? await orderDetail(app.store.db, id, app.store.storeUrl)
     : undefined;
-  if (!detail) notFound();
+  if (!detail) return <MissingOrder id={id} />;
   const { order, shipments, refunds } = detail;
   const m = (cents: number) => money(cents, order.currency);
   const nameOf = (lineId: string) => {
@@ -198,6 +197,21 @@ export default async function OrderPage({ params }: { params: Promise<{ id: stri
           <CancelForm orderId={order.id} cancelOrder={cancelOrder} />
         </Card>
       )}
+    </>
+  );
+}
+
+/** An order number that names no order (a mistyped address): said on the page, with the way back. */
+function MissingOrder({ id }: { id: string }) {
+  return (
+    <>
+      <PageHeader crumbs={[{ href: '/admin/orders', label: 'Orders' }]} title="No such order" />
+      <Card>
+        <p className={ui.muted}>
+          There is no order <span className={ui.mono}>{id.slice(0, 40)}</span>. Search for it on the orders
+          page by its number or the customer’s email.
+        </p>
+      </Card>
     </>
   );
 }
