@@ -1,7 +1,7 @@
 'use client';
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { adminKeys, humanize, type Settings } from '@/lib/klaviyo-next/browser';
+import { adminKeys, humanize, type Settings, timeAgo } from '@/lib/klaviyo-next/browser';
 import { type Action, unwrap } from '../api';
 import { settingsQuery } from '../queries';
 import { Freshness } from '../ui/freshness';
@@ -77,20 +77,93 @@ function ConnectionCard({ settings }: { settings: Settings }) {
   );
 }
 
-function WebhooksCard({ settings }: { settings: Settings }) {
+/** The receiver's state in one badge: live, or what is missing for it to be. */
+function ReceiverBadge({ receiver }: { receiver: Settings['receiver'] }) {
+  if (receiver.live) return <Badge tone="green">Live</Badge>;
+  if (!receiver.secretSet) return <Badge tone="amber">No secret set</Badge>;
+  if (!receiver.registeredId) return <Badge tone="amber">Not registered</Badge>;
+  if (!receiver.enabled) return <Badge tone="red">Disabled at Klaviyo</Badge>;
+  return <Badge tone="amber">Missing {receiver.missingTopics.length} topics</Badge>;
+}
+
+interface WebhookActions {
+  register: Action<Record<string, never>, Settings>;
+  remove: Action<Record<string, never>, Settings>;
+}
+
+function WebhooksCard({ settings, actions }: { settings: Settings; actions: WebhookActions }) {
+  const queryClient = useQueryClient();
   const webhooks = settings.webhooks;
+  const receiver = settings.receiver;
+  const onSuccess = (next: Settings) => queryClient.setQueryData(adminKeys.settings(), next);
+  const register = useMutation({ mutationFn: () => unwrap(actions.register({})), onSuccess });
+  const remove = useMutation({ mutationFn: () => unwrap(actions.remove({})), onSuccess });
+  const busy = register.isPending || remove.isPending;
+  const failure = register.error ?? remove.error;
+  const canRegister = receiver.secretSet && receiver.url !== null;
   return (
     <Card title="Webhooks" action={<Freshness cached={webhooks} label="Read" />} testId="webhooks-card">
       <p className={`${ui.muted} ${ui.small}`} style={{ marginTop: 0 }}>
         {settings.expectedWebhookUrl ? (
           <>
-            Klaviyo delivers consent changes and events back to{' '}
+            Klaviyo delivers unsubscribes, SMS STOP, spam complaints and resubscribes back to{' '}
             <span className={ui.mono}>{settings.expectedWebhookUrl}</span>.
           </>
         ) : (
           'Give the plugin your site URL (siteUrl) to see which webhooks point at this store.'
         )}
       </p>
+      <dl className={ui.dl} data-testid="webhook-receiver">
+        <dt>Store webhook</dt>
+        <dd data-testid="webhook-status">
+          <ReceiverBadge receiver={receiver} />
+          {!receiver.secretSet && (
+            <div className={`${ui.muted} ${ui.small}`}>
+              Set KLAVIYO_WEBHOOK_SECRET on the server; deliveries are verified with it.
+            </div>
+          )}
+        </dd>
+        <dt>Last delivery</dt>
+        <dd>
+          {receiver.lastReceivedAt ? timeAgo(receiver.lastReceivedAt, Date.now()) : 'None received yet'}
+        </dd>
+        <dt>Waiting</dt>
+        <dd>
+          {receiver.pending} to apply
+          {receiver.dead > 0 && <Badge tone="red">{receiver.dead} given up</Badge>}
+        </dd>
+      </dl>
+      <div style={{ display: 'flex', gap: 8, margin: '12px 0' }}>
+        <button
+          type="button"
+          className={ui.button}
+          onClick={() => register.mutate()}
+          disabled={busy || !canRegister}
+          data-testid="register-webhook"
+        >
+          {register.isPending
+            ? 'Registering…'
+            : receiver.registeredId
+              ? 'Update webhook'
+              : 'Register webhook'}
+        </button>
+        {receiver.registeredId && (
+          <button
+            type="button"
+            className={ui.button}
+            onClick={() => remove.mutate()}
+            disabled={busy}
+            data-testid="remove-webhook"
+          >
+            {remove.isPending ? 'Removing…' : 'Remove webhook'}
+          </button>
+        )}
+      </div>
+      {failure && (
+        <div className={ui.errorBox} role="alert">
+          {failure.message}
+        </div>
+      )}
       {!webhooks.value ? (
         webhooks.error ? (
           <div className={ui.errorBox}>{webhooks.error}</div>
@@ -99,7 +172,6 @@ function WebhooksCard({ settings }: { settings: Settings }) {
         )
       ) : webhooks.value.length === 0 ? (
         <p style={{ margin: 0 }}>
-          <Badge tone="amber">Not registered</Badge>{' '}
           <span className={ui.muted}>No webhook in this Klaviyo account yet.</span>
         </p>
       ) : (
@@ -165,7 +237,15 @@ function ScopesCard({ settings }: { settings: Settings }) {
   );
 }
 
-export function SettingsView({ recheck }: { recheck: Action<Record<string, never>, Settings> }) {
+export function SettingsView({
+  recheck,
+  registerWebhook,
+  removeWebhook,
+}: {
+  recheck: Action<Record<string, never>, Settings>;
+  registerWebhook: Action<Record<string, never>, Settings>;
+  removeWebhook: Action<Record<string, never>, Settings>;
+}) {
   const queryClient = useQueryClient();
   const { data, error, refetch } = useQuery(settingsQuery());
   const check = useMutation({
@@ -206,7 +286,7 @@ export function SettingsView({ recheck }: { recheck: Action<Record<string, never
           <div className={ui.grid}>
             <ConnectionCard settings={data} />
             <KeyCard settings={data} />
-            <WebhooksCard settings={data} />
+            <WebhooksCard settings={data} actions={{ register: registerWebhook, remove: removeWebhook }} />
           </div>
           <ScopesCard settings={data} />
         </div>

@@ -1,5 +1,6 @@
 import 'server-only';
 import sql from 'sql-template-tag';
+import { KlaviyoApiError } from '../api';
 import { CONSENT_TOPIC_IDS } from '../webhooks/consent-items';
 import { refreshCached } from './cache/cached';
 import type { WebhookInfo, WebhookReceiverStatus } from './contracts';
@@ -64,8 +65,23 @@ export async function registerStoreWebhook(deps: AdminDeps): Promise<{ id: strin
     secret,
     topics,
   });
+  // Two presses at once (two tabs, two admins) may each have found none and created one: every
+  // registrar keeps the oldest (webhook ids are ULIDs, ordered by creation) and deletes the rest, so
+  // Klaviyo never delivers each change twice.
+  const ours = (await deps.klaviyo.webhooks.list())
+    .filter(
+      (w) => w.attributes.name === STORE_WEBHOOK_NAME && (w.attributes.endpoint_url ?? '').startsWith(origin),
+    )
+    .sort((a, b) => a.id.localeCompare(b.id));
+  const kept = ours[0]?.id ?? created.id;
+  for (const extra of ours.slice(1)) {
+    await deps.klaviyo.webhooks.delete(extra.id).catch((error: unknown) => {
+      // Already deleted by the other registrar.
+      if (!(error instanceof KlaviyoApiError && error.status === 404)) throw error;
+    });
+  }
   await rereadWebhooks(deps);
-  return { id: created.id, created: true };
+  return { id: kept, created: kept === created.id };
 }
 
 /** "Remove": deletes the store's webhook; Klaviyo stops delivering at once. */

@@ -7,3 +7,13 @@ import type { DashboardActionInput } from '@/lib/klaviyo-next';
 export async function recheckConnection(input: DashboardActionInput<'recheckConnection'>) {
   return app.klaviyo.dashboard.actions.recheckConnection(input);
 }
+
+/** "Register webhook": the store's webhook at Klaviyo for the consent topics. */
+export async function registerWebhook(input: DashboardActionInput<'registerWebhook'>) {
+  return app.klaviyo.dashboard.actions.registerWebhook(input);
+}
+
+/** "Remove webhook": deletes the store's webhook at Klaviyo. */
+export async function removeWebhook(input: DashboardActionInput<'removeWebhook'>) {
+  return app.klaviyo.dashboard.actions.removeWebhook(input);
+}
