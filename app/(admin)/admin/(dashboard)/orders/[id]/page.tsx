@@ -55,148 +55,150 @@ export default async function OrderPage({ params }: { params: Promise<{ id: stri
         }
         subtitle={`${order.customer.firstName} ${order.customer.lastName} · ${order.customer.email} · placed ${when(order.placedAt)}`}
       />
-      <Card title="Items" flush testId="order-lines">
-        <div className={ui.tableWrap}>
-          <table className={ui.table}>
-            <thead>
-              <tr>
-                <th>Item</th>
-                <th className={ui.num}>Price</th>
-                <th className={ui.num}>Ordered</th>
-                <th className={ui.num}>Shipped</th>
-                <th className={ui.num}>Refunded</th>
-              </tr>
-            </thead>
-            <tbody>
-              {order.lines.map((l) => (
-                <tr key={l.lineId}>
-                  <td>
-                    {nameOf(l.lineId)} <span className={`${ui.muted} ${ui.mono}`}>{l.sku}</span>
-                  </td>
-                  <td className={ui.num}>{m(l.priceCents)}</td>
-                  <td className={ui.num}>{l.quantity}</td>
-                  <td className={ui.num}>{l.fulfilledQuantity}</td>
-                  <td className={ui.num}>{l.refundedQuantity}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-        <div className={ui.cardBody}>
-          <dl className={ui.dl}>
-            <dt>Shipping</dt>
-            <dd>{m(order.shippingCents)}</dd>
-            <dt>Discount</dt>
-            <dd>{m(order.discountCents)}</dd>
-            <dt>Total</dt>
-            <dd data-testid="order-total">{m(order.totalCents)}</dd>
-            <dt>Refunded</dt>
-            <dd data-testid="order-refunded">{m(order.refundedCents)}</dd>
-          </dl>
-        </div>
-      </Card>
-
-      {open && shippable.length > 0 && (
-        <Card title="Fulfil">
-          <FulfilForm
-            // A new shipment changes what is left: the form starts again from it.
-            key={shippable.map((l) => `${l.lineId}:${l.left}`).join()}
-            orderId={order.id}
-            lines={shippable}
-            carriers={CARRIERS}
-            fulfilOrder={fulfilOrder}
-          />
-        </Card>
-      )}
-
-      <Card title="Shipments" flush testId="shipments">
-        <div className={ui.tableWrap}>
-          <table className={ui.table}>
-            <thead>
-              <tr>
-                <th>Shipment</th>
-                <th>Items</th>
-                <th>Tracking</th>
-                <th>Status</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {shipments.map((s) => (
-                <tr key={s.id} data-testid={`shipment-${s.id}`}>
-                  <td>
-                    <div className={ui.mono}>{s.id}</div>
-                    <div className={`${ui.muted} ${ui.small}`}>{when(s.fulfilledAt)}</div>
-                  </td>
-                  <td>{items(s.lines)}</td>
-                  <td>
-                    {s.carrier ? `${s.carrier} ` : ''}
-                    {s.trackingUrl ? (
-                      <a href={s.trackingUrl} target="_blank" rel="noreferrer" className={ui.mono}>
-                        {s.trackingNumber}
-                      </a>
-                    ) : (
-                      <span className={ui.mono}>{s.trackingNumber ?? '—'}</span>
-                    )}
-                  </td>
-                  <td data-testid="shipment-status">
-                    <Badge tone={SHIPMENT_STATUS[s.status].tone}>{SHIPMENT_STATUS[s.status].label}</Badge>
-                  </td>
-                  <td>
-                    <ShipmentButtons
-                      orderId={order.id}
-                      fulfillmentId={s.id}
-                      status={s.status}
-                      updateShipment={updateShipment}
-                    />
-                  </td>
-                </tr>
-              ))}
-              {shipments.length === 0 && (
+      <div className={ui.grid}>
+        <Card title="Items" flush testId="order-lines">
+          <div className={ui.tableWrap}>
+            <table className={ui.table}>
+              <thead>
                 <tr>
-                  <td colSpan={5} className={ui.muted}>
-                    Nothing has shipped yet.
-                  </td>
+                  <th>Item</th>
+                  <th className={ui.num}>Price</th>
+                  <th className={ui.num}>Ordered</th>
+                  <th className={ui.num}>Shipped</th>
+                  <th className={ui.num}>Refunded</th>
                 </tr>
-              )}
-            </tbody>
-          </table>
-        </div>
-      </Card>
-
-      {order.status !== 'cancelled' && (
-        <Card title="Refunds" testId="refunds">
-          {refunds.length > 0 && (
-            <table className={ui.table} data-testid="refunds-table">
+              </thead>
               <tbody>
-                {refunds.map((r) => (
-                  <tr key={r.id}>
-                    <td className={ui.mono}>{r.id}</td>
-                    <td className={ui.muted}>{when(r.refundedAt)}</td>
-                    <td>{r.lines.length ? items(r.lines) : 'Amount only'}</td>
-                    <td>{r.reason ?? ''}</td>
-                    <td className={ui.num}>{m(r.amountCents)}</td>
+                {order.lines.map((l) => (
+                  <tr key={l.lineId}>
+                    <td>
+                      {nameOf(l.lineId)} <span className={`${ui.muted} ${ui.mono}`}>{l.sku}</span>
+                    </td>
+                    <td className={ui.num}>{m(l.priceCents)}</td>
+                    <td className={ui.num}>{l.quantity}</td>
+                    <td className={ui.num}>{l.fulfilledQuantity}</td>
+                    <td className={ui.num}>{l.refundedQuantity}</td>
                   </tr>
                 ))}
               </tbody>
             </table>
-          )}
-          {order.refundedCents < order.totalCents && (
-            <RefundForm
-              orderId={order.id}
-              lines={refundableLines}
-              refundable={m(order.totalCents - order.refundedCents)}
-              refundOrder={refundOrder}
-            />
-          )}
+          </div>
+          <div className={ui.cardBody}>
+            <dl className={ui.dl}>
+              <dt>Shipping</dt>
+              <dd>{m(order.shippingCents)}</dd>
+              <dt>Discount</dt>
+              <dd>{m(order.discountCents)}</dd>
+              <dt>Total</dt>
+              <dd data-testid="order-total">{m(order.totalCents)}</dd>
+              <dt>Refunded</dt>
+              <dd data-testid="order-refunded">{m(order.refundedCents)}</dd>
+            </dl>
+          </div>
         </Card>
-      )}
 
-      {order.status === 'placed' && (
-        <Card title="Cancel">
-          <CancelForm orderId={order.id} cancelOrder={cancelOrder} />
+        {open && shippable.length > 0 && (
+          <Card title="Fulfil">
+            <FulfilForm
+              // A new shipment changes what is left: the form starts again from it.
+              key={shippable.map((l) => `${l.lineId}:${l.left}`).join()}
+              orderId={order.id}
+              lines={shippable}
+              carriers={CARRIERS}
+              fulfilOrder={fulfilOrder}
+            />
+          </Card>
+        )}
+
+        <Card title="Shipments" flush testId="shipments">
+          <div className={ui.tableWrap}>
+            <table className={ui.table}>
+              <thead>
+                <tr>
+                  <th>Shipment</th>
+                  <th>Items</th>
+                  <th>Tracking</th>
+                  <th>Status</th>
+                  <th />
+                </tr>
+              </thead>
+              <tbody>
+                {shipments.map((s) => (
+                  <tr key={s.id} data-testid={`shipment-${s.id}`}>
+                    <td>
+                      <div className={ui.mono}>{s.id}</div>
+                      <div className={`${ui.muted} ${ui.small}`}>{when(s.fulfilledAt)}</div>
+                    </td>
+                    <td>{items(s.lines)}</td>
+                    <td>
+                      {s.carrier ? `${s.carrier} ` : ''}
+                      {s.trackingUrl ? (
+                        <a href={s.trackingUrl} target="_blank" rel="noreferrer" className={ui.mono}>
+                          {s.trackingNumber}
+                        </a>
+                      ) : (
+                        <span className={ui.mono}>{s.trackingNumber ?? '—'}</span>
+                      )}
+                    </td>
+                    <td data-testid="shipment-status">
+                      <Badge tone={SHIPMENT_STATUS[s.status].tone}>{SHIPMENT_STATUS[s.status].label}</Badge>
+                    </td>
+                    <td>
+                      <ShipmentButtons
+                        orderId={order.id}
+                        fulfillmentId={s.id}
+                        status={s.status}
+                        updateShipment={updateShipment}
+                      />
+                    </td>
+                  </tr>
+                ))}
+                {shipments.length === 0 && (
+                  <tr>
+                    <td colSpan={5} className={ui.muted}>
+                      Nothing has shipped yet.
+                    </td>
+                  </tr>
+                )}
+              </tbody>
+            </table>
+          </div>
         </Card>
-      )}
+
+        {order.status !== 'cancelled' && (
+          <Card title="Refunds" testId="refunds">
+            {refunds.length > 0 && (
+              <table className={ui.table} data-testid="refunds-table">
+                <tbody>
+                  {refunds.map((r) => (
+                    <tr key={r.id}>
+                      <td className={ui.mono}>{r.id}</td>
+                      <td className={ui.muted}>{when(r.refundedAt)}</td>
+                      <td>{r.lines.length ? items(r.lines) : 'Amount only'}</td>
+                      <td>{r.reason ?? ''}</td>
+                      <td className={ui.num}>{m(r.amountCents)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+            {order.refundedCents < order.totalCents && (
+              <RefundForm
+                orderId={order.id}
+                lines={refundableLines}
+                refundable={m(order.totalCents - order.refundedCents)}
+                refundOrder={refundOrder}
+              />
+            )}
+          </Card>
+        )}
+
+        {order.status === 'placed' && (
+          <Card title="Cancel">
+            <CancelForm orderId={order.id} cancelOrder={cancelOrder} />
+          </Card>
+        )}
+      </div>
     </>
   );
 }
