@@ -15,6 +15,7 @@ import { consentChanged, orderMessages, profileUpdated } from './outbox/lifecycl
 import { PostgresRateBudgetStore } from './outbox/rate-budget-postgres';
 import { createDelivery } from './outbox/runtime';
 import { OutboxStore } from './outbox/store';
+import { subscriptionMessages } from './outbox/subscription-messages';
 import type { OutboxMessage } from './outbox/types';
 import type { ConsentTexts, MerchantGuard, Storefront } from './ports';
 import type { RelayDeps } from './relay/deps';
@@ -193,6 +194,11 @@ export function createKlaviyoNext(options: KlaviyoNextOptions) {
     },
     /** The order lifecycle as outbox messages; enqueue them inside the host's order transaction. */
     orders: orderMessages,
+    /**
+     * The subscription lifecycle (subscribe-and-save) as outbox messages, each an event and the
+     * profile's subscription properties; enqueue them inside the transaction that makes the change.
+     */
+    subscriptions: subscriptionMessages,
     profileUpdated,
     consentChanged,
     /**
