@@ -1,5 +1,5 @@
 import 'server-only';
-import sql from 'sql-template-tag';
+import sql, { raw } from 'sql-template-tag';
 import type { SqlExecutor } from '../klaviyo-next/sql/types';
 
 /**
@@ -48,14 +48,20 @@ export interface ConsentWrite {
  * Records a change unless the record already holds a newer one (or this very one: applying a change
  * twice changes nothing). One statement, so two changes for one customer racing on Postgres (READ
  * COMMITTED re-checks the WHERE on the row it waited for) or SQLite end with the newer one whatever
- * order they commit in. At the same instant a refusal beats a subscribe. Returns the status now
- * recorded when this change was applied, undefined when it was ignored.
+ * order they commit in. At the same instant (for Klaviyo's changes, the same second) a refusal beats
+ * a subscribe. Returns the status now recorded when this change was applied, undefined when it was
+ * ignored.
  */
 export async function recordConsent(
   tx: SqlExecutor,
   change: ConsentWrite,
 ): Promise<StoredConsentStatus | undefined> {
   const inserted = change.status === 'unsuppressed' ? 'unsubscribed' : change.status;
+  // Klaviyo gives an event's datetime in whole seconds; the store keeps milliseconds. A change from
+  // Klaviyo is compared in whole seconds (integer division on both backends), so an unsubscribe made
+  // in the same second as a checkout's consent is a tie, and the refusal wins, rather than "older".
+  // A literal, not a parameter: SQLite would take a bound number as REAL and divide exactly.
+  const unit = raw(change.source === 'klaviyo' ? '1000' : '1');
   const [row] = await tx.query<{ status: StoredConsentStatus }>(sql`
     INSERT INTO store_customer_consent
       (customer_id, channel, status, source, method, address, external_id, at, updated_at)
@@ -66,8 +72,9 @@ export async function recordConsent(
         THEN 'subscribed' ELSE excluded.status END,
       source = excluded.source, method = excluded.method, address = excluded.address,
       external_id = excluded.external_id, at = excluded.at, updated_at = excluded.updated_at
-    WHERE excluded.at > store_customer_consent.at
-      OR (excluded.at = store_customer_consent.at AND store_customer_consent.status = 'subscribed'
+    WHERE excluded.at / ${unit} > store_customer_consent.at / ${unit}
+      OR (excluded.at / ${unit} = store_customer_consent.at / ${unit}
+        AND store_customer_consent.status = 'subscribed'
         AND excluded.status <> 'subscribed' AND ${change.status} <> 'unsuppressed')
     RETURNING status`);
   return row?.status;

@@ -93,6 +93,31 @@ onBothDatabases('the store consent sink', (database) => {
     expect((await consentOf(db, ada.id)).email).toMatchObject({ status: 'subscribed', source: 'checkout' });
   });
 
+  it("compares Klaviyo's whole-second times in whole seconds: a refusal in the same second as a store consent wins", async () => {
+    const db = database();
+    const sink = sinkOn(db);
+    for (const [stored, reported, after] of [
+      ['subscribed', 'unsubscribed', 'unsubscribed'],
+      ['unsubscribed', 'subscribed', 'unsubscribed'],
+    ] as const) {
+      const ada = await customer(db);
+      const at = T0 + 40_456; // a checkout's millisecond
+      await db.transaction((tx) =>
+        recordConsent(tx, {
+          customerId: ada.id,
+          channel: 'email',
+          status: stored,
+          source: 'checkout',
+          address: ada.email,
+          at,
+          now: at,
+        }),
+      );
+      await sink(change({ channel: 'email', status: reported, email: ada.email, at: iso(40) }));
+      expect((await consentOf(db, ada.id)).email?.status).toBe(after);
+    }
+  });
+
   it('applies an SMS STOP to every customer whose record or order names the phone, and a suppression, and its lifting', async () => {
     const db = database();
     const sink = sinkOn(db);
