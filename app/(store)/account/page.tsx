@@ -22,6 +22,9 @@ export default async function AccountPage() {
           <p className="eyebrow">Your account</p>
           <h1 className="page-title">Hello, {shopper.firstName ?? 'there'}</h1>
           <p className="page-lead">{shopper.email}</p>
+          <p>
+            <Link href="/account/preferences">Email and SMS preferences</Link>
+          </p>
         </div>
         <form action={signOut}>
           <button type="submit" className="button button--secondary">
