@@ -11,6 +11,15 @@ export { ConfigError, type KlaviyoNextConfig } from './config';
  */
 export { createKlaviyoNext, type KlaviyoNext, type KlaviyoNextOptions } from './create';
 export type { DashboardActionInput, DashboardActions } from './dashboard/actions';
+export {
+  type DeletionIdentifier,
+  type EraseOptions,
+  type ErasureSubject,
+  eraseFromOutbox,
+  type OutboxErasure,
+  type ProfileDeletionRequest,
+  withSecureDelete,
+} from './erasure';
 // The consent the store sends to Klaviyo. `ConsentChange` (below) is the one Klaviyo reports back by webhook.
 export type { ConsentChange as OutgoingConsent } from './events/consent';
 export { accountExchangeId, buildIdentity, type ProfileIdentity, toE164 } from './events/identity';
