@@ -109,6 +109,19 @@ export class InboxStore {
     );
   }
 
+  /**
+   * Deletes items applied or ignored before `before` (received_at), up to `limit`; returns how many.
+   * Their change (an email or phone) is kept no longer than the outbox keeps delivered messages, and
+   * Klaviyo's redeliveries come within hours, so dedup loses nothing it needs.
+   */
+  async prune(before: number, limit = 1000): Promise<number> {
+    const rows = await this.db.query(
+      sql`DELETE FROM klaviyo_webhook_inbox WHERE external_id IN (SELECT external_id FROM klaviyo_webhook_inbox
+        WHERE state IN ('done', 'ignored') AND received_at < ${before} LIMIT ${limit}) RETURNING external_id`,
+    );
+    return rows.length;
+  }
+
   /** Rows by state, for the dashboard and tests. */
   async counts(executor: SqlExecutor = this.db): Promise<Record<InboxState, number>> {
     const rows = await executor.query<{ state: InboxState; n: number | string }>(

@@ -63,7 +63,7 @@ export function createWebhooks(
   const { secret, previousSecret } = parseSecrets(options);
   const inbox = new InboxStore(db);
   const processor = options?.onConsentChange
-    ? createInboxProcessor({ inbox, sink: options.onConsentChange, now, log })
+    ? createInboxProcessor({ inbox, sink: options.onConsentChange, now, log, retentionDays })
     : undefined;
   const route = webhookRoute({
     secret,

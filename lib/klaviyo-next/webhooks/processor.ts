@@ -29,7 +29,12 @@ export interface InboxProcessorOptions {
   sink: ConsentSink;
   now: () => number;
   log: Log;
+  /** Applied items are deleted after this many days (OUTBOX_RETENTION_DAYS, default 30). */
+  retentionDays?: number;
 }
+
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 
 /**
  * Hands inbox items to the host's ConsentSink, each until it succeeds once: after the response
@@ -114,9 +119,29 @@ export function createInboxProcessor(options: InboxProcessorOptions) {
     }
   }
 
-  /** The worker's share: drains, then waits `idleMs` (or until the next item is due) until aborted. */
+  /** One retention pass: applied and ignored items older than the retention. Never throws. */
+  async function prune(): Promise<number> {
+    try {
+      const before = now() - (options.retentionDays ?? 30) * DAY_MS;
+      let removed = 0;
+      for (let batch = await inbox.prune(before); batch > 0; batch = await inbox.prune(before))
+        removed += batch;
+      if (removed > 0) log('webhooks.pruned', { removed });
+      return removed;
+    } catch (error) {
+      log('webhooks.prune_failed', { error: String(error), next: 'the next pass catches up' });
+      return 0;
+    }
+  }
+
+  /** The worker's share: drains, then waits `idleMs` until aborted; prunes hourly. */
   async function work(signal: AbortSignal, idleMs = 1_000): Promise<void> {
+    let pruneAt = now();
     while (!signal.aborted) {
+      if (now() >= pruneAt) {
+        await prune();
+        pruneAt = now() + HOUR_MS;
+      }
       const result = await drain(30_000).catch((error: unknown) => {
         log('webhooks.process_failed', { error: String(error), next: 'retrying shortly' });
         return undefined;
@@ -134,7 +159,7 @@ export function createInboxProcessor(options: InboxProcessorOptions) {
     }
   }
 
-  return { drain, processSoon, work, owner };
+  return { drain, processSoon, work, prune, owner };
 }
 
 export type InboxProcessor = ReturnType<typeof createInboxProcessor>;
