@@ -92,7 +92,9 @@ const ofKind = <K extends OutboxRecord['kind']>(records: readonly OutboxRecord[]
  *
  * Events go first and carry the profile writes of their people (riding.ts): a whole order is its
  * events plus one profile write, and the write costs nothing on the events' bulk job. The writes left
- * (no event of theirs in the round, or another identity) go next, then consent, then back in stock.
+ * (no event of theirs in the round, or another identity) go next, then consent, then back in stock,
+ * then data-privacy deletions (erasure/: a deletion is never claimed with a write of its person's,
+ * whose order key it shares).
  * Klaviyo works every one of these later (bulk jobs, create_event's 202), so their order within a round
  * orders nothing at Klaviyo; what keeps one person's writes in order is the outbox's chain per order
  * key and the fence each asynchronous write leaves (`deliveredAsync`). Every deliverer checks the
