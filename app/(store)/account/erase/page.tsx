@@ -34,7 +34,7 @@ export default async function EraseAccountPage({
       </header>
       <form action={eraseMyDataForm} className="form">
         {message ? (
-          <p role="alert" className="form-error">
+          <p role="alert" className="field__error">
             {message}
           </p>
         ) : null}
@@ -42,7 +42,7 @@ export default async function EraseAccountPage({
           <span className="field__label">Type erase to confirm</span>
           <input className="input" name="confirm" autoComplete="off" required pattern="erase" />
         </label>
-        <button type="submit" className="button button--danger">
+        <button type="submit" className="button button--primary">
           Erase my data
         </button>
         <Link href="/account" className="button button--secondary">
