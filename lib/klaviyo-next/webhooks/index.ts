@@ -59,6 +59,8 @@ export function createWebhooks(
   options: WebhookOptions | undefined,
   now: () => number,
   log: Log,
+  /** OUTBOX_RETENTION_DAYS: applied items are deleted after this many days. */
+  retentionDays?: number,
 ) {
   const { secret, previousSecret } = parseSecrets(options);
   const inbox = new InboxStore(db);
