@@ -213,3 +213,33 @@ describe('the host store fails', () => {
     expect(host.state.applied.filter((c) => c.email === email)).toHaveLength(1);
   });
 });
+
+describe('retention', () => {
+  it('deletes applied items older than the retention and keeps what still waits', async () => {
+    const email = 'old@example.com';
+    await subscribeAtKlaviyo(emu, { email });
+    await emu.settle();
+    await eventually(
+      () => rowsFor(email),
+      (rows) => rows.length === 1 && rows[0]?.state === 'done',
+    );
+    host.state.failing = true;
+    const waiting = 'still-waiting@example.com';
+    await subscribeAtKlaviyo(emu, { email: waiting });
+    await emu.settle();
+    await eventually(
+      () => rowsFor(waiting),
+      (rows) => rows.length === 1 && Number(rows[0]?.attempts) >= 1,
+    );
+    const saved = app.clock.offset;
+    app.clock.offset += 31 * 86_400_000;
+    try {
+      expect(await app.klaviyo.webhooks.processor?.prune()).toBeGreaterThanOrEqual(1);
+    } finally {
+      app.clock.offset = saved;
+    }
+    expect(await rowsFor(email)).toEqual([]);
+    expect((await rowsFor(waiting)).map((r) => r.state)).toEqual(['pending']);
+    expect((await inboxRows(raw)).every((r) => r.state === 'pending')).toBe(true);
+  });
+});
