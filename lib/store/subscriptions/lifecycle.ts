@@ -18,6 +18,12 @@ import {
   subscriptionSnapshot,
 } from './records';
 
+/**
+ * What the subscription use-cases need of the store: its database and outbox, a clock, and the
+ * delivery trigger (the billing script runs them with only these).
+ */
+export type SubscriptionDeps = Pick<StoreDeps, 'db' | 'outbox' | 'now' | 'scheduleDelivery'>;
+
 /** Who is acting: the merchant (any subscription) or a signed-in shopper (her own only). */
 export type Actor = { kind: 'merchant' } | { kind: 'shopper'; customerId: string };
 
@@ -33,7 +39,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Runs one change in a transaction with its outbox messages; delivery is scheduled after the commit. */
 async function inTransaction<T>(
-  deps: StoreDeps,
+  deps: SubscriptionDeps,
   change: (tx: SqlExecutor, now: number) => Promise<{ data: T; messages: OutboxMessage[] }>,
 ): Promise<ActionResult<T>> {
   const result = await asResult(() =>
@@ -66,7 +72,7 @@ async function lockFor(tx: SqlExecutor, actor: Actor, id: string, now: number) {
  * properties in the same transaction.
  */
 export async function subscribe(
-  deps: StoreDeps,
+  deps: SubscriptionDeps,
   customerId: string,
   input: unknown,
 ): Promise<ActionResult<{ subscriptionId: string }>> {
@@ -98,7 +104,7 @@ export async function subscribe(
 
 /** Pauses an active subscription: no charge is due until it is resumed. */
 export async function pauseSubscription(
-  deps: StoreDeps,
+  deps: SubscriptionDeps,
   actor: Actor,
   input: unknown,
 ): Promise<ActionResult<{ status: 'paused' }>> {
@@ -123,7 +129,7 @@ export async function pauseSubscription(
 
 /** Resumes a paused subscription; its next charge is one period from now. */
 export async function resumeSubscription(
-  deps: StoreDeps,
+  deps: SubscriptionDeps,
   actor: Actor,
   input: unknown,
 ): Promise<ActionResult<{ status: 'active'; nextChargeAt: string }>> {
@@ -151,7 +157,7 @@ export async function resumeSubscription(
 
 /** Cancels an active or paused subscription, for good: cancelling twice is refused, so the event is recorded once. */
 export async function cancelSubscription(
-  deps: StoreDeps,
+  deps: SubscriptionDeps,
   actor: Actor,
   input: unknown,
 ): Promise<ActionResult<{ status: 'cancelled' }>> {
@@ -184,7 +190,7 @@ export async function cancelSubscription(
  * platform would charge its payment provider here and create the period's order.
  */
 export async function chargeSubscription(
-  deps: StoreDeps,
+  deps: SubscriptionDeps,
   input: unknown,
 ): Promise<ActionResult<{ chargeId: string; chargeNumber: number; nextChargeAt: string }>> {
   const parsed = chargeInput.safeParse(formInput(input));
@@ -234,7 +240,7 @@ export async function chargeSubscription(
  * what is still due.
  */
 export async function chargeDueSubscriptions(
-  deps: StoreDeps,
+  deps: SubscriptionDeps,
   limit = 500,
 ): Promise<{ charged: string[]; refused: { subscriptionId: string; message: string }[] }> {
   const due = await deps.db.query<{ id: string; charges_count: number }>(
