@@ -129,7 +129,7 @@ export function createKlaviyoNext(options: KlaviyoNextOptions) {
     onRound: ops.onRound,
   });
   const limiter = new RateLimiter(db, now);
-  const webhooks = createWebhooks(db, options.webhooks, now, log);
+  const webhooks = createWebhooks(db, options.webhooks, now, log, config.retentionDays);
   const deliverSoon = options.deliverSoon ?? delivery.deliverSoon;
 
   const relay: RelayDeps | undefined =
@@ -184,7 +184,11 @@ export function createKlaviyoNext(options: KlaviyoNextOptions) {
           });
           return delivery.drainSoon(budgetMs);
         },
-        (budgetMs) => delivery.prune({ budgetMs }),
+        async (budgetMs) => {
+          // The inbox's retention pass is a few deletes; the outbox's gets the budget.
+          await webhooks.processor?.prune();
+          return delivery.prune({ budgetMs });
+        },
       ),
       dashboard: dashboardRoutes(adminDeps, options.merchantGuard),
       /** Klaviyo's system webhooks: verified, stored in the inbox, answered, then processed. */
