@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ACCOUNT_BACKOFF, ADDRESS_BACKOFF, signInThrottle } from '../../lib/auth/throttle.js';
 import { clientAddress } from '../../lib/klaviyo-next/http/client-address.js';
-import { RateLimiter } from '../../lib/klaviyo-next/http/rate-limit.js';
+import { coalescedLimiter, RateLimiter } from '../../lib/klaviyo-next/http/rate-limit.js';
 import { onBothDatabases } from '../support/store-fixtures.js';
 
 /**
@@ -52,6 +52,31 @@ onBothDatabases('shared rate limits', (db) => {
     clock.ms += 12_000; // one token back per 12 s at 5 a minute
     expect(await one.take(key, limit)).toEqual({ ok: true });
     expect((await two.take(key, limit)).ok).toBe(false);
+  });
+
+  it('takeEach: one statement for many keys, a key named twice taking twice, decisions in order', async () => {
+    const limiter = new RateLimiter(db(), () => 3_000_000);
+    const [a, b] = [`each-a:${Math.random()}`, `each-b:${Math.random()}`];
+    const keys = [a, b, ...Array.from({ length: 6 }, () => a)];
+    const answers = await limiter.takeEach(keys, limit);
+    // a: 5 granted of its 7 entries, the first five in order; b: its one.
+    expect(answers.map((d) => d.ok)).toEqual([true, true, true, true, true, true, false, false]);
+    expect(answers.at(-1)).toEqual({ ok: false, retryAfterSeconds: 12 });
+    expect(await limiter.take(b, limit)).toEqual({ ok: true });
+  });
+
+  it('interleaving: the relay’s coalesced takes from two instances at once never overspend a bucket', async () => {
+    const clock = () => 4_000_000;
+    const one = coalescedLimiter(new RateLimiter(db(), clock));
+    const two = coalescedLimiter(new RateLimiter(db(), clock));
+    const key = `coalesced:${Math.random()}`;
+    const other = `coalesced-other:${Math.random()}`;
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => (i % 2 ? one : two).take(i % 4 === 3 ? other : key, limit)),
+    );
+    const granted = (k: string) => answers.filter((d, i) => d.ok && (i % 4 === 3 ? other : key) === k).length;
+    expect([granted(key), granted(other)]).toEqual([5, 5]);
+    expect(answers.filter((d) => !d.ok).every((d) => !d.ok && d.retryAfterSeconds >= 1)).toBe(true);
   });
 
   it('concurrent takes from two instances never spend more than the bucket holds', async () => {

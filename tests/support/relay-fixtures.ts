@@ -41,21 +41,22 @@ export type TestRelayDeps = ReturnType<typeof testRelayDeps>;
  * The relay's route handlers over a fresh SQLite for the file's tests, built by the plugin's own
  * factory (`relayRoutes`, what `createKlaviyoNext` mounts) from test dependencies, which `onStart`
  * gets. Returns the three POST handlers, callable once the file's tests run; afterwards the database
- * is closed.
+ * is closed. The routes are built at the first request, after every beforeAll: the factory takes its
+ * settings when it is called, as createKlaviyoNext does, so a test's setup (a list it made) counts.
  */
 export function withRelayRoutes(onStart: (deps: TestRelayDeps) => void) {
   let deps: TestRelayDeps | undefined;
   let routes: ReturnType<typeof relayRoutes> | undefined;
   beforeAll(async () => {
     deps = testRelayDeps(await freshSqlite());
-    routes = relayRoutes(deps);
     onStart(deps);
   });
   afterAll(async () => {
     await deps?.db.close();
   });
   const handler = (name: 'track' | 'identify' | 'subscribe') => (request: Request) => {
-    if (!routes) throw new Error('The relay routes are built in beforeAll.');
+    if (!deps) throw new Error('The relay dependencies are made in beforeAll.');
+    routes ??= relayRoutes(deps);
     return routes[name].POST(request);
   };
   return { track: handler('track'), identify: handler('identify'), subscribe: handler('subscribe') };

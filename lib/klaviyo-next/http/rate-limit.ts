@@ -1,6 +1,7 @@
 import 'server-only';
 import { createHash } from 'node:crypto';
-import sql, { raw } from 'sql-template-tag';
+import sql, { join, raw } from 'sql-template-tag';
+import { coalesce } from '../sql/coalesce';
 import type { SqlExecutor } from '../sql/types';
 
 // Shared by the relay routes, the store's account actions and the admin sign-in; it lives apart from
@@ -64,19 +65,42 @@ export class RateLimiter implements Limiter {
 
   /** Takes one token from `key`'s bucket, or says how long until one is back. */
   async take(key: string, limit: RateLimit): Promise<RateDecision> {
+    return (await this.takeEach([key], limit))[0] as RateDecision;
+  }
+
+  /**
+   * Takes one token per entry of `keys` (a key may repeat: each entry takes its own), every bucket
+   * under the same `limit`: one upsert for the lot, so concurrent requests coalesced by the relay
+   * (sql/coalesce.ts) cost one round trip between them. Decisions come back in the order of `keys`.
+   */
+  async takeEach(keys: readonly string[], limit: RateLimit): Promise<RateDecision[]> {
     const now = this.now();
     const interval = Math.max(1, Math.round(60_000 / limit.perMinute));
     // A request is allowed while the bucket is not yet `capacity` intervals in debt.
     const latest = now + (Math.max(1, limit.capacity) - 1) * interval;
-    const id = hashed(key);
     await this.pruneNow(now);
-    const taken =
-      await this.db.query(sql`INSERT INTO klaviyo_rate_limits (key, tat, hits) VALUES (${id}, ${now + interval}, 0)
-       ON CONFLICT (key) DO UPDATE SET
-         tat = (CASE WHEN klaviyo_rate_limits.tat > ${now} THEN klaviyo_rate_limits.tat ELSE CAST(${now} AS BIGINT) END) + CAST(${interval} AS BIGINT)
-       WHERE klaviyo_rate_limits.tat <= ${latest}
-       RETURNING tat`);
-    return taken.length > 0 ? { ok: true } : this.refusal(id, latest);
+    const ids = keys.map(hashed);
+    const granted = new Map<string, number>();
+    // One statement may touch a row once, so a key named twice goes in the next statement.
+    for (let rest = [...ids]; rest.length > 0; ) {
+      const round = [...new Set(rest)];
+      for (const id of round) rest.splice(rest.indexOf(id), 1);
+      const taken = await this.db.query<{ key: string }>(sql`INSERT INTO klaviyo_rate_limits (key, tat, hits)
+        VALUES ${join(round.map((id) => sql`(${id}, ${now + interval}, 0)`))}
+        ON CONFLICT (key) DO UPDATE SET
+          tat = (CASE WHEN klaviyo_rate_limits.tat > ${now} THEN klaviyo_rate_limits.tat ELSE CAST(${now} AS BIGINT) END) + CAST(${interval} AS BIGINT)
+        WHERE klaviyo_rate_limits.tat <= ${latest}
+        RETURNING key`);
+      for (const row of taken) granted.set(row.key, (granted.get(row.key) ?? 0) + 1);
+    }
+    const decisions = ids.map((id) => {
+      const left = granted.get(id) ?? 0;
+      granted.set(id, left - 1);
+      return left > 0;
+    });
+    const refused = [...new Set(ids.filter((_, i) => !decisions[i]))];
+    const waits = refused.length > 0 ? await this.waits(refused, latest) : new Map<string, number>();
+    return ids.map((id, i) => (decisions[i] ? { ok: true } : retryAfter(waits.get(id) ?? 0)));
   }
 
   /**
@@ -111,15 +135,20 @@ export class RateLimiter implements Limiter {
   }
 
   /**
-   * A refused key's wait: until its `tat` comes down to `allowedAt`. A second statement, but only on
-   * refusal: an upsert whose WHERE fails writes nothing and returns nothing, and making it return the
-   * row would mean writing the row (a WAL fsync on SQLite) for every refused request of a flood.
+   * Refused keys' waits (ms): until each `tat` comes down to `allowedAt`. A second statement, but only
+   * on refusal: an upsert whose WHERE fails writes nothing and returns nothing, and making it return
+   * the row would mean writing the row (a WAL fsync on SQLite) for every refused request of a flood.
    */
-  private async refusal(id: string, allowedAt: number): Promise<RateDecision> {
-    const [row] = await this.db.query<{ tat: number }>(
-      sql`SELECT tat FROM klaviyo_rate_limits WHERE key = ${id}`,
+  private async waits(ids: readonly string[], allowedAt: number): Promise<Map<string, number>> {
+    const rows = await this.db.query<{ key: string; tat: number }>(
+      sql`SELECT key, tat FROM klaviyo_rate_limits WHERE key IN (${join(ids)})`,
     );
-    return retryAfter(Number(row?.tat ?? allowedAt) - allowedAt);
+    return new Map(rows.map((row) => [row.key, Number(row.tat) - allowedAt]));
+  }
+
+  /** A refused attempt's wait, for `attempt`. */
+  private async refusal(id: string, allowedAt: number): Promise<RateDecision> {
+    return retryAfter((await this.waits([id], allowedAt)).get(id) ?? 0);
   }
 
   private async pruneNow(now: number): Promise<void> {
@@ -127,4 +156,24 @@ export class RateLimiter implements Limiter {
     // A day past its time: long after any backoff's forget window.
     await this.db.query(sql`DELETE FROM klaviyo_rate_limits WHERE tat < ${now - 86_400_000}`);
   }
+}
+
+/**
+ * The limiter the relay routes use: concurrent takes under one limit share one statement
+ * (`takeEach`, coalesced by sql/coalesce.ts), so a busy route pays one round trip for many requests.
+ * Each request still gets its own decision, and the buckets are the same rows as `limiter`'s.
+ */
+export function coalescedLimiter(limiter: Pick<RateLimiter, 'takeEach'>): Limiter {
+  const byLimit = new Map<string, (key: string) => Promise<RateDecision>>();
+  return {
+    take(key, limit) {
+      const id = `${limit.capacity}/${limit.perMinute}`;
+      let take = byLimit.get(id);
+      if (!take) {
+        take = coalesce((keys: string[]) => limiter.takeEach(keys, limit));
+        byLimit.set(id, take);
+      }
+      return take(key);
+    },
+  };
 }

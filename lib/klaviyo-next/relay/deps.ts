@@ -1,10 +1,11 @@
 import 'server-only';
 import type { Storefront } from '../events/storefront';
-import type { Limiter } from '../http/rate-limit';
+import type { Limiter, RateLimiter } from '../http/rate-limit';
 import type { Log } from '../log';
 import type { OutboxStore } from '../outbox/store';
 import type { ConsentTexts } from '../ports';
 import type { SqlDatabase } from '../sql/types';
+import type { RelayWrites } from './writes';
 
 /** What the relay's use-cases need; `createKlaviyoNext` builds it once for the route handlers. */
 export interface RelayDeps {
@@ -15,7 +16,7 @@ export interface RelayDeps {
   /** Called once enqueued messages are committed; never awaited. */
   scheduleDelivery: () => void;
   /** Shared by every instance on the database (http/rate-limit.ts). */
-  limiter: Limiter;
+  limiter: Pick<RateLimiter, 'take' | 'takeEach'>;
   /** How many proxies in front of the app append to X-Forwarded-For (TRUSTED_PROXY_HOPS). */
   trustedProxyHops: number;
   storefront: Storefront;
@@ -25,4 +26,10 @@ export interface RelayDeps {
   disclosures: ConsentTexts;
   /** Where a sign-up form may say it was (Klaviyo's `custom_source`); the first is the default. */
   subscribeSources: readonly [string, ...string[]];
+}
+
+/** What the use cases run with: the host's deps, with the writes and limits concurrent requests share (routes.ts). */
+export interface RelayContext extends Omit<RelayDeps, 'limiter'> {
+  limiter: Limiter;
+  writes: RelayWrites;
 }

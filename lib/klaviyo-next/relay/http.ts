@@ -3,7 +3,7 @@ import { clientAddress } from '../http/client-address';
 import { errorResponse } from '../http/error-response';
 import type { FieldError } from '../http/field-error';
 import type { RateLimit } from '../http/rate-limit';
-import type { RelayDeps } from './deps';
+import type { RelayContext } from './deps';
 
 /** Browser events and profile forms are small; 16 KB is several times the largest valid body. */
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -78,7 +78,7 @@ async function readLimited(request: Request): Promise<string | undefined> {
  */
 export async function acceptJson(
   request: Request,
-  deps: RelayDeps,
+  deps: Pick<RelayContext, 'limiter' | 'trustedProxyHops'>,
   route: { name: string; limit: RateLimit },
 ): Promise<{ body: unknown; cookies: Map<string, string> } | RelayResult> {
   if (!sameOrigin(request)) {

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { ProfileIdentity } from '../events/identity';
 import { fieldErrorOf } from '../http/field-error';
 import { profileMessage } from '../outbox/types';
-import type { RelayDeps } from './deps';
+import type { RelayContext } from './deps';
 import type { RelayResult } from './http';
 import type { Caller } from './identity';
 
@@ -51,7 +51,11 @@ const identifyBody = z
  * without a verified signed-in shopper. An exchange id alone is not enough: a profile write keyed by
  * it would let anyone who writes a `__kla_id` cookie mint profiles or rewrite one they found in a link.
  */
-export async function identifyShopper(deps: RelayDeps, body: unknown, caller: Caller): Promise<RelayResult> {
+export async function identifyShopper(
+  deps: RelayContext,
+  body: unknown,
+  caller: Caller,
+): Promise<RelayResult> {
   const parsed = identifyBody.safeParse(body);
   if (!parsed.success) return { status: 400, error: fieldErrorOf(parsed.error) };
   if (!caller.consented) return { status: 202, body: { accepted: false, reason: 'no-consent' } };
@@ -67,7 +71,6 @@ export async function identifyShopper(deps: RelayDeps, body: unknown, caller: Ca
     ...(firstName ? { first_name: firstName } : {}),
     ...(lastName ? { last_name: lastName } : {}),
   };
-  const now = deps.now();
   // Profile writes are idempotent in Klaviyo (the same values set twice), so each request is its own message.
   const message = profileMessage(`identify:${randomUUID()}`, {
     profile,
@@ -75,7 +78,7 @@ export async function identifyShopper(deps: RelayDeps, body: unknown, caller: Ca
     ...(location ? { location } : {}),
   });
   // In a transaction: the key's hash and the row commit together (outbox/store.ts enqueue).
-  const enqueued = await deps.db.transaction((tx) => deps.outbox.enqueue(tx, [message], now));
+  const enqueued = await deps.writes.enqueue([message]);
   deps.scheduleDelivery();
   return { status: 202, body: { accepted: true, enqueued } };
 }

@@ -1,17 +1,18 @@
 import 'server-only';
 import { errorResponse } from '../http/error-response';
-import type { RateLimit } from '../http/rate-limit';
-import type { RelayDeps } from './deps';
+import { coalescedLimiter, type RateLimit } from '../http/rate-limit';
+import type { RelayContext, RelayDeps } from './deps';
 import { acceptJson, type RelayResult, respond } from './http';
 import { IDENTIFY_LIMIT, identifyShopper } from './identify';
 import { type Caller, callerOf } from './identity';
 import { SUBSCRIBE_LIMIT, subscribe } from './subscribe';
 import { TRACK_LIMIT, trackBrowserEvent } from './track';
+import { relayWrites } from './writes';
 
-type UseCase = (deps: RelayDeps, body: unknown, caller: Caller) => Promise<RelayResult>;
+type UseCase = (deps: RelayContext, body: unknown, caller: Caller) => Promise<RelayResult>;
 
 /** One relay route: the shared checks (origin, rate, size, JSON), then the use case for the caller. */
-function relayRoute(deps: RelayDeps, name: string, limit: RateLimit, run: UseCase) {
+function relayRoute(deps: RelayContext, name: string, limit: RateLimit, run: UseCase) {
   const handle = async (request: Request): Promise<Response> => {
     const accepted = await acceptJson(request, deps, { name, limit });
     if ('status' in accepted) return respond(accepted);
@@ -28,8 +29,17 @@ function relayRoute(deps: RelayDeps, name: string, limit: RateLimit, run: UseCas
  * - identify: the signed-in shopper's verified email onto the browser's profile;
  * - subscribe: newsletter and SMS consent with the exact disclosure text.
  * 400/401/403/413/429 otherwise, with nothing stored.
+ *
+ * The routes share their rate-limit takes and their enqueues between requests that arrive together
+ * (one statement or transaction for many: sql/coalesce.ts), each request still answered only after
+ * its own write commits.
  */
-export function relayRoutes(deps: RelayDeps) {
+export function relayRoutes(host: RelayDeps) {
+  const deps: RelayContext = {
+    ...host,
+    limiter: coalescedLimiter(host.limiter),
+    writes: relayWrites(host.db, host.outbox, host.now),
+  };
   return {
     track: relayRoute(deps, 'track', TRACK_LIMIT, trackBrowserEvent),
     identify: relayRoute(deps, 'identify', IDENTIFY_LIMIT, identifyShopper),

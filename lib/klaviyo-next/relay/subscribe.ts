@@ -4,7 +4,7 @@ import { consentChange } from '../events/consent';
 import { buildIdentity } from '../events/identity';
 import { fieldErrorOf } from '../http/field-error';
 import { consentMessage } from '../outbox/types';
-import type { RelayDeps } from './deps';
+import type { RelayContext, RelayDeps } from './deps';
 import type { RelayResult } from './http';
 import type { Caller } from './identity';
 
@@ -16,7 +16,10 @@ const version = (expected: string) =>
     .literal(expected, { error: 'The consent text changed since the page loaded; please agree again.' })
     .optional();
 
-const subscribeBody = ({ disclosures, subscribeSources }: RelayDeps) =>
+const subscribeBody = ({
+  disclosures,
+  subscribeSources,
+}: Pick<RelayDeps, 'disclosures' | 'subscribeSources'>) =>
   z.strictObject({
     email: z.string().trim().max(254).optional(),
     phone: z.string().trim().max(32).optional(),
@@ -37,7 +40,7 @@ const subscribeBody = ({ disclosures, subscribeSources }: RelayDeps) =>
  * anyone could otherwise take SMS on a stranger's email profile). The SMS consent of a signed-in
  * shopper carries their verified email beside the phone, never the typed one.
  */
-export async function subscribe(deps: RelayDeps, body: unknown, caller: Caller): Promise<RelayResult> {
+export async function subscribe(deps: RelayContext, body: unknown, caller: Caller): Promise<RelayResult> {
   const parsed = subscribeBody(deps).safeParse(body);
   if (!parsed.success) return { status: 400, error: fieldErrorOf(parsed.error) };
   const { consent, source } = parsed.data;
@@ -85,7 +88,7 @@ export async function subscribe(deps: RelayDeps, body: unknown, caller: Caller):
         ]
       : []),
   ].map(consentMessage);
-  const enqueued = await deps.db.transaction((tx) => deps.outbox.enqueue(tx, messages, now));
+  const enqueued = await deps.writes.enqueue(messages);
   deps.scheduleDelivery();
   return { status: 202, body: { accepted: true, enqueued } };
 }

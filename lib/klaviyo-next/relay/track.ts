@@ -6,7 +6,7 @@ import { isIdentified, type ProfileIdentity } from '../events/identity';
 import { BROWSER_METRICS, METRICS } from '../events/metrics';
 import { fieldErrorOf } from '../http/field-error';
 import { eventMessage } from '../outbox/types';
-import type { RelayDeps } from './deps';
+import type { RelayContext } from './deps';
 import type { RelayResult } from './http';
 import { type Caller, eventIdentity } from './identity';
 import { limitNewViews } from './view-limit';
@@ -36,7 +36,7 @@ const trackBody = z.discriminatedUnion('metric', [
 const bad = (field: string, message: string): RelayResult => ({ status: 400, error: { field, message } });
 
 async function rebuild(
-  deps: RelayDeps,
+  deps: RelayContext,
   body: z.output<typeof trackBody>,
   profile: ProfileIdentity,
   at: string,
@@ -69,7 +69,7 @@ async function rebuild(
  * A shopper reporting more new page views than VIEW_LIMIT allows gets a 429 naming `viewId`.
  */
 export async function trackBrowserEvent(
-  deps: RelayDeps,
+  deps: RelayContext,
   body: unknown,
   caller: Caller,
 ): Promise<RelayResult> {
@@ -102,7 +102,7 @@ export async function trackBrowserEvent(
   }
   // In a transaction: an enqueue claims the key's hash and inserts the row, two statements that must
   // commit together (a hash without its row would drop the event and every retry of it as a duplicate).
-  const enqueued = await deps.db.transaction((tx) => deps.outbox.enqueue(tx, [message], now));
+  const enqueued = await deps.writes.enqueue([message]);
   deps.scheduleDelivery();
   return { status: 202, body: { accepted: true, uniqueId: event.uniqueId, enqueued } };
 }

@@ -1,9 +1,7 @@
 import 'server-only';
-import sql from 'sql-template-tag';
 import type { ProfileIdentity } from '../events/identity';
 import type { RateLimit } from '../http/rate-limit';
-import { dedupKeyHash } from '../outbox/store';
-import type { RelayDeps } from './deps';
+import type { RelayContext } from './deps';
 import type { RelayResult } from './http';
 
 /**
@@ -28,29 +26,20 @@ function identityKey(identity: ProfileIdentity): string | undefined {
 }
 
 /**
- * Whether the outbox has accepted this key before (its hash stays in klaviyo_outbox_keys after the
- * row is delivered and pruned): a repeat stores nothing, so it costs the shopper no token.
- */
-async function seenBefore(deps: Pick<RelayDeps, 'db'>, key: string): Promise<boolean> {
-  const rows = await deps.db.query(
-    sql`SELECT 1 AS seen FROM klaviyo_outbox_keys WHERE key_hash = ${dedupKeyHash(key)}`,
-  );
-  return rows.length > 0;
-}
-
-/**
  * Takes a token from the identity's bucket of new page views when `key` is a view the outbox has not
  * seen; answers the 429 to send back when the bucket is empty, or undefined to go on. Two requests
  * racing with the same new view may both take a token: the shopper loses one view of budget, never an
  * event, and the outbox still stores the event once.
  */
 export async function limitNewViews(
-  deps: Pick<RelayDeps, 'db' | 'limiter'>,
+  deps: Pick<RelayContext, 'writes' | 'limiter'>,
   identity: ProfileIdentity,
   key: string,
 ): Promise<RelayResult | undefined> {
   const who = identityKey(identity);
-  if (!who || (await seenBefore(deps, key))) return undefined;
+  // A repeat of a view the outbox has accepted (its hash stays in klaviyo_outbox_keys after the row
+  // is delivered and pruned) stores nothing, so it costs the shopper no token.
+  if (!who || (await deps.writes.seen(key))) return undefined;
   const decision = await deps.limiter.take(`relay:views:${who}`, VIEW_LIMIT);
   if (decision.ok) return undefined;
   return {
