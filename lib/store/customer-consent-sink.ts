@@ -1,14 +1,14 @@
 import 'server-only';
-import sql from 'sql-template-tag';
+import sql, { empty } from 'sql-template-tag';
 import type { ConsentChange, ConsentSink } from '../klaviyo-next/webhooks/types';
 import { recordConsent } from './customer-consent';
 import type { StoreDeps } from './deps';
 
 /**
  * The customers a change Klaviyo reported is about. Email: the customer of that email. SMS: every
- * customer whose SMS consent names the phone or whose phone it is (checkout keeps the phone typed
- * with an order, and a phone may have been typed by more than one customer), plus the customer of
- * the email when Klaviyo's profile carries one. A change for nobody the store knows is not stored:
+ * customer whose SMS consent names the phone, and for a refusal also every customer whose phone it
+ * is (checkout keeps the phone typed with an order, and a phone may have been typed by more than
+ * one customer), plus the customer of the email when Klaviyo's profile carries one. A change for nobody the store knows is not stored:
  * the store mirrors its own customers' consent, not Klaviyo's whole account.
  */
 async function customersOf(
@@ -21,10 +21,13 @@ async function customersOf(
     return deps.db.query(sql`SELECT id, email, phone FROM store_customers WHERE email = ${email}`);
   }
   const phone = change.phone ?? null;
+  // A refusal reaches everyone who typed the phone; a subscribe only those whose SMS consent names it
+  // (typing a number at checkout is no consent, so Klaviyo's subscribe of it is not hers to mirror).
+  const typedIt = change.status === 'subscribed' ? empty : sql`OR phone = ${phone}`;
   return deps.db.query(sql`SELECT id, email, phone FROM store_customers
     WHERE email = ${email}
-      OR phone = ${phone}
       OR id IN (SELECT customer_id FROM store_customer_consent WHERE channel = 'sms' AND address = ${phone})
+      ${typedIt}
     ORDER BY id`);
 }
 

@@ -140,6 +140,11 @@ onBothDatabases('the store consent sink', (database) => {
     );
     for (const who of [ada, bea])
       expect((await consentOf(db, who.id)).sms).toMatchObject({ status: 'unsubscribed', address: phone });
+    // A resubscribe of the phone reaches the record that names it, never a customer who only typed it.
+    const cy = await customer(db, phone);
+    await sink(change({ channel: 'sms', status: 'subscribed', phone, at: iso(15) }));
+    expect((await consentOf(db, bea.id)).sms?.status).toBe('subscribed');
+    expect((await consentOf(db, cy.id)).sms).toBeUndefined();
 
     await sink(change({ channel: 'email', status: 'suppressed', email: ada.email, at: iso(10) }));
     expect((await consentOf(db, ada.id)).email?.status).toBe('suppressed');
