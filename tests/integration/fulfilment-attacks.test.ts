@@ -201,4 +201,29 @@ describe('a merchant asking for more than the order holds', () => {
     });
     expect(await fulfilOrder({ orderId })).toMatchObject({ ok: false, error: { field: 'orderId' } });
   });
+
+  it('refuses a replayed fulfil or refund (the form says what it saw), applying each once', async () => {
+    const orderId = await placedOrder(deps, [[TEE, 3]]);
+    const ship = { orderId, seen: 0, lines: [{ lineId: `${orderId}-1`, quantity: 1 }] };
+    expect(await fulfilOrder(ship)).toMatchObject({ ok: true, data: { fulfillmentId: `${orderId}-F1` } });
+    const before = await countRows(deps.db, 'klaviyo_outbox');
+    expect(await fulfilOrder(ship)).toEqual({
+      ok: false,
+      error: {
+        field: 'seen',
+        message: `${orderId} has had another shipment since this form was shown; look at the order again.`,
+      },
+    });
+    const refund = { orderId, seen: 0, amountCents: 500 };
+    expect(await refundOrder(refund)).toMatchObject({ ok: true });
+    expect(await refundOrder(refund)).toMatchObject({ ok: false, error: { field: 'seen' } });
+    expect(await countRows(deps.db, 'klaviyo_outbox')).toBe(before + 1);
+    expect(await orderRow(orderId)).toMatchObject({ refunded_cents: 500 });
+    expect(await shipments(orderId)).toEqual([`${orderId}-F1:fulfilled`]);
+    // What the page shows next carries the new counts, and goes through.
+    expect(await fulfilOrder({ ...ship, seen: 1 })).toMatchObject({
+      ok: true,
+      data: { fulfillmentId: `${orderId}-F2` },
+    });
+  });
 });

@@ -44,6 +44,11 @@ export async function fulfilOrder(
     const [{ n } = { n: 0 }] = await tx.query<{ n: number }>(
       sql`SELECT COUNT(*) AS n FROM store_fulfillments WHERE order_id = ${order.id}`,
     );
+    if (form.seen !== undefined && Number(n) !== form.seen)
+      throw new StoreError(
+        `${order.id} has had another shipment since this form was shown; look at the order again.`,
+        'seen',
+      );
     const fulfillmentId = `${order.id}-F${Number(n) + 1}`;
     const url = trackingUrl(form.carrier, form.trackingNumber);
     await tx.query(

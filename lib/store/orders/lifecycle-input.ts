@@ -12,6 +12,13 @@ const optionalText = (max: number) =>
 
 const orderId = z.string().regex(/^NW-\d{6,12}$/, 'is not an order number');
 
+/**
+ * How many shipments (or refunds) the order had when the merchant's form was drawn. When given, a
+ * change is refused if the order has had another since: a replayed request, a second tab or a
+ * colleague's change is not applied on top of what the merchant did not see.
+ */
+const seen = number(z.number().int().min(0).max(10_000)).optional();
+
 /** Lines named once each, with a positive quantity. */
 const lineQuantities = z
   .array(
@@ -57,7 +64,7 @@ const trackingNumber = optionalText(40).pipe(
  * not at all (a parcel handed over without tracking).
  */
 export const fulfilInput = z
-  .strictObject({ orderId, lines: lineQuantities.optional(), carrier, trackingNumber })
+  .strictObject({ orderId, lines: lineQuantities.optional(), carrier, trackingNumber, seen })
   .superRefine((f, ctx) => {
     if (f.carrier && !f.trackingNumber)
       ctx.addIssue({
@@ -85,6 +92,7 @@ export const cancelInput = z.strictObject({ orderId, reason: optionalText(200) }
 export const refundInput = z
   .strictObject({
     orderId,
+    seen,
     amountCents: number(z.number().int().min(1)).optional(),
     lines: lineQuantities.optional(),
     reason: optionalText(200),

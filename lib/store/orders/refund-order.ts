@@ -45,6 +45,11 @@ export async function refundOrder(
     const [{ n } = { n: 0 }] = await tx.query<{ n: number }>(
       sql`SELECT COUNT(*) AS n FROM store_refunds WHERE order_id = ${order.id}`,
     );
+    if (form.seen !== undefined && Number(n) !== form.seen)
+      throw new StoreError(
+        `${order.id} has had another refund since this form was shown; look at the order again.`,
+        'seen',
+      );
     const refundId = `${order.id}-R${Number(n) + 1}`;
     const lines = form.lines ?? [];
     await tx.query(

@@ -14,6 +14,7 @@ export interface ShippableLine {
 
 type FulfilInput = {
   orderId: string;
+  seen: number;
   lines: { lineId: string; quantity: number }[];
   carrier?: string;
   trackingNumber?: string;
@@ -22,11 +23,14 @@ type FulfilInput = {
 /** Ships what the merchant counts out (all that is left, to start with) with its carrier and tracking number. */
 export function FulfilForm({
   orderId,
+  seen,
   lines,
   carriers,
   fulfilOrder,
 }: {
   orderId: string;
+  /** Shipments the order had when the page was drawn: a replay or a stale tab is refused. */
+  seen: number;
   lines: ShippableLine[];
   carriers: string[];
   fulfilOrder: (input: FulfilInput) => Promise<ActionResult<unknown>>;
@@ -44,6 +48,7 @@ export function FulfilForm({
         run(
           {
             orderId,
+            seen,
             lines: lines
               .map((l) => ({ lineId: l.lineId, quantity: Number(quantities[l.lineId] || 0) }))
               .filter((l) => l.quantity !== 0),

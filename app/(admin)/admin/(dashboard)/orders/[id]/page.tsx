@@ -103,6 +103,7 @@ export default async function OrderPage({ params }: { params: Promise<{ id: stri
               // A new shipment changes what is left: the form starts again from it.
               key={shippable.map((l) => `${l.lineId}:${l.left}`).join()}
               orderId={order.id}
+              seen={shipments.length}
               lines={shippable}
               carriers={CARRIERS}
               fulfilOrder={fulfilOrder}
@@ -185,6 +186,7 @@ export default async function OrderPage({ params }: { params: Promise<{ id: stri
             {order.refundedCents < order.totalCents && (
               <RefundForm
                 orderId={order.id}
+                seen={refunds.length}
                 lines={refundableLines}
                 refundable={m(order.totalCents - order.refundedCents)}
                 refundOrder={refundOrder}

@@ -14,6 +14,7 @@ export interface RefundableLine {
 
 type RefundInput = {
   orderId: string;
+  seen: number;
   amountCents?: number;
   lines?: { lineId: string; quantity: number }[];
   reason?: string;
@@ -30,11 +31,14 @@ const toCents = (typed: string): number | undefined => {
 /** Refunds items (their price), an amount, or both; what is left to refund is shown beside it. */
 export function RefundForm({
   orderId,
+  seen,
   lines,
   refundable,
   refundOrder,
 }: {
   orderId: string;
+  /** Refunds the order had when the page was drawn: a replay or a stale tab is refused. */
+  seen: number;
   lines: RefundableLine[];
   refundable: string;
   refundOrder: (input: RefundInput) => Promise<ActionResult<unknown>>;
@@ -55,6 +59,7 @@ export function RefundForm({
         run(
           {
             orderId,
+            seen,
             ...(amountCents !== undefined ? { amountCents } : {}),
             ...(picked.length ? { lines: picked } : {}),
             ...(reason.trim() ? { reason: reason.trim() } : {}),
