@@ -106,6 +106,7 @@ export function SubscribeAndSave({
             {answer.text}
           </p>
         ) : null}
+        {answer?.ok ? <Link href="/account/subscriptions">Manage your subscriptions</Link> : null}
       </form>
     </section>
   );

@@ -129,6 +129,12 @@ describeWithChromium('admin subscriptions', { shuffle: false }, () => {
     const status = section.getByRole('status');
     await expect(status.innerText()).resolves.toMatch(/^Subscribed: SUB-\d+\./);
     subscriptionId = /SUB-\d+/.exec(await status.innerText())?.[0] ?? '';
+    // Her account lists it (hers only), with pause and cancel.
+    await section.getByRole('link', { name: 'Manage your subscriptions' }).click();
+    await shopper.waitForURL('**/account/subscriptions');
+    const mine = shopper.getByRole('row', { name: new RegExp(subscriptionId) });
+    await expect(mine.innerText()).resolves.toMatch(/Fresh tee every 3 months[\s\S]*active[\s\S]*\$57\.60/);
+    await expect(mine.getByRole('button', { name: 'Pause' }).count()).resolves.toBe(1);
     await shopper.context().close();
 
     const events = await delivered(1);

@@ -24,6 +24,8 @@ export default async function AccountPage() {
           <p className="page-lead">{shopper.email}</p>
           <p>
             <Link href="/account/preferences">Email and SMS preferences</Link>
+            {' · '}
+            <Link href="/account/subscriptions">Subscriptions</Link>
           </p>
         </div>
         <form action={signOut}>
