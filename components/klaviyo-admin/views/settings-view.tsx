@@ -80,8 +80,8 @@ function ConnectionCard({ settings }: { settings: Settings }) {
 /** The receiver's state in one badge: live, or what is missing for it to be. */
 function ReceiverBadge({ receiver }: { receiver: Settings['receiver'] }) {
   if (receiver.live) return <Badge tone="green">Live</Badge>;
-  if (!receiver.secretSet) return <Badge tone="amber">No secret set</Badge>;
   if (!receiver.registeredId) return <Badge tone="amber">Not registered</Badge>;
+  if (!receiver.secretSet) return <Badge tone="red">No secret set</Badge>;
   if (!receiver.enabled) return <Badge tone="red">Disabled at Klaviyo</Badge>;
   return <Badge tone="amber">Missing {receiver.missingTopics.length} topics</Badge>;
 }
