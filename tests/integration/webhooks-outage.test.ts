@@ -1,3 +1,4 @@
+import sql from 'sql-template-tag';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { SqlDatabase, SqlExecutor } from '../../lib/klaviyo-next/sql/types.js';
 import { CONSENT_TOPIC_IDS } from '../../lib/klaviyo-next/webhooks/consent-items.js';
@@ -211,6 +212,35 @@ describe('the host store fails', () => {
     stop.abort();
     await worker;
     expect(host.state.applied.filter((c) => c.email === email)).toHaveLength(1);
+  });
+});
+
+describe('a drain out of time', () => {
+  it('gives back what it claimed and did not work, due at once for the next drain', async () => {
+    const email = 'no-time@example.com';
+    host.state.failing = true;
+    await subscribeAtKlaviyo(emu, { email });
+    await emu.settle();
+    await eventually(
+      () => rowsFor(email),
+      (rows) => rows.length === 1 && Number(rows[0]?.attempts) >= 1,
+    );
+    host.state.failing = false;
+    app.clock.offset += 2_000;
+    const calls = host.state.calls;
+    // A drain still finishing from the delivery would be joined (undefined): ask until ours runs.
+    const cut = await eventually(
+      async () => app.klaviyo.webhooks.processor?.drain(0),
+      (result) => result !== undefined,
+    );
+    expect(cut).toEqual({ applied: 0, failed: 0, dead: 0 });
+    expect(host.state.calls).toBe(calls);
+    const leased = await raw.query<{ n: number }>(
+      sql`SELECT COUNT(*) AS n FROM klaviyo_webhook_inbox WHERE lease_owner IS NOT NULL`,
+    );
+    expect(Number(leased[0]?.n)).toBe(0);
+    expect(await app.klaviyo.webhooks.processor?.drain()).toMatchObject({ failed: 0 });
+    expect((await rowsFor(email)).map((r) => r.state)).toEqual(['done']);
   });
 });
 

@@ -94,6 +94,15 @@ export class InboxStore {
     return rows.length > 0;
   }
 
+  /** Gives back items leased but not worked (a drain out of time): due again at once, for anyone. */
+  async release(owner: string, externalIds: readonly string[]): Promise<void> {
+    if (externalIds.length === 0) return;
+    await this.db.query(
+      sql`UPDATE klaviyo_webhook_inbox SET lease_owner = NULL, lease_until = NULL
+        WHERE lease_owner = ${owner} AND state = 'pending' AND external_id IN (${join(externalIds)})`,
+    );
+  }
+
   /** The sink threw: due again at `retryAt`, or dead (kept, never dropped) when `dead`. */
   async markFailed(
     owner: string,

@@ -49,9 +49,13 @@ export function createInboxProcessor(options: InboxProcessorOptions) {
 
   async function round(deadline: number, total: ProcessResult): Promise<number> {
     const claimed = await inbox.claim(owner, CLAIM_LIMIT, LEASE_MS, now());
-    for (const item of claimed) {
+    for (const [index, item] of claimed.entries()) {
       if (now() >= deadline) {
-        // Out of time: leave the rest leased; the lease runs out and another drain takes them.
+        // Out of time: give the rest back, due at once for the next drain or the worker.
+        await inbox.release(
+          owner,
+          claimed.slice(index).map((rest) => rest.externalId),
+        );
         break;
       }
       try {
