@@ -7,6 +7,7 @@ import { dashboardActions } from './dashboard/actions';
 import type { AdminDeps } from './dashboard/deps';
 import { deferTask } from './dashboard/deps';
 import { dashboardRoutes } from './dashboard/routes';
+import { type ErasureSubject, eraseFromOutbox } from './erasure';
 import { RateLimiter } from './http/rate-limit';
 import { consoleLog, type Log } from './log';
 import { type AlertHook, createOps } from './ops';
@@ -211,6 +212,13 @@ export function createKlaviyoNext(options: KlaviyoNextOptions) {
      * key is already there is skipped; returns how many were new. Call `deliverSoon()` after commit.
      */
     enqueue: (tx: SqlExecutor, messages: readonly OutboxMessage[]) => outbox.enqueue(tx, messages, now()),
+    /**
+     * Erases a person from the plugin's tables and enqueues Klaviyo's request_profile_deletion, inside
+     * the host's transaction `tx` (erasure/erase-from-outbox.ts; README "Erasure"). Call
+     * `deliverSoon()` after the commit.
+     */
+    eraseFromOutbox: (tx: SqlExecutor, subject: ErasureSubject, requestedBy: string) =>
+      eraseFromOutbox(outbox, tx, subject, { requestedBy, now: now() }),
     deliverSoon,
     drain: delivery.drainSoon,
     /** The worker loop: `await klaviyo.work(signal)` in a long-running process (scripts/worker.ts). */
