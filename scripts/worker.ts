@@ -1,7 +1,8 @@
 /**
  * `npm run worker`: a long-running delivery process beside the app (several may run; Postgres leases
  * keep them apart). It needs only the database settings, the plugin's own variables and its own
- * (WORKER_*): nothing of the store's or the admin's.
+ * (WORKER_*), and the store's consent sink, which applies the consent changes Klaviyo reported by
+ * webhook (the app's route stores them; this loop applies what its after() did not or could not).
  *
  * With WORKER_HEALTH_PORT set it serves `/healthz` (the delivery loop turns) and `/readyz` (database
  * and migrations). On SIGTERM (or SIGINT) it stops taking work: `/readyz` answers 503 `stopping`, the
@@ -17,6 +18,7 @@ import { lazyDatabase } from '../lib/app/lazy-database';
 import { pluginSettingsSource, workerEnv } from '../lib/env';
 import { createKlaviyoNext } from '../lib/klaviyo-next';
 import { consoleLog } from '../lib/klaviyo-next/log';
+import { storeConsentSink } from '../lib/store/customer-consent-sink';
 
 const IDLE_MS = 1_000;
 const settings = workerEnv();
@@ -46,6 +48,8 @@ const klaviyo = createKlaviyoNext({
   sql: db,
   // No pager in the demo: an alert is a log line a log search can page on.
   onAlert: (alert) => consoleLog('klaviyo.alert', { ...alert }),
+  // No secret here: the worker receives nothing, it applies what the webhook route stored.
+  webhooks: { onConsentChange: storeConsentSink({ db, now: Date.now, log: consoleLog }) },
 });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
