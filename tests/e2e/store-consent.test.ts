@@ -1,0 +1,162 @@
+// biome-ignore-all lint/performance/useDomNodeTextContent: these are Playwright's Locator.innerText(), which waits for the element; not the DOM property
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { CONSENT_DISCLOSURES } from '../../lib/store/consent-disclosures.js';
+import {
+  E2E_ADMIN,
+  E2E_COMPANY_ID,
+  E2E_EMULATOR_PORT,
+  E2E_PRIVATE_KEY,
+  type RunningApp,
+  startApp,
+} from '../support/app-server.js';
+import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, describeWithChromium } from '../support/requirements.js';
+import { SCREENSHOTS } from './admin-app.js';
+
+/**
+ * Consent in the browser, over the production build: a shopper makes an account (through the mailed
+ * link), opens "Email and SMS preferences" from her account, is refused a subscribe without the box,
+ * subscribes with it (Klaviyo, the emulator, then has her subscribed); the merchant finds her on the
+ * admin's Customers page and unsubscribes her, and her preferences page says so.
+ */
+const SHOPPER = {
+  email: 'rosalind.franklin@example.com',
+  password: 'photo fifty-one 1952',
+  first: 'Rosalind',
+};
+const DRAIN_SECRET = 'consent-e2e-drain-secret-of-32-chars-or-more';
+
+describeWithChromium('store consent pages', { shuffle: false }, () => {
+  let emu: TestEmulator;
+  let app: RunningApp;
+  let browser: Browser;
+  let shopper: Page;
+  let merchant: Page;
+  let mailFile: string;
+  const pageErrors: string[] = [];
+  const url = (path: string) => `${app.url}${path}`;
+  const shot = (page: Page, name: string) =>
+    page.screenshot({ path: join(SCREENSHOTS, `store-consent-${name}.png`), fullPage: true });
+
+  const link = () => {
+    const mails = existsSync(mailFile)
+      ? readFileSync(mailFile, 'utf8')
+          .trim()
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => JSON.parse(line) as { to: string; link?: string })
+      : [];
+    const found = mails.filter((m) => m.to === SHOPPER.email).at(-1)?.link;
+    if (!found) throw new Error(`no link was mailed to ${SHOPPER.email}`);
+    const parsed = new URL(found);
+    return url(`${parsed.pathname}${parsed.search}`);
+  };
+
+  const emailConsentAtKlaviyo = async () => {
+    await fetch(url('/api/klaviyo/drain'), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${DRAIN_SECRET}` },
+    });
+    await emu.settle();
+    const filter = encodeURIComponent(`equals(email,"${SHOPPER.email}")`);
+    const { body } = await emu.api(`/api/profiles?filter=${filter}&additional-fields[profile]=subscriptions`);
+    return body.data[0]?.attributes.subscriptions?.email?.marketing?.consent as string | undefined;
+  };
+
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    mailFile = join(mkdtempSync(join(tmpdir(), 'e2e-mail-')), 'mail.jsonl');
+    emu = await startTestEmulator({
+      seed: true,
+      port: E2E_EMULATOR_PORT,
+      account: { id: E2E_COMPANY_ID, privateKey: E2E_PRIVATE_KEY, name: 'Northwind Goods' },
+    });
+    app = await startApp({ OUTBOX_DRAIN_SECRET: DRAIN_SECRET, STORE_MAIL_FILE: mailFile });
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    shopper = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    merchant = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
+    for (const page of [shopper, merchant]) page.on('pageerror', (error) => pageErrors.push(String(error)));
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    app?.stop();
+    expect(emu?.specViolations).toEqual([]);
+    await emu?.close();
+  });
+
+  it('a signed-in shopper subscribes on her preferences page, only with the box ticked', async () => {
+    await shopper.goto(url('/account/sign-up'));
+    await shopper.getByRole('button', { name: 'Decline' }).click();
+    await shopper.getByLabel('First name').fill(SHOPPER.first);
+    await shopper.getByLabel('Last name').fill('Franklin');
+    await shopper.getByLabel('Email', { exact: true }).fill(SHOPPER.email);
+    await shopper.getByLabel('Password').fill(SHOPPER.password);
+    await shopper.getByRole('button', { name: 'Create account' }).click();
+    await shopper.getByTestId('link-sent').waitFor();
+    await shopper.goto(link());
+    await shopper.getByRole('button', { name: 'Confirm and sign in' }).click();
+    await shopper.waitForURL('**/account');
+
+    await shopper.getByRole('link', { name: 'Email and SMS preferences' }).click();
+    await shopper.waitForURL('**/account/preferences');
+    const email = shopper.getByRole('region', { name: 'Email' });
+    await expect(email.innerText()).resolves.toContain('Not subscribed');
+
+    await email.getByRole('button', { name: 'Subscribe to email' }).click();
+    await expect(shopper.locator('p[role="alert"]').innerText()).resolves.toBe(
+      'Tick the box to agree to the text shown.',
+    );
+
+    await email.getByLabel(CONSENT_DISCLOSURES.email.text).check();
+    await email.getByRole('button', { name: 'Subscribe to email' }).click();
+    await expect(shopper.locator('p[role="status"]').innerText()).resolves.toBe(
+      'Your email preference is saved.',
+    );
+    await expect(shopper.getByRole('region', { name: 'Email' }).innerText()).resolves.toContain(
+      'Subscribed since',
+    );
+    await shot(shopper, 'preferences-subscribed');
+
+    await expect.poll(emailConsentAtKlaviyo, { timeout: 60_000, interval: 500 }).toBe('SUBSCRIBED');
+  });
+
+  it('the merchant finds her on Customers and unsubscribes her; her page says so', async () => {
+    await merchant.goto(url('/admin/customers'));
+    expect(new URL(merchant.url()).pathname).toBe('/admin/sign-in');
+    await merchant.fill('input[name=email]', E2E_ADMIN.email);
+    await merchant.fill('input[name=password]', E2E_ADMIN.password);
+    await merchant.click('button[type=submit]');
+    await merchant.waitForURL(url('/admin/customers'));
+    await merchant.getByRole('link', { name: 'Customers' }).waitFor();
+
+    await merchant.getByLabel('Search by email').fill('rosalind');
+    await merchant.getByRole('button', { name: 'Search' }).click();
+    await merchant.waitForURL('**/admin/customers?q=rosalind');
+    const table = merchant.getByTestId('customers-table');
+    const row = table.locator('tr', { hasText: SHOPPER.email });
+    await expect(row.innerText()).resolves.toMatch(
+      /subscribed[\s\S]*on her preferences page[\s\S]*no record/,
+    );
+    await shot(merchant, 'admin-customers');
+
+    await row.getByRole('button', { name: 'Unsubscribe email' }).click();
+    await expect(merchant.locator('p[role="status"]').innerText()).resolves.toMatch(
+      /^Unsubscribed from email/,
+    );
+    await expect(table.locator('tr', { hasText: SHOPPER.email }).innerText()).resolves.toMatch(
+      /unsubscribed[\s\S]*by the store admin/,
+    );
+    await shot(merchant, 'admin-customers-unsubscribed');
+
+    await shopper.reload();
+    await expect(shopper.getByRole('region', { name: 'Email' }).innerText()).resolves.toContain(
+      'Unsubscribed since',
+    );
+    expect(pageErrors).toEqual([]);
+  });
+});
