@@ -176,4 +176,26 @@ describe('shopper subscription actions', () => {
     expect(await resumeMySubscription({ subscriptionId: id })).toMatchObject({ ok: true });
     expect(await cancelMySubscription({ subscriptionId: id })).toMatchObject({ ok: true });
   });
+
+  it('limits one account’s changes (each is an event and a profile write); another account is untouched', async () => {
+    const { owner, id } = await fresh();
+    jar.set(SHOPPER_SESSION_COOKIE, owner.token);
+    // 20 at once: the subscribe above went around the actions, so all 20 are pause and resume.
+    for (let i = 0; i < 20; i++) {
+      const action = i % 2 === 0 ? pauseMySubscription : resumeMySubscription;
+      expect(await action({ subscriptionId: id })).toMatchObject({ ok: true });
+    }
+    const before = await countRows(deps.db, 'klaviyo_outbox');
+    expect(await pauseMySubscription({ subscriptionId: id })).toEqual({
+      ok: false,
+      error: { code: 'rate_limited', message: 'Too many subscription changes; try again in a minute.' },
+    });
+    expect(await subscribeToPlan(TEE)).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
+    expect(await countRows(deps.db, 'klaviyo_outbox')).toBe(before);
+    expect(await subscriptionRow(deps.db, id)).toMatchObject({ status: 'active', revision: 20 });
+
+    const other = await subscriber(deps, `other${++n}@example.com`);
+    jar.set(SHOPPER_SESSION_COOKIE, other.token);
+    expect(await subscribeToPlan(TEE)).toMatchObject({ ok: true });
+  });
 });

@@ -7,6 +7,7 @@ import {
   cancelSubscription,
   chargeDueSubscriptions,
   chargeSubscription,
+  MAX_OPEN_SUBSCRIPTIONS,
   pauseSubscription,
   resumeSubscription,
   subscribe,
@@ -179,6 +180,24 @@ onBothDatabases('subscription lifecycle', (db) => {
     expect((await recorded(d.db, id)).events.filter((e) => e.metric === 'Subscription Renewed')).toHaveLength(
       1,
     );
+  });
+
+  it('caps a shopper at ten open subscriptions, two subscribes racing at the cap included', async () => {
+    const { customerId: heavy } = await subscriber(d, `heavy.${Date.now()}@example.com`);
+    const ids: string[] = [];
+    for (let i = 0; i < MAX_OPEN_SUBSCRIPTIONS - 1; i++) ids.push(await teeSubscription(d, heavy));
+    const TEE = { planId: 'tee-monthly', variantId: 'organic-cotton-tee-s' };
+    const raced = await Promise.all([subscribe(d, heavy, TEE), subscribe(d, heavy, TEE)]);
+    expect(raced.filter((r) => r.ok)).toHaveLength(1);
+    expect(raced.find((r) => !r.ok)).toEqual({
+      ok: false,
+      error: { field: 'planId', message: 'You already have 10 subscriptions; cancel one to start another.' },
+    });
+    // A cancelled one no longer counts.
+    expect(
+      await cancelSubscription(d, { kind: 'shopper', customerId: heavy }, { subscriptionId: ids[0] }),
+    ).toMatchObject({ ok: true });
+    expect(await subscribe(d, heavy, TEE)).toMatchObject({ ok: true });
   });
 
   it('two charges of the same period racing make one charge and one Renewed event', async () => {

@@ -24,6 +24,9 @@ import {
  */
 export type SubscriptionDeps = Pick<StoreDeps, 'db' | 'outbox' | 'now' | 'scheduleDelivery'>;
 
+/** A shopper holds at most this many active or paused subscriptions (a cap on what one account can start). */
+export const MAX_OPEN_SUBSCRIPTIONS = 10;
+
 /** Who is acting: the merchant (any subscription) or a signed-in shopper (her own only). */
 export type Actor = { kind: 'merchant' } | { kind: 'shopper'; customerId: string };
 
@@ -85,6 +88,17 @@ export async function subscribe(
   if (!found || found.product.id !== plan.productId)
     return { ok: false, error: { field: 'variantId', message: `${form.variantId} is not on this plan.` } };
   return inTransaction(deps, async (tx, now) => {
+    // Her customer row first: two subscribes of hers run one after the other, so the cap holds.
+    await tx.query(sql`UPDATE store_customers SET updated_at = ${now} WHERE id = ${customerId}`);
+    const [held] = await tx.query<{ n: number }>(
+      sql`SELECT COUNT(*) AS n FROM store_subscriptions WHERE customer_id = ${customerId} AND status <> 'cancelled'`,
+    );
+    if (Number(held?.n ?? 0) >= MAX_OPEN_SUBSCRIPTIONS) {
+      throw new StoreError(
+        `You already have ${MAX_OPEN_SUBSCRIPTIONS} subscriptions; cancel one to start another.`,
+        'planId',
+      );
+    }
     const id = await nextSubscriptionId(tx);
     const cents = recurringCents(plan, found.variant.priceCents, form.quantity);
     await tx.query(
