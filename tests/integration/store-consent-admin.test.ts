@@ -250,5 +250,11 @@ onBothDatabases('an admin unsubscribe racing a checkout consent and a preference
       );
       expect(sent.at(-1)).toBe(recorded === 'subscribed' ? 'SUBSCRIBED' : 'UNSUBSCRIBED');
     }
+    // The page's search on this backend: part of the email, any case; LIKE's wildcards match themselves.
+    const found = await searchCustomers(d, `RACE.${process.pid}`);
+    expect(found.map((c) => [c.email, c.consent.email?.status])).toEqual([
+      [email, (await consentOf(d.db, id)).email?.status],
+    ]);
+    expect(await searchCustomers(d, 'race_%')).toEqual([]);
   });
 });
