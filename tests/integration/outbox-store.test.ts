@@ -50,6 +50,17 @@ function outboxContract(
       expect(await db.transaction(async (tx) => store.enqueue(tx, [message('B1')]))).toBe(0);
     });
 
+    it('enqueueEach answers per message, in order: the first of a key stored, a repeat or a known key not', async () => {
+      await db.transaction(async (tx) => store.enqueue(tx, [message('G0')]));
+      const stored = await db.transaction(async (tx) =>
+        store.enqueueEach(tx, [message('G1'), message('G0'), message('G2'), message('G1'), message('G3')]),
+      );
+      expect(stored).toEqual([true, false, true, false, true]);
+      const ours = (await store.list({ limit: 50 })).filter((r) => /:G\d$/.test(r.key));
+      // One row each, in the order given: per-person order follows the ids.
+      expect(ours.sort((a, b) => a.id - b.id).map((r) => r.key.slice(-2))).toEqual(['G0', 'G1', 'G2', 'G3']);
+    });
+
     it('leases due messages to one worker at a time; an expired lease is claimed again', async () => {
       await db.transaction(async (tx) => store.enqueue(tx, [message('C1')], 1_000));
       const t = 10_000;

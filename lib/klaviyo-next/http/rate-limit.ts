@@ -63,6 +63,11 @@ export class RateLimiter implements Limiter {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** The same buckets and clock, on `executor` (a transaction's, so a take commits or rolls back with it). */
+  within(executor: SqlExecutor): RateLimiter {
+    return new RateLimiter(executor, this.now);
+  }
+
   /** Takes one token from `key`'s bucket, or says how long until one is back. */
   async take(key: string, limit: RateLimit): Promise<RateDecision> {
     return (await this.takeEach([key], limit))[0] as RateDecision;

@@ -131,7 +131,20 @@ export class OutboxStore {
    * statements must commit together, or a claimed hash without its row would drop the message.
    */
   async enqueue(tx: SqlExecutor, messages: readonly OutboxMessage[], now = Date.now()): Promise<number> {
-    if (messages.length === 0) return 0;
+    return (await this.enqueueEach(tx, messages, now)).filter(Boolean).length;
+  }
+
+  /**
+   * `enqueue`, answering for each message (in order) whether it was stored: false for a key accepted
+   * before, or named earlier in the same call. Two statements whatever the number of messages, so the
+   * relay's group commit (relay/writes.ts) stores many requests' events in one transaction.
+   */
+  async enqueueEach(
+    tx: SqlExecutor,
+    messages: readonly OutboxMessage[],
+    now = Date.now(),
+  ): Promise<boolean[]> {
+    if (messages.length === 0) return [];
     const hashOf = new Map(messages.map((m) => [m.key, dedupKeyHash(m.key)]));
     const fresh = new Set<string>();
     for (const chunk of chunks([...new Set(hashOf.values())].sort())) {
@@ -141,20 +154,22 @@ export class OutboxStore {
       );
       for (const row of rows) fresh.add(row.key_hash);
     }
+    // Deleted once used: the same key twice in one call is one message, the first.
+    const firsts = messages.map((m) => fresh.delete(hashOf.get(m.key) as string));
     // Due at once. On Postgres "now" is the database's clock, which claims compare with: a host whose
     // clock runs ahead would otherwise enqueue messages no worker may claim until the database catches
     // up. The earlier of the two, so a caller's own (earlier) clock, as tests inject, still holds.
     const dueAt = this.db.dialect === 'postgres' ? sql`LEAST(${now}::bigint, ${PG_NOW_MS})` : sql`${now}`;
-    let added = 0;
-    for (const m of messages) {
-      // Deleted once used: the same key twice in one call is one message.
-      if (!fresh.delete(hashOf.get(m.key) as string)) continue;
-      const rows =
-        await tx.query(sql`INSERT INTO klaviyo_outbox (kind, dedup_key, order_key, lane, payload, state, attempts, available_at, created_at, updated_at)
-         VALUES (${m.kind}, ${m.key}, ${orderKeyOf(m)}, ${laneOf(m)}, ${JSON.stringify(m.payload)}, 'pending', 0, ${dueAt}, ${now}, ${now}) ON CONFLICT (dedup_key) DO NOTHING RETURNING id`);
-      added += rows.length;
+    const stored = new Set<string>();
+    for (const chunk of chunks(messages.filter((_, i) => firsts[i]))) {
+      const rows = await tx.query<{ dedup_key: string }>(
+        sql`INSERT INTO klaviyo_outbox (kind, dedup_key, order_key, lane, payload, state, attempts, available_at, created_at, updated_at)
+         VALUES ${join(chunk.map((m) => sql`(${m.kind}, ${m.key}, ${orderKeyOf(m)}, ${laneOf(m)}, ${JSON.stringify(m.payload)}, 'pending', 0, ${dueAt}, ${now}, ${now})`))}
+         ON CONFLICT (dedup_key) DO NOTHING RETURNING dedup_key`,
+      );
+      for (const row of rows) stored.add(row.dedup_key);
     }
-    return added;
+    return messages.map((m, i) => Boolean(firsts[i]) && stored.has(m.key));
   }
 
   /**

@@ -16,7 +16,7 @@ export interface RelayDeps {
   /** Called once enqueued messages are committed; never awaited. */
   scheduleDelivery: () => void;
   /** Shared by every instance on the database (http/rate-limit.ts). */
-  limiter: Pick<RateLimiter, 'take' | 'takeEach'>;
+  limiter: RateLimiter;
   /** How many proxies in front of the app append to X-Forwarded-For (TRUSTED_PROXY_HOPS). */
   trustedProxyHops: number;
   storefront: Storefront;

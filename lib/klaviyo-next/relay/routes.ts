@@ -38,7 +38,7 @@ export function relayRoutes(host: RelayDeps) {
   const deps: RelayContext = {
     ...host,
     limiter: coalescedLimiter(host.limiter),
-    writes: relayWrites(host.db, host.outbox, host.now),
+    writes: relayWrites(host.db, host.outbox, host.limiter, host.now),
   };
   return {
     track: relayRoute(deps, 'track', TRACK_LIMIT, trackBrowserEvent),

@@ -9,7 +9,7 @@ import { eventMessage } from '../outbox/types';
 import type { RelayContext } from './deps';
 import type { RelayResult } from './http';
 import { type Caller, eventIdentity } from './identity';
-import { limitNewViews } from './view-limit';
+import { tooManyViews, viewToll } from './view-limit';
 
 /** One browser's page views and cart changes fit easily; a script replaying events does not. */
 export const TRACK_LIMIT = { capacity: 60, perMinute: 60 };
@@ -94,15 +94,14 @@ export async function trackBrowserEvent(
   if (!caller.consented) return { status: 202, body: { accepted: false, reason: 'no-consent' } };
   if (!isIdentified(identity)) return { status: 202, body: { accepted: false, reason: 'anonymous' } };
   const message = eventMessage(event);
-  // The browser chooses viewId, so each new one is a new event: new views are counted per shopper
+  // The browser chooses viewId, so each new one is a new event: new views cost the shopper a token
   // (view-limit.ts); a repeat of a view already stored goes on and is stored once, as before.
-  if (parsed.data.metric === METRICS.viewedProduct) {
-    const refused = await limitNewViews(deps, identity, message.key);
-    if (refused) return refused;
-  }
-  // In a transaction: an enqueue claims the key's hash and inserts the row, two statements that must
-  // commit together (a hash without its row would drop the event and every retry of it as a duplicate).
-  const enqueued = await deps.writes.enqueue([message]);
+  const toll = parsed.data.metric === METRICS.viewedProduct ? viewToll(identity) : undefined;
+  const result = toll
+    ? await deps.writes.enqueuePaying([message], toll)
+    : { enqueued: await deps.writes.enqueue([message]) };
+  if ('refused' in result) return tooManyViews(result.refused);
+  const { enqueued } = result;
   deps.scheduleDelivery();
   return { status: 202, body: { accepted: true, uniqueId: event.uniqueId, enqueued } };
 }

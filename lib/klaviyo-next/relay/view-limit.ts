@@ -1,8 +1,8 @@
 import 'server-only';
 import type { ProfileIdentity } from '../events/identity';
-import type { RateLimit } from '../http/rate-limit';
-import type { RelayContext } from './deps';
+import type { RateDecision, RateLimit } from '../http/rate-limit';
 import type { RelayResult } from './http';
+import type { Toll } from './writes';
 
 /**
  * New page views (distinct Viewed Product unique_ids) one shopper may report. The browser chooses the
@@ -26,28 +26,26 @@ function identityKey(identity: ProfileIdentity): string | undefined {
 }
 
 /**
- * Takes a token from the identity's bucket of new page views when `key` is a view the outbox has not
- * seen; answers the 429 to send back when the bucket is empty, or undefined to go on. Two requests
- * racing with the same new view may both take a token: the shopper loses one view of budget, never an
- * event, and the outbox still stores the event once.
+ * What a new page view costs its shopper: a token from her bucket of new views, taken in the
+ * transaction that stores it (relay/writes.ts). A repeat of a view the outbox has accepted (its hash
+ * stays in klaviyo_outbox_keys after the row is delivered and pruned) stores nothing and costs
+ * nothing. Two requests racing with the same new view may both pay: the shopper loses one view of
+ * budget, never an event, and the outbox still stores the event once. Undefined for a caller with no
+ * identity to count against (nothing is sent for one).
  */
-export async function limitNewViews(
-  deps: Pick<RelayContext, 'writes' | 'limiter'>,
-  identity: ProfileIdentity,
-  key: string,
-): Promise<RelayResult | undefined> {
+export function viewToll(identity: ProfileIdentity): Toll | undefined {
   const who = identityKey(identity);
-  // A repeat of a view the outbox has accepted (its hash stays in klaviyo_outbox_keys after the row
-  // is delivered and pruned) stores nothing, so it costs the shopper no token.
-  if (!who || (await deps.writes.seen(key))) return undefined;
-  const decision = await deps.limiter.take(`relay:views:${who}`, VIEW_LIMIT);
-  if (decision.ok) return undefined;
+  return who ? { key: `relay:views:${who}`, limit: VIEW_LIMIT } : undefined;
+}
+
+/** The 429 for a shopper out of new page views, naming `viewId`. */
+export function tooManyViews(refused: Extract<RateDecision, { ok: false }>): RelayResult {
   return {
     status: 429,
     error: {
       field: 'viewId',
       message: `Too many new page views for this shopper (at most ${VIEW_LIMIT.perMinute} a minute after a burst of ${VIEW_LIMIT.capacity}); try again later.`,
     },
-    retryAfterSeconds: decision.retryAfterSeconds,
+    retryAfterSeconds: refused.retryAfterSeconds,
   };
 }
