@@ -172,4 +172,37 @@ describe('POST /api/klaviyo/track', () => {
     expect((await track({ ...viewed, viewId: 'burst-later' }, browser('l'))).status).toBe(202);
     expect((await track({ ...viewed, viewId: 'burst-later2' }, browser('m'))).status).toBe(429);
   });
+
+  it('interleaving: 100 requests from one address at once store exactly the 60 the limit allows', async () => {
+    const ip = '192.0.2.62';
+    const browser = (n: number) => ({
+      ip,
+      cookies: { __kla_id: klaviyoCookie(`race${n}.DEMO01`), ...GRANTED },
+    });
+    const before = (await outboxMessages(db)).length;
+    const answers = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => track({ ...viewed, viewId: `race-view-${i}` }, browser(i))),
+    );
+    const statuses = answers.map((r) => r.status);
+    expect(statuses.filter((s) => s === 202)).toHaveLength(60);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(40);
+    // Each 202 stored its event; no 429 stored anything.
+    expect((await outboxMessages(db)).length - before).toBe(60);
+  });
+
+  it('a request that stores nothing costs the address no token: no consent, nobody, a bad body', async () => {
+    const ip = '192.0.2.63';
+    for (let i = 0; i < 80; i++) {
+      expect((await track({ ...viewed, viewId: `free-${i}xx` }, { ip, cookies: {} })).status).toBe(202);
+      expect((await track({ metric: 'Viewed Product' }, { ip })).status).toBe(400);
+    }
+    // The 60 the address may store are all still there.
+    const browser = (n: number) => ({
+      ip,
+      cookies: { __kla_id: klaviyoCookie(`free${n}.DEMO01`), ...GRANTED },
+    });
+    for (let i = 0; i < 60; i++)
+      expect((await track({ ...viewed, viewId: `paid-${i}xx` }, browser(i))).status).toBe(202);
+    expect((await track({ ...viewed, viewId: 'paid-over' }, browser(61))).status).toBe(429);
+  });
 });

@@ -146,12 +146,20 @@ export { SOLD_OUT_VARIANTS };
 
 /**
  * A limiter that never refuses, whatever its methods are called (a plain decision, which `await`
- * takes as it is): the fuzzer is one client sending
+ * takes as it is; one per key for a batch): the fuzzer is one client sending
  * thousands of requests, and a 429 tests nothing past it. Rate limits have tests of their own.
  */
-export const permissiveLimiter = new Proxy(
+export const permissiveLimiter: object = new Proxy(
   {},
-  { get: (_target, name) => (name === 'then' ? undefined : () => ({ ok: true })) },
+  {
+    get: (_target, name) => {
+      if (name === 'then') return undefined;
+      // The relay's limiter on a transaction (RateLimiter.within), and its batch of takes.
+      if (name === 'within') return () => permissiveLimiter;
+      if (name === 'takeEach') return (keys: readonly string[]) => keys.map(() => ({ ok: true }));
+      return () => ({ ok: true });
+    },
+  },
 );
 
 /** Puts the permissive limiter wherever these deps keep one. */

@@ -49,7 +49,7 @@ function sameOrigin(request: Request): boolean {
  * Never a cookie or a header entry the client wrote: those it can rotate at will. Without a known
  * address every client shares the one key `shared`, which the client cannot rotate either.
  */
-function clientKey(request: Request, trustedProxyHops: number): string {
+export function clientKey(request: Request, trustedProxyHops: number): string {
   const address = clientAddress(request.headers, trustedProxyHops);
   return address ? `ip:${address}` : 'shared';
 }
@@ -72,14 +72,22 @@ async function readLimited(request: Request): Promise<string | undefined> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** The 429 of a route's per-address limit. */
+export const tooManyRequests = (retryAfterSeconds: number): RelayResult => ({
+  status: 429,
+  error: { message: 'Too many requests; try again later.' },
+  retryAfterSeconds,
+});
+
 /**
  * The checks every relay route makes before its use-case, cheapest first: origin (403), rate (429),
- * size (413), JSON (400). Returns the parsed body and cookies, or the failure to send back.
+ * size (413), JSON (400). Returns the parsed body and cookies, or the failure to send back. Without a
+ * `limit` the route takes its rate-limit token itself, in the transaction of its write (track).
  */
 export async function acceptJson(
   request: Request,
   deps: Pick<RelayContext, 'limiter' | 'trustedProxyHops'>,
-  route: { name: string; limit: RateLimit },
+  route: { name: string; limit?: RateLimit },
 ): Promise<{ body: unknown; cookies: Map<string, string> } | RelayResult> {
   if (!sameOrigin(request)) {
     return {
@@ -88,13 +96,12 @@ export async function acceptJson(
     };
   }
   const cookies = cookiesOf(request);
-  const decision = await deps.limiter.take(
-    `relay:${route.name}:${clientKey(request, deps.trustedProxyHops)}`,
-    route.limit,
-  );
-  if (!decision.ok) {
-    const error = { message: 'Too many requests; try again later.' };
-    return { status: 429, error, retryAfterSeconds: decision.retryAfterSeconds };
+  if (route.limit) {
+    const decision = await deps.limiter.take(
+      `relay:${route.name}:${clientKey(request, deps.trustedProxyHops)}`,
+      route.limit,
+    );
+    if (!decision.ok) return tooManyRequests(decision.retryAfterSeconds);
   }
   const text = await readLimited(request);
   if (text === undefined) {

@@ -2,21 +2,37 @@ import 'server-only';
 import { errorResponse } from '../http/error-response';
 import { coalescedLimiter, type RateLimit } from '../http/rate-limit';
 import type { RelayContext, RelayDeps } from './deps';
-import { acceptJson, type RelayResult, respond } from './http';
+import { acceptJson, clientKey, type RelayResult, respond, tooManyRequests } from './http';
 import { IDENTIFY_LIMIT, identifyShopper } from './identify';
 import { type Caller, callerOf } from './identity';
 import { SUBSCRIBE_LIMIT, subscribe } from './subscribe';
 import { TRACK_LIMIT, trackBrowserEvent } from './track';
-import { relayWrites } from './writes';
+import { relayWrites, type Toll } from './writes';
 
-type UseCase = (deps: RelayContext, body: unknown, caller: Caller) => Promise<RelayResult>;
+/** `rateToll`: the route's per-address token, for a use case that takes it with its write. */
+type UseCase = (deps: RelayContext, body: unknown, caller: Caller, rateToll: Toll) => Promise<RelayResult>;
 
-/** One relay route: the shared checks (origin, rate, size, JSON), then the use case for the caller. */
-function relayRoute(deps: RelayContext, name: string, limit: RateLimit, run: UseCase) {
+/**
+ * One relay route: the shared checks (origin, rate, size, JSON), then the use case for the caller.
+ * `limitWithWrite`: the per-address token is not taken up front but handed to the use case, which
+ * pays it in the transaction of its write (track: a request that stores nothing costs no write).
+ */
+function relayRoute(
+  deps: RelayContext,
+  name: string,
+  limit: RateLimit,
+  run: UseCase,
+  limitWithWrite = false,
+) {
   const handle = async (request: Request): Promise<Response> => {
-    const accepted = await acceptJson(request, deps, { name, limit });
+    const accepted = await acceptJson(request, deps, { name, ...(limitWithWrite ? {} : { limit }) });
     if ('status' in accepted) return respond(accepted);
-    return respond(await run(deps, accepted.body, await callerOf(accepted.cookies, deps)));
+    const rateToll: Toll = {
+      key: `relay:${name}:${clientKey(request, deps.trustedProxyHops)}`,
+      limit,
+      refuse: tooManyRequests,
+    };
+    return respond(await run(deps, accepted.body, await callerOf(accepted.cookies, deps), rateToll));
   };
   return { POST: handle };
 }
@@ -41,7 +57,7 @@ export function relayRoutes(host: RelayDeps) {
     writes: relayWrites(host.db, host.outbox, host.limiter, host.now),
   };
   return {
-    track: relayRoute(deps, 'track', TRACK_LIMIT, trackBrowserEvent),
+    track: relayRoute(deps, 'track', TRACK_LIMIT, trackBrowserEvent, true),
     identify: relayRoute(deps, 'identify', IDENTIFY_LIMIT, identifyShopper),
     subscribe: relayRoute(deps, 'subscribe', SUBSCRIBE_LIMIT, subscribe),
   };

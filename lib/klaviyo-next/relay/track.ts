@@ -9,7 +9,8 @@ import { eventMessage } from '../outbox/types';
 import type { RelayContext } from './deps';
 import type { RelayResult } from './http';
 import { type Caller, eventIdentity } from './identity';
-import { tooManyViews, viewToll } from './view-limit';
+import { viewToll } from './view-limit';
+import type { Toll } from './writes';
 
 /** One browser's page views and cart changes fit easily; a script replaying events does not. */
 export const TRACK_LIMIT = { capacity: 60, perMinute: 60 };
@@ -72,6 +73,7 @@ export async function trackBrowserEvent(
   deps: RelayContext,
   body: unknown,
   caller: Caller,
+  rateToll: Toll,
 ): Promise<RelayResult> {
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     return bad('body', 'Send a JSON object.');
@@ -94,13 +96,12 @@ export async function trackBrowserEvent(
   if (!caller.consented) return { status: 202, body: { accepted: false, reason: 'no-consent' } };
   if (!isIdentified(identity)) return { status: 202, body: { accepted: false, reason: 'anonymous' } };
   const message = eventMessage(event);
-  // The browser chooses viewId, so each new one is a new event: new views cost the shopper a token
-  // (view-limit.ts); a repeat of a view already stored goes on and is stored once, as before.
-  const toll = parsed.data.metric === METRICS.viewedProduct ? viewToll(identity) : undefined;
-  const result = toll
-    ? await deps.writes.enqueuePaying([message], toll)
-    : { enqueued: await deps.writes.enqueue([message]) };
-  if ('refused' in result) return tooManyViews(result.refused);
+  // The route's per-address token, then for a page view the shopper's: the browser chooses viewId,
+  // so each new one is a new event, and new views are counted per shopper (view-limit.ts); a repeat of
+  // a view already stored goes on and is stored once. Both are taken with the write (relay/writes.ts).
+  const views = parsed.data.metric === METRICS.viewedProduct ? viewToll(identity) : undefined;
+  const result = await deps.writes.enqueuePaying([message], views ? [rateToll, views] : [rateToll]);
+  if ('refused' in result) return result.refused;
   const { enqueued } = result;
   deps.scheduleDelivery();
   return { status: 202, body: { accepted: true, uniqueId: event.uniqueId, enqueued } };

@@ -1,6 +1,6 @@
 import 'server-only';
 import type { ProfileIdentity } from '../events/identity';
-import type { RateDecision, RateLimit } from '../http/rate-limit';
+import type { RateLimit } from '../http/rate-limit';
 import type { RelayResult } from './http';
 import type { Toll } from './writes';
 
@@ -35,17 +35,19 @@ function identityKey(identity: ProfileIdentity): string | undefined {
  */
 export function viewToll(identity: ProfileIdentity): Toll | undefined {
   const who = identityKey(identity);
-  return who ? { key: `relay:views:${who}`, limit: VIEW_LIMIT } : undefined;
+  return who
+    ? { key: `relay:views:${who}`, limit: VIEW_LIMIT, onlyIfNew: true, refuse: tooManyViews }
+    : undefined;
 }
 
 /** The 429 for a shopper out of new page views, naming `viewId`. */
-export function tooManyViews(refused: Extract<RateDecision, { ok: false }>): RelayResult {
+function tooManyViews(retryAfterSeconds: number): RelayResult {
   return {
     status: 429,
     error: {
       field: 'viewId',
       message: `Too many new page views for this shopper (at most ${VIEW_LIMIT.perMinute} a minute after a burst of ${VIEW_LIMIT.capacity}); try again later.`,
     },
-    retryAfterSeconds: refused.retryAfterSeconds,
+    retryAfterSeconds,
   };
 }
