@@ -174,8 +174,12 @@ describeWithChromium('admin access control', () => {
     const byKind = (kind: Entry['kind']) => entries.filter((e) => e.kind === kind).map((e) => e.name);
     expect(byKind('page').length).toBeGreaterThanOrEqual(9);
     expect(byKind('route').length).toBeGreaterThanOrEqual(9);
-    // The build's actions are exactly the exports of the admin actions files.
-    const exported = walk(join(ROOT, 'app/(admin)'), /^actions\.ts$/).flatMap((file) =>
+    // The build's actions are exactly the exports of the admin's server-action files (a file whose
+    // first line is 'use server': actions.ts, customers/erase-action.ts, ...).
+    const actionFiles = walk(join(ROOT, 'app/(admin)'), /\.tsx?$/).filter((file) =>
+      /^['"]use server['"]/.test(readFileSync(file, 'utf8')),
+    );
+    const exported = actionFiles.flatMap((file) =>
       [...readFileSync(file, 'utf8').matchAll(/^export (?:const|async function) (\w+)/gm)].map(
         (m) => `action ${m[1]} (${relative(ROOT, file)})`,
       ),

@@ -2,7 +2,10 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { encode } from 'next-auth/jwt';
 import sql from 'sql-template-tag';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { eraseCustomer } from '../../app/(admin)/admin/(dashboard)/customers/erase-action.js';
+import {
+  eraseCustomer,
+  eraseCustomerFormAction,
+} from '../../app/(admin)/admin/(dashboard)/customers/erase-action.js';
 import { eraseMyData } from '../../app/(store)/account/erase/actions.js';
 import { env } from '../../lib/env.js';
 import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
@@ -134,14 +137,18 @@ describe('a shopper erasing her own data', () => {
 });
 
 describe('a merchant erasing a customer', () => {
-  const strangers: [string, () => Promise<string | undefined>][] = [
-    ['no cookie', async () => undefined],
-    ['a made-up cookie', async () => 'eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0.forged.forged.forged.forged'],
-    ['a signed-in session without the merchant role', () => adminSession({})],
-    ['an expired merchant session', () => adminSession({ role: 'merchant' }, -60)],
+  const strangers: [string, () => Promise<string | undefined>, string][] = [
+    ['no cookie', async () => undefined, 'unauthenticated'],
+    [
+      'a made-up cookie',
+      async () => 'eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0.forged.forged.forged.forged',
+      'unauthenticated',
+    ],
+    ['a signed-in session without the merchant role', () => adminSession({}), 'forbidden'],
+    ['an expired merchant session', () => adminSession({ role: 'merchant' }, -60), 'unauthenticated'],
   ];
 
-  it.each(strangers)('refuses %s, erasing nobody', async (_name, cookie) => {
+  it.each(strangers)('refuses %s with its code, erasing nobody', async (_name, cookie, code) => {
     const her = await shopperWithAccount('merchant-target');
     const value = await cookie();
     if (value) jar.set(ADMIN_COOKIE, value);
@@ -150,8 +157,23 @@ describe('a merchant erasing a customer', () => {
     for (const input of [{ customerId: her.customerId }, { email: her.email }])
       expect(await eraseCustomer(input)).toMatchObject({
         ok: false,
-        error: { message: expect.stringMatching(/merchant/) },
+        error: { code, message: expect.stringMatching(/merchant/) },
       });
+    // The page's form too: refused by value (no redirect), as every admin action answers.
+    const form = new FormData();
+    form.append('customerId', her.customerId);
+    form.append('confirm', 'yes');
+    expect(await eraseCustomerFormAction(form)).toMatchObject({ ok: false, error: { code } });
+    expect(await isErased(her.customerId)).toBe(false);
+  });
+
+  it("the form action takes only the page's form: a client's JSON arguments are refused by value", async () => {
+    jar.set(ADMIN_COOKIE, await adminSession({ role: 'merchant' }));
+    const her = await shopperWithAccount('not-a-form');
+    expect(await eraseCustomerFormAction({ customerId: her.customerId, confirm: 'yes' })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid', field: 'customerId' },
+    });
     expect(await isErased(her.customerId)).toBe(false);
   });
 

@@ -4,9 +4,10 @@ import { revalidatePath } from 'next/cache';
 import { redirect } from 'next/navigation';
 import { app } from '@/lib/app';
 import { checkMerchant } from '@/lib/auth';
-import { SIGN_IN_PATH } from '@/lib/auth/config';
 import { sessionFromCookies } from '@/lib/auth/cookie-session';
+import type { ConsentChannel } from '@/lib/store/customer-consent';
 import { unsubscribeCustomer } from '@/lib/store/customer-consent-admin';
+import type { ActionResult } from '@/lib/store/result';
 
 /** Where the page goes back to: its search, kept only if it is plain text of a sane length. */
 function backTo(form: FormData, outcome: string): string {
@@ -17,21 +18,33 @@ function backTo(form: FormData, outcome: string): string {
 
 /**
  * "Unsubscribe" on the customers page: a public POST endpoint like every server action, so it checks
- * the merchant's session itself before anything is read or written; anyone else goes to sign-in.
+ * the merchant's session itself before anything is read or written. A refusal is an answer with its
+ * code (`unauthenticated`, `forbidden`), as every admin action gives it. The page's form (FormData)
+ * goes back to the page with the outcome; a caller passing `{ customerId, channel }` gets the result.
  */
-export async function unsubscribeCustomerAction(form: FormData): Promise<void> {
+export async function unsubscribeCustomerAction(
+  input: unknown,
+): Promise<ActionResult<{ customerId: string; channel: ConsentChannel }>> {
   const check = await checkMerchant(sessionFromCookies);
   if (!check.ok)
-    redirect(
-      check.status === 403
-        ? `${SIGN_IN_PATH}?error=AccessDenied`
-        : `${SIGN_IN_PATH}?callbackUrl=${encodeURIComponent('/admin/customers')}`,
-    );
+    return {
+      ok: false,
+      error: {
+        code: check.code,
+        message: `${check.message} Unsubscribing a customer is for the store's merchants.`,
+      },
+    };
+  if (!(input instanceof FormData)) {
+    const result = await unsubscribeCustomer(app.store, input);
+    if (result.ok) revalidatePath('/admin/customers');
+    return result;
+  }
+  // The form also carries the page's search (`q`), which only says where to go back to.
   const result = await unsubscribeCustomer(app.store, {
-    customerId: form.get('customerId'),
-    channel: form.get('channel'),
+    customerId: input.get('customerId'),
+    channel: input.get('channel'),
   });
-  if (!result.ok) redirect(backTo(form, `error=${result.error.field === 'phone' ? 'no-phone' : 'invalid'}`));
+  if (!result.ok) redirect(backTo(input, `error=${result.error.field === 'phone' ? 'no-phone' : 'invalid'}`));
   revalidatePath('/admin/customers');
-  redirect(backTo(form, `done=${result.data.channel}`));
+  redirect(backTo(input, `done=${result.data.channel}`));
 }

@@ -2,6 +2,14 @@ import ui from '@/components/klaviyo-admin/ui.module.css';
 import { eraseCustomerFormAction } from './erase-action';
 
 /**
+ * The form's action. It answers refusals (no merchant session, not a form) by value like every admin
+ * action and otherwise redirects back to the page; a `<form action>` ignores that value, hence the type.
+ */
+const eraseForm = eraseCustomerFormAction as (form: FormData) => Promise<unknown> as (
+  form: FormData,
+) => Promise<void>;
+
+/**
  * "Erase" for one customer on the customers page: folded away, and the form asks for a ticked box,
  * because it cannot be undone. Works without JavaScript.
  */
@@ -10,7 +18,7 @@ export function EraseControl({ customerId, erased }: { customerId: string; erase
   return (
     <details>
       <summary className={ui.small}>Erase…</summary>
-      <form action={eraseCustomerFormAction} style={{ marginTop: 6 }}>
+      <form action={eraseForm} style={{ marginTop: 6 }}>
         <input type="hidden" name="customerId" value={customerId} />
         <label className={ui.small} style={{ display: 'block', marginBottom: 6 }}>
           <input type="checkbox" name="confirm" value="yes" required /> Delete her personal data here and at

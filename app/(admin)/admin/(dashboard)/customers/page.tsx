@@ -9,6 +9,14 @@ import { formatDate } from '@/lib/store/format';
 import { unsubscribeCustomerAction } from './actions';
 import { EraseControl, EraseNotice } from './erase-control';
 
+/**
+ * The form's action. It answers refusals (no merchant session, not a form) by value like every admin
+ * action and otherwise redirects back here; a `<form action>` ignores that value, hence the type.
+ */
+const unsubscribeForm = unsubscribeCustomerAction as (form: FormData) => Promise<unknown> as (
+  form: FormData,
+) => Promise<void>;
+
 export const metadata: Metadata = { title: 'Customers' };
 
 const TONES = { subscribed: 'tone-green', unsubscribed: 'tone-gray', suppressed: 'tone-red' } as const;
@@ -45,7 +53,7 @@ function ConsentCell({
         <span className={ui.muted}>no record</span>
       )}
       {canUnsubscribe ? (
-        <form action={unsubscribeCustomerAction} style={{ marginTop: 6 }}>
+        <form action={unsubscribeForm} style={{ marginTop: 6 }}>
           <input type="hidden" name="customerId" value={customer.id} />
           <input type="hidden" name="channel" value={channel} />
           <input type="hidden" name="q" value={search} />
