@@ -19,6 +19,9 @@ type Change<T> = (
 /**
  * Runs one back-office change of an order in a transaction with its events: the order row is locked,
  * the change and its outbox messages commit together, and delivery is scheduled after the commit.
+ * An erased customer's order (erased_at set) still changes in the store, but sends no event: it names
+ * nobody any more (no email or phone), Klaviyo refuses an event without a profile identifier, and her
+ * profile there is being deleted.
  */
 export async function changeOrder<T>(
   deps: StoreDeps,
@@ -31,7 +34,7 @@ export async function changeOrder<T>(
       const order = await lockOrder(tx, orderId, deps.storeUrl, now);
       if (!order) throw new StoreError('No such order.', 'orderId');
       const { data, messages } = await change(tx, order, now);
-      await deps.outbox.enqueue(tx, messages, now);
+      if (order.erasedAt === undefined) await deps.outbox.enqueue(tx, messages, now);
       return data;
     }),
   );

@@ -22,6 +22,7 @@ interface OrderRow {
   total_cents: number;
   refunded_cents: number;
   placed_at: number;
+  erased_at: number | string | null;
 }
 
 interface LineRow {
@@ -77,6 +78,7 @@ const toOrder = (row: OrderRow, lines: OrderLine[]): OrderRecord => ({
   totalCents: row.total_cents,
   refundedCents: row.refunded_cents,
   placedAt: row.placed_at,
+  ...(row.erased_at != null ? { erasedAt: Number(row.erased_at) } : {}),
   lines,
 });
 

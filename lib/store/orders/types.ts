@@ -31,6 +31,8 @@ export interface OrderRecord {
   totalCents: number;
   refundedCents: number;
   placedAt: number;
+  /** When the customer was erased (lib/store/erasure.ts): the order keeps its lines and amounts, no person. */
+  erasedAt?: number;
   lines: OrderLine[];
 }
 
