@@ -26,7 +26,8 @@ const likeEscaped = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /**
  * Customers whose email contains `search` (all, newest first, without one), with their consent. For
- * the merchant's page only: the caller has checked the merchant's session.
+ * the merchant's page only: the caller has checked the merchant's session. Erased customers are left
+ * out: their rows are tombstones (`erased:<id>`, no person) kept only because orders point at them.
  */
 export async function searchCustomers(
   deps: Pick<StoreDeps, 'db'>,
@@ -48,7 +49,7 @@ export async function searchCustomers(
   }>(sql`
     SELECT c.id, c.email, c.phone, c.first_name, c.last_name, c.orders_count,
       k.channel, k.status, k.source, k.address, k.at
-    FROM (SELECT * FROM store_customers WHERE email LIKE ${pattern} ESCAPE '\\'
+    FROM (SELECT * FROM store_customers WHERE erased_at IS NULL AND email LIKE ${pattern} ESCAPE '\\'
           ORDER BY created_at DESC, id LIMIT ${CUSTOMERS_PAGE_SIZE}) c
     LEFT JOIN store_customer_consent k ON k.customer_id = c.id
     ORDER BY c.created_at DESC, c.id`);
@@ -92,7 +93,10 @@ export async function unsubscribeCustomer(
   const result = await asResult(() =>
     retryOnConflict(() =>
       deps.db.transaction(async (tx) => {
-        const [exists] = await tx.query(sql`SELECT id FROM store_customers WHERE id = ${customerId}`);
+        // An erased customer is no one to unsubscribe: her tombstone's `erased:<id>` is no address.
+        const [exists] = await tx.query(
+          sql`SELECT id FROM store_customers WHERE id = ${customerId} AND erased_at IS NULL`,
+        );
         if (!exists) throw new StoreError('customerId: no such customer', 'customerId');
         const address = await consentAddress(tx, customerId, channel);
         if (!address) throw new StoreError('phone: this customer has no phone number on record', 'phone');

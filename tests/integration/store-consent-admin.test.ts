@@ -8,6 +8,7 @@ import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { CONSENT_DISCLOSURES } from '../../lib/store/consent-disclosures.js';
 import { consentOf } from '../../lib/store/customer-consent.js';
 import { searchCustomers, unsubscribeCustomer } from '../../lib/store/customer-consent-admin.js';
+import { eraseCustomer } from '../../lib/store/erasure.js';
 import { placeOrder } from '../../lib/store/orders/place-order.js';
 import { withTestApp } from '../support/app-under-test.js';
 import {
@@ -191,6 +192,22 @@ describe('the customers list', () => {
     expect(found[0]?.consent.email?.status).toBe('unsubscribed');
     expect(await searchCustomers(deps, '%')).toEqual([]);
     expect((await searchCustomers(deps, undefined)).length).toBeGreaterThan(1);
+  });
+
+  it('leaves out erased customers (their tombstones), and refuses to unsubscribe one', async () => {
+    const gone = await customerWithConsent();
+    expect((await searchCustomers(deps, gone.email)).map((c) => c.id)).toEqual([gone.id]);
+    expect(await eraseCustomer(deps, gone.id, 'merchant')).toMatchObject({ ok: true });
+    const listed = (await searchCustomers(deps, undefined)).map((c) => c.id);
+    expect(listed).not.toContain(gone.id);
+    expect(listed).toContain(ada.id);
+    expect(await searchCustomers(deps, 'erased:')).toEqual([]);
+    const before = await outboxMessages(db);
+    expect(await unsubscribeCustomer(deps, { customerId: gone.id, channel: 'email' })).toMatchObject({
+      ok: false,
+      error: { field: 'customerId' },
+    });
+    expect(await outboxMessages(db)).toEqual(before);
   });
 });
 
