@@ -1,34 +1,20 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { createKlaviyoClient } from '../../lib/klaviyo-next/api/client.js';
+import { describe, expect, it } from 'vitest';
 import { consentChange } from '../../lib/klaviyo-next/events/consent.js';
 import { CONSENT_SETTLE_MS } from '../../lib/klaviyo-next/outbox/deliver/consent.js';
 import { deliverAll, KNOWN_KINDS, roundControl } from '../../lib/klaviyo-next/outbox/deliver/index.js';
 import { sameIdentity } from '../../lib/klaviyo-next/outbox/deliver/riding.js';
-import { OutboxStore } from '../../lib/klaviyo-next/outbox/store.js';
 import { consentMessage } from '../../lib/klaviyo-next/outbox/types.js';
-import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
-import { freshSqlite } from '../support/databases.js';
-import { type TestEmulator, withEmulator } from '../support/emulator.js';
-import { virtualClock } from '../support/virtual-clock.js';
 
 /**
  * Consent goes in bulk subscribe jobs, one per status, list, source and channel: an SMS job Klaviyo
  * refuses for one bad number answers for none of the email sign-ups beside it. Each accepted change
  * fences its person for the consent settle window (the jobs have no status to poll).
  */
-describe('consent in bulk jobs, per channel', () => {
-  let emu: TestEmulator;
-  let db: SqlDatabase;
-  let store: OutboxStore;
-  const clock = virtualClock(Date.parse('2026-07-15T12:00:00Z'));
+import { useEmulatorAndSqliteOutbox } from '../support/outbox-fixtures.js';
 
-  withEmulator({ rateLimits: false }, (started) => {
-    emu = started;
-  });
-  beforeAll(async () => {
-    db = await freshSqlite();
-    store = new OutboxStore(db);
-  });
+describe('consent in bulk jobs, per channel', () => {
+  const outbox = useEmulatorAndSqliteOutbox();
+  const { clock } = outbox;
 
   it('sends email and SMS consent as separate jobs; a bad number fails alone; each change fences its person', async () => {
     const common = {
@@ -46,18 +32,13 @@ describe('consent in bulk jobs, per channel', () => {
         consentMessage(consentChange({ ...common, channel: 'sms', profile: { phone_number: phone } })),
       ),
     ];
-    await db.transaction((tx) => store.enqueue(tx, messages, clock.now()));
-    const records = await store.claim('consent', 100, 60_000, clock.now(), KNOWN_KINDS);
-    const before = (await emu.inspect()).requests.bulk_subscribe_profiles ?? 0;
-    const client = createKlaviyoClient({
-      apiKey: emu.account.privateKey,
-      baseUrl: emu.url,
-      ...clock,
-      governor: null,
-    });
+    await outbox.enqueue(messages);
+    const records = await outbox.store.claim('consent', 100, 60_000, clock.now(), KNOWN_KINDS);
+    const before = (await outbox.emu.inspect()).requests.bulk_subscribe_profiles ?? 0;
+    const client = outbox.client();
     const outcomes = await deliverAll(client, records, new Map(), roundControl(undefined, clock.now));
     // One email job; the SMS job refused for '+12', then sent again without it.
-    expect(((await emu.inspect()).requests.bulk_subscribe_profiles ?? 0) - before).toBe(3);
+    expect(((await outbox.emu.inspect()).requests.bulk_subscribe_profiles ?? 0) - before).toBe(3);
     for (const r of records) {
       const outcome = outcomes.get(r.id);
       if (r.kind === 'consent' && r.payload.profile.phone_number === '+12') {
@@ -66,7 +47,7 @@ describe('consent in bulk jobs, per channel', () => {
       }
       expect(outcome).toEqual({ kind: 'delivered', settles: { untilMs: clock.now() + CONSENT_SETTLE_MS } });
     }
-    const log = (await emu.inspect()).log as {
+    const log = (await outbox.emu.inspect()).log as {
       operation: string;
       payload: { profiles: { data: unknown[] } };
     }[];

@@ -1,7 +1,5 @@
 import sql from 'sql-template-tag';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Account } from '../../emulator/store/account.js';
-import { createKlaviyoClient } from '../../lib/klaviyo-next/api/client.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EVENTS_SETTLE_MS } from '../../lib/klaviyo-next/outbox/deliver/events.js';
 import {
   type DeliverOptions,
@@ -10,13 +8,10 @@ import {
   roundControl,
 } from '../../lib/klaviyo-next/outbox/deliver/index.js';
 import { pollImportJobs } from '../../lib/klaviyo-next/outbox/import-jobs.js';
-import { type OutboxFence, OutboxStore } from '../../lib/klaviyo-next/outbox/store.js';
-import { type OutboxMessage, orderKeyOf, profileMessage } from '../../lib/klaviyo-next/outbox/types.js';
-import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
-import { freshSqlite } from '../support/databases.js';
-import { type TestEmulator, withEmulator } from '../support/emulator.js';
+import type { OutboxFence } from '../../lib/klaviyo-next/outbox/store.js';
+import { orderKeyOf, profileMessage } from '../../lib/klaviyo-next/outbox/types.js';
 import { orderEvents } from '../support/order-events.js';
-import { virtualClock } from '../support/virtual-clock.js';
+import { useEmulatorAndSqliteOutbox } from '../support/outbox-fixtures.js';
 
 /**
  * Newest wins although Klaviyo works jobs asynchronously, in any order and late. The emulator here
@@ -27,37 +22,24 @@ import { virtualClock } from '../support/virtual-clock.js';
  * last, wins), so the test shows the fence is what holds it.
  */
 describe('the newest profile value wins under reversed, late jobs', () => {
-  let emu: TestEmulator;
-  let db: SqlDatabase;
-  let store: OutboxStore;
-  let account: Account;
-  const clock = virtualClock(Date.parse('2026-07-15T12:00:00Z'));
+  const outbox = useEmulatorAndSqliteOutbox();
+  const { clock } = outbox;
 
-  withEmulator({ rateLimits: false }, (started) => {
-    emu = started;
-    account = [...started.emulator.accounts.values()][0] as Account;
-  });
-  beforeAll(async () => {
-    db = await freshSqlite();
-    store = new OutboxStore(db);
-  });
-  afterAll(async () => db.close());
   beforeEach(async () => {
-    await emu.settle();
-    account.jobQueue.hold = true;
-    account.jobQueue.order = 'newest-first';
+    await outbox.emu.settle();
+    outbox.account.jobQueue.hold = true;
+    outbox.account.jobQueue.order = 'newest-first';
   });
   afterEach(() => {
-    account.jobQueue.hold = false;
-    account.jobQueue.order = 'arrival';
+    outbox.account.jobQueue.hold = false;
+    outbox.account.jobQueue.order = 'arrival';
   });
 
-  const client = () =>
-    createKlaviyoClient({ apiKey: emu.account.privateKey, baseUrl: emu.url, ...clock, governor: null });
+  const { client } = outbox;
 
   /** One dispatcher round, settled as the dispatcher settles: delivered with their fences, the rest released. */
   async function round(options: DeliverOptions) {
-    const records = await store.claim('newest', 1000, 60_000, clock.now(), KNOWN_KINDS);
+    const records = await outbox.store.claim('newest', 1000, 60_000, clock.now(), KNOWN_KINDS);
     const outcomes = await deliverAll(
       client(),
       records,
@@ -75,22 +57,23 @@ describe('the newest profile value wins under reversed, late jobs', () => {
       if (outcome.settles && orderKey) fences.push({ orderKey, ...outcome.settles });
     }
     expect(delivered).toHaveLength(records.length);
-    await store.markDelivered('newest', delivered, clock.now(), fences);
+    await outbox.store.markDelivered('newest', delivered, clock.now(), fences);
   }
 
   /** Klaviyo gets round to the jobs it holds, newest first; then the import jobs are polled. */
   async function klaviyoCatchesUp() {
-    account.runQueuedJobs({ release: true });
-    await pollImportJobs(store, client(), { now: clock.now() });
+    outbox.account.runQueuedJobs({ release: true });
+    await pollImportJobs(outbox.store, client(), { now: clock.now() });
   }
 
   const firstName = async (email: string) => {
-    const found = await emu.api(`/api/profiles?filter=${encodeURIComponent(`equals(email,"${email}")`)}`);
+    const found = await outbox.emu.api(
+      `/api/profiles?filter=${encodeURIComponent(`equals(email,"${email}")`)}`,
+    );
     return found.body.data[0]?.attributes.first_name as string | undefined;
   };
 
-  const enqueue = (messages: OutboxMessage[]) =>
-    db.transaction((tx) => store.enqueue(tx, messages, clock.now()));
+  const { enqueue } = outbox;
 
   for (const fences of [true, false]) {
     it(`two writes through profile import jobs: ${fences ? 'with the fence the newest wins' : 'without the fence the older wins'}`, async () => {
@@ -106,7 +89,7 @@ describe('the newest profile value wins under reversed, late jobs', () => {
       await klaviyoCatchesUp(); // newest first
       await round(options); // the newer write, once job 1 is complete
       await klaviyoCatchesUp();
-      expect(await store.counts()).toMatchObject({ pending: 0, retrying: 0, dead: 0 });
+      expect(await outbox.store.counts()).toMatchObject({ pending: 0, retrying: 0, dead: 0 });
       expect(await firstName(email)).toBe(fences ? 'New' : 'Old');
     });
 
@@ -124,9 +107,9 @@ describe('the newest profile value wins under reversed, late jobs', () => {
       clock.advanceTo(clock.now() + EVENTS_SETTLE_MS + 1);
       await round(options);
       await klaviyoCatchesUp();
-      expect(await store.counts()).toMatchObject({ pending: 0, retrying: 0, dead: 0 });
+      expect(await outbox.store.counts()).toMatchObject({ pending: 0, retrying: 0, dead: 0 });
       expect(
-        await db.query(sql`SELECT 1 FROM klaviyo_outbox_fences WHERE until_ms > ${clock.now()}`),
+        await outbox.db.query(sql`SELECT 1 FROM klaviyo_outbox_fences WHERE until_ms > ${clock.now()}`),
       ).toEqual([]);
       expect(await firstName(email)).toBe(fences ? 'New' : 'Old');
     });

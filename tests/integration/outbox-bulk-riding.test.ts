@@ -1,64 +1,42 @@
 import sql from 'sql-template-tag';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createKlaviyoClient } from '../../lib/klaviyo-next/api/client.js';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { consentChange } from '../../lib/klaviyo-next/events/consent.js';
 import { placedOrder } from '../../lib/klaviyo-next/events/orders.js';
 import type { OrderSnapshot } from '../../lib/klaviyo-next/events/types.js';
 import { EVENTS_SETTLE_MS } from '../../lib/klaviyo-next/outbox/deliver/events.js';
 import { createDispatcher } from '../../lib/klaviyo-next/outbox/dispatcher.js';
-import { OutboxStore } from '../../lib/klaviyo-next/outbox/store.js';
 import {
   consentMessage,
   eventMessage,
   type OutboxMessage,
   profileMessage,
 } from '../../lib/klaviyo-next/outbox/types.js';
-import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
-import { freshSqlite } from '../support/databases.js';
-import { type TestEmulator, withEmulator } from '../support/emulator.js';
 import { orderEvents, orderLine } from '../support/order-events.js';
-import { virtualClock } from '../support/virtual-clock.js';
 
 /**
  * Whole orders: a profile write rides on its person's events (the bulk entry's profile), costs no call
  * of its own, and fences the person for the events' settle window. A write naming someone else's email
  * beside another phone never rides on her events.
  */
-describe('profile writes riding on their events', () => {
-  let emu: TestEmulator;
-  let db: SqlDatabase;
-  let store: OutboxStore;
-  const clock = virtualClock(Date.parse('2026-07-15T12:00:00Z'));
+import { useEmulatorAndSqliteOutbox } from '../support/outbox-fixtures.js';
 
-  withEmulator({ rateLimits: false }, (started) => {
-    emu = started;
-  });
-  beforeAll(async () => {
-    db = await freshSqlite();
-    store = new OutboxStore(db);
-  });
-  afterAll(async () => db.close());
+describe('profile writes riding on their events', () => {
+  const outbox = useEmulatorAndSqliteOutbox();
+  const { clock } = outbox;
+
   beforeEach(async () => {
     // Each test starts with nothing due, nothing fenced.
-    await db.query(sql`DELETE FROM klaviyo_outbox`);
-    await db.query(sql`DELETE FROM klaviyo_outbox_fences`);
+    await outbox.db.query(sql`DELETE FROM klaviyo_outbox`);
+    await outbox.db.query(sql`DELETE FROM klaviyo_outbox_fences`);
   });
 
-  const client = () =>
-    createKlaviyoClient({
-      apiKey: emu.account.privateKey,
-      baseUrl: emu.url,
-      ...clock,
-      governor: null,
-      retry: { maxRetries: 0, maxThrottledRetries: 0 },
-    });
-  const dispatcher = () => createDispatcher({ store, client: client(), now: clock.now });
-  const enqueue = (messages: OutboxMessage[]) =>
-    db.transaction((tx) => store.enqueue(tx, messages, clock.now()));
-  const requests = async () => (await emu.inspect()).requests as Record<string, number>;
+  const client = () => outbox.client({ retry: { maxRetries: 0, maxThrottledRetries: 0 } });
+  const dispatcher = () => createDispatcher({ store: outbox.store, client: client(), now: clock.now });
+  const { enqueue } = outbox;
+  const { requests } = outbox;
   const profileByEmail = async (email: string) => {
-    await emu.settle();
-    const found = await emu.api(
+    await outbox.emu.settle();
+    const found = await outbox.emu.api(
       `/api/profiles?filter=${encodeURIComponent(`equals(email,"${email}")`)}&additional-fields[profile]=subscriptions`,
     );
     return found.body.data as { id: string; attributes: Record<string, any> }[];
@@ -112,7 +90,7 @@ describe('profile writes riding on their events', () => {
     expect(calls('create_or_update_profile')).toBe(0);
     expect(calls('bulk_import_profiles')).toBe(0);
     // Each writer is fenced for the stated window, on the round's clock.
-    const fences = await db.query<{ order_key: string; until_ms: number; job: string | null }>(
+    const fences = await outbox.db.query<{ order_key: string; until_ms: number; job: string | null }>(
       sql`SELECT order_key, until_ms, job FROM klaviyo_outbox_fences ORDER BY order_key`,
     );
     expect(fences.map((f) => [f.order_key, Number(f.until_ms), f.job])).toEqual(
@@ -146,7 +124,9 @@ describe('profile writes riding on their events', () => {
     expect((after.create_or_update_profile ?? 0) - (before.create_or_update_profile ?? 0)).toBe(0);
     const [profile] = await profileByEmail(email);
     expect(profile?.attributes.properties).toMatchObject({ 'NW Last Order ID': 'T1' });
-    const fences = await db.query<{ order_key: string }>(sql`SELECT order_key FROM klaviyo_outbox_fences`);
+    const fences = await outbox.db.query<{ order_key: string }>(
+      sql`SELECT order_key FROM klaviyo_outbox_fences`,
+    );
     expect(fences.map((f) => f.order_key)).toEqual([`person:${email}`]);
   });
 
@@ -155,7 +135,7 @@ describe('profile writes riding on their events', () => {
     const victimPhone = '+12025550101';
     const attackerPhone = '+12025550199';
     // Both people exist already: the victim with her phone, the attacker with his.
-    await emu.api('/api/profiles', {
+    await outbox.emu.api('/api/profiles', {
       method: 'POST',
       body: {
         data: {
@@ -164,7 +144,7 @@ describe('profile writes riding on their events', () => {
         },
       },
     });
-    await emu.api('/api/profiles', {
+    await outbox.emu.api('/api/profiles', {
       method: 'POST',
       body: {
         data: { type: 'profile', attributes: { email: 'mallory@example.com', phone_number: attackerPhone } },
@@ -190,19 +170,19 @@ describe('profile writes riding on their events', () => {
     expect((after.create_or_update_profile ?? 0) - (before.create_or_update_profile ?? 0)).toBeGreaterThan(0);
     const [her] = await profileByEmail(victim);
     expect(her?.attributes.phone_number).toBe(victimPhone);
-    const attacker = await emu.api(
+    const attacker = await outbox.emu.api(
       `/api/profiles?filter=${encodeURIComponent(`equals(phone_number,"${attackerPhone}")`)}`,
     );
     expect(attacker.body.data).toHaveLength(1);
     expect(attacker.body.data[0].attributes.email).toBe('mallory@example.com');
     expect(attacker.body.data[0].id).not.toBe(her?.id);
     // Her ten Placed Orders are on her profile, and the bulk entries carried her own profile only.
-    const placed = (await emu.inspect('?events=full&metric=Placed%20Order')).events.filter(
+    const placed = (await outbox.emu.inspect('?events=full&metric=Placed%20Order')).events.filter(
       (e: { uniqueId: string }) => /^placed-order:V\d+$/.test(e.uniqueId),
     );
     expect(placed).toHaveLength(10);
     expect(new Set(placed.map((e: { profileId: string }) => e.profileId))).toEqual(new Set([her?.id]));
-    expect(await db.query(sql`SELECT order_key FROM klaviyo_outbox_fences`)).toEqual([]);
+    expect(await outbox.db.query(sql`SELECT order_key FROM klaviyo_outbox_fences`)).toEqual([]);
   });
 
   it('a write Klaviyo refuses inside the entry stops riding; the events still go, and the write is dead-lettered on its own', async () => {
@@ -213,11 +193,11 @@ describe('profile writes riding on their events', () => {
     ]);
     const result = await dispatcher().drain();
     expect(result).toMatchObject({ delivered: 12, dead: 1 });
-    const [dead] = await store.list({ state: 'dead' });
+    const [dead] = await outbox.store.list({ state: 'dead' });
     expect(dead?.key).toBe('profile:order:B');
     expect(dead?.lastError).toMatchObject({ status: 400 });
-    await emu.settle();
-    const placed = (await emu.inspect('?events=full&metric=Placed%20Order')).events.filter(
+    await outbox.emu.settle();
+    const placed = (await outbox.emu.inspect('?events=full&metric=Placed%20Order')).events.filter(
       (e: { uniqueId: string }) => /^placed-order:B\d$/.test(e.uniqueId),
     );
     expect(placed).toHaveLength(3);
@@ -257,7 +237,7 @@ describe('profile writes riding on their events', () => {
         },
       },
     };
-    const refused = await emu.api('/api/event-bulk-create-jobs', { method: 'POST', body });
+    const refused = await outbox.emu.api('/api/event-bulk-create-jobs', { method: 'POST', body });
     expect(refused.status).toBe(400);
     expect(refused.body.errors[0].source.pointer).toBe(
       '/data/attributes/events-bulk-create/data/0/attributes/profile/data/attributes/subscriptions',
@@ -266,7 +246,7 @@ describe('profile writes riding on their events', () => {
     const [entry] = phone.data.attributes['events-bulk-create'].data;
     if (!entry) throw new Error('the body has an entry');
     entry.attributes.profile.data.attributes = { email: 'x@example.com', phone_number: '555-0100' } as never;
-    const badPhone = await emu.api('/api/event-bulk-create-jobs', { method: 'POST', body: phone });
+    const badPhone = await outbox.emu.api('/api/event-bulk-create-jobs', { method: 'POST', body: phone });
     expect(badPhone.status).toBe(400);
     expect(badPhone.body.errors[0].source.pointer).toBe(
       '/data/attributes/events-bulk-create/data/0/attributes/profile/data/attributes/phone_number',

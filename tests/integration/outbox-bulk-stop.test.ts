@@ -1,6 +1,5 @@
 import sql from 'sql-template-tag';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createKlaviyoClient } from '../../lib/klaviyo-next/api/client.js';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { consentChange } from '../../lib/klaviyo-next/events/consent.js';
 import {
   deliverAll,
@@ -9,7 +8,6 @@ import {
   roundControl,
 } from '../../lib/klaviyo-next/outbox/deliver/index.js';
 import type { Outcomes } from '../../lib/klaviyo-next/outbox/deliver/outcome.js';
-import { OutboxStore } from '../../lib/klaviyo-next/outbox/store.js';
 import {
   backInStockMessage,
   consentMessage,
@@ -17,11 +15,8 @@ import {
   type OutboxRecord,
   profileMessage,
 } from '../../lib/klaviyo-next/outbox/types.js';
-import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
-import { freshSqlite } from '../support/databases.js';
-import { type TestEmulator, withEmulator } from '../support/emulator.js';
 import { orderEvents } from '../support/order-events.js';
-import { virtualClock } from '../support/virtual-clock.js';
+import { useEmulatorAndSqliteOutbox } from '../support/outbox-fixtures.js';
 
 /**
  * Item 3's deliverer half: one round stops for every kind at the first failure that means every other
@@ -29,39 +24,20 @@ import { virtualClock } from '../support/virtual-clock.js';
  * a round whose time is up or whose worker is stopping sends nothing more and cancels what is in flight.
  */
 describe('a round stops every kind', () => {
-  let emu: TestEmulator;
-  let db: SqlDatabase;
-  let store: OutboxStore;
-  const clock = virtualClock(Date.parse('2026-07-15T12:00:00Z'));
+  const outbox = useEmulatorAndSqliteOutbox();
+  const { clock } = outbox;
 
-  withEmulator({ rateLimits: false }, (started) => {
-    emu = started;
-  });
-  beforeAll(async () => {
-    db = await freshSqlite();
-    store = new OutboxStore(db);
-  });
-  afterAll(async () => db.close());
   beforeEach(async () => {
-    await db.query(sql`DELETE FROM klaviyo_outbox`);
-  });
-  afterEach(async () => {
-    await emu.clearFaults();
+    await outbox.db.query(sql`DELETE FROM klaviyo_outbox`);
   });
 
   const client = () =>
-    createKlaviyoClient({
-      apiKey: emu.account.privateKey,
-      baseUrl: emu.url,
-      ...clock,
-      governor: null,
-      // A 429 comes straight back to the deliverer, as it does once the client's own waits run out.
-      retry: { maxRetries: 0, maxThrottledRetries: 0 },
-    });
-  const requests = async () => (await emu.inspect()).requests as Record<string, number>;
+    // A 429 comes straight back to the deliverer, as it does once the client's own waits run out.
+    outbox.client({ retry: { maxRetries: 0, maxThrottledRetries: 0 } });
+  const { requests } = outbox;
   const claimed = async (messages: OutboxMessage[]) => {
-    await db.transaction((tx) => store.enqueue(tx, messages, clock.now()));
-    return store.claim('stop-test', 1000, 60_000, clock.now(), KNOWN_KINDS);
+    await outbox.enqueue(messages);
+    return outbox.store.claim('stop-test', 1000, 60_000, clock.now(), KNOWN_KINDS);
   };
   const consent = (i: number) =>
     consentMessage(
@@ -84,7 +60,7 @@ describe('a round stops every kind', () => {
       ...[1, 2].map(consent),
       ...[1, 2].map(backInStock),
     ]);
-    await emu.setFaults({
+    await outbox.emu.setFaults({
       storm429: { count: 100, retryAfterSeconds: 7 },
       operations: ['create_or_update_profile'],
     });
@@ -116,7 +92,10 @@ describe('a round stops every kind', () => {
       consent(3),
       backInStock(3),
     ]);
-    await emu.setFaults({ storm429: { count: 1, retryAfterSeconds: 5 }, operations: ['bulk_create_events'] });
+    await outbox.emu.setFaults({
+      storm429: { count: 1, retryAfterSeconds: 5 },
+      operations: ['bulk_create_events'],
+    });
     const before = await requests();
     const control = roundControl(undefined, clock.now);
     const outcomes = await deliverAll(client(), records, new Map(), control);
@@ -151,7 +130,7 @@ describe('a round stops every kind', () => {
       Array.from({ length: 5 }, (_, i) => orderEvents(`F${i}`, `f${i}@example.com`)).flat(),
     );
     // Klaviyo answers slowly; the worker stops while the job is on its way.
-    await emu.setFaults({ latencyMs: 5_000, operations: ['bulk_create_events'] });
+    await outbox.emu.setFaults({ latencyMs: 5_000, operations: ['bulk_create_events'] });
     const stopping = new AbortController();
     const control = roundControl(stopping.signal, clock.now);
     const before = (await requests()).bulk_create_events ?? 0;

@@ -1,11 +1,19 @@
 import sql from 'sql-template-tag';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
-import { createKlaviyoClient, type KlaviyoClient } from '../../lib/klaviyo-next/api/client.js';
+import type { Account } from '../../emulator/store/account.js';
+import {
+  createKlaviyoClient,
+  type KlaviyoClient,
+  type KlaviyoClientOptions,
+} from '../../lib/klaviyo-next/api/client.js';
 import { RateGovernor } from '../../lib/klaviyo-next/api/governor.js';
+import { createDispatcher } from '../../lib/klaviyo-next/outbox/dispatcher.js';
 import { OutboxStore } from '../../lib/klaviyo-next/outbox/store.js';
+import type { OutboxMessage } from '../../lib/klaviyo-next/outbox/types.js';
 import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
-import { dropPostgres, freshPostgres } from './databases.js';
+import { dropPostgres, freshPostgres, freshSqlite } from './databases.js';
 import { type TestEmulator, withEmulator } from './emulator.js';
+import { virtualClock } from './virtual-clock.js';
 
 /** A clock a test drives (virtual, emulator or skip clock): what the client waits and paces on. */
 export interface TestClock {
@@ -79,6 +87,55 @@ export function useEmulatorAndPostgresOutbox() {
   withEmulator({ rateLimits: false }, (started) => {
     handle.emu = started;
   });
+  afterEach(async () => {
+    await handle.emu?.clearFaults();
+  });
+  return handle;
+}
+
+/**
+ * The emulator (no rate limits: the tests count calls, not waits) and a fresh SQLite outbox for the
+ * file, on a virtual clock at 2026-07-15 12:00 UTC, with what the bulk delivery tests each built:
+ * a client that does not pace itself (`retry` and the rest overridable), a dispatcher on it, an
+ * enqueue at the clock's time, and the emulator's request counts. Read the fields inside tests.
+ */
+export function useEmulatorAndSqliteOutbox() {
+  const clock = virtualClock(Date.parse('2026-07-15T12:00:00Z'));
+  const handle = {
+    clock,
+    client: (options: Partial<KlaviyoClientOptions> = {}) =>
+      createKlaviyoClient({
+        apiKey: handle.emu.account.privateKey,
+        baseUrl: handle.emu.url,
+        ...clock,
+        governor: null,
+        ...options,
+      }),
+    dispatcher: () => createDispatcher({ store: handle.store, client: handle.client(), now: clock.now }),
+    enqueue: (messages: OutboxMessage[]) =>
+      handle.db.transaction((tx) => handle.store.enqueue(tx, messages, clock.now())),
+    requests: async () => (await handle.emu.inspect()).requests as Record<string, number>,
+  } as {
+    emu: TestEmulator;
+    /** The emulator's one account: its job queue, to hold or reorder Klaviyo's asynchronous jobs. */
+    account: Account;
+    db: SqlDatabase;
+    store: OutboxStore;
+    clock: typeof clock;
+    client(options?: Partial<KlaviyoClientOptions>): KlaviyoClient;
+    dispatcher(): ReturnType<typeof createDispatcher>;
+    enqueue(messages: OutboxMessage[]): Promise<number>;
+    requests(): Promise<Record<string, number>>;
+  };
+  withEmulator({ rateLimits: false }, (started) => {
+    handle.emu = started;
+    handle.account = [...started.emulator.accounts.values()][0] as Account;
+  });
+  beforeAll(async () => {
+    handle.db = await freshSqlite();
+    handle.store = new OutboxStore(handle.db);
+  });
+  afterAll(async () => handle.db?.close());
   afterEach(async () => {
     await handle.emu?.clearFaults();
   });
