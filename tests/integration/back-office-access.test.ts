@@ -1,9 +1,9 @@
-import { encode } from 'next-auth/jwt';
 import sql from 'sql-template-tag';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { cancelOrder, fulfilOrder, refundOrder } from '../../app/(admin)/admin/(dashboard)/orders/actions.js';
 import { env } from '../../lib/env.js';
 import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
+import { adminSession, NEXT_AUTH_COOKIE as COOKIE, jar, notMerchants } from '../support/action-request.js';
 import { withTestApp } from '../support/app-under-test.js';
 import { countRows, placedOrder, type TestStoreDeps, testStoreDeps } from '../support/store-fixtures.js';
 
@@ -17,18 +17,7 @@ vi.mock('../../lib/app/index.js', async () => (await import('../support/app-unde
  * session of a signed-in non-merchant, and an expired merchant session; a real merchant session is
  * the control.
  */
-const jar = vi.hoisted(() => new Map<string, string>());
-vi.mock('next/headers', () => ({
-  cookies: async () => ({
-    get: (name: string) => (jar.has(name) ? { name, value: jar.get(name) } : undefined),
-    getAll: () => [...jar].map(([name, value]) => ({ name, value })),
-    set: (name: string, value: string) => jar.set(name, value),
-    delete: (name: string) => jar.delete(name),
-  }),
-}));
-
-const COOKIE = 'next-auth.session-token';
-const PUBLISHED_SECRET = 'development-only-nextauth-secret-never-use-in-production';
+vi.mock('next/headers', async () => (await import('../support/action-request.js')).nextHeaders);
 
 let db: SqlDatabase;
 let deps: TestStoreDeps;
@@ -38,13 +27,6 @@ withTestApp(testStoreDeps, (fresh) => {
 });
 beforeEach(() => jar.clear());
 
-const session = (claims: Record<string, unknown>, secret = env().auth.secret, maxAge?: number) =>
-  encode({
-    token: { sub: 'admin:admin@example.com', email: 'admin@example.com', ...claims },
-    secret,
-    maxAge,
-  });
-
 const orderStatus = async (orderId: string) =>
   (await db.query<{ status: string }>(sql`SELECT status FROM store_orders WHERE id = ${orderId}`))[0]?.status;
 
@@ -53,39 +35,31 @@ describe('back office without a merchant session, in development', () => {
     expect(env().nodeEnv).not.toBe('production');
   });
 
-  const strangers: [string, () => Promise<string | undefined>][] = [
-    ['no cookie', async () => undefined],
-    ['a made-up cookie', async () => 'eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0.forged.forged.forged.forged'],
-    [
-      'a merchant session signed with the once-published secret',
-      () => session({ role: 'merchant' }, PUBLISHED_SECRET),
-    ],
-    ['a signed-in session without the merchant role', () => session({})],
-    ['an expired merchant session', () => session({ role: 'merchant' }, undefined, -60)],
-  ];
-
-  it.each(strangers)('refuses fulfil, cancel and refund with %s, changing nothing', async (_name, cookie) => {
-    const orderId = await placedOrder(deps, [['linen-napkins-indigo', 2]]);
-    const value = await cookie();
-    if (value) jar.set(COOKIE, value);
-    const before = await countRows(db, 'klaviyo_outbox');
-    for (const action of [
-      () => fulfilOrder({ orderId }),
-      () => refundOrder({ orderId, amountCents: 500 }),
-      () => cancelOrder({ orderId }),
-    ]) {
-      expect(await action()).toMatchObject({
-        ok: false,
-        error: { message: expect.stringMatching(/merchant/) },
-      });
-    }
-    expect(await countRows(db, 'klaviyo_outbox')).toBe(before);
-    expect(await orderStatus(orderId)).toBe('placed');
-  });
+  it.each(notMerchants)(
+    'refuses fulfil, cancel and refund with %s, changing nothing',
+    async (_name, cookie) => {
+      const orderId = await placedOrder(deps, [['linen-napkins-indigo', 2]]);
+      const value = await cookie();
+      if (value) jar.set(COOKIE, value);
+      const before = await countRows(db, 'klaviyo_outbox');
+      for (const action of [
+        () => fulfilOrder({ orderId }),
+        () => refundOrder({ orderId, amountCents: 500 }),
+        () => cancelOrder({ orderId }),
+      ]) {
+        expect(await action()).toMatchObject({
+          ok: false,
+          error: { message: expect.stringMatching(/merchant/) },
+        });
+      }
+      expect(await countRows(db, 'klaviyo_outbox')).toBe(before);
+      expect(await orderStatus(orderId)).toBe('placed');
+    },
+  );
 
   it('runs for a merchant session signed with this process’s secret', async () => {
     const orderId = await placedOrder(deps, [['linen-napkins-indigo', 1]]);
-    jar.set(COOKIE, await session({ role: 'merchant' }));
+    jar.set(COOKIE, await adminSession({ role: 'merchant' }));
     expect(await cancelOrder({ orderId })).toMatchObject({ ok: true });
     expect(await orderStatus(orderId)).toBe('cancelled');
   });

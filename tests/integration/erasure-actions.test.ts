@@ -1,5 +1,4 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { encode } from 'next-auth/jwt';
 import sql from 'sql-template-tag';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -7,10 +6,15 @@ import {
   eraseCustomerFormAction,
 } from '../../app/(admin)/admin/(dashboard)/customers/erase-action.js';
 import { eraseMyData } from '../../app/(store)/account/erase/actions.js';
-import { env } from '../../lib/env.js';
 import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { SHOPPER_SESSION_COOKIE } from '../../lib/store/cookies.js';
 import { accountThroughLink, type TestLinks } from '../support/account-links.js';
+import {
+  NEXT_AUTH_COOKIE as ADMIN_COOKIE,
+  adminSession,
+  jar,
+  MADE_UP_ADMIN_COOKIE,
+} from '../support/action-request.js';
 import { withTestApp } from '../support/app-under-test.js';
 import { type TestStoreDeps, testStoreDeps } from '../support/store-fixtures.js';
 
@@ -23,17 +27,7 @@ vi.mock('../../lib/app/index.js', async () => (await import('../support/app-unde
  * any customer; anyone else (no cookie, a made-up one, another shopper's session, a signed-in
  * non-merchant, an expired merchant session, a replayed request after the erasure) erases nobody.
  */
-const jar = vi.hoisted(() => new Map<string, string>());
-vi.mock('next/headers', () => ({
-  cookies: async () => ({
-    get: (name: string) => (jar.has(name) ? { name, value: jar.get(name) } : undefined),
-    getAll: () => [...jar].map(([name, value]) => ({ name, value })),
-    set: (name: string, value: string) => jar.set(name, value),
-    delete: (name: string) => jar.delete(name),
-  }),
-}));
-
-const ADMIN_COOKIE = 'next-auth.session-token';
+vi.mock('next/headers', async () => (await import('../support/action-request.js')).nextHeaders);
 
 let db: SqlDatabase;
 let deps: TestStoreDeps;
@@ -42,13 +36,6 @@ withTestApp(testStoreDeps, (fresh) => {
   db = fresh.db;
 });
 beforeEach(() => jar.clear());
-
-const adminSession = (claims: Record<string, unknown>, maxAge?: number) =>
-  encode({
-    token: { sub: 'admin:admin@example.com', email: 'admin@example.com', ...claims },
-    secret: env().auth.secret,
-    maxAge,
-  });
 
 /** A shopper with a proven account: her customer id and a live session token. */
 async function shopperWithAccount(tag: string) {
@@ -139,13 +126,13 @@ describe('a shopper erasing her own data', () => {
 describe('a merchant erasing a customer', () => {
   const strangers: [string, () => Promise<string | undefined>, string][] = [
     ['no cookie', async () => undefined, 'unauthenticated'],
+    ['a made-up cookie', async () => MADE_UP_ADMIN_COOKIE, 'unauthenticated'],
+    ['a signed-in session without the merchant role', () => adminSession({}), 'forbidden'],
     [
-      'a made-up cookie',
-      async () => 'eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0.forged.forged.forged.forged',
+      'an expired merchant session',
+      () => adminSession({ role: 'merchant' }, { maxAge: -60 }),
       'unauthenticated',
     ],
-    ['a signed-in session without the merchant role', () => adminSession({}), 'forbidden'],
-    ['an expired merchant session', () => adminSession({ role: 'merchant' }, -60), 'unauthenticated'],
   ];
 
   it.each(strangers)('refuses %s with its code, erasing nobody', async (_name, cookie, code) => {

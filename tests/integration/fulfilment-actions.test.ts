@@ -6,14 +6,10 @@ import {
   updateShipment,
 } from '../../app/(admin)/admin/(dashboard)/orders/actions.js';
 import { listOrders, orderDetail } from '../../lib/store/orders/admin-orders.js';
+import { adminSession, jar, NEXT_AUTH_COOKIE } from '../support/action-request.js';
 import { withTestApp } from '../support/app-under-test.js';
 import { type TestEmulator, withEmulator } from '../support/emulator.js';
-import {
-  adminSession,
-  deliverTo,
-  NEXT_AUTH_COOKIE,
-  recordedLifecycle,
-} from '../support/fulfilment-fixtures.js';
+import { deliverTo, recordedLifecycle } from '../support/fulfilment-fixtures.js';
 import { placedOrder, STORE_URL, type TestStoreDeps, testStoreDeps } from '../support/store-fixtures.js';
 
 vi.mock('../../lib/app/index.js', async () => (await import('../support/app-under-test.js')).appModule);
@@ -23,15 +19,7 @@ vi.mock('../../lib/app/index.js', async () => (await import('../support/app-unde
  * the order in the store's database and its event at the emulator (metric, unique_id, value,
  * TrackingURL), after the outbox has delivered it.
  */
-const jar = vi.hoisted(() => new Map<string, string>());
-vi.mock('next/headers', () => ({
-  cookies: async () => ({
-    get: (name: string) => (jar.has(name) ? { name, value: jar.get(name) } : undefined),
-    getAll: () => [...jar].map(([name, value]) => ({ name, value })),
-    set: (name: string, value: string) => jar.set(name, value),
-    delete: (name: string) => jar.delete(name),
-  }),
-}));
+vi.mock('next/headers', async () => (await import('../support/action-request.js')).nextHeaders);
 
 let emu: TestEmulator;
 withEmulator({ rateLimits: false }, (started) => {

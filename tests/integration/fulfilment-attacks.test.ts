@@ -7,8 +7,9 @@ import {
   updateShipment,
 } from '../../app/(admin)/admin/(dashboard)/orders/actions.js';
 import { SHOPPER_SESSION_COOKIE } from '../../lib/store/cookies.js';
+import { adminSession, jar, MADE_UP_ADMIN_COOKIE, NEXT_AUTH_COOKIE } from '../support/action-request.js';
 import { withTestApp } from '../support/app-under-test.js';
-import { adminSession, NEXT_AUTH_COOKIE, shopperSessionOf } from '../support/fulfilment-fixtures.js';
+import { shopperSessionOf } from '../support/fulfilment-fixtures.js';
 import { countRows, placedOrder, type TestStoreDeps, testStoreDeps } from '../support/store-fixtures.js';
 
 vi.mock('../../lib/app/index.js', async () => (await import('../support/app-under-test.js')).appModule);
@@ -20,15 +21,7 @@ vi.mock('../../lib/app/index.js', async () => (await import('../support/app-unde
  * input is read, and nothing changes. Then a merchant asking for too much: over-fulfil, over-refund,
  * a shipment of another order, each refused by field with nothing recorded.
  */
-const jar = vi.hoisted(() => new Map<string, string>());
-vi.mock('next/headers', () => ({
-  cookies: async () => ({
-    get: (name: string) => (jar.has(name) ? { name, value: jar.get(name) } : undefined),
-    getAll: () => [...jar].map(([name, value]) => ({ name, value })),
-    set: (name: string, value: string) => jar.set(name, value),
-    delete: (name: string) => jar.delete(name),
-  }),
-}));
+vi.mock('next/headers', async () => (await import('../support/action-request.js')).nextHeaders);
 
 let deps: TestStoreDeps;
 withTestApp(testStoreDeps, (fresh) => {
@@ -53,10 +46,7 @@ const orderRow = async (orderId: string) =>
 describe('order actions for someone other than the merchant', () => {
   const callers: [string, (orderId: string) => Promise<void>][] = [
     ['no cookie', async () => {}],
-    [
-      'a made-up cookie',
-      async () => void jar.set(NEXT_AUTH_COOKIE, 'eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0.made.up.cookie.x'),
-    ],
+    ['a made-up cookie', async () => void jar.set(NEXT_AUTH_COOKIE, MADE_UP_ADMIN_COOKIE)],
     [
       'a signed-in session without the merchant role',
       async () => void jar.set(NEXT_AUTH_COOKIE, await adminSession({})),
@@ -76,7 +66,7 @@ describe('order actions for someone other than the merchant', () => {
     ],
     [
       'an expired merchant session',
-      async () => void jar.set(NEXT_AUTH_COOKIE, await adminSession({ role: 'merchant' }, -60)),
+      async () => void jar.set(NEXT_AUTH_COOKIE, await adminSession({ role: 'merchant' }, { maxAge: -60 })),
     ],
   ];
 

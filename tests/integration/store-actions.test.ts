@@ -5,6 +5,7 @@ import { placeOrder } from '../../app/(store)/checkout/actions.js';
 import { env } from '../../lib/env.js';
 import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { placeOrder as placeOrderInStore } from '../../lib/store/orders/place-order.js';
+import { jar } from '../support/action-request.js';
 import { withTestApp } from '../support/app-under-test.js';
 import {
   cartWith,
@@ -26,13 +27,7 @@ let deps: TestStoreDeps;
 
 // The back office runs only for a merchant's next-auth session (tests/integration/back-office-access
 // plays the refusals); here the request carries one, signed with this process's secret.
-const jar = vi.hoisted(() => new Map<string, string>());
-vi.mock('next/headers', () => ({
-  cookies: async () => ({
-    get: (name: string) => (jar.has(name) ? { name, value: jar.get(name) } : undefined),
-    getAll: () => [...jar].map(([name, value]) => ({ name, value })),
-  }),
-}));
+vi.mock('next/headers', async () => (await import('../support/action-request.js')).nextHeaders);
 
 withTestApp(testStoreDeps, (fresh) => {
   deps = fresh;

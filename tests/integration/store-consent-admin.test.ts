@@ -1,8 +1,6 @@
-import { encode } from 'next-auth/jwt';
 import sql from 'sql-template-tag';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { unsubscribeCustomerAction } from '../../app/(admin)/admin/(dashboard)/customers/actions.js';
-import { env } from '../../lib/env.js';
 import type { ConsentChange as OutgoingConsent } from '../../lib/klaviyo-next/events/consent.js';
 import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { CONSENT_DISCLOSURES } from '../../lib/store/consent-disclosures.js';
@@ -10,6 +8,7 @@ import { consentOf } from '../../lib/store/customer-consent.js';
 import { searchCustomers, unsubscribeCustomer } from '../../lib/store/customer-consent-admin.js';
 import { eraseCustomer } from '../../lib/store/erasure.js';
 import { placeOrder } from '../../lib/store/orders/place-order.js';
+import { adminSession, NEXT_AUTH_COOKIE as COOKIE, jar, redirectOf } from '../support/action-request.js';
 import { withTestApp } from '../support/app-under-test.js';
 import {
   cartWith,
@@ -29,25 +28,8 @@ vi.mock('../../lib/app/index.js', async () => (await import('../support/app-unde
  * another secret and a signed-in session without the merchant role; then the merchant's, whose
  * unsubscribe is recorded and goes to Klaviyo through the outbox.
  */
-const { jar, Redirect } = vi.hoisted(() => {
-  class Redirect extends Error {
-    constructor(readonly url: string) {
-      super(`redirect to ${url}`);
-    }
-  }
-  return { jar: new Map<string, string>(), Redirect };
-});
-vi.mock('next/headers', () => ({
-  cookies: async () => ({
-    get: (name: string) => (jar.has(name) ? { name, value: jar.get(name) } : undefined),
-    getAll: () => [...jar].map(([name, value]) => ({ name, value })),
-  }),
-}));
-vi.mock('next/navigation', () => ({
-  redirect: (url: string) => {
-    throw new Redirect(url);
-  },
-}));
+vi.mock('next/headers', async () => (await import('../support/action-request.js')).nextHeaders);
+vi.mock('next/navigation', async () => (await import('../support/action-request.js')).nextNavigation);
 vi.mock('next/cache', () => ({ revalidatePath: () => {} }));
 
 let db: SqlDatabase;
@@ -57,10 +39,6 @@ withTestApp(testStoreDeps, (fresh) => {
   db = fresh.db;
 });
 beforeEach(() => jar.clear());
-
-const COOKIE = 'next-auth.session-token';
-const session = (claims: Record<string, unknown>, secret = env().auth.secret) =>
-  encode({ token: { sub: 'admin:admin@example.com', email: 'admin@example.com', ...claims }, secret });
 
 const TEE = 'organic-cotton-tee-m';
 let n = 0;
@@ -82,13 +60,7 @@ async function customerWithConsent(phone?: string) {
 async function post(fields: Record<string, string>): Promise<string> {
   const form = new FormData();
   for (const [k, v] of Object.entries(fields)) form.append(k, v);
-  try {
-    await unsubscribeCustomerAction(form);
-  } catch (error) {
-    if (error instanceof Redirect) return error.url;
-    throw error;
-  }
-  throw new Error('the action always redirects');
+  return redirectOf(() => unsubscribeCustomerAction(form));
 }
 
 const consentFor = async (email: string): Promise<OutgoingConsent[]> =>
@@ -107,10 +79,10 @@ describe('admin unsubscribe without a merchant session', () => {
     ['a made-up cookie', async () => 'forged', 'unauthenticated'],
     [
       'a merchant session signed with another secret',
-      () => session({ role: 'merchant' }, 'another-secret-another-secret-another-secret'),
+      () => adminSession({ role: 'merchant' }, { secret: 'another-secret-another-secret-another-secret' }),
       'unauthenticated',
     ],
-    ['a signed-in session without the merchant role', () => session({}), 'forbidden'],
+    ['a signed-in session without the merchant role', () => adminSession({}), 'forbidden'],
   ])(
     'with %s: refused with its code (form or object), nothing recorded or sent',
     async (_name, cookie, code) => {
@@ -131,7 +103,7 @@ describe('admin unsubscribe without a merchant session', () => {
 
 describe('admin unsubscribe by the merchant', () => {
   beforeEach(async () => {
-    jar.set(COOKIE, await session({ role: 'merchant' }));
+    jar.set(COOKIE, await adminSession({ role: 'merchant' }));
   });
 
   it('records the unsubscribe on her and sends a global unsubscribe through the outbox', async () => {

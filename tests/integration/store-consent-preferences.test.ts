@@ -9,6 +9,7 @@ import { SHOPPER_SESSION_COOKIE } from '../../lib/store/cookies.js';
 import { consentOf } from '../../lib/store/customer-consent.js';
 import { changePreferences, preferencesOf } from '../../lib/store/preferences.js';
 import { accountThroughLink, testLinks } from '../support/account-links.js';
+import { jar, redirectOf } from '../support/action-request.js';
 import { withTestApp } from '../support/app-under-test.js';
 import { outboxMessages, type TestStoreDeps, testStoreDeps } from '../support/store-fixtures.js';
 
@@ -20,24 +21,8 @@ vi.mock('../../lib/app/index.js', async () => (await import('../support/app-unde
  * made-up one, and another shopper's session with her email in the form. Only the session's customer
  * is ever changed; every change is recorded and goes to Klaviyo through the outbox.
  */
-const { jar, Redirect } = vi.hoisted(() => {
-  class Redirect extends Error {
-    constructor(readonly url: string) {
-      super(`redirect to ${url}`);
-    }
-  }
-  return { jar: new Map<string, string>(), Redirect };
-});
-vi.mock('next/headers', () => ({
-  cookies: async () => ({
-    get: (name: string) => (jar.has(name) ? { name, value: jar.get(name) } : undefined),
-  }),
-}));
-vi.mock('next/navigation', () => ({
-  redirect: (url: string) => {
-    throw new Redirect(url);
-  },
-}));
+vi.mock('next/headers', async () => (await import('../support/action-request.js')).nextHeaders);
+vi.mock('next/navigation', async () => (await import('../support/action-request.js')).nextNavigation);
 vi.mock('next/cache', () => ({ revalidatePath: () => {} }));
 
 let db: SqlDatabase;
@@ -58,14 +43,8 @@ function form(fields: Record<string, string>): FormData {
 }
 
 /** Runs the action as a form post would; returns where it redirected. */
-async function post(fields: Record<string, string>): Promise<string> {
-  try {
-    await updatePreferences(form(fields));
-  } catch (error) {
-    if (error instanceof Redirect) return error.url;
-    throw error;
-  }
-  throw new Error('the action always redirects');
+function post(fields: Record<string, string>): Promise<string> {
+  return redirectOf(() => updatePreferences(form(fields)));
 }
 
 /** Consent messages in the outbox naming this email or phone, oldest first. */

@@ -9,6 +9,7 @@ import { currentShopper } from '../../lib/store/accounts.js';
 import { CART_COOKIE, ORDER_ACCESS_COOKIE, SHOPPER_SESSION_COOKIE } from '../../lib/store/cookies.js';
 import { TRACKING_CONSENT_COOKIE } from '../../lib/store/tracking-consent.js';
 import { testLinks } from '../support/account-links.js';
+import { jar, redirectOf } from '../support/action-request.js';
 import { withTestApp } from '../support/app-under-test.js';
 import {
   cartWith,
@@ -25,39 +26,9 @@ vi.mock('../../lib/app/index.js', async () => (await import('../support/app-unde
  * The storefront's server actions as Next.js runs them, with the request's cookie jar and redirect()
  * stood in for: what each one sets, refuses and where it sends the shopper.
  */
-const { jar, Redirect } = vi.hoisted(() => {
-  class Redirect extends Error {
-    constructor(readonly url: string) {
-      super(`redirect to ${url}`);
-    }
-  }
-  return { jar: new Map<string, string>(), Redirect };
-});
-
-vi.mock('next/headers', () => ({
-  // No proxy in front (TRUSTED_PROXY_HOPS=0): the actions' limits key on one shared address.
-  headers: async () => new Headers(),
-  cookies: async () => ({
-    get: (name: string) => (jar.has(name) ? { name, value: jar.get(name) } : undefined),
-    set: (name: string, value: string) => jar.set(name, value),
-    delete: (name: string) => jar.delete(name),
-  }),
-}));
-vi.mock('next/navigation', () => ({
-  redirect: (url: string) => {
-    throw new Redirect(url);
-  },
-}));
-
-async function redirectOf(run: () => Promise<unknown>): Promise<string> {
-  try {
-    await run();
-  } catch (error) {
-    if (error instanceof Redirect) return error.url;
-    throw error;
-  }
-  throw new Error('expected a redirect');
-}
+// No proxy in front (TRUSTED_PROXY_HOPS=0): the actions' limits key on one shared address.
+vi.mock('next/headers', async () => (await import('../support/action-request.js')).nextHeaders);
+vi.mock('next/navigation', async () => (await import('../support/action-request.js')).nextNavigation);
 
 const formData = (fields: Record<string, string>) => {
   const form = new FormData();

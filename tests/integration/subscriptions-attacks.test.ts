@@ -1,4 +1,3 @@
-import { encode } from 'next-auth/jwt';
 import sql from 'sql-template-tag';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -13,8 +12,13 @@ import {
   resumeMySubscription,
   subscribeToPlan,
 } from '../../app/(store)/subscriptions/actions.js';
-import { env } from '../../lib/env.js';
 import { SHOPPER_SESSION_COOKIE } from '../../lib/store/cookies.js';
+import {
+  NEXT_AUTH_COOKIE as ADMIN_COOKIE,
+  adminSession,
+  jar,
+  notMerchants,
+} from '../support/action-request.js';
 import { withTestApp } from '../support/app-under-test.js';
 import { countRows, type TestStoreDeps, testStoreDeps } from '../support/store-fixtures.js';
 import { subscriber, subscriptionRow, teeSubscription } from '../support/subscription-fixtures.js';
@@ -28,31 +32,13 @@ vi.mock('../../lib/app/index.js', async () => (await import('../support/app-unde
  * an expired merchant), the shopper's with no session, a made-up session, or another shopper's. Each
  * refusal changes nothing and enqueues nothing; a real merchant and the owner are the controls.
  */
-const jar = vi.hoisted(() => new Map<string, string>());
-vi.mock('next/headers', () => ({
-  cookies: async () => ({
-    get: (name: string) => (jar.has(name) ? { name, value: jar.get(name) } : undefined),
-    getAll: () => [...jar].map(([name, value]) => ({ name, value })),
-    set: (name: string, value: string) => jar.set(name, value),
-    delete: (name: string) => jar.delete(name),
-  }),
-}));
-
-const ADMIN_COOKIE = 'next-auth.session-token';
-const PUBLISHED_SECRET = 'development-only-nextauth-secret-never-use-in-production';
+vi.mock('next/headers', async () => (await import('../support/action-request.js')).nextHeaders);
 
 let deps: TestStoreDeps;
 withTestApp(testStoreDeps, (fresh) => {
   deps = fresh;
 });
 beforeEach(() => jar.clear());
-
-const adminSession = (claims: Record<string, unknown>, secret = env().auth.secret, maxAge?: number) =>
-  encode({
-    token: { sub: 'admin:admin@example.com', email: 'admin@example.com', ...claims },
-    secret,
-    maxAge,
-  });
 
 let n = 0;
 const fresh = async () => {
@@ -61,18 +47,7 @@ const fresh = async () => {
 };
 
 describe('admin subscription actions without a merchant session', () => {
-  const strangers: [string, () => Promise<string | undefined>][] = [
-    ['no cookie', async () => undefined],
-    ['a made-up cookie', async () => 'eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0.forged.forged.forged.forged'],
-    [
-      'a merchant session signed with the once-published secret',
-      () => adminSession({ role: 'merchant' }, PUBLISHED_SECRET),
-    ],
-    ['a signed-in session without the merchant role', () => adminSession({})],
-    ['an expired merchant session', () => adminSession({ role: 'merchant' }, undefined, -60)],
-  ];
-
-  it.each(strangers)(
+  it.each(notMerchants)(
     'refuses charge, pause, resume and cancel with %s, changing nothing',
     async (_name, cookie) => {
       const { id } = await fresh();

@@ -1,23 +1,10 @@
-import { encode } from 'next-auth/jwt';
 import sql from 'sql-template-tag';
-import { env } from '../../lib/env.js';
 import { createKlaviyo } from '../../lib/klaviyo-next/api/index.js';
 import { createDispatcher } from '../../lib/klaviyo-next/outbox/dispatcher.js';
 import { OutboxStore } from '../../lib/klaviyo-next/outbox/store.js';
 import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { startShopperSession } from '../../lib/store/shopper-session.js';
 import type { TestEmulator } from './emulator.js';
-
-/** The admin's next-auth cookie, as tests/integration/back-office-access.test.ts plays it. */
-export const NEXT_AUTH_COOKIE = 'next-auth.session-token';
-
-/** A next-auth session token signed with this process's secret (`role: 'merchant'` makes a merchant). */
-export const adminSession = (claims: Record<string, unknown>, maxAge?: number) =>
-  encode({
-    token: { sub: 'admin:admin@example.com', email: 'admin@example.com', ...claims },
-    secret: env().auth.secret,
-    maxAge,
-  });
 
 /** A signed-in shopper's session token for the customer an order was placed by (her own store session). */
 export async function shopperSessionOf(db: SqlDatabase, orderId: string, now: number): Promise<string> {
