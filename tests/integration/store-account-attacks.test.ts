@@ -8,6 +8,7 @@ import { currentShopper, signUp } from '../../lib/store/accounts.js';
 import { CART_COOKIE, ORDER_ACCESS_COOKIE, SHOPPER_SESSION_COOKIE } from '../../lib/store/cookies.js';
 import { orderForShopper } from '../../lib/store/shopper-orders.js';
 import { accountThroughLink, testLinks } from '../support/account-links.js';
+import { redirectOf, request } from '../support/action-request.js';
 import { withTestApp } from '../support/app-under-test.js';
 import {
   cartWith,
@@ -25,28 +26,8 @@ vi.mock('../../lib/app/index.js', async () => (await import('../support/app-unde
  * made-up or someone else's cookie, a link for one email while signed in as another, and a
  * proxy-reported address behind an X-Forwarded-For the client rewrites on every request.
  */
-const { request, Redirect } = vi.hoisted(() => {
-  class Redirect extends Error {
-    constructor(readonly url: string) {
-      super(`redirect to ${url}`);
-    }
-  }
-  return { request: { forwardedFor: '', jar: new Map<string, string>() }, Redirect };
-});
-
-vi.mock('next/headers', () => ({
-  headers: async () => new Headers(request.forwardedFor ? { 'x-forwarded-for': request.forwardedFor } : {}),
-  cookies: async () => ({
-    get: (name: string) => (request.jar.has(name) ? { name, value: request.jar.get(name) } : undefined),
-    set: (name: string, value: string) => request.jar.set(name, value),
-    delete: (name: string) => request.jar.delete(name),
-  }),
-}));
-vi.mock('next/navigation', () => ({
-  redirect: (url: string) => {
-    throw new Redirect(url);
-  },
-}));
+vi.mock('next/headers', async () => (await import('../support/action-request.js')).nextHeaders);
+vi.mock('next/navigation', async () => (await import('../support/action-request.js')).nextNavigation);
 vi.stubEnv('TRUSTED_PROXY_HOPS', '1');
 // The limiters read the wall clock; it stands still here, so what is refused does not depend on speed.
 vi.useFakeTimers({ toFake: ['Date'], now: Date.parse('2026-12-05T08:00:00Z') });
@@ -83,16 +64,6 @@ const formData = (fields: Record<string, string>) => {
   for (const [name, value] of Object.entries(fields)) form.append(name, value);
   return form;
 };
-
-async function redirectOf(run: () => Promise<unknown>): Promise<string> {
-  try {
-    await run();
-  } catch (error) {
-    if (error instanceof Redirect) return error.url;
-    throw error;
-  }
-  throw new Error('expected a redirect');
-}
 
 /** A guest checkout through the action, in a browser holding `orderCookie` (if any); its order and cookie. */
 async function checkoutInBrowser(email: string, orderCookie?: string) {

@@ -4,6 +4,7 @@ import { notifyWhenBack } from '../../app/(store)/back-in-stock/actions.js';
 import { addToBag } from '../../app/(store)/cart/actions.js';
 import { ACTION_LIMITS } from '../../lib/auth/request-limits.js';
 import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
+import { request } from '../support/action-request.js';
 import { withTestApp } from '../support/app-under-test.js';
 import { countRows, testStoreDeps } from '../support/store-fixtures.js';
 
@@ -15,22 +16,8 @@ vi.mock('../../lib/app/index.js', async () => (await import('../support/app-unde
  * trusted proxy (TRUSTED_PROXY_HOPS=1) that writes a new X-Forwarded-For entry into every request
  * and keeps no cookies. Before: no limit at all; 100 cookie-less adds made 100 carts.
  */
-const request = vi.hoisted(() => ({ forwardedFor: '', jar: new Map<string, string>() }));
-
-vi.mock('next/headers', () => ({
-  headers: async () => new Headers(request.forwardedFor ? { 'x-forwarded-for': request.forwardedFor } : {}),
-  cookies: async () => ({
-    get: (name: string) => (request.jar.has(name) ? { name, value: request.jar.get(name) } : undefined),
-    getAll: () => [...request.jar].map(([name, value]) => ({ name, value })),
-    set: (name: string, value: string) => request.jar.set(name, value),
-    delete: (name: string) => request.jar.delete(name),
-  }),
-}));
-vi.mock('next/navigation', () => ({
-  redirect: (url: string) => {
-    throw new Error(`redirect to ${url}`);
-  },
-}));
+vi.mock('next/headers', async () => (await import('../support/action-request.js')).nextHeaders);
+vi.mock('next/navigation', async () => (await import('../support/action-request.js')).nextNavigation);
 vi.stubEnv('TRUSTED_PROXY_HOPS', '1');
 // The limits run on the wall clock; it stands still here, so the counts do not depend on speed.
 vi.useFakeTimers({ toFake: ['Date'], now: Date.parse('2026-12-05T07:00:00Z') });

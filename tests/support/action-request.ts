@@ -13,11 +13,11 @@ import { env } from '../../lib/env.js';
  */
 export const jar = new Map<string, string>();
 
-/** The X-Forwarded-For the request arrives with ('' for none: no proxy in front). */
-export const forwarded = { for: '' };
+/** The request as a whole: its jar, and the X-Forwarded-For it arrives with ('' for none). */
+export const request = { jar, forwardedFor: '' };
 
 export const nextHeaders = {
-  headers: async () => new Headers(forwarded.for ? { 'x-forwarded-for': forwarded.for } : {}),
+  headers: async () => new Headers(request.forwardedFor ? { 'x-forwarded-for': request.forwardedFor } : {}),
   cookies: async () => ({
     get: (name: string) => (jar.has(name) ? { name, value: jar.get(name) } : undefined),
     getAll: () => [...jar].map(([name, value]) => ({ name, value })),
