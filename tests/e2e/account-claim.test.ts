@@ -1,19 +1,15 @@
 // biome-ignore-all lint/performance/useDomNodeTextContent: these are Playwright's Locator.innerText(), which waits for the element; not the DOM property
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TRACKING_CONSENT_COOKIE } from '../../lib/store/tracking-consent.js';
-import {
-  E2E_COMPANY_ID,
-  E2E_EMULATOR_PORT,
-  E2E_PRIVATE_KEY,
-  type RunningApp,
-  startApp,
-} from '../support/app-server.js';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
+import { type RunningApp, startApp } from '../support/app-server.js';
+import type { TestEmulator } from '../support/emulator.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, describeWithChromium } from '../support/requirements.js';
+import { startE2eEmulator } from './admin-app.js';
+import { mailedLink } from './steps.js';
 
 /**
  * Accounts on the production build (`next start`): a shopper signs up, the store mails a link (read
@@ -24,12 +20,6 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH, describeWithChromium } from '../support/r
  */
 const SHOPPER = { email: 'ada.claims@example.com', password: 'a long enough password' };
 
-interface SentMail {
-  to: string;
-  subject: string;
-  link?: string;
-}
-
 describeWithChromium('account claiming', () => {
   let emu: TestEmulator;
   let app: RunningApp;
@@ -39,11 +29,7 @@ describeWithChromium('account claiming', () => {
 
   beforeAll(async () => {
     mailFile = join(mkdtempSync(join(tmpdir(), 'e2e-mail-')), 'mail.jsonl');
-    emu = await startTestEmulator({
-      seed: true,
-      port: E2E_EMULATOR_PORT,
-      account: { id: E2E_COMPANY_ID, privateKey: E2E_PRIVATE_KEY, name: 'Northwind Goods' },
-    });
+    emu = await startE2eEmulator();
     app = await startApp({
       STORE_MAIL_FILE: mailFile,
       STORE_LINK_SECRET: 'e2e-link-secret-e2e-link-secret-0123456789',
@@ -57,23 +43,7 @@ describeWithChromium('account claiming', () => {
     await emu?.close();
   });
 
-  const mails = (): SentMail[] =>
-    existsSync(mailFile)
-      ? readFileSync(mailFile, 'utf8')
-          .trim()
-          .split('\n')
-          .filter(Boolean)
-          .map((line) => JSON.parse(line) as SentMail)
-      : [];
-  /** The newest link mailed to this address, as a path on the running app. */
-  const linkTo = (to: string) => {
-    const link = mails()
-      .filter((m) => m.to === to)
-      .at(-1)?.link;
-    if (!link) throw new Error(`no link was mailed to ${to}: ${JSON.stringify(mails())}`);
-    const url = new URL(link);
-    return `${app.url}${url.pathname}${url.search}`;
-  };
+  const linkTo = (to: string) => mailedLink(mailFile, app.url, to);
 
   async function newPage(): Promise<{ context: BrowserContext; page: Page }> {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });

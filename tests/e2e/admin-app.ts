@@ -29,12 +29,16 @@ export interface AdminStack {
   stop: () => Promise<void>;
 }
 
-export async function startAdminStack(): Promise<AdminStack> {
-  const emu = await startTestEmulator({
+/** The emulator every e2e test talks to: seeded, on the e2e port, as the demo account. */
+export const startE2eEmulator = (): Promise<TestEmulator> =>
+  startTestEmulator({
     seed: true,
     port: E2E_EMULATOR_PORT,
     account: { id: E2E_COMPANY_ID, privateKey: E2E_PRIVATE_KEY, name: 'Northwind Goods' },
   });
+
+export async function startAdminStack(): Promise<AdminStack> {
+  const emu = await startE2eEmulator();
   let app: RunningApp;
   try {
     app = await startApp({ OUTBOX_DRAIN_SECRET: DRAIN_SECRET });

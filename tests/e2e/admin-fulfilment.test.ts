@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, describeWithChromium } from '../support/requirements.js';
-import { ADMIN, type AdminStack, SCREENSHOTS, startAdminStack } from './admin-app.js';
+import { type AdminStack, SCREENSHOTS, startAdminStack } from './admin-app.js';
+import { signInMerchant } from './steps.js';
 
 /**
  * Fulfilment in the admin, in Chromium over the production build: a shopper places an order of two
@@ -83,10 +84,7 @@ describeWithChromium('admin fulfilment', { shuffle: false }, () => {
   it('signs the merchant in and finds the order under Orders', async () => {
     await page.goto(url('/admin/orders'));
     expect(new URL(page.url()).pathname).toBe('/admin/sign-in');
-    await page.fill('input[name=email]', ADMIN.email);
-    await page.fill('input[name=password]', ADMIN.password);
-    await page.click('button[type=submit]');
-    await page.waitForURL(url('/admin/orders'));
+    await signInMerchant(page, url('/admin/orders'));
     await page.fill('input[name=q]', 'mary.shelley');
     await page.click('button:has-text("Search")');
     const row = page.locator('[data-testid=orders-table] tbody tr', { hasText: orderId });

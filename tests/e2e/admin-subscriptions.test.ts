@@ -1,20 +1,14 @@
 // biome-ignore-all lint/performance/useDomNodeTextContent: these are Playwright's Locator.innerText(), which waits for the element; not the DOM property
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import {
-  E2E_ADMIN,
-  E2E_COMPANY_ID,
-  E2E_EMULATOR_PORT,
-  E2E_PRIVATE_KEY,
-  type RunningApp,
-  startApp,
-} from '../support/app-server.js';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
+import { type RunningApp, startApp } from '../support/app-server.js';
+import type { TestEmulator } from '../support/emulator.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, describeWithChromium } from '../support/requirements.js';
-import { SCREENSHOTS } from './admin-app.js';
+import { SCREENSHOTS, startE2eEmulator } from './admin-app.js';
+import { signInMerchant, signUpByMailedLink } from './steps.js';
 
 /**
  * Subscriptions in the browser, over the production build: a shopper makes an account (through the
@@ -43,21 +37,6 @@ describeWithChromium('admin subscriptions', { shuffle: false }, () => {
       headers: { authorization: `Bearer ${DRAIN_SECRET}` },
     });
 
-  /** The newest link mailed to the shopper, as a path on the running app. */
-  const link = () => {
-    const mails = existsSync(mailFile)
-      ? readFileSync(mailFile, 'utf8')
-          .trim()
-          .split('\n')
-          .filter(Boolean)
-          .map((line) => JSON.parse(line) as { to: string; link?: string })
-      : [];
-    const found = mails.filter((m) => m.to === SHOPPER.email).at(-1)?.link;
-    if (!found) throw new Error(`no link was mailed to ${SHOPPER.email}`);
-    const parsed = new URL(found);
-    return url(`${parsed.pathname}${parsed.search}`);
-  };
-
   /** The subscription's events at the emulator by unique_id, once `count` have been delivered. */
   const delivered = async (count: number) => {
     let byId: Record<string, { metric: string; properties: Record<string, unknown> }> = {};
@@ -82,11 +61,7 @@ describeWithChromium('admin subscriptions', { shuffle: false }, () => {
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     mailFile = join(mkdtempSync(join(tmpdir(), 'e2e-mail-')), 'mail.jsonl');
-    emu = await startTestEmulator({
-      seed: true,
-      port: E2E_EMULATOR_PORT,
-      account: { id: E2E_COMPANY_ID, privateKey: E2E_PRIVATE_KEY, name: 'Northwind Goods' },
-    });
+    emu = await startE2eEmulator();
     app = await startApp({ OUTBOX_DRAIN_SECRET: DRAIN_SECRET, STORE_MAIL_FILE: mailFile });
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
     page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
@@ -111,16 +86,7 @@ describeWithChromium('admin subscriptions', { shuffle: false }, () => {
     });
     await expect(section.getByRole('link', { name: 'Sign in' }).count()).resolves.toBe(1);
 
-    await shopper.goto(url('/account/sign-up'));
-    await shopper.getByLabel('First name').fill(SHOPPER.first);
-    await shopper.getByLabel('Last name').fill('Noether');
-    await shopper.getByLabel('Email', { exact: true }).fill(SHOPPER.email);
-    await shopper.getByLabel('Password').fill(SHOPPER.password);
-    await shopper.getByRole('button', { name: 'Create account' }).click();
-    await shopper.getByTestId('link-sent').waitFor();
-    await shopper.goto(link());
-    await shopper.getByRole('button', { name: 'Confirm and sign in' }).click();
-    await shopper.waitForURL('**/account');
+    await signUpByMailedLink(shopper, { url: app.url, mailFile }, { ...SHOPPER, last: 'Noether' });
 
     await shopper.goto(url('/products/organic-cotton-tee'));
     await section.getByLabel('Plan').selectOption('tee-quarterly');
@@ -147,10 +113,7 @@ describeWithChromium('admin subscriptions', { shuffle: false }, () => {
   it('signs the merchant in and lists the subscription', async () => {
     await page.goto(url('/admin/subscriptions'));
     expect(new URL(page.url()).pathname).toBe('/admin/sign-in');
-    await page.fill('input[name=email]', E2E_ADMIN.email);
-    await page.fill('input[name=password]', E2E_ADMIN.password);
-    await page.click('button[type=submit]');
-    await page.waitForURL(url('/admin/subscriptions'));
+    await signInMerchant(page, url('/admin/subscriptions'));
     const row = page.getByTestId(`subscription-${subscriptionId}`);
     await expect(row.innerText()).resolves.toMatch(
       new RegExp(`${SHOPPER.email}[\\s\\S]*Fresh tee every 3 months[\\s\\S]*\\$57\\.60[\\s\\S]*active`),

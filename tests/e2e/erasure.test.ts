@@ -1,20 +1,14 @@
 // biome-ignore-all lint/performance/useDomNodeTextContent: these are Playwright's Locator.innerText(), which waits for the element; not the DOM property
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import {
-  E2E_ADMIN,
-  E2E_COMPANY_ID,
-  E2E_EMULATOR_PORT,
-  E2E_PRIVATE_KEY,
-  type RunningApp,
-  startApp,
-} from '../support/app-server.js';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
+import { type RunningApp, startApp } from '../support/app-server.js';
+import type { TestEmulator } from '../support/emulator.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, describeWithChromium } from '../support/requirements.js';
-import { SCREENSHOTS } from './admin-app.js';
+import { SCREENSHOTS, startE2eEmulator } from './admin-app.js';
+import { signInMerchant, signUpByMailedLink } from './steps.js';
 
 /**
  * Erasure in the browser, over the production build: a signed-in shopper erases her own data from
@@ -22,8 +16,18 @@ import { SCREENSHOTS } from './admin-app.js';
  * and the merchant erases another shopper from the admin's Customers page; the emulator receives a
  * request_profile_deletion for each.
  */
-const ADA = { email: 'ada.erase@example.com', password: 'analytical engine 1843', first: 'Ada' };
-const MARIE = { email: 'marie.erase@example.com', password: 'radium and polonium 1898', first: 'Marie' };
+const ADA = {
+  email: 'ada.erase@example.com',
+  password: 'analytical engine 1843',
+  first: 'Ada',
+  last: 'Erase',
+};
+const MARIE = {
+  email: 'marie.erase@example.com',
+  password: 'radium and polonium 1898',
+  first: 'Marie',
+  last: 'Erase',
+};
 const DRAIN_SECRET = 'erasure-e2e-drain-secret-of-32-chars-or-more';
 
 describeWithChromium('erasure pages', { shuffle: false }, () => {
@@ -38,20 +42,6 @@ describeWithChromium('erasure pages', { shuffle: false }, () => {
   const shot = (page: Page, name: string) =>
     page.screenshot({ path: join(SCREENSHOTS, `erasure-${name}.png`), fullPage: true });
 
-  const link = (to: string) => {
-    const mails = existsSync(mailFile)
-      ? readFileSync(mailFile, 'utf8')
-          .trim()
-          .split('\n')
-          .filter(Boolean)
-          .map((line) => JSON.parse(line) as { to: string; link?: string })
-      : [];
-    const found = mails.filter((m) => m.to === to).at(-1)?.link;
-    if (!found) throw new Error(`no link was mailed to ${to}`);
-    const parsed = new URL(found);
-    return url(`${parsed.pathname}${parsed.search}`);
-  };
-
   /** The identifiers the emulator was asked to delete, after a drain. */
   const deletionsAtKlaviyo = async () => {
     await fetch(url('/api/klaviyo/drain'), {
@@ -64,27 +54,12 @@ describeWithChromium('erasure pages', { shuffle: false }, () => {
       .map((l) => l.payload.email ?? l.payload.phone_number);
   };
 
-  async function signUp(who: typeof ADA) {
-    await shopper.goto(url('/account/sign-up'));
-    await shopper.getByLabel('First name').fill(who.first);
-    await shopper.getByLabel('Last name').fill('Erase');
-    await shopper.getByLabel('Email', { exact: true }).fill(who.email);
-    await shopper.getByLabel('Password').fill(who.password);
-    await shopper.getByRole('button', { name: 'Create account' }).click();
-    await shopper.getByTestId('link-sent').waitFor();
-    await shopper.goto(link(who.email));
-    await shopper.getByRole('button', { name: 'Confirm and sign in' }).click();
-    await shopper.waitForURL('**/account');
-  }
+  const signUp = (who: typeof ADA) => signUpByMailedLink(shopper, { url: app.url, mailFile }, who);
 
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     mailFile = join(mkdtempSync(join(tmpdir(), 'e2e-mail-')), 'mail.jsonl');
-    emu = await startTestEmulator({
-      seed: true,
-      port: E2E_EMULATOR_PORT,
-      account: { id: E2E_COMPANY_ID, privateKey: E2E_PRIVATE_KEY, name: 'Northwind Goods' },
-    });
+    emu = await startE2eEmulator();
     app = await startApp({ OUTBOX_DRAIN_SECRET: DRAIN_SECRET, STORE_MAIL_FILE: mailFile });
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
     shopper = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
@@ -133,10 +108,7 @@ describeWithChromium('erasure pages', { shuffle: false }, () => {
   it('the merchant erases a shopper from Customers', async () => {
     await signUp(MARIE);
     await merchant.goto(url('/admin/customers'));
-    await merchant.fill('input[name=email]', E2E_ADMIN.email);
-    await merchant.fill('input[name=password]', E2E_ADMIN.password);
-    await merchant.click('button[type=submit]');
-    await merchant.waitForURL(url('/admin/customers'));
+    await signInMerchant(merchant, url('/admin/customers'));
 
     await merchant.getByLabel('Search by email').fill('marie');
     await merchant.getByRole('button', { name: 'Search' }).click();

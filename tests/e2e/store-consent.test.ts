@@ -1,21 +1,15 @@
 // biome-ignore-all lint/performance/useDomNodeTextContent: these are Playwright's Locator.innerText(), which waits for the element; not the DOM property
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CONSENT_DISCLOSURES } from '../../lib/store/consent-disclosures.js';
-import {
-  E2E_ADMIN,
-  E2E_COMPANY_ID,
-  E2E_EMULATOR_PORT,
-  E2E_PRIVATE_KEY,
-  type RunningApp,
-  startApp,
-} from '../support/app-server.js';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
+import { type RunningApp, startApp } from '../support/app-server.js';
+import type { TestEmulator } from '../support/emulator.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, describeWithChromium } from '../support/requirements.js';
-import { SCREENSHOTS } from './admin-app.js';
+import { SCREENSHOTS, startE2eEmulator } from './admin-app.js';
+import { signInMerchant, signUpByMailedLink } from './steps.js';
 
 /**
  * Consent in the browser, over the production build: a shopper makes an account (through the mailed
@@ -42,20 +36,6 @@ describeWithChromium('store consent pages', { shuffle: false }, () => {
   const shot = (page: Page, name: string) =>
     page.screenshot({ path: join(SCREENSHOTS, `store-consent-${name}.png`), fullPage: true });
 
-  const link = () => {
-    const mails = existsSync(mailFile)
-      ? readFileSync(mailFile, 'utf8')
-          .trim()
-          .split('\n')
-          .filter(Boolean)
-          .map((line) => JSON.parse(line) as { to: string; link?: string })
-      : [];
-    const found = mails.filter((m) => m.to === SHOPPER.email).at(-1)?.link;
-    if (!found) throw new Error(`no link was mailed to ${SHOPPER.email}`);
-    const parsed = new URL(found);
-    return url(`${parsed.pathname}${parsed.search}`);
-  };
-
   const emailConsentAtKlaviyo = async () => {
     await fetch(url('/api/klaviyo/drain'), {
       method: 'POST',
@@ -70,11 +50,7 @@ describeWithChromium('store consent pages', { shuffle: false }, () => {
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     mailFile = join(mkdtempSync(join(tmpdir(), 'e2e-mail-')), 'mail.jsonl');
-    emu = await startTestEmulator({
-      seed: true,
-      port: E2E_EMULATOR_PORT,
-      account: { id: E2E_COMPANY_ID, privateKey: E2E_PRIVATE_KEY, name: 'Northwind Goods' },
-    });
+    emu = await startE2eEmulator();
     app = await startApp({ OUTBOX_DRAIN_SECRET: DRAIN_SECRET, STORE_MAIL_FILE: mailFile });
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
     shopper = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
@@ -92,15 +68,7 @@ describeWithChromium('store consent pages', { shuffle: false }, () => {
   it('a signed-in shopper subscribes on her preferences page, only with the box ticked', async () => {
     await shopper.goto(url('/account/sign-up'));
     await shopper.getByRole('button', { name: 'Decline' }).click();
-    await shopper.getByLabel('First name').fill(SHOPPER.first);
-    await shopper.getByLabel('Last name').fill('Franklin');
-    await shopper.getByLabel('Email', { exact: true }).fill(SHOPPER.email);
-    await shopper.getByLabel('Password').fill(SHOPPER.password);
-    await shopper.getByRole('button', { name: 'Create account' }).click();
-    await shopper.getByTestId('link-sent').waitFor();
-    await shopper.goto(link());
-    await shopper.getByRole('button', { name: 'Confirm and sign in' }).click();
-    await shopper.waitForURL('**/account');
+    await signUpByMailedLink(shopper, { url: app.url, mailFile }, { ...SHOPPER, last: 'Franklin' });
 
     await shopper.getByRole('link', { name: 'Email and SMS preferences' }).click();
     await shopper.waitForURL('**/account/preferences');
@@ -128,10 +96,7 @@ describeWithChromium('store consent pages', { shuffle: false }, () => {
   it('the merchant finds her on Customers and unsubscribes her; her page says so', async () => {
     await merchant.goto(url('/admin/customers'));
     expect(new URL(merchant.url()).pathname).toBe('/admin/sign-in');
-    await merchant.fill('input[name=email]', E2E_ADMIN.email);
-    await merchant.fill('input[name=password]', E2E_ADMIN.password);
-    await merchant.click('button[type=submit]');
-    await merchant.waitForURL(url('/admin/customers'));
+    await signInMerchant(merchant, url('/admin/customers'));
     await merchant.getByRole('link', { name: 'Customers' }).waitFor();
 
     await merchant.getByLabel('Search by email').fill('rosalind');

@@ -6,16 +6,10 @@ import sql from 'sql-template-tag';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openSqlite } from '../../lib/klaviyo-next/sql/sqlite.js';
 import { CONSENT_DISCLOSURES } from '../../lib/store/consent-disclosures.js';
-import {
-  E2E_COMPANY_ID,
-  E2E_EMULATOR_PORT,
-  E2E_EMULATOR_URL,
-  E2E_PRIVATE_KEY,
-  type RunningApp,
-  startApp,
-} from '../support/app-server.js';
-import { type RecordedEvent, startTestEmulator, type TestEmulator } from '../support/emulator.js';
+import { E2E_EMULATOR_URL, type RunningApp, startApp } from '../support/app-server.js';
+import type { RecordedEvent, TestEmulator } from '../support/emulator.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, describeWithChromium } from '../support/requirements.js';
+import { startE2eEmulator } from './admin-app.js';
 
 /**
  * The demo storefront as a shopper uses it, on the shared production build (`next start`) against the
@@ -40,11 +34,7 @@ describeWithChromium('storefront', () => {
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    emu = await startTestEmulator({
-      seed: true,
-      port: E2E_EMULATOR_PORT,
-      account: { id: E2E_COMPANY_ID, privateKey: E2E_PRIVATE_KEY, name: 'Northwind Goods' },
-    });
+    emu = await startE2eEmulator();
     app = await startApp();
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
     page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
