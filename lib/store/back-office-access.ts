@@ -10,7 +10,18 @@ import type { ActionResult } from './result';
  * the check is made inside each action; a development or staging site is reachable by strangers too,
  * and its session secret is no longer a constant anyone can read (lib/env.ts).
  */
-export async function backOfficeDenied(
+export function backOfficeDenied(
+  getSession: () => Promise<Session | null> = sessionFromCookies,
+): Promise<ActionResult<never> | undefined> {
+  return merchantDenied('The back office', getSession);
+}
+
+/**
+ * Every admin action's first step: undefined for a merchant's session, else the refusal to answer
+ * with, its message saying what (`what`, e.g. 'Erasing a customer') is for the store's merchants.
+ */
+export async function merchantDenied(
+  what: string,
   getSession: () => Promise<Session | null> = sessionFromCookies,
 ): Promise<ActionResult<never> | undefined> {
   const check = await checkMerchant(getSession);
@@ -18,6 +29,6 @@ export async function backOfficeDenied(
   // The code tells the admin's forms (and tests/e2e/admin-access.test.ts) why: signed out or not a merchant.
   return {
     ok: false,
-    error: { code: check.code, message: `${check.message} The back office is for the store's merchants.` },
+    error: { code: check.code, message: `${check.message} ${what} is for the store's merchants.` },
   };
 }

@@ -3,8 +3,7 @@
 import { revalidatePath } from 'next/cache';
 import { redirect } from 'next/navigation';
 import { app } from '@/lib/app';
-import { checkMerchant } from '@/lib/auth';
-import { sessionFromCookies } from '@/lib/auth/cookie-session';
+import { merchantDenied } from '@/lib/store/back-office-access';
 import type { ConsentChannel } from '@/lib/store/customer-consent';
 import { unsubscribeCustomer } from '@/lib/store/customer-consent-admin';
 import type { ActionResult } from '@/lib/store/result';
@@ -25,15 +24,8 @@ function backTo(form: FormData, outcome: string): string {
 export async function unsubscribeCustomerAction(
   input: unknown,
 ): Promise<ActionResult<{ customerId: string; channel: ConsentChannel }>> {
-  const check = await checkMerchant(sessionFromCookies);
-  if (!check.ok)
-    return {
-      ok: false,
-      error: {
-        code: check.code,
-        message: `${check.message} Unsubscribing a customer is for the store's merchants.`,
-      },
-    };
+  const denied = await merchantDenied('Unsubscribing a customer');
+  if (denied) return denied;
   if (!(input instanceof FormData)) {
     const result = await unsubscribeCustomer(app.store, input);
     if (result.ok) revalidatePath('/admin/customers');

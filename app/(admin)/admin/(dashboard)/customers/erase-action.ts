@@ -3,8 +3,7 @@
 import { revalidatePath } from 'next/cache';
 import { redirect } from 'next/navigation';
 import { app } from '@/lib/app';
-import { checkMerchant } from '@/lib/auth';
-import { sessionFromCookies } from '@/lib/auth/cookie-session';
+import { merchantDenied } from '@/lib/store/back-office-access';
 import { type ErasureReport, eraseCustomerAsMerchant } from '@/lib/store/erasure';
 import type { ActionResult } from '@/lib/store/result';
 
@@ -13,19 +12,11 @@ import type { ActionResult } from '@/lib/store/result';
  * checks the merchant's next-auth session itself, before reading anything, and answers a refusal
  * with its code (`unauthenticated`, `forbidden`), as every admin action does.
  */
+const ERASING = 'Erasing a customer';
 
 /** Erases a customer by `{ customerId }` or `{ email }`; anyone but a merchant is refused. */
 export async function eraseCustomer(input: unknown): Promise<ActionResult<ErasureReport>> {
-  const check = await checkMerchant(sessionFromCookies);
-  if (!check.ok)
-    return {
-      ok: false,
-      error: {
-        code: check.code,
-        message: `${check.message} Erasing a customer is for the store's merchants.`,
-      },
-    };
-  return eraseCustomerAsMerchant(app.store, input);
+  return (await merchantDenied(ERASING)) ?? eraseCustomerAsMerchant(app.store, input);
 }
 
 /**
@@ -33,15 +24,8 @@ export async function eraseCustomer(input: unknown): Promise<ActionResult<Erasur
  * Only the form is accepted (anything else is refused by value; `eraseCustomer` takes objects).
  */
 export async function eraseCustomerFormAction(form: unknown): Promise<ActionResult<never>> {
-  const check = await checkMerchant(sessionFromCookies);
-  if (!check.ok)
-    return {
-      ok: false,
-      error: {
-        code: check.code,
-        message: `${check.message} Erasing a customer is for the store's merchants.`,
-      },
-    };
+  const denied = await merchantDenied(ERASING);
+  if (denied) return denied;
   if (!(form instanceof FormData))
     return {
       ok: false,

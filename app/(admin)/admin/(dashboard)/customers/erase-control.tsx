@@ -1,4 +1,5 @@
 import ui from '@/components/klaviyo-admin/ui.module.css';
+import { Notice } from '../notice';
 import { eraseCustomerFormAction } from './erase-action';
 
 /**
@@ -46,9 +47,5 @@ const NOTICES: Record<string, { role: 'status' | 'alert'; text: string }> = {
 export function EraseNotice({ outcome }: { outcome: string | undefined }) {
   const notice = outcome ? NOTICES[outcome] : undefined;
   if (!notice) return null;
-  return (
-    <p role={notice.role} className={notice.role === 'alert' ? ui.fieldError : ui.muted}>
-      {notice.text}
-    </p>
-  );
+  return <Notice role={notice.role}>{notice.text}</Notice>;
 }

@@ -6,6 +6,8 @@ import { requireMerchantPage } from '@/lib/auth';
 import type { ConsentChannel } from '@/lib/store/customer-consent';
 import { type CustomerConsentRow, searchCustomers } from '@/lib/store/customer-consent-admin';
 import { formatDate } from '@/lib/store/format';
+import { Notice } from '../notice';
+import { SearchForm } from '../search-form';
 import { unsubscribeCustomerAction } from './actions';
 import { EraseControl, EraseNotice } from './erase-control';
 
@@ -84,33 +86,19 @@ export default async function CustomersPage({
       <PageHeader
         title="Customers"
         subtitle="Marketing consent per channel, from the store's pages and Klaviyo's webhooks. Unsubscribing here also unsubscribes her at Klaviyo."
-        actions={
-          <form method="get" className={ui.form}>
-            <input
-              className={ui.input}
-              type="search"
-              name="q"
-              defaultValue={search}
-              placeholder="Search by email"
-              aria-label="Search by email"
-            />
-            <button type="submit" className={ui.button}>
-              Search
-            </button>
-          </form>
-        }
+        actions={<SearchForm label="Search by email" defaultValue={search} />}
       />
       {done ? (
-        <p role="status" className={ui.muted}>
+        <Notice role="status">
           Unsubscribed from {done === 'sms' ? 'SMS' : 'email'}; Klaviyo is told through the outbox.
-        </p>
+        </Notice>
       ) : null}
       {error ? (
-        <p role="alert" className={ui.fieldError}>
+        <Notice role="alert">
           {error === 'no-phone'
             ? 'This customer has no phone number on record.'
             : 'That change could not be made.'}
-        </p>
+        </Notice>
       ) : null}
       <EraseNotice outcome={typeof erase === 'string' ? erase : undefined} />
       <Card flush testId="customers-table">

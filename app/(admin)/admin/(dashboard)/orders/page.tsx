@@ -6,6 +6,8 @@ import { app } from '@/lib/app';
 import { requireMerchantPage } from '@/lib/auth';
 import { listOrders, ORDER_PAGE_SIZE, ORDER_STATUSES } from '@/lib/store/orders/admin-orders';
 import type { OrderStatus } from '@/lib/store/orders/types';
+import { EmptyRow } from '../empty-row';
+import { SearchForm } from '../search-form';
 import { money, ORDER_STATUS, when } from './order-labels';
 
 export const metadata: Metadata = { title: 'Orders' };
@@ -33,21 +35,15 @@ export default async function OrdersPage({
         title="Orders"
         subtitle="Fulfil, track, cancel and refund the store's orders. Each change reaches Klaviyo as its event."
         actions={
-          <form className={ui.form} action="/admin/orders" method="get">
-            {status && <input type="hidden" name="status" value={status} />}
-            <input
-              className={ui.input}
-              name="q"
-              defaultValue={search}
-              placeholder="Order number, email or name"
-              aria-label="Search orders"
-              maxLength={100}
-              style={{ width: 260 }}
-            />
-            <button type="submit" className={ui.button}>
-              Search
-            </button>
-          </form>
+          <SearchForm
+            label="Search orders"
+            placeholder="Order number, email or name"
+            defaultValue={search}
+            keep={{ status }}
+            action="/admin/orders"
+            maxLength={100}
+            width={260}
+          />
         }
       />
       <nav className={ui.tabs} aria-label="Order status">
@@ -91,11 +87,7 @@ export default async function OrdersPage({
                 </tr>
               ))}
               {orders.length === 0 && (
-                <tr>
-                  <td colSpan={6} className={ui.muted}>
-                    No orders{search ? ` match “${search}”` : ''}.
-                  </td>
-                </tr>
+                <EmptyRow columns={6}>No orders{search ? ` match “${search}”` : ''}.</EmptyRow>
               )}
             </tbody>
           </table>

@@ -6,6 +6,7 @@ import { requireMerchantPage } from '@/lib/auth';
 import { CARRIER_TRACKING_PAGES } from '@/lib/klaviyo-next/events/orders';
 import { orderDetail } from '@/lib/store/orders/admin-orders';
 import { unshippedQuantity } from '@/lib/store/orders/status';
+import { EmptyRow } from '../../empty-row';
 import { cancelOrder, fulfilOrder, refundOrder, updateShipment } from '../actions';
 import { money, ORDER_STATUS, SHIPMENT_STATUS, when } from '../order-labels';
 import { CancelForm } from './cancel-form';
@@ -154,13 +155,7 @@ export default async function OrderPage({ params }: { params: Promise<{ id: stri
                     </td>
                   </tr>
                 ))}
-                {shipments.length === 0 && (
-                  <tr>
-                    <td colSpan={5} className={ui.muted}>
-                      Nothing has shipped yet.
-                    </td>
-                  </tr>
-                )}
+                {shipments.length === 0 && <EmptyRow columns={5}>Nothing has shipped yet.</EmptyRow>}
               </tbody>
             </table>
           </div>
