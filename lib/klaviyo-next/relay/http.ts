@@ -3,6 +3,7 @@ import { clientAddress } from '../http/client-address';
 import { errorResponse } from '../http/error-response';
 import type { FieldError } from '../http/field-error';
 import type { RateLimit } from '../http/rate-limit';
+import { readLimitedBody } from '../http/read-limited-body';
 import type { RelayContext } from './deps';
 
 /** Browser events and profile forms are small; 16 KB is several times the largest valid body. */
@@ -54,22 +55,11 @@ export function clientKey(request: Request, trustedProxyHops: number): string {
   return address ? `ip:${address}` : 'shared';
 }
 
-/** Reads the body up to the limit, whatever Content-Length claims; undefined when it is larger. */
+/** The body as UTF-8 text, up to the limit (http/read-limited-body.ts); undefined when it is larger. */
 async function readLimited(request: Request): Promise<string | undefined> {
-  if (Number(request.headers.get('content-length') ?? 0) > MAX_BODY_BYTES) return undefined;
-  if (!request.body) return '';
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (let read = await reader.read(); !read.done; read = await reader.read()) {
-    size += read.value.byteLength;
-    if (size > MAX_BODY_BYTES) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(read.value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  const bytes = await readLimitedBody(request, MAX_BODY_BYTES);
+  // Buffer's decoding, as before: a byte-order mark stays (and is refused as JSON), unlike TextDecoder's.
+  return bytes && Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
 }
 
 /** The 429 of a route's per-address limit. */

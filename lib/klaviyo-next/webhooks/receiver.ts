@@ -4,6 +4,7 @@ import { parseWebhookTimestamp, verifyKlaviyoWebhook } from '../api/webhook-sign
 import { errorResponse } from '../http/error-response';
 import type { FieldError } from '../http/field-error';
 import { fieldErrorOf } from '../http/field-error';
+import { readLimitedBody } from '../http/read-limited-body';
 import type { Log } from '../log';
 import { readItem } from './consent-items';
 import type { InboxStore } from './inbox-store';
@@ -42,23 +43,6 @@ const envelope = z.object({
   meta: z.object({ klaviyo_webhook_id: z.string().min(1) }).loose(),
 });
 
-async function readLimited(request: Request): Promise<Uint8Array | undefined> {
-  if (Number(request.headers.get('content-length') ?? 0) > MAX_WEBHOOK_BODY_BYTES) return undefined;
-  if (!request.body) return new Uint8Array();
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (let read = await reader.read(); !read.done; read = await reader.read()) {
-    size += read.value.byteLength;
-    if (size > MAX_WEBHOOK_BODY_BYTES) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(read.value);
-  }
-  return Buffer.concat(chunks);
-}
-
 const refused = (status: number, error: FieldError) => ({ status, error }) as const;
 
 /**
@@ -67,7 +51,7 @@ const refused = (status: number, error: FieldError) => ({ status, error }) as co
  * The signature is checked on the raw bytes before anything is parsed.
  */
 async function accept(request: Request, deps: ReceiverDeps) {
-  const raw = await readLimited(request);
+  const raw = await readLimitedBody(request, MAX_WEBHOOK_BODY_BYTES);
   if (raw === undefined)
     return refused(413, {
       field: 'body',
