@@ -167,8 +167,14 @@ export function tallyAccount(emulator: Emulator, account: Account, search: URLSe
   const duplicated: string[] = [];
   const ids: string[] = [];
   let events = 0;
+  let klaviyoEvents = 0;
   for (const e of account.events.values()) {
     if (!inRange(e.receivedMs)) continue;
+    // What Klaviyo records itself (consent metrics) is not what an integration sent: counted apart.
+    if (e.source === 'klaviyo') {
+      klaviyoEvents++;
+      continue;
+    }
     events++;
     const name = metricNames.get(e.metricId) ?? e.metricId;
     byMetric[name] = (byMetric[name] ?? 0) + 1;
@@ -189,6 +195,7 @@ export function tallyAccount(emulator: Emulator, account: Account, search: URLSe
   return {
     now: emulator.clock.now(),
     events,
+    klaviyoEvents,
     eventsByMetric: byMetric,
     duplicated: duplicated.length,
     duplicatedIds: duplicated.slice(0, 20),

@@ -33,7 +33,8 @@ export interface EventRecord {
   uniqueId: string;
   backfill: boolean;
   receivedMs: number;
-  source: 'api' | 'bulk' | 'client';
+  /** How it came: the API, a bulk job, klaviyo.js, or recorded by Klaviyo itself (a consent metric). */
+  source: 'api' | 'bulk' | 'client' | 'klaviyo';
 }
 
 /** An event Klaviyo accepted but did not record because its dedup key was already taken. */

@@ -39,7 +39,8 @@ function record(account: Account, profile: ProfileRecord, metricName: string, pr
     properties,
     profile: { id: profile.id },
     uniqueId: randomUUID(),
-    source: 'api',
+    // Klaviyo's own event, not one the integration sent: tallies of what was sent leave it out.
+    source: 'klaviyo',
   });
 }
 
