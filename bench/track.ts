@@ -23,9 +23,9 @@ import { percentile, round } from './lib/stats.js';
  * Every request is a different signed-in shopper who granted tracking (a consent cookie and a session
  * cookie naming the shopper) from a different address behind one trusted proxy (TRUSTED_PROXY_HOPS=1,
  * X-Forwarded-For), reporting a new Viewed Product: the whole path runs each time (origin check, the
- * per-address rate limit and the per-shopper view limit in Postgres, the product lookup, the enqueue
- * in a transaction, and the drain after the response, which sends the events to the emulator in bulk
- * jobs). The bare route is sent the same requests, and so is the relay route of a second plugin
+ * product lookup, the per-address and per-shopper rate-limit tokens and the enqueue in a Postgres
+ * transaction shared with the requests that arrive together, and the drain after the response, which
+ * sends the events to the emulator in bulk jobs). The bare route is sent the same requests, and so is the relay route of a second plugin
  * instance that leaves delivery to a worker (/api/track-worker), which shows what the after() drain
  * costs. They alternate in segments of SECONDS (default 4), six each after a warm-up, so drift on
  * this shared machine hits all alike, and the ratio is the median of the segments' own ratios; after the after()-drain segment the outbox is let drain, so the
@@ -203,7 +203,7 @@ try {
     workerP99Ms: median(worker.map((s) => s.p99)),
     notes: [
       `next start (production build of bench/track-app), Postgres outbox, ${CONNECTIONS} connections, ${SEGMENTS} alternating segments of ${SECONDS} s per route after a 3 s warm-up each; load generator autocannon in the bench process, on the same ${cpus().length} CPUs as the server, Postgres and the emulator (load average ${loadavg()[0]?.toFixed(1)} at the end)`,
-      `goal: ratio >= ${GOAL} (issue 12); ours = the relay route: origin check, per-address rate limit and per-shopper view limit (Postgres), product lookup, enqueue in a transaction, after() drain to the emulator in bulk jobs; baseline = a route handler that parses the JSON body and answers 202`,
+      `goal: ratio >= ${GOAL} (issue 12); ours = the relay route: origin check, product lookup, then one Postgres transaction shared by the requests that arrive together (group commit: the seen lookup, the per-address and per-shopper rate-limit tokens, the multi-row enqueue), the after() drain to the emulator in bulk jobs; baseline = a route handler that parses the JSON body and answers 202`,
       `ours by segment: ${segments(ours)}; bare by segment: ${segments(bare)}`,
       `the same route with delivery left to a worker (deliverSoon a no-op; what it stored marked delivered before the next segment): ${round(workerRps, 1)}/s, by segment ${segments(worker)}: the difference from ours is the after() drain's share`,
       `every request a new signed-in shopper from a new address: ${accepted} accepted (202), ${stored} stored, ${delivered - handedToWorker} delivered to the emulator by the after() drains (${handedToWorker} left to the worker); at most ${unsettled} waiting when delivery stopped after a segment (the next request's drain takes them); 0 refused`,
