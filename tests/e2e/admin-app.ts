@@ -37,11 +37,12 @@ export const startE2eEmulator = (): Promise<TestEmulator> =>
     account: { id: E2E_COMPANY_ID, privateKey: E2E_PRIVATE_KEY, name: 'Northwind Goods' },
   });
 
-export async function startAdminStack(): Promise<AdminStack> {
+/** Starts the stack; `env` adds to the app's environment (e.g. STORE_MAIL_FILE, to read mailed links). */
+export async function startAdminStack(env: Record<string, string> = {}): Promise<AdminStack> {
   const emu = await startE2eEmulator();
   let app: RunningApp;
   try {
-    app = await startApp({ OUTBOX_DRAIN_SECRET: DRAIN_SECRET });
+    app = await startApp({ OUTBOX_DRAIN_SECRET: DRAIN_SECRET, ...env });
   } catch (error) {
     await emu.close();
     throw error;

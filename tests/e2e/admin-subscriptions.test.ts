@@ -1,14 +1,12 @@
 // biome-ignore-all lint/performance/useDomNodeTextContent: these are Playwright's Locator.innerText(), which waits for the element; not the DOM property
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type RunningApp, startApp } from '../support/app-server.js';
+import type { RunningApp } from '../support/app-server.js';
 import type { TestEmulator } from '../support/emulator.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, describeWithChromium } from '../support/requirements.js';
-import { SCREENSHOTS, startE2eEmulator } from './admin-app.js';
-import { signInMerchant, signUpByMailedLink } from './steps.js';
+import { type AdminStack, SCREENSHOTS, startAdminStack } from './admin-app.js';
+import { newMailFile, signInMerchant, signUpByMailedLink } from './steps.js';
 
 /**
  * Subscriptions in the browser, over the production build: a shopper makes an account (through the
@@ -18,9 +16,9 @@ import { signInMerchant, signUpByMailedLink } from './steps.js';
  * profile the changes leave (cancelled, no next charge date).
  */
 const SHOPPER = { email: 'emmy.noether@example.com', password: 'rings and ideals 1921', first: 'Emmy' };
-const DRAIN_SECRET = 'subscriptions-e2e-drain-secret-of-32-chars-or-more';
 
 describeWithChromium('admin subscriptions', { shuffle: false }, () => {
+  let stack: AdminStack;
   let emu: TestEmulator;
   let app: RunningApp;
   let browser: Browser;
@@ -31,11 +29,7 @@ describeWithChromium('admin subscriptions', { shuffle: false }, () => {
   const url = (path: string) => `${app.url}${path}`;
   const shot = (name: string) =>
     page.screenshot({ path: join(SCREENSHOTS, `admin-subscriptions-${name}.png`), fullPage: true });
-  const drain = () =>
-    fetch(url('/api/klaviyo/drain'), {
-      method: 'POST',
-      headers: { authorization: `Bearer ${DRAIN_SECRET}` },
-    });
+  const drain = () => stack.drain();
 
   /** The subscription's events at the emulator by unique_id, once `count` have been delivered. */
   const delivered = async (count: number) => {
@@ -59,10 +53,9 @@ describeWithChromium('admin subscriptions', { shuffle: false }, () => {
   };
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    mailFile = join(mkdtempSync(join(tmpdir(), 'e2e-mail-')), 'mail.jsonl');
-    emu = await startE2eEmulator();
-    app = await startApp({ OUTBOX_DRAIN_SECRET: DRAIN_SECRET, STORE_MAIL_FILE: mailFile });
+    mailFile = newMailFile();
+    stack = await startAdminStack({ STORE_MAIL_FILE: mailFile });
+    ({ emu, app } = stack);
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
     page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
     page.on('pageerror', (error) => pageErrors.push(String(error)));
@@ -70,9 +63,8 @@ describeWithChromium('admin subscriptions', { shuffle: false }, () => {
 
   afterAll(async () => {
     await browser?.close();
-    app?.stop();
     expect(emu?.specViolations).toEqual([]);
-    await emu?.close();
+    await stack?.stop();
   });
 
   it('a signed-in shopper subscribes to a plan on the product page', async () => {

@@ -1,14 +1,12 @@
 // biome-ignore-all lint/performance/useDomNodeTextContent: these are Playwright's Locator.innerText(), which waits for the element; not the DOM property
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type RunningApp, startApp } from '../support/app-server.js';
+import type { RunningApp } from '../support/app-server.js';
 import type { TestEmulator } from '../support/emulator.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, describeWithChromium } from '../support/requirements.js';
-import { SCREENSHOTS, startE2eEmulator } from './admin-app.js';
-import { signInMerchant, signUpByMailedLink } from './steps.js';
+import { type AdminStack, SCREENSHOTS, startAdminStack } from './admin-app.js';
+import { newMailFile, signInMerchant, signUpByMailedLink } from './steps.js';
 
 /**
  * Erasure in the browser, over the production build: a signed-in shopper erases her own data from
@@ -28,9 +26,9 @@ const MARIE = {
   first: 'Marie',
   last: 'Erase',
 };
-const DRAIN_SECRET = 'erasure-e2e-drain-secret-of-32-chars-or-more';
 
 describeWithChromium('erasure pages', { shuffle: false }, () => {
+  let stack: AdminStack;
   let emu: TestEmulator;
   let app: RunningApp;
   let browser: Browser;
@@ -44,10 +42,7 @@ describeWithChromium('erasure pages', { shuffle: false }, () => {
 
   /** The identifiers the emulator was asked to delete, after a drain. */
   const deletionsAtKlaviyo = async () => {
-    await fetch(url('/api/klaviyo/drain'), {
-      method: 'POST',
-      headers: { authorization: `Bearer ${DRAIN_SECRET}` },
-    });
+    await stack.drain();
     const inspected = await emu.inspect();
     return (inspected.log as { operation: string; payload: Record<string, unknown> }[])
       .filter((l) => l.operation === 'request_profile_deletion')
@@ -57,10 +52,9 @@ describeWithChromium('erasure pages', { shuffle: false }, () => {
   const signUp = (who: typeof ADA) => signUpByMailedLink(shopper, { url: app.url, mailFile }, who);
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    mailFile = join(mkdtempSync(join(tmpdir(), 'e2e-mail-')), 'mail.jsonl');
-    emu = await startE2eEmulator();
-    app = await startApp({ OUTBOX_DRAIN_SECRET: DRAIN_SECRET, STORE_MAIL_FILE: mailFile });
+    mailFile = newMailFile();
+    stack = await startAdminStack({ STORE_MAIL_FILE: mailFile });
+    ({ emu, app } = stack);
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
     shopper = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
     merchant = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
@@ -69,9 +63,8 @@ describeWithChromium('erasure pages', { shuffle: false }, () => {
 
   afterAll(async () => {
     await browser?.close();
-    app?.stop();
     expect(emu?.specViolations).toEqual([]);
-    await emu?.close();
+    await stack?.stop();
   });
 
   it('a signed-in shopper erases her own data from her account, and is signed out for good', async () => {

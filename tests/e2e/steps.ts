@@ -1,4 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Page } from 'playwright';
 import { E2E_ADMIN } from '../support/app-server.js';
 
@@ -8,6 +10,9 @@ export interface SentMail {
   subject?: string;
   link?: string;
 }
+
+/** A fresh file for the app to write its mail to (its STORE_MAIL_FILE). */
+export const newMailFile = (): string => join(mkdtempSync(join(tmpdir(), 'e2e-mail-')), 'mail.jsonl');
 
 /** Every mail the app has sent so far, oldest first. */
 export const sentMails = (mailFile: string): SentMail[] =>

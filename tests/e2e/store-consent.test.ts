@@ -1,15 +1,13 @@
 // biome-ignore-all lint/performance/useDomNodeTextContent: these are Playwright's Locator.innerText(), which waits for the element; not the DOM property
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CONSENT_DISCLOSURES } from '../../lib/store/consent-disclosures.js';
-import { type RunningApp, startApp } from '../support/app-server.js';
+import type { RunningApp } from '../support/app-server.js';
 import type { TestEmulator } from '../support/emulator.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, describeWithChromium } from '../support/requirements.js';
-import { SCREENSHOTS, startE2eEmulator } from './admin-app.js';
-import { signInMerchant, signUpByMailedLink } from './steps.js';
+import { type AdminStack, SCREENSHOTS, startAdminStack } from './admin-app.js';
+import { newMailFile, signInMerchant, signUpByMailedLink } from './steps.js';
 
 /**
  * Consent in the browser, over the production build: a shopper makes an account (through the mailed
@@ -22,9 +20,9 @@ const SHOPPER = {
   password: 'photo fifty-one 1952',
   first: 'Rosalind',
 };
-const DRAIN_SECRET = 'consent-e2e-drain-secret-of-32-chars-or-more';
 
 describeWithChromium('store consent pages', { shuffle: false }, () => {
+  let stack: AdminStack;
   let emu: TestEmulator;
   let app: RunningApp;
   let browser: Browser;
@@ -37,10 +35,7 @@ describeWithChromium('store consent pages', { shuffle: false }, () => {
     page.screenshot({ path: join(SCREENSHOTS, `store-consent-${name}.png`), fullPage: true });
 
   const emailConsentAtKlaviyo = async () => {
-    await fetch(url('/api/klaviyo/drain'), {
-      method: 'POST',
-      headers: { authorization: `Bearer ${DRAIN_SECRET}` },
-    });
+    await stack.drain();
     await emu.settle();
     const filter = encodeURIComponent(`equals(email,"${SHOPPER.email}")`);
     const { body } = await emu.api(`/api/profiles?filter=${filter}&additional-fields[profile]=subscriptions`);
@@ -48,10 +43,9 @@ describeWithChromium('store consent pages', { shuffle: false }, () => {
   };
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    mailFile = join(mkdtempSync(join(tmpdir(), 'e2e-mail-')), 'mail.jsonl');
-    emu = await startE2eEmulator();
-    app = await startApp({ OUTBOX_DRAIN_SECRET: DRAIN_SECRET, STORE_MAIL_FILE: mailFile });
+    mailFile = newMailFile();
+    stack = await startAdminStack({ STORE_MAIL_FILE: mailFile });
+    ({ emu, app } = stack);
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
     shopper = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
     merchant = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
@@ -60,9 +54,8 @@ describeWithChromium('store consent pages', { shuffle: false }, () => {
 
   afterAll(async () => {
     await browser?.close();
-    app?.stop();
     expect(emu?.specViolations).toEqual([]);
-    await emu?.close();
+    await stack?.stop();
   });
 
   it('a signed-in shopper subscribes on her preferences page, only with the box ticked', async () => {
