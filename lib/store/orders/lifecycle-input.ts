@@ -1,14 +1,6 @@
 import { z } from 'zod';
 import { CARRIER_TRACKING_PAGES } from '../../klaviyo-next/events/orders';
-
-// Form fields arrive as strings; a number typed into a form is still a number.
-const number = (schema: z.ZodNumber) =>
-  z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v), schema);
-const optionalText = (max: number) =>
-  z.preprocess(
-    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
-    z.string().trim().max(max).optional(),
-  );
+import { formNumber as number, optionalFormText as optionalText } from '../form-fields';
 
 const orderId = z.string().regex(/^NW-\d{6,12}$/, 'is not an order number');
 

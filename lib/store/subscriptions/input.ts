@@ -1,13 +1,5 @@
 import { z } from 'zod';
-
-// Form fields arrive as strings; a number typed into a form is still a number.
-const number = (schema: z.ZodNumber) =>
-  z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v), schema);
-const optionalText = (max: number) =>
-  z.preprocess(
-    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
-    z.string().trim().max(max).optional(),
-  );
+import { formNumber as number, optionalFormText as optionalText } from '../form-fields';
 
 export const subscriptionId = z.string().regex(/^SUB-\d{4,12}$/, 'is not a subscription number');
 
