@@ -1,4 +1,5 @@
 import type { Migration } from '../klaviyo-next/sql/migrate';
+import { PRODUCT_MIGRATIONS } from './products/schema';
 
 /**
  * The demo store's tables (migrations 200+). One SQL text serves both backends: times are epoch
@@ -273,4 +274,6 @@ export const STORE_MIGRATIONS: Migration[] = [
       );
       CREATE INDEX store_erasures_customer ON store_erasures (customer_id);`,
   },
+  // The merchant's catalogue changes (250s): lib/store/products/schema.ts.
+  ...PRODUCT_MIGRATIONS,
 ].sort((a, b) => a.version - b.version);
