@@ -201,6 +201,169 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/catalog-category-bulk-create-jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Bulk Create Catalog Categories
+         * @description Create a catalog category bulk create job to create a batch of catalog categories.
+         *
+         *     Accepts up to 100 catalog categories per request. The maximum allowed payload size is 5MB.
+         *     The maximum number of jobs in progress at one time is 500.<br><br>*Rate limits*:<br>Burst: `75/s`<br>Steady: `750/m`
+         *
+         *     **Scopes:**
+         *     `catalogs:write`
+         *
+         *     [OpenAPI Spec](https://raw.githubusercontent.com/klaviyo/openapi/main/openapi/stable/apis/bulk_create_catalog_categories.json)
+         */
+        post: operations["bulk_create_catalog_categories"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/catalog-category-bulk-create-jobs/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Bulk Create Categories Job
+         * @description Get a catalog category bulk create job with the given job ID.
+         *
+         *     An `include` parameter can be provided to get the following related resource data: `categories`.<br><br>*Rate limits*:<br>Burst: `350/s`<br>Steady: `3500/m`
+         *
+         *     **Scopes:**
+         *     `catalogs:read`
+         *
+         *     [OpenAPI Spec](https://raw.githubusercontent.com/klaviyo/openapi/main/openapi/stable/apis/get_bulk_create_categories_job.json)
+         */
+        get: operations["get_bulk_create_categories_job"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/catalog-category-bulk-delete-jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Bulk Delete Catalog Categories
+         * @description Create a catalog category bulk delete job to delete a batch of catalog categories.
+         *
+         *     Accepts up to 100 catalog categories per request. The maximum allowed payload size is 5MB.
+         *     The maximum number of jobs in progress at one time is 500.<br><br>*Rate limits*:<br>Burst: `75/s`<br>Steady: `750/m`
+         *
+         *     **Scopes:**
+         *     `catalogs:write`
+         *
+         *     [OpenAPI Spec](https://raw.githubusercontent.com/klaviyo/openapi/main/openapi/stable/apis/bulk_delete_catalog_categories.json)
+         */
+        post: operations["bulk_delete_catalog_categories"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/catalog-category-bulk-delete-jobs/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Bulk Delete Categories Job
+         * @description Get a catalog category bulk delete job with the given job ID.<br><br>*Rate limits*:<br>Burst: `350/s`<br>Steady: `3500/m`
+         *
+         *     **Scopes:**
+         *     `catalogs:read`
+         *
+         *     [OpenAPI Spec](https://raw.githubusercontent.com/klaviyo/openapi/main/openapi/stable/apis/get_bulk_delete_categories_job.json)
+         */
+        get: operations["get_bulk_delete_categories_job"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/catalog-category-bulk-update-jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Bulk Update Catalog Categories
+         * @description Create a catalog category bulk update job to update a batch of catalog categories.
+         *
+         *     Accepts up to 100 catalog categories per request. The maximum allowed payload size is 5MB.
+         *     The maximum number of jobs in progress at one time is 500.<br><br>*Rate limits*:<br>Burst: `75/s`<br>Steady: `750/m`
+         *
+         *     **Scopes:**
+         *     `catalogs:write`
+         *
+         *     [OpenAPI Spec](https://raw.githubusercontent.com/klaviyo/openapi/main/openapi/stable/apis/bulk_update_catalog_categories.json)
+         */
+        post: operations["bulk_update_catalog_categories"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/catalog-category-bulk-update-jobs/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Bulk Update Categories Job
+         * @description Get a catalog category bulk update job with the given job ID.
+         *
+         *     An `include` parameter can be provided to get the following related resource data: `categories`.<br><br>*Rate limits*:<br>Burst: `350/s`<br>Steady: `3500/m`
+         *
+         *     **Scopes:**
+         *     `catalogs:read`
+         *
+         *     [OpenAPI Spec](https://raw.githubusercontent.com/klaviyo/openapi/main/openapi/stable/apis/get_bulk_update_categories_job.json)
+         */
+        get: operations["get_bulk_update_categories_job"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/catalog-item-bulk-create-jobs": {
         parameters: {
             query?: never;
@@ -248,6 +411,114 @@ export interface paths {
          *     [OpenAPI Spec](https://raw.githubusercontent.com/klaviyo/openapi/main/openapi/stable/apis/get_bulk_create_catalog_items_job.json)
          */
         get: operations["get_bulk_create_catalog_items_job"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/catalog-item-bulk-delete-jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Bulk Delete Catalog Items
+         * @description Create a catalog item bulk delete job to delete a batch of catalog items.
+         *
+         *     Accepts up to 100 catalog items per request. The maximum allowed payload size is 5MB.
+         *     The maximum number of jobs in progress at one time is 500.<br><br>*Rate limits*:<br>Burst: `75/s`<br>Steady: `750/m`
+         *
+         *     **Scopes:**
+         *     `catalogs:write`
+         *
+         *     [OpenAPI Spec](https://raw.githubusercontent.com/klaviyo/openapi/main/openapi/stable/apis/bulk_delete_catalog_items.json)
+         */
+        post: operations["bulk_delete_catalog_items"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/catalog-item-bulk-delete-jobs/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Bulk Delete Catalog Items Job
+         * @description Get a catalog item bulk delete job with the given job ID.<br><br>*Rate limits*:<br>Burst: `350/s`<br>Steady: `3500/m`
+         *
+         *     **Scopes:**
+         *     `catalogs:read`
+         *
+         *     [OpenAPI Spec](https://raw.githubusercontent.com/klaviyo/openapi/main/openapi/stable/apis/get_bulk_delete_catalog_items_job.json)
+         */
+        get: operations["get_bulk_delete_catalog_items_job"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/catalog-item-bulk-update-jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Bulk Update Catalog Items
+         * @description Create a catalog item bulk update job to update a batch of catalog items.
+         *
+         *     Accepts up to 100 catalog items per request. The maximum allowed payload size is 5MB.
+         *     The maximum number of jobs in progress at one time is 500.<br><br>*Rate limits*:<br>Burst: `75/s`<br>Steady: `750/m`
+         *
+         *     **Scopes:**
+         *     `catalogs:write`
+         *
+         *     [OpenAPI Spec](https://raw.githubusercontent.com/klaviyo/openapi/main/openapi/stable/apis/bulk_update_catalog_items.json)
+         */
+        post: operations["bulk_update_catalog_items"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/catalog-item-bulk-update-jobs/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Bulk Update Catalog Items Job
+         * @description Get a catalog item bulk update job with the given job ID.
+         *
+         *     An `include` parameter can be provided to get the following related resource data: `items`.<br><br>*Rate limits*:<br>Burst: `75/s`<br>Steady: `750/m`
+         *
+         *     **Scopes:**
+         *     `catalogs:read`
+         *
+         *     [OpenAPI Spec](https://raw.githubusercontent.com/klaviyo/openapi/main/openapi/stable/apis/get_bulk_update_catalog_items_job.json)
+         */
+        get: operations["get_bulk_update_catalog_items_job"];
         put?: never;
         post?: never;
         delete?: never;
@@ -387,6 +658,114 @@ export interface paths {
          *     [OpenAPI Spec](https://raw.githubusercontent.com/klaviyo/openapi/main/openapi/stable/apis/get_bulk_create_variants_job.json)
          */
         get: operations["get_bulk_create_variants_job"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/catalog-variant-bulk-delete-jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Bulk Delete Catalog Variants
+         * @description Create a catalog variant bulk delete job to delete a batch of catalog variants.
+         *
+         *     Accepts up to 100 catalog variants per request. The maximum allowed payload size is 5MB.
+         *     The maximum number of jobs in progress at one time is 500.<br><br>*Rate limits*:<br>Burst: `75/s`<br>Steady: `750/m`
+         *
+         *     **Scopes:**
+         *     `catalogs:write`
+         *
+         *     [OpenAPI Spec](https://raw.githubusercontent.com/klaviyo/openapi/main/openapi/stable/apis/bulk_delete_catalog_variants.json)
+         */
+        post: operations["bulk_delete_catalog_variants"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/catalog-variant-bulk-delete-jobs/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Bulk Delete Variants Job
+         * @description Get a catalog variant bulk delete job with the given job ID.<br><br>*Rate limits*:<br>Burst: `350/s`<br>Steady: `3500/m`
+         *
+         *     **Scopes:**
+         *     `catalogs:read`
+         *
+         *     [OpenAPI Spec](https://raw.githubusercontent.com/klaviyo/openapi/main/openapi/stable/apis/get_bulk_delete_variants_job.json)
+         */
+        get: operations["get_bulk_delete_variants_job"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/catalog-variant-bulk-update-jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Bulk Update Catalog Variants
+         * @description Create a catalog variant bulk update job to update a batch of catalog variants.
+         *
+         *     Accepts up to 100 catalog variants per request. The maximum allowed payload size is 5MB.
+         *     The maximum number of jobs in progress at one time is 500.<br><br>*Rate limits*:<br>Burst: `75/s`<br>Steady: `750/m`
+         *
+         *     **Scopes:**
+         *     `catalogs:write`
+         *
+         *     [OpenAPI Spec](https://raw.githubusercontent.com/klaviyo/openapi/main/openapi/stable/apis/bulk_update_catalog_variants.json)
+         */
+        post: operations["bulk_update_catalog_variants"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/catalog-variant-bulk-update-jobs/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Bulk Update Variants Job
+         * @description Get a catalog variate bulk update job with the given job ID.
+         *
+         *     An `include` parameter can be provided to get the following related resource data: `variants`.<br><br>*Rate limits*:<br>Burst: `75/s`<br>Steady: `750/m`
+         *
+         *     **Scopes:**
+         *     `catalogs:read`
+         *
+         *     [OpenAPI Spec](https://raw.githubusercontent.com/klaviyo/openapi/main/openapi/stable/apis/get_bulk_update_variants_job.json)
+         */
+        get: operations["get_bulk_update_variants_job"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2127,6 +2506,88 @@ export interface components {
             /** @enum {string} */
             method: "carrier_deactivation";
         };
+        /** @enum {string} */
+        CatalogCategoryBulkCreateJobEnum: "catalog-category-bulk-create-job";
+        /** @enum {string} */
+        CatalogCategoryBulkDeleteJobEnum: "catalog-category-bulk-delete-job";
+        /** @enum {string} */
+        CatalogCategoryBulkUpdateJobEnum: "catalog-category-bulk-update-job";
+        CatalogCategoryCreateJobCreateQuery: {
+            data: components["schemas"]["CatalogCategoryCreateJobCreateQueryResourceObject"];
+        };
+        CatalogCategoryCreateJobCreateQueryResourceObject: {
+            attributes: {
+                /** @description Array of catalog categories to create. */
+                categories: {
+                    data: components["schemas"]["CatalogCategoryCreateQueryResourceObject"][];
+                };
+            };
+            type: components["schemas"]["CatalogCategoryBulkCreateJobEnum"];
+        };
+        CatalogCategoryCreateJobResponseObjectResource: {
+            attributes: {
+                /**
+                 * Format: date-time
+                 * @description Date and time the job was completed in ISO 8601 format (YYYY-MM-DDTHH:MM:SS.mmmmmm).
+                 * @example 2022-11-08T00:00:00+00:00
+                 */
+                completed_at?: string | null;
+                /**
+                 * @description The total number of operations that have been completed by the job.
+                 * @default 0
+                 * @example 9
+                 */
+                completed_count: number | null;
+                /**
+                 * Format: date-time
+                 * @description The date and time the job was created in ISO 8601 format (YYYY-MM-DDTHH:MM:SS.mmmmmm).
+                 * @example 2022-11-08T00:00:00+00:00
+                 */
+                created_at: string;
+                /** @description Array of errors encountered during the processing of the job. */
+                errors?: components["schemas"]["APIJobErrorPayload"][] | null;
+                /**
+                 * Format: date-time
+                 * @description Date and time the job expires in ISO 8601 format (YYYY-MM-DDTHH:MM:SS.mmmmmm).
+                 * @example 2022-11-08T00:00:00+00:00
+                 */
+                expires_at?: string | null;
+                /**
+                 * @description The total number of operations that have failed as part of the job.
+                 * @default 0
+                 * @example 1
+                 */
+                failed_count: number | null;
+                /**
+                 * @description Status of the asynchronous job.
+                 * @example processing
+                 * @enum {string}
+                 */
+                status: "cancelled" | "complete" | "processing" | "queued";
+                /**
+                 * @description The total number of operations to be processed by the job. See `completed_count` for the job's current progress.
+                 * @example 10
+                 */
+                total_count: number;
+            };
+            /** @description Unique identifier for retrieving the job. Generated by Klaviyo. */
+            id: string;
+            links: components["schemas"]["ObjectLinks"];
+            relationships?: {
+                categories?: {
+                    data?: {
+                        /**
+                         * @description IDs of the created catalog categories.
+                         * @example $custom:::$default:::SAMPLE-DATA-CATEGORY-APPAREL
+                         */
+                        id: string;
+                        type: components["schemas"]["CatalogCategoryEnum"];
+                    }[];
+                    links?: components["schemas"]["RelationshipLinks"];
+                };
+            };
+            type: components["schemas"]["CatalogCategoryBulkCreateJobEnum"];
+        };
         CatalogCategoryCreateQuery: {
             data: components["schemas"]["CatalogCategoryCreateQueryResourceObject"];
         };
@@ -2170,6 +2631,90 @@ export interface components {
             };
             type: components["schemas"]["CatalogCategoryEnum"];
         };
+        CatalogCategoryDeleteJobCreateQuery: {
+            data: components["schemas"]["CatalogCategoryDeleteJobCreateQueryResourceObject"];
+        };
+        CatalogCategoryDeleteJobCreateQueryResourceObject: {
+            attributes: {
+                /** @description Array of catalog categories to delete. */
+                categories: {
+                    data: components["schemas"]["CatalogCategoryDeleteQueryResourceObject"][];
+                };
+            };
+            type: components["schemas"]["CatalogCategoryBulkDeleteJobEnum"];
+        };
+        CatalogCategoryDeleteJobResponseObjectResource: {
+            attributes: {
+                /**
+                 * Format: date-time
+                 * @description Date and time the job was completed in ISO 8601 format (YYYY-MM-DDTHH:MM:SS.mmmmmm).
+                 * @example 2022-11-08T00:00:00+00:00
+                 */
+                completed_at?: string | null;
+                /**
+                 * @description The total number of operations that have been completed by the job.
+                 * @default 0
+                 * @example 9
+                 */
+                completed_count: number | null;
+                /**
+                 * Format: date-time
+                 * @description The date and time the job was created in ISO 8601 format (YYYY-MM-DDTHH:MM:SS.mmmmmm).
+                 * @example 2022-11-08T00:00:00+00:00
+                 */
+                created_at: string;
+                /** @description Array of errors encountered during the processing of the job. */
+                errors?: components["schemas"]["APIJobErrorPayload"][] | null;
+                /**
+                 * Format: date-time
+                 * @description Date and time the job expires in ISO 8601 format (YYYY-MM-DDTHH:MM:SS.mmmmmm).
+                 * @example 2022-11-08T00:00:00+00:00
+                 */
+                expires_at?: string | null;
+                /**
+                 * @description The total number of operations that have failed as part of the job.
+                 * @default 0
+                 * @example 1
+                 */
+                failed_count: number | null;
+                /**
+                 * @description Status of the asynchronous job.
+                 * @example processing
+                 * @enum {string}
+                 */
+                status: "cancelled" | "complete" | "processing" | "queued";
+                /**
+                 * @description The total number of operations to be processed by the job. See `completed_count` for the job's current progress.
+                 * @example 10
+                 */
+                total_count: number;
+            };
+            /** @description Unique identifier for retrieving the job. Generated by Klaviyo. */
+            id: string;
+            links: components["schemas"]["ObjectLinks"];
+            relationships?: {
+                categories?: {
+                    data?: {
+                        /**
+                         * @description IDs of the deleted catalog categories.
+                         * @example $custom:::$default:::SAMPLE-DATA-CATEGORY-APPAREL
+                         */
+                        id: string;
+                        type: components["schemas"]["CatalogCategoryEnum"];
+                    }[];
+                    links?: components["schemas"]["RelationshipLinks"];
+                };
+            };
+            type: components["schemas"]["CatalogCategoryBulkDeleteJobEnum"];
+        };
+        CatalogCategoryDeleteQueryResourceObject: {
+            /**
+             * @description The catalog category ID is a compound ID (string), with format: `{integration}:::{catalog}:::{external_id}`. Currently, the only supported integration type is `$custom`, and the only supported catalog is `$default`.
+             * @example $custom:::$default:::SAMPLE-DATA-CATEGORY-APPAREL
+             */
+            id: string;
+            type: components["schemas"]["CatalogCategoryEnum"];
+        };
         /** @enum {string} */
         CatalogCategoryEnum: "catalog-category";
         CatalogCategoryResponseObjectResource: {
@@ -2208,8 +2753,115 @@ export interface components {
             };
             type: components["schemas"]["CatalogCategoryEnum"];
         };
+        CatalogCategoryUpdateJobCreateQuery: {
+            data: components["schemas"]["CatalogCategoryUpdateJobCreateQueryResourceObject"];
+        };
+        CatalogCategoryUpdateJobCreateQueryResourceObject: {
+            attributes: {
+                /** @description Array of catalog categories to update. */
+                categories: {
+                    data: components["schemas"]["CatalogCategoryUpdateQueryResourceObject"][];
+                };
+            };
+            type: components["schemas"]["CatalogCategoryBulkUpdateJobEnum"];
+        };
+        CatalogCategoryUpdateJobResponseObjectResource: {
+            attributes: {
+                /**
+                 * Format: date-time
+                 * @description Date and time the job was completed in ISO 8601 format (YYYY-MM-DDTHH:MM:SS.mmmmmm).
+                 * @example 2022-11-08T00:00:00+00:00
+                 */
+                completed_at?: string | null;
+                /**
+                 * @description The total number of operations that have been completed by the job.
+                 * @default 0
+                 * @example 9
+                 */
+                completed_count: number | null;
+                /**
+                 * Format: date-time
+                 * @description The date and time the job was created in ISO 8601 format (YYYY-MM-DDTHH:MM:SS.mmmmmm).
+                 * @example 2022-11-08T00:00:00+00:00
+                 */
+                created_at: string;
+                /** @description Array of errors encountered during the processing of the job. */
+                errors?: components["schemas"]["APIJobErrorPayload"][] | null;
+                /**
+                 * Format: date-time
+                 * @description Date and time the job expires in ISO 8601 format (YYYY-MM-DDTHH:MM:SS.mmmmmm).
+                 * @example 2022-11-08T00:00:00+00:00
+                 */
+                expires_at?: string | null;
+                /**
+                 * @description The total number of operations that have failed as part of the job.
+                 * @default 0
+                 * @example 1
+                 */
+                failed_count: number | null;
+                /**
+                 * @description Status of the asynchronous job.
+                 * @example processing
+                 * @enum {string}
+                 */
+                status: "cancelled" | "complete" | "processing" | "queued";
+                /**
+                 * @description The total number of operations to be processed by the job. See `completed_count` for the job's current progress.
+                 * @example 10
+                 */
+                total_count: number;
+            };
+            /** @description Unique identifier for retrieving the job. Generated by Klaviyo. */
+            id: string;
+            links: components["schemas"]["ObjectLinks"];
+            relationships?: {
+                categories?: {
+                    data?: {
+                        /**
+                         * @description IDs of the updated catalog categories.
+                         * @example $custom:::$default:::SAMPLE-DATA-CATEGORY-APPAREL
+                         */
+                        id: string;
+                        type: components["schemas"]["CatalogCategoryEnum"];
+                    }[];
+                    links?: components["schemas"]["RelationshipLinks"];
+                };
+            };
+            type: components["schemas"]["CatalogCategoryBulkUpdateJobEnum"];
+        };
+        CatalogCategoryUpdateQueryResourceObject: {
+            attributes: {
+                /**
+                 * @description The name of the catalog category.
+                 * @example Sample Data Category Apparel
+                 */
+                name?: string | null;
+            };
+            /**
+             * @description The catalog category ID is a compound ID (string), with format: `{integration}:::{catalog}:::{external_id}`. Currently, the only supported integration type is `$custom`, and the only supported catalog is `$default`.
+             * @example $custom:::$default:::SAMPLE-DATA-CATEGORY-APPAREL
+             */
+            id: string;
+            relationships?: {
+                items?: {
+                    data?: {
+                        /**
+                         * @description A list of catalog item IDs that are in the given category.
+                         * @example $custom:::$default:::SAMPLE-DATA-ITEM-1
+                         */
+                        id: string;
+                        type: components["schemas"]["CatalogItemEnum"];
+                    }[];
+                };
+            };
+            type: components["schemas"]["CatalogCategoryEnum"];
+        };
         /** @enum {string} */
         CatalogItemBulkCreateJobEnum: "catalog-item-bulk-create-job";
+        /** @enum {string} */
+        CatalogItemBulkDeleteJobEnum: "catalog-item-bulk-delete-job";
+        /** @enum {string} */
+        CatalogItemBulkUpdateJobEnum: "catalog-item-bulk-update-job";
         CatalogItemCreateJobCreateQuery: {
             data: components["schemas"]["CatalogItemCreateJobCreateQueryResourceObject"];
         };
@@ -2374,6 +3026,90 @@ export interface components {
             };
             type: components["schemas"]["CatalogItemEnum"];
         };
+        CatalogItemDeleteJobCreateQuery: {
+            data: components["schemas"]["CatalogItemDeleteJobCreateQueryResourceObject"];
+        };
+        CatalogItemDeleteJobCreateQueryResourceObject: {
+            attributes: {
+                /** @description Array of catalog items to delete. */
+                items: {
+                    data: components["schemas"]["CatalogItemDeleteQueryResourceObject"][];
+                };
+            };
+            type: components["schemas"]["CatalogItemBulkDeleteJobEnum"];
+        };
+        CatalogItemDeleteJobResponseObjectResource: {
+            attributes: {
+                /**
+                 * Format: date-time
+                 * @description Date and time the job was completed in ISO 8601 format (YYYY-MM-DDTHH:MM:SS.mmmmmm).
+                 * @example 2022-11-08T00:00:00+00:00
+                 */
+                completed_at?: string | null;
+                /**
+                 * @description The total number of operations that have been completed by the job.
+                 * @default 0
+                 * @example 9
+                 */
+                completed_count: number | null;
+                /**
+                 * Format: date-time
+                 * @description The date and time the job was created in ISO 8601 format (YYYY-MM-DDTHH:MM:SS.mmmmmm).
+                 * @example 2022-11-08T00:00:00+00:00
+                 */
+                created_at: string;
+                /** @description Array of errors encountered during the processing of the job. */
+                errors?: components["schemas"]["APIJobErrorPayload"][] | null;
+                /**
+                 * Format: date-time
+                 * @description Date and time the job expires in ISO 8601 format (YYYY-MM-DDTHH:MM:SS.mmmmmm).
+                 * @example 2022-11-08T00:00:00+00:00
+                 */
+                expires_at?: string | null;
+                /**
+                 * @description The total number of operations that have failed as part of the job.
+                 * @default 0
+                 * @example 1
+                 */
+                failed_count: number | null;
+                /**
+                 * @description Status of the asynchronous job.
+                 * @example processing
+                 * @enum {string}
+                 */
+                status: "cancelled" | "complete" | "processing" | "queued";
+                /**
+                 * @description The total number of operations to be processed by the job. See `completed_count` for the job's current progress.
+                 * @example 10
+                 */
+                total_count: number;
+            };
+            /** @description Unique identifier for retrieving the job. Generated by Klaviyo. */
+            id: string;
+            links: components["schemas"]["ObjectLinks"];
+            relationships?: {
+                items?: {
+                    data?: {
+                        /**
+                         * @description IDs of the deleted catalog items.
+                         * @example $custom:::$default:::SAMPLE-DATA-ITEM-1
+                         */
+                        id: string;
+                        type: components["schemas"]["CatalogItemEnum"];
+                    }[];
+                    links?: components["schemas"]["RelationshipLinks"];
+                };
+            };
+            type: components["schemas"]["CatalogItemBulkDeleteJobEnum"];
+        };
+        CatalogItemDeleteQueryResourceObject: {
+            /**
+             * @description The catalog item ID is a compound ID (string), with format: `{integration}:::{catalog}:::{external_id}`. Currently, the only supported integration type is `$custom`, and the only supported catalog is `$default`.
+             * @example $custom:::$default:::SAMPLE-DATA-ITEM-1
+             */
+            id: string;
+            type: components["schemas"]["CatalogItemEnum"];
+        };
         /** @enum {string} */
         CatalogItemEnum: "catalog-item";
         CatalogItemResponseObjectResource: {
@@ -2462,6 +3198,82 @@ export interface components {
             };
             type: components["schemas"]["CatalogItemEnum"];
         };
+        CatalogItemUpdateJobCreateQuery: {
+            data: components["schemas"]["CatalogItemUpdateJobCreateQueryResourceObject"];
+        };
+        CatalogItemUpdateJobCreateQueryResourceObject: {
+            attributes: {
+                /** @description Array of catalog items to update. */
+                items: {
+                    data: components["schemas"]["CatalogItemUpdateQueryResourceObject"][];
+                };
+            };
+            type: components["schemas"]["CatalogItemBulkUpdateJobEnum"];
+        };
+        CatalogItemUpdateJobResponseObjectResource: {
+            attributes: {
+                /**
+                 * Format: date-time
+                 * @description Date and time the job was completed in ISO 8601 format (YYYY-MM-DDTHH:MM:SS.mmmmmm).
+                 * @example 2022-11-08T00:00:00+00:00
+                 */
+                completed_at?: string | null;
+                /**
+                 * @description The total number of operations that have been completed by the job.
+                 * @default 0
+                 * @example 9
+                 */
+                completed_count: number | null;
+                /**
+                 * Format: date-time
+                 * @description The date and time the job was created in ISO 8601 format (YYYY-MM-DDTHH:MM:SS.mmmmmm).
+                 * @example 2022-11-08T00:00:00+00:00
+                 */
+                created_at: string;
+                /** @description Array of errors encountered during the processing of the job. */
+                errors?: components["schemas"]["APIJobErrorPayload"][] | null;
+                /**
+                 * Format: date-time
+                 * @description Date and time the job expires in ISO 8601 format (YYYY-MM-DDTHH:MM:SS.mmmmmm).
+                 * @example 2022-11-08T00:00:00+00:00
+                 */
+                expires_at?: string | null;
+                /**
+                 * @description The total number of operations that have failed as part of the job.
+                 * @default 0
+                 * @example 1
+                 */
+                failed_count: number | null;
+                /**
+                 * @description Status of the asynchronous job.
+                 * @example processing
+                 * @enum {string}
+                 */
+                status: "cancelled" | "complete" | "processing" | "queued";
+                /**
+                 * @description The total number of operations to be processed by the job. See `completed_count` for the job's current progress.
+                 * @example 10
+                 */
+                total_count: number;
+            };
+            /** @description Unique identifier for retrieving the job. Generated by Klaviyo. */
+            id: string;
+            links: components["schemas"]["ObjectLinks"];
+            relationships?: {
+                items?: {
+                    data?: {
+                        /**
+                         * @description IDs of the updated catalog items.
+                         * @example $custom:::$default:::SAMPLE-DATA-ITEM-1
+                         */
+                        id: string;
+                        type: components["schemas"]["CatalogItemEnum"];
+                    }[];
+                    links?: components["schemas"]["RelationshipLinks"];
+                };
+            };
+            type: components["schemas"]["CatalogItemBulkUpdateJobEnum"];
+        };
         CatalogItemUpdateQuery: {
             data: components["schemas"]["CatalogItemUpdateQueryResourceObject"];
         };
@@ -2538,6 +3350,10 @@ export interface components {
         };
         /** @enum {string} */
         CatalogVariantBulkCreateJobEnum: "catalog-variant-bulk-create-job";
+        /** @enum {string} */
+        CatalogVariantBulkDeleteJobEnum: "catalog-variant-bulk-delete-job";
+        /** @enum {string} */
+        CatalogVariantBulkUpdateJobEnum: "catalog-variant-bulk-update-job";
         CatalogVariantCreateJobCreateQuery: {
             data: components["schemas"]["CatalogVariantCreateJobCreateQueryResourceObject"];
         };
@@ -2721,6 +3537,90 @@ export interface components {
             };
             type: components["schemas"]["CatalogVariantEnum"];
         };
+        CatalogVariantDeleteJobCreateQuery: {
+            data: components["schemas"]["CatalogVariantDeleteJobCreateQueryResourceObject"];
+        };
+        CatalogVariantDeleteJobCreateQueryResourceObject: {
+            attributes: {
+                /** @description Array of catalog variants to delete. */
+                variants: {
+                    data: components["schemas"]["CatalogVariantDeleteQueryResourceObject"][];
+                };
+            };
+            type: components["schemas"]["CatalogVariantBulkDeleteJobEnum"];
+        };
+        CatalogVariantDeleteJobResponseObjectResource: {
+            attributes: {
+                /**
+                 * Format: date-time
+                 * @description Date and time the job was completed in ISO 8601 format (YYYY-MM-DDTHH:MM:SS.mmmmmm).
+                 * @example 2022-11-08T00:00:00+00:00
+                 */
+                completed_at?: string | null;
+                /**
+                 * @description The total number of operations that have been completed by the job.
+                 * @default 0
+                 * @example 9
+                 */
+                completed_count: number | null;
+                /**
+                 * Format: date-time
+                 * @description The date and time the job was created in ISO 8601 format (YYYY-MM-DDTHH:MM:SS.mmmmmm).
+                 * @example 2022-11-08T00:00:00+00:00
+                 */
+                created_at: string;
+                /** @description Array of errors encountered during the processing of the job. */
+                errors?: components["schemas"]["APIJobErrorPayload"][] | null;
+                /**
+                 * Format: date-time
+                 * @description Date and time the job expires in ISO 8601 format (YYYY-MM-DDTHH:MM:SS.mmmmmm).
+                 * @example 2022-11-08T00:00:00+00:00
+                 */
+                expires_at?: string | null;
+                /**
+                 * @description The total number of operations that have failed as part of the job.
+                 * @default 0
+                 * @example 1
+                 */
+                failed_count: number | null;
+                /**
+                 * @description Status of the asynchronous job.
+                 * @example processing
+                 * @enum {string}
+                 */
+                status: "cancelled" | "complete" | "processing" | "queued";
+                /**
+                 * @description The total number of operations to be processed by the job. See `completed_count` for the job's current progress.
+                 * @example 10
+                 */
+                total_count: number;
+            };
+            /** @description Unique identifier for retrieving the job. Generated by Klaviyo. */
+            id: string;
+            links: components["schemas"]["ObjectLinks"];
+            relationships?: {
+                variants?: {
+                    data?: {
+                        /**
+                         * @description IDs of the deleted catalog variants.
+                         * @example $custom:::$default:::SAMPLE-DATA-ITEM-1-VARIANT-MEDIUM
+                         */
+                        id: string;
+                        type: components["schemas"]["CatalogVariantEnum"];
+                    }[];
+                    links?: components["schemas"]["RelationshipLinks"];
+                };
+            };
+            type: components["schemas"]["CatalogVariantBulkDeleteJobEnum"];
+        };
+        CatalogVariantDeleteQueryResourceObject: {
+            /**
+             * @description The catalog variant ID is a compound ID (string), with format: `{integration}:::{catalog}:::{external_id}`. Currently, the only supported integration type is `$custom`, and the only supported catalog is `$default`.
+             * @example $custom:::$default:::SAMPLE-DATA-ITEM-1-VARIANT-MEDIUM
+             */
+            id: string;
+            type: components["schemas"]["CatalogVariantEnum"];
+        };
         /** @enum {string} */
         CatalogVariantEnum: "catalog-variant";
         CatalogVariantResponseObjectResource: {
@@ -2825,6 +3725,159 @@ export interface components {
                     links?: components["schemas"]["RelationshipLinks"];
                 };
             };
+            type: components["schemas"]["CatalogVariantEnum"];
+        };
+        CatalogVariantUpdateJobCreateQuery: {
+            data: components["schemas"]["CatalogVariantUpdateJobCreateQueryResourceObject"];
+        };
+        CatalogVariantUpdateJobCreateQueryResourceObject: {
+            attributes: {
+                /** @description Array of catalog variants to update. */
+                variants: {
+                    data: components["schemas"]["CatalogVariantUpdateQueryResourceObject"][];
+                };
+            };
+            type: components["schemas"]["CatalogVariantBulkUpdateJobEnum"];
+        };
+        CatalogVariantUpdateJobResponseObjectResource: {
+            attributes: {
+                /**
+                 * Format: date-time
+                 * @description Date and time the job was completed in ISO 8601 format (YYYY-MM-DDTHH:MM:SS.mmmmmm).
+                 * @example 2022-11-08T00:00:00+00:00
+                 */
+                completed_at?: string | null;
+                /**
+                 * @description The total number of operations that have been completed by the job.
+                 * @default 0
+                 * @example 9
+                 */
+                completed_count: number | null;
+                /**
+                 * Format: date-time
+                 * @description The date and time the job was created in ISO 8601 format (YYYY-MM-DDTHH:MM:SS.mmmmmm).
+                 * @example 2022-11-08T00:00:00+00:00
+                 */
+                created_at: string;
+                /** @description Array of errors encountered during the processing of the job. */
+                errors?: components["schemas"]["APIJobErrorPayload"][] | null;
+                /**
+                 * Format: date-time
+                 * @description Date and time the job expires in ISO 8601 format (YYYY-MM-DDTHH:MM:SS.mmmmmm).
+                 * @example 2022-11-08T00:00:00+00:00
+                 */
+                expires_at?: string | null;
+                /**
+                 * @description The total number of operations that have failed as part of the job.
+                 * @default 0
+                 * @example 1
+                 */
+                failed_count: number | null;
+                /**
+                 * @description Status of the asynchronous job.
+                 * @example processing
+                 * @enum {string}
+                 */
+                status: "cancelled" | "complete" | "processing" | "queued";
+                /**
+                 * @description The total number of operations to be processed by the job. See `completed_count` for the job's current progress.
+                 * @example 10
+                 */
+                total_count: number;
+            };
+            /** @description Unique identifier for retrieving the job. Generated by Klaviyo. */
+            id: string;
+            links: components["schemas"]["ObjectLinks"];
+            relationships?: {
+                variants?: {
+                    data?: {
+                        /**
+                         * @description IDs of the updated catalog variants.
+                         * @example $custom:::$default:::SAMPLE-DATA-ITEM-1-VARIANT-MEDIUM
+                         */
+                        id: string;
+                        type: components["schemas"]["CatalogVariantEnum"];
+                    }[];
+                    links?: components["schemas"]["RelationshipLinks"];
+                };
+            };
+            type: components["schemas"]["CatalogVariantBulkUpdateJobEnum"];
+        };
+        CatalogVariantUpdateQueryResourceObject: {
+            attributes: {
+                /**
+                 * @description Flat JSON blob to provide custom metadata about the catalog item variant. May not exceed 100kb.
+                 * @example {
+                 *       "Top Pick": true
+                 *     }
+                 */
+                custom_metadata?: Record<string, unknown> | null;
+                /**
+                 * @description A description of the catalog item variant.
+                 * @example Ocean blue cotton shirt with a narrow collar and buttons down the front and long sleeves. Comfortable fit and titled kaleidoscope patterns.
+                 */
+                description?: string | null;
+                /**
+                 * @description URL pointing to the location of a full image of the catalog item variant.
+                 * @example https://via.placeholder.com/300
+                 */
+                image_full_url?: string | null;
+                /**
+                 * @description URL pointing to the location of an image thumbnail of the catalog item variant.
+                 * @example https://via.placeholder.com/150
+                 */
+                image_thumbnail_url?: string | null;
+                /**
+                 * @description List of URLs pointing to the locations of images of the catalog item variant.
+                 * @example [
+                 *       "https://via.placeholder.com/150"
+                 *     ]
+                 */
+                images?: string[] | null;
+                /**
+                 * @description This field controls the visibility of this catalog item variant in product feeds/blocks. This field supports the following values:
+                 *     `1`: a product will not appear in dynamic product recommendation feeds and blocks if it is out of stock.
+                 *     `0` or `2`: a product can appear in dynamic product recommendation feeds and blocks regardless of inventory quantity.
+                 * @example 2
+                 * @enum {integer|null}
+                 */
+                inventory_policy?: 0 | 1 | 2 | null;
+                /**
+                 * @description The quantity of the catalog item variant currently in stock.
+                 * @example 25
+                 */
+                inventory_quantity?: number | null;
+                /**
+                 * @description This field can be used to set the price on the catalog item variant, which is what gets displayed for the item variant when included in emails. For most price-update use cases, you will also want to update the `price` on any parent items using the [Update Catalog Item Endpoint](https://developers.klaviyo.com/en/reference/update_catalog_item).
+                 * @example 42
+                 */
+                price?: number | null;
+                /**
+                 * @description Boolean value indicating whether the catalog item variant is published.
+                 * @example true
+                 */
+                published?: boolean | null;
+                /**
+                 * @description The SKU of the catalog item variant.
+                 * @example OBS-MD
+                 */
+                sku?: string | null;
+                /**
+                 * @description The title of the catalog item variant.
+                 * @example Ocean Blue Shirt (Sample) Variant Medium
+                 */
+                title?: string | null;
+                /**
+                 * @description URL pointing to the location of the catalog item variant on your website.
+                 * @example https://via.placeholder.com/150
+                 */
+                url?: string | null;
+            };
+            /**
+             * @description The catalog variant ID is a compound ID (string), with format: `{integration}:::{catalog}:::{external_id}`. Currently, the only supported integration type is `$custom`, and the only supported catalog is `$default`.
+             * @example $custom:::$default:::SAMPLE-DATA-ITEM-1-VARIANT-MEDIUM
+             */
+            id: string;
             type: components["schemas"]["CatalogVariantEnum"];
         };
         CheckoutMethodFilter: {
@@ -4096,14 +5149,36 @@ export interface components {
             links?: components["schemas"]["ObjectLinks"];
             meta?: components["schemas"]["ResponseMeta"];
         };
+        GetCatalogCategoryCreateJobResponseCompoundDocument: {
+            data: components["schemas"]["CatalogCategoryCreateJobResponseObjectResource"];
+            included?: components["schemas"]["CatalogCategoryResponseObjectResource"][];
+            links?: components["schemas"]["ObjectLinks"];
+            meta?: components["schemas"]["ResponseMeta"];
+        };
+        GetCatalogCategoryDeleteJobResponse: {
+            data: components["schemas"]["CatalogCategoryDeleteJobResponseObjectResource"];
+            links?: components["schemas"]["ObjectLinks"];
+            meta?: components["schemas"]["ResponseMeta"];
+        };
         GetCatalogCategoryResponseCollection: {
             data: components["schemas"]["CatalogCategoryResponseObjectResource"][];
             links?: components["schemas"]["CollectionLinks"];
             meta?: components["schemas"]["ResponseMeta"];
         };
+        GetCatalogCategoryUpdateJobResponseCompoundDocument: {
+            data: components["schemas"]["CatalogCategoryUpdateJobResponseObjectResource"];
+            included?: components["schemas"]["CatalogCategoryResponseObjectResource"][];
+            links?: components["schemas"]["ObjectLinks"];
+            meta?: components["schemas"]["ResponseMeta"];
+        };
         GetCatalogItemCreateJobResponseCompoundDocument: {
             data: components["schemas"]["CatalogItemCreateJobResponseObjectResource"];
             included?: components["schemas"]["CatalogItemResponseObjectResource"][];
+            links?: components["schemas"]["ObjectLinks"];
+            meta?: components["schemas"]["ResponseMeta"];
+        };
+        GetCatalogItemDeleteJobResponse: {
+            data: components["schemas"]["CatalogItemDeleteJobResponseObjectResource"];
             links?: components["schemas"]["ObjectLinks"];
             meta?: components["schemas"]["ResponseMeta"];
         };
@@ -4119,15 +5194,32 @@ export interface components {
             links?: components["schemas"]["ObjectLinks"];
             meta?: components["schemas"]["ResponseMeta"];
         };
+        GetCatalogItemUpdateJobResponseCompoundDocument: {
+            data: components["schemas"]["CatalogItemUpdateJobResponseObjectResource"];
+            included?: components["schemas"]["CatalogItemResponseObjectResource"][];
+            links?: components["schemas"]["ObjectLinks"];
+            meta?: components["schemas"]["ResponseMeta"];
+        };
         GetCatalogVariantCreateJobResponseCompoundDocument: {
             data: components["schemas"]["CatalogVariantCreateJobResponseObjectResource"];
             included?: components["schemas"]["CatalogVariantResponseObjectResource"][];
             links?: components["schemas"]["ObjectLinks"];
             meta?: components["schemas"]["ResponseMeta"];
         };
+        GetCatalogVariantDeleteJobResponse: {
+            data: components["schemas"]["CatalogVariantDeleteJobResponseObjectResource"];
+            links?: components["schemas"]["ObjectLinks"];
+            meta?: components["schemas"]["ResponseMeta"];
+        };
         GetCatalogVariantResponseCollection: {
             data: components["schemas"]["CatalogVariantResponseObjectResource"][];
             links?: components["schemas"]["CollectionLinks"];
+            meta?: components["schemas"]["ResponseMeta"];
+        };
+        GetCatalogVariantUpdateJobResponseCompoundDocument: {
+            data: components["schemas"]["CatalogVariantUpdateJobResponseObjectResource"];
+            included?: components["schemas"]["CatalogVariantResponseObjectResource"][];
+            links?: components["schemas"]["ObjectLinks"];
             meta?: components["schemas"]["ResponseMeta"];
         };
         GetEventResponseCollectionCompoundDocument: {
@@ -6020,6 +7112,142 @@ export interface components {
             links?: components["schemas"]["ObjectLinks"];
             meta?: components["schemas"]["ResponseMeta"];
         };
+        PostCatalogCategoryCreateJobResponse: {
+            data: {
+                attributes: {
+                    /**
+                     * Format: date-time
+                     * @description Date and time the job was completed in ISO 8601 format (YYYY-MM-DDTHH:MM:SS.mmmmmm).
+                     * @example 2022-11-08T00:00:00+00:00
+                     */
+                    completed_at?: string | null;
+                    /**
+                     * @description The total number of operations that have been completed by the job.
+                     * @default 0
+                     * @example 9
+                     */
+                    completed_count: number | null;
+                    /**
+                     * Format: date-time
+                     * @description The date and time the job was created in ISO 8601 format (YYYY-MM-DDTHH:MM:SS.mmmmmm).
+                     * @example 2022-11-08T00:00:00+00:00
+                     */
+                    created_at: string;
+                    /** @description Array of errors encountered during the processing of the job. */
+                    errors?: components["schemas"]["APIJobErrorPayload"][] | null;
+                    /**
+                     * Format: date-time
+                     * @description Date and time the job expires in ISO 8601 format (YYYY-MM-DDTHH:MM:SS.mmmmmm).
+                     * @example 2022-11-08T00:00:00+00:00
+                     */
+                    expires_at?: string | null;
+                    /**
+                     * @description The total number of operations that have failed as part of the job.
+                     * @default 0
+                     * @example 1
+                     */
+                    failed_count: number | null;
+                    /**
+                     * @description Status of the asynchronous job.
+                     * @example processing
+                     * @enum {string}
+                     */
+                    status: "cancelled" | "complete" | "processing" | "queued";
+                    /**
+                     * @description The total number of operations to be processed by the job. See `completed_count` for the job's current progress.
+                     * @example 10
+                     */
+                    total_count: number;
+                };
+                /** @description Unique identifier for retrieving the job. Generated by Klaviyo. */
+                id: string;
+                links: components["schemas"]["ObjectLinks"];
+                relationships?: {
+                    categories?: {
+                        data?: {
+                            /**
+                             * @description IDs of the created catalog categories.
+                             * @example $custom:::$default:::SAMPLE-DATA-CATEGORY-APPAREL
+                             */
+                            id: string;
+                            type: components["schemas"]["CatalogCategoryEnum"];
+                        }[];
+                        links?: components["schemas"]["RelationshipLinks"];
+                    };
+                };
+                type: components["schemas"]["CatalogCategoryBulkCreateJobEnum"];
+            };
+            links?: components["schemas"]["ObjectLinks"];
+            meta?: components["schemas"]["ResponseMeta"];
+        };
+        PostCatalogCategoryDeleteJobResponse: {
+            data: {
+                attributes: {
+                    /**
+                     * Format: date-time
+                     * @description Date and time the job was completed in ISO 8601 format (YYYY-MM-DDTHH:MM:SS.mmmmmm).
+                     * @example 2022-11-08T00:00:00+00:00
+                     */
+                    completed_at?: string | null;
+                    /**
+                     * @description The total number of operations that have been completed by the job.
+                     * @default 0
+                     * @example 9
+                     */
+                    completed_count: number | null;
+                    /**
+                     * Format: date-time
+                     * @description The date and time the job was created in ISO 8601 format (YYYY-MM-DDTHH:MM:SS.mmmmmm).
+                     * @example 2022-11-08T00:00:00+00:00
+                     */
+                    created_at: string;
+                    /** @description Array of errors encountered during the processing of the job. */
+                    errors?: components["schemas"]["APIJobErrorPayload"][] | null;
+                    /**
+                     * Format: date-time
+                     * @description Date and time the job expires in ISO 8601 format (YYYY-MM-DDTHH:MM:SS.mmmmmm).
+                     * @example 2022-11-08T00:00:00+00:00
+                     */
+                    expires_at?: string | null;
+                    /**
+                     * @description The total number of operations that have failed as part of the job.
+                     * @default 0
+                     * @example 1
+                     */
+                    failed_count: number | null;
+                    /**
+                     * @description Status of the asynchronous job.
+                     * @example processing
+                     * @enum {string}
+                     */
+                    status: "cancelled" | "complete" | "processing" | "queued";
+                    /**
+                     * @description The total number of operations to be processed by the job. See `completed_count` for the job's current progress.
+                     * @example 10
+                     */
+                    total_count: number;
+                };
+                /** @description Unique identifier for retrieving the job. Generated by Klaviyo. */
+                id: string;
+                links: components["schemas"]["ObjectLinks"];
+                relationships?: {
+                    categories?: {
+                        data?: {
+                            /**
+                             * @description IDs of the deleted catalog categories.
+                             * @example $custom:::$default:::SAMPLE-DATA-CATEGORY-APPAREL
+                             */
+                            id: string;
+                            type: components["schemas"]["CatalogCategoryEnum"];
+                        }[];
+                        links?: components["schemas"]["RelationshipLinks"];
+                    };
+                };
+                type: components["schemas"]["CatalogCategoryBulkDeleteJobEnum"];
+            };
+            links?: components["schemas"]["ObjectLinks"];
+            meta?: components["schemas"]["ResponseMeta"];
+        };
         PostCatalogCategoryResponse: {
             data: {
                 attributes: {
@@ -6056,6 +7284,74 @@ export interface components {
                     };
                 };
                 type: components["schemas"]["CatalogCategoryEnum"];
+            };
+            links?: components["schemas"]["ObjectLinks"];
+            meta?: components["schemas"]["ResponseMeta"];
+        };
+        PostCatalogCategoryUpdateJobResponse: {
+            data: {
+                attributes: {
+                    /**
+                     * Format: date-time
+                     * @description Date and time the job was completed in ISO 8601 format (YYYY-MM-DDTHH:MM:SS.mmmmmm).
+                     * @example 2022-11-08T00:00:00+00:00
+                     */
+                    completed_at?: string | null;
+                    /**
+                     * @description The total number of operations that have been completed by the job.
+                     * @default 0
+                     * @example 9
+                     */
+                    completed_count: number | null;
+                    /**
+                     * Format: date-time
+                     * @description The date and time the job was created in ISO 8601 format (YYYY-MM-DDTHH:MM:SS.mmmmmm).
+                     * @example 2022-11-08T00:00:00+00:00
+                     */
+                    created_at: string;
+                    /** @description Array of errors encountered during the processing of the job. */
+                    errors?: components["schemas"]["APIJobErrorPayload"][] | null;
+                    /**
+                     * Format: date-time
+                     * @description Date and time the job expires in ISO 8601 format (YYYY-MM-DDTHH:MM:SS.mmmmmm).
+                     * @example 2022-11-08T00:00:00+00:00
+                     */
+                    expires_at?: string | null;
+                    /**
+                     * @description The total number of operations that have failed as part of the job.
+                     * @default 0
+                     * @example 1
+                     */
+                    failed_count: number | null;
+                    /**
+                     * @description Status of the asynchronous job.
+                     * @example processing
+                     * @enum {string}
+                     */
+                    status: "cancelled" | "complete" | "processing" | "queued";
+                    /**
+                     * @description The total number of operations to be processed by the job. See `completed_count` for the job's current progress.
+                     * @example 10
+                     */
+                    total_count: number;
+                };
+                /** @description Unique identifier for retrieving the job. Generated by Klaviyo. */
+                id: string;
+                links: components["schemas"]["ObjectLinks"];
+                relationships?: {
+                    categories?: {
+                        data?: {
+                            /**
+                             * @description IDs of the updated catalog categories.
+                             * @example $custom:::$default:::SAMPLE-DATA-CATEGORY-APPAREL
+                             */
+                            id: string;
+                            type: components["schemas"]["CatalogCategoryEnum"];
+                        }[];
+                        links?: components["schemas"]["RelationshipLinks"];
+                    };
+                };
+                type: components["schemas"]["CatalogCategoryBulkUpdateJobEnum"];
             };
             links?: components["schemas"]["ObjectLinks"];
             meta?: components["schemas"]["ResponseMeta"];
@@ -6124,6 +7420,74 @@ export interface components {
                     };
                 };
                 type: components["schemas"]["CatalogItemBulkCreateJobEnum"];
+            };
+            links?: components["schemas"]["ObjectLinks"];
+            meta?: components["schemas"]["ResponseMeta"];
+        };
+        PostCatalogItemDeleteJobResponse: {
+            data: {
+                attributes: {
+                    /**
+                     * Format: date-time
+                     * @description Date and time the job was completed in ISO 8601 format (YYYY-MM-DDTHH:MM:SS.mmmmmm).
+                     * @example 2022-11-08T00:00:00+00:00
+                     */
+                    completed_at?: string | null;
+                    /**
+                     * @description The total number of operations that have been completed by the job.
+                     * @default 0
+                     * @example 9
+                     */
+                    completed_count: number | null;
+                    /**
+                     * Format: date-time
+                     * @description The date and time the job was created in ISO 8601 format (YYYY-MM-DDTHH:MM:SS.mmmmmm).
+                     * @example 2022-11-08T00:00:00+00:00
+                     */
+                    created_at: string;
+                    /** @description Array of errors encountered during the processing of the job. */
+                    errors?: components["schemas"]["APIJobErrorPayload"][] | null;
+                    /**
+                     * Format: date-time
+                     * @description Date and time the job expires in ISO 8601 format (YYYY-MM-DDTHH:MM:SS.mmmmmm).
+                     * @example 2022-11-08T00:00:00+00:00
+                     */
+                    expires_at?: string | null;
+                    /**
+                     * @description The total number of operations that have failed as part of the job.
+                     * @default 0
+                     * @example 1
+                     */
+                    failed_count: number | null;
+                    /**
+                     * @description Status of the asynchronous job.
+                     * @example processing
+                     * @enum {string}
+                     */
+                    status: "cancelled" | "complete" | "processing" | "queued";
+                    /**
+                     * @description The total number of operations to be processed by the job. See `completed_count` for the job's current progress.
+                     * @example 10
+                     */
+                    total_count: number;
+                };
+                /** @description Unique identifier for retrieving the job. Generated by Klaviyo. */
+                id: string;
+                links: components["schemas"]["ObjectLinks"];
+                relationships?: {
+                    items?: {
+                        data?: {
+                            /**
+                             * @description IDs of the deleted catalog items.
+                             * @example $custom:::$default:::SAMPLE-DATA-ITEM-1
+                             */
+                            id: string;
+                            type: components["schemas"]["CatalogItemEnum"];
+                        }[];
+                        links?: components["schemas"]["RelationshipLinks"];
+                    };
+                };
+                type: components["schemas"]["CatalogItemBulkDeleteJobEnum"];
             };
             links?: components["schemas"]["ObjectLinks"];
             meta?: components["schemas"]["ResponseMeta"];
@@ -6218,6 +7582,74 @@ export interface components {
             links?: components["schemas"]["ObjectLinks"];
             meta?: components["schemas"]["ResponseMeta"];
         };
+        PostCatalogItemUpdateJobResponse: {
+            data: {
+                attributes: {
+                    /**
+                     * Format: date-time
+                     * @description Date and time the job was completed in ISO 8601 format (YYYY-MM-DDTHH:MM:SS.mmmmmm).
+                     * @example 2022-11-08T00:00:00+00:00
+                     */
+                    completed_at?: string | null;
+                    /**
+                     * @description The total number of operations that have been completed by the job.
+                     * @default 0
+                     * @example 9
+                     */
+                    completed_count: number | null;
+                    /**
+                     * Format: date-time
+                     * @description The date and time the job was created in ISO 8601 format (YYYY-MM-DDTHH:MM:SS.mmmmmm).
+                     * @example 2022-11-08T00:00:00+00:00
+                     */
+                    created_at: string;
+                    /** @description Array of errors encountered during the processing of the job. */
+                    errors?: components["schemas"]["APIJobErrorPayload"][] | null;
+                    /**
+                     * Format: date-time
+                     * @description Date and time the job expires in ISO 8601 format (YYYY-MM-DDTHH:MM:SS.mmmmmm).
+                     * @example 2022-11-08T00:00:00+00:00
+                     */
+                    expires_at?: string | null;
+                    /**
+                     * @description The total number of operations that have failed as part of the job.
+                     * @default 0
+                     * @example 1
+                     */
+                    failed_count: number | null;
+                    /**
+                     * @description Status of the asynchronous job.
+                     * @example processing
+                     * @enum {string}
+                     */
+                    status: "cancelled" | "complete" | "processing" | "queued";
+                    /**
+                     * @description The total number of operations to be processed by the job. See `completed_count` for the job's current progress.
+                     * @example 10
+                     */
+                    total_count: number;
+                };
+                /** @description Unique identifier for retrieving the job. Generated by Klaviyo. */
+                id: string;
+                links: components["schemas"]["ObjectLinks"];
+                relationships?: {
+                    items?: {
+                        data?: {
+                            /**
+                             * @description IDs of the updated catalog items.
+                             * @example $custom:::$default:::SAMPLE-DATA-ITEM-1
+                             */
+                            id: string;
+                            type: components["schemas"]["CatalogItemEnum"];
+                        }[];
+                        links?: components["schemas"]["RelationshipLinks"];
+                    };
+                };
+                type: components["schemas"]["CatalogItemBulkUpdateJobEnum"];
+            };
+            links?: components["schemas"]["ObjectLinks"];
+            meta?: components["schemas"]["ResponseMeta"];
+        };
         PostCatalogVariantCreateJobResponse: {
             data: {
                 attributes: {
@@ -6282,6 +7714,74 @@ export interface components {
                     };
                 };
                 type: components["schemas"]["CatalogVariantBulkCreateJobEnum"];
+            };
+            links?: components["schemas"]["ObjectLinks"];
+            meta?: components["schemas"]["ResponseMeta"];
+        };
+        PostCatalogVariantDeleteJobResponse: {
+            data: {
+                attributes: {
+                    /**
+                     * Format: date-time
+                     * @description Date and time the job was completed in ISO 8601 format (YYYY-MM-DDTHH:MM:SS.mmmmmm).
+                     * @example 2022-11-08T00:00:00+00:00
+                     */
+                    completed_at?: string | null;
+                    /**
+                     * @description The total number of operations that have been completed by the job.
+                     * @default 0
+                     * @example 9
+                     */
+                    completed_count: number | null;
+                    /**
+                     * Format: date-time
+                     * @description The date and time the job was created in ISO 8601 format (YYYY-MM-DDTHH:MM:SS.mmmmmm).
+                     * @example 2022-11-08T00:00:00+00:00
+                     */
+                    created_at: string;
+                    /** @description Array of errors encountered during the processing of the job. */
+                    errors?: components["schemas"]["APIJobErrorPayload"][] | null;
+                    /**
+                     * Format: date-time
+                     * @description Date and time the job expires in ISO 8601 format (YYYY-MM-DDTHH:MM:SS.mmmmmm).
+                     * @example 2022-11-08T00:00:00+00:00
+                     */
+                    expires_at?: string | null;
+                    /**
+                     * @description The total number of operations that have failed as part of the job.
+                     * @default 0
+                     * @example 1
+                     */
+                    failed_count: number | null;
+                    /**
+                     * @description Status of the asynchronous job.
+                     * @example processing
+                     * @enum {string}
+                     */
+                    status: "cancelled" | "complete" | "processing" | "queued";
+                    /**
+                     * @description The total number of operations to be processed by the job. See `completed_count` for the job's current progress.
+                     * @example 10
+                     */
+                    total_count: number;
+                };
+                /** @description Unique identifier for retrieving the job. Generated by Klaviyo. */
+                id: string;
+                links: components["schemas"]["ObjectLinks"];
+                relationships?: {
+                    variants?: {
+                        data?: {
+                            /**
+                             * @description IDs of the deleted catalog variants.
+                             * @example $custom:::$default:::SAMPLE-DATA-ITEM-1-VARIANT-MEDIUM
+                             */
+                            id: string;
+                            type: components["schemas"]["CatalogVariantEnum"];
+                        }[];
+                        links?: components["schemas"]["RelationshipLinks"];
+                    };
+                };
+                type: components["schemas"]["CatalogVariantBulkDeleteJobEnum"];
             };
             links?: components["schemas"]["ObjectLinks"];
             meta?: components["schemas"]["ResponseMeta"];
@@ -6390,6 +7890,74 @@ export interface components {
                     };
                 };
                 type: components["schemas"]["CatalogVariantEnum"];
+            };
+            links?: components["schemas"]["ObjectLinks"];
+            meta?: components["schemas"]["ResponseMeta"];
+        };
+        PostCatalogVariantUpdateJobResponse: {
+            data: {
+                attributes: {
+                    /**
+                     * Format: date-time
+                     * @description Date and time the job was completed in ISO 8601 format (YYYY-MM-DDTHH:MM:SS.mmmmmm).
+                     * @example 2022-11-08T00:00:00+00:00
+                     */
+                    completed_at?: string | null;
+                    /**
+                     * @description The total number of operations that have been completed by the job.
+                     * @default 0
+                     * @example 9
+                     */
+                    completed_count: number | null;
+                    /**
+                     * Format: date-time
+                     * @description The date and time the job was created in ISO 8601 format (YYYY-MM-DDTHH:MM:SS.mmmmmm).
+                     * @example 2022-11-08T00:00:00+00:00
+                     */
+                    created_at: string;
+                    /** @description Array of errors encountered during the processing of the job. */
+                    errors?: components["schemas"]["APIJobErrorPayload"][] | null;
+                    /**
+                     * Format: date-time
+                     * @description Date and time the job expires in ISO 8601 format (YYYY-MM-DDTHH:MM:SS.mmmmmm).
+                     * @example 2022-11-08T00:00:00+00:00
+                     */
+                    expires_at?: string | null;
+                    /**
+                     * @description The total number of operations that have failed as part of the job.
+                     * @default 0
+                     * @example 1
+                     */
+                    failed_count: number | null;
+                    /**
+                     * @description Status of the asynchronous job.
+                     * @example processing
+                     * @enum {string}
+                     */
+                    status: "cancelled" | "complete" | "processing" | "queued";
+                    /**
+                     * @description The total number of operations to be processed by the job. See `completed_count` for the job's current progress.
+                     * @example 10
+                     */
+                    total_count: number;
+                };
+                /** @description Unique identifier for retrieving the job. Generated by Klaviyo. */
+                id: string;
+                links: components["schemas"]["ObjectLinks"];
+                relationships?: {
+                    variants?: {
+                        data?: {
+                            /**
+                             * @description IDs of the updated catalog variants.
+                             * @example $custom:::$default:::SAMPLE-DATA-ITEM-1-VARIANT-MEDIUM
+                             */
+                            id: string;
+                            type: components["schemas"]["CatalogVariantEnum"];
+                        }[];
+                        links?: components["schemas"]["RelationshipLinks"];
+                    };
+                };
+                type: components["schemas"]["CatalogVariantBulkUpdateJobEnum"];
             };
             links?: components["schemas"]["ObjectLinks"];
             meta?: components["schemas"]["ResponseMeta"];
@@ -10100,6 +11668,203 @@ export interface operations {
             };
         };
     };
+    bulk_create_catalog_categories: {
+        parameters: {
+            query?: {
+                /** @description For more information please visit https://developers.klaviyo.com/en/v2026-07-15/reference/api-overview#sparse-fieldsets */
+                "fields[catalog-category-bulk-create-job]"?: ("completed_at" | "completed_count" | "created_at" | "errors" | "expires_at" | "failed_count" | "id" | "status" | "total_count")[];
+            };
+            header: {
+                /** @description API endpoint revision (format: YYYY-MM-DD[.suffix]) */
+                revision: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/vnd.api+json": components["schemas"]["CatalogCategoryCreateJobCreateQuery"];
+            };
+        };
+        responses: {
+            "4XX": components["responses"]["ClientError"];
+            "5XX": components["responses"]["ServerError"];
+            /** @description Success */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.api+json": components["schemas"]["PostCatalogCategoryCreateJobResponse"];
+                };
+            };
+        };
+    };
+    get_bulk_create_categories_job: {
+        parameters: {
+            query?: {
+                /** @description For more information please visit https://developers.klaviyo.com/en/v2026-07-15/reference/api-overview#sparse-fieldsets */
+                "fields[catalog-category-bulk-create-job]"?: ("completed_at" | "completed_count" | "created_at" | "errors" | "expires_at" | "failed_count" | "id" | "status" | "total_count")[];
+                /** @description For more information please visit https://developers.klaviyo.com/en/v2026-07-15/reference/api-overview#sparse-fieldsets */
+                "fields[catalog-category]"?: ("external_id" | "id" | "name" | "updated")[];
+                /** @description For more information please visit https://developers.klaviyo.com/en/v2026-07-15/reference/api-overview#relationships */
+                include?: "categories"[];
+            };
+            header: {
+                /** @description API endpoint revision (format: YYYY-MM-DD[.suffix]) */
+                revision: string;
+            };
+            path: {
+                /** @description ID of the job to retrieve. */
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            "4XX": components["responses"]["ClientError"];
+            "5XX": components["responses"]["ServerError"];
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.api+json": components["schemas"]["GetCatalogCategoryCreateJobResponseCompoundDocument"];
+                };
+            };
+        };
+    };
+    bulk_delete_catalog_categories: {
+        parameters: {
+            query?: {
+                /** @description For more information please visit https://developers.klaviyo.com/en/v2026-07-15/reference/api-overview#sparse-fieldsets */
+                "fields[catalog-category-bulk-delete-job]"?: ("completed_at" | "completed_count" | "created_at" | "errors" | "expires_at" | "failed_count" | "id" | "status" | "total_count")[];
+            };
+            header: {
+                /** @description API endpoint revision (format: YYYY-MM-DD[.suffix]) */
+                revision: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/vnd.api+json": components["schemas"]["CatalogCategoryDeleteJobCreateQuery"];
+            };
+        };
+        responses: {
+            "4XX": components["responses"]["ClientError"];
+            "5XX": components["responses"]["ServerError"];
+            /** @description Success */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.api+json": components["schemas"]["PostCatalogCategoryDeleteJobResponse"];
+                };
+            };
+        };
+    };
+    get_bulk_delete_categories_job: {
+        parameters: {
+            query?: {
+                /** @description For more information please visit https://developers.klaviyo.com/en/v2026-07-15/reference/api-overview#sparse-fieldsets */
+                "fields[catalog-category-bulk-delete-job]"?: ("completed_at" | "completed_count" | "created_at" | "errors" | "expires_at" | "failed_count" | "id" | "status" | "total_count")[];
+            };
+            header: {
+                /** @description API endpoint revision (format: YYYY-MM-DD[.suffix]) */
+                revision: string;
+            };
+            path: {
+                /** @description ID of the job to retrieve. */
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            "4XX": components["responses"]["ClientError"];
+            "5XX": components["responses"]["ServerError"];
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.api+json": components["schemas"]["GetCatalogCategoryDeleteJobResponse"];
+                };
+            };
+        };
+    };
+    bulk_update_catalog_categories: {
+        parameters: {
+            query?: {
+                /** @description For more information please visit https://developers.klaviyo.com/en/v2026-07-15/reference/api-overview#sparse-fieldsets */
+                "fields[catalog-category-bulk-update-job]"?: ("completed_at" | "completed_count" | "created_at" | "errors" | "expires_at" | "failed_count" | "id" | "status" | "total_count")[];
+            };
+            header: {
+                /** @description API endpoint revision (format: YYYY-MM-DD[.suffix]) */
+                revision: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/vnd.api+json": components["schemas"]["CatalogCategoryUpdateJobCreateQuery"];
+            };
+        };
+        responses: {
+            "4XX": components["responses"]["ClientError"];
+            "5XX": components["responses"]["ServerError"];
+            /** @description Success */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.api+json": components["schemas"]["PostCatalogCategoryUpdateJobResponse"];
+                };
+            };
+        };
+    };
+    get_bulk_update_categories_job: {
+        parameters: {
+            query?: {
+                /** @description For more information please visit https://developers.klaviyo.com/en/v2026-07-15/reference/api-overview#sparse-fieldsets */
+                "fields[catalog-category-bulk-update-job]"?: ("completed_at" | "completed_count" | "created_at" | "errors" | "expires_at" | "failed_count" | "id" | "status" | "total_count")[];
+                /** @description For more information please visit https://developers.klaviyo.com/en/v2026-07-15/reference/api-overview#sparse-fieldsets */
+                "fields[catalog-category]"?: ("external_id" | "id" | "name" | "updated")[];
+                /** @description For more information please visit https://developers.klaviyo.com/en/v2026-07-15/reference/api-overview#relationships */
+                include?: "categories"[];
+            };
+            header: {
+                /** @description API endpoint revision (format: YYYY-MM-DD[.suffix]) */
+                revision: string;
+            };
+            path: {
+                /** @description ID of the job to retrieve. */
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            "4XX": components["responses"]["ClientError"];
+            "5XX": components["responses"]["ServerError"];
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.api+json": components["schemas"]["GetCatalogCategoryUpdateJobResponseCompoundDocument"];
+                };
+            };
+        };
+    };
     bulk_create_catalog_items: {
         parameters: {
             query?: {
@@ -10163,6 +11928,136 @@ export interface operations {
                 };
                 content: {
                     "application/vnd.api+json": components["schemas"]["GetCatalogItemCreateJobResponseCompoundDocument"];
+                };
+            };
+        };
+    };
+    bulk_delete_catalog_items: {
+        parameters: {
+            query?: {
+                /** @description For more information please visit https://developers.klaviyo.com/en/v2026-07-15/reference/api-overview#sparse-fieldsets */
+                "fields[catalog-item-bulk-delete-job]"?: ("completed_at" | "completed_count" | "created_at" | "errors" | "expires_at" | "failed_count" | "id" | "status" | "total_count")[];
+            };
+            header: {
+                /** @description API endpoint revision (format: YYYY-MM-DD[.suffix]) */
+                revision: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/vnd.api+json": components["schemas"]["CatalogItemDeleteJobCreateQuery"];
+            };
+        };
+        responses: {
+            "4XX": components["responses"]["ClientError"];
+            "5XX": components["responses"]["ServerError"];
+            /** @description Success */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.api+json": components["schemas"]["PostCatalogItemDeleteJobResponse"];
+                };
+            };
+        };
+    };
+    get_bulk_delete_catalog_items_job: {
+        parameters: {
+            query?: {
+                /** @description For more information please visit https://developers.klaviyo.com/en/v2026-07-15/reference/api-overview#sparse-fieldsets */
+                "fields[catalog-item-bulk-delete-job]"?: ("completed_at" | "completed_count" | "created_at" | "errors" | "expires_at" | "failed_count" | "id" | "status" | "total_count")[];
+            };
+            header: {
+                /** @description API endpoint revision (format: YYYY-MM-DD[.suffix]) */
+                revision: string;
+            };
+            path: {
+                /** @description ID of the job to retrieve. */
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            "4XX": components["responses"]["ClientError"];
+            "5XX": components["responses"]["ServerError"];
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.api+json": components["schemas"]["GetCatalogItemDeleteJobResponse"];
+                };
+            };
+        };
+    };
+    bulk_update_catalog_items: {
+        parameters: {
+            query?: {
+                /** @description For more information please visit https://developers.klaviyo.com/en/v2026-07-15/reference/api-overview#sparse-fieldsets */
+                "fields[catalog-item-bulk-update-job]"?: ("completed_at" | "completed_count" | "created_at" | "errors" | "expires_at" | "failed_count" | "id" | "status" | "total_count")[];
+            };
+            header: {
+                /** @description API endpoint revision (format: YYYY-MM-DD[.suffix]) */
+                revision: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/vnd.api+json": components["schemas"]["CatalogItemUpdateJobCreateQuery"];
+            };
+        };
+        responses: {
+            "4XX": components["responses"]["ClientError"];
+            "5XX": components["responses"]["ServerError"];
+            /** @description Success */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.api+json": components["schemas"]["PostCatalogItemUpdateJobResponse"];
+                };
+            };
+        };
+    };
+    get_bulk_update_catalog_items_job: {
+        parameters: {
+            query?: {
+                /** @description For more information please visit https://developers.klaviyo.com/en/v2026-07-15/reference/api-overview#sparse-fieldsets */
+                "fields[catalog-item-bulk-update-job]"?: ("completed_at" | "completed_count" | "created_at" | "errors" | "expires_at" | "failed_count" | "id" | "status" | "total_count")[];
+                /** @description For more information please visit https://developers.klaviyo.com/en/v2026-07-15/reference/api-overview#sparse-fieldsets */
+                "fields[catalog-item]"?: ("created" | "custom_metadata" | "description" | "external_id" | "id" | "image_full_url" | "image_thumbnail_url" | "images" | "price" | "published" | "title" | "updated" | "url")[];
+                /** @description For more information please visit https://developers.klaviyo.com/en/v2026-07-15/reference/api-overview#relationships */
+                include?: "items"[];
+            };
+            header: {
+                /** @description API endpoint revision (format: YYYY-MM-DD[.suffix]) */
+                revision: string;
+            };
+            path: {
+                /** @description ID of the job to retrieve. */
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            "4XX": components["responses"]["ClientError"];
+            "5XX": components["responses"]["ServerError"];
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.api+json": components["schemas"]["GetCatalogItemUpdateJobResponseCompoundDocument"];
                 };
             };
         };
@@ -10398,6 +12293,136 @@ export interface operations {
                 };
                 content: {
                     "application/vnd.api+json": components["schemas"]["GetCatalogVariantCreateJobResponseCompoundDocument"];
+                };
+            };
+        };
+    };
+    bulk_delete_catalog_variants: {
+        parameters: {
+            query?: {
+                /** @description For more information please visit https://developers.klaviyo.com/en/v2026-07-15/reference/api-overview#sparse-fieldsets */
+                "fields[catalog-variant-bulk-delete-job]"?: ("completed_at" | "completed_count" | "created_at" | "errors" | "expires_at" | "failed_count" | "id" | "status" | "total_count")[];
+            };
+            header: {
+                /** @description API endpoint revision (format: YYYY-MM-DD[.suffix]) */
+                revision: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/vnd.api+json": components["schemas"]["CatalogVariantDeleteJobCreateQuery"];
+            };
+        };
+        responses: {
+            "4XX": components["responses"]["ClientError"];
+            "5XX": components["responses"]["ServerError"];
+            /** @description Success */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.api+json": components["schemas"]["PostCatalogVariantDeleteJobResponse"];
+                };
+            };
+        };
+    };
+    get_bulk_delete_variants_job: {
+        parameters: {
+            query?: {
+                /** @description For more information please visit https://developers.klaviyo.com/en/v2026-07-15/reference/api-overview#sparse-fieldsets */
+                "fields[catalog-variant-bulk-delete-job]"?: ("completed_at" | "completed_count" | "created_at" | "errors" | "expires_at" | "failed_count" | "id" | "status" | "total_count")[];
+            };
+            header: {
+                /** @description API endpoint revision (format: YYYY-MM-DD[.suffix]) */
+                revision: string;
+            };
+            path: {
+                /** @description ID of the job to retrieve. */
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            "4XX": components["responses"]["ClientError"];
+            "5XX": components["responses"]["ServerError"];
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.api+json": components["schemas"]["GetCatalogVariantDeleteJobResponse"];
+                };
+            };
+        };
+    };
+    bulk_update_catalog_variants: {
+        parameters: {
+            query?: {
+                /** @description For more information please visit https://developers.klaviyo.com/en/v2026-07-15/reference/api-overview#sparse-fieldsets */
+                "fields[catalog-variant-bulk-update-job]"?: ("completed_at" | "completed_count" | "created_at" | "errors" | "expires_at" | "failed_count" | "id" | "status" | "total_count")[];
+            };
+            header: {
+                /** @description API endpoint revision (format: YYYY-MM-DD[.suffix]) */
+                revision: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/vnd.api+json": components["schemas"]["CatalogVariantUpdateJobCreateQuery"];
+            };
+        };
+        responses: {
+            "4XX": components["responses"]["ClientError"];
+            "5XX": components["responses"]["ServerError"];
+            /** @description Success */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.api+json": components["schemas"]["PostCatalogVariantUpdateJobResponse"];
+                };
+            };
+        };
+    };
+    get_bulk_update_variants_job: {
+        parameters: {
+            query?: {
+                /** @description For more information please visit https://developers.klaviyo.com/en/v2026-07-15/reference/api-overview#sparse-fieldsets */
+                "fields[catalog-variant-bulk-update-job]"?: ("completed_at" | "completed_count" | "created_at" | "errors" | "expires_at" | "failed_count" | "id" | "status" | "total_count")[];
+                /** @description For more information please visit https://developers.klaviyo.com/en/v2026-07-15/reference/api-overview#sparse-fieldsets */
+                "fields[catalog-variant]"?: ("created" | "custom_metadata" | "description" | "external_id" | "id" | "image_full_url" | "image_thumbnail_url" | "images" | "inventory_policy" | "inventory_quantity" | "price" | "published" | "sku" | "title" | "updated" | "url")[];
+                /** @description For more information please visit https://developers.klaviyo.com/en/v2026-07-15/reference/api-overview#relationships */
+                include?: "variants"[];
+            };
+            header: {
+                /** @description API endpoint revision (format: YYYY-MM-DD[.suffix]) */
+                revision: string;
+            };
+            path: {
+                /** @description ID of the job to retrieve. */
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            "4XX": components["responses"]["ClientError"];
+            "5XX": components["responses"]["ServerError"];
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.api+json": components["schemas"]["GetCatalogVariantUpdateJobResponseCompoundDocument"];
                 };
             };
         };
