@@ -26,6 +26,13 @@ export interface ConsentChange {
   /** Klaviyo `custom_source`, e.g. "Checkout" or "Newsletter footer". */
   source: string;
   disclosure?: { text: string; version?: string };
+  /**
+   * Past consent sent by the backfill: a subscribe goes with `historical_import` and `consentedAt` as
+   * `consented_at` ("The timestamp of when the profile's consent was gathered. This should only be used
+   * when syncing over historical consent info", SubscriptionParameters), which bypasses double opt-in
+   * and "Added to list" flows (bulk_subscribe_profiles).
+   */
+  historicalImport?: true;
 }
 
 /** The identifiers a consent change may carry for its channel (see ConsentChange). */

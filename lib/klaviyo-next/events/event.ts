@@ -11,4 +11,9 @@ export interface TrackEvent {
   value?: number;
   valueCurrency?: string;
   profile: ProfileIdentity;
+  /**
+   * A past event sent by the backfill: "When true, the event is recorded but does NOT trigger flows"
+   * (spec, EventCreateQueryV2ResourceObject `backfill`).
+   */
+  backfill?: true;
 }

@@ -9,6 +9,8 @@ export interface ProfileUpdate {
   profile: ProfileIdentity;
   properties?: Record<string, unknown>;
   location?: Record<string, string | undefined>;
+  /** A past customer sent by the backfill: delivered in the history lane (laneOf). */
+  backfill?: true;
 }
 
 /** A shopper asking to hear when a sold-out variant (the store's variant id) is back. */
@@ -89,14 +91,23 @@ export const backInStockMessage = (request: BackInStockRequest): OutboxMessage =
   payload: request,
 });
 
-/** Claims take lane 0 before lane 1 (OutboxStore.claim). */
-export type Lane = 0 | 1;
+/** Claims take lane 0, then lane 1, then lane 2 (OutboxStore.claim). */
+export type Lane = 0 | 1 | 2;
+
+/** Past facts the backfill sends (events with `backfill`, historical consent, past customers). */
+export const isHistory = (message: OutboxMessage): boolean =>
+  (message.kind === 'event' && message.payload.backfill === true) ||
+  (message.kind === 'consent' && message.payload.historicalImport === true) ||
+  (message.kind === 'profile' && message.payload.backfill === true);
 
 /**
  * Browse events the browser reports (Viewed Product, Added to Cart, Started Checkout: its view and
  * cart ids are the browser's to choose) go in lane 1; everything the store itself records (orders and
  * their lifecycle, profile writes, consent, back in stock) in lane 0, so a flood of browsing never
- * delays a Placed Order.
+ * delays a Placed Order. History (isHistory) goes in lane 2, last: a backfill of years of orders
+ * never delays what shoppers do today.
  */
-export const laneOf = (message: OutboxMessage): Lane =>
-  message.kind === 'event' && BROWSER_METRICS.includes(message.payload.metric as MetricName) ? 1 : 0;
+export const laneOf = (message: OutboxMessage): Lane => {
+  if (isHistory(message)) return 2;
+  return message.kind === 'event' && BROWSER_METRICS.includes(message.payload.metric as MetricName) ? 1 : 0;
+};

@@ -47,7 +47,9 @@ export interface ConsentDeliveryOptions {
 function groups(records: readonly ConsentRecord[]) {
   const byKey = new Map<string, ConsentRecord[]>();
   for (const r of records) {
-    const key = `${r.payload.status}|${r.payload.listId ?? ''}|${r.payload.source}|${r.payload.channel}`;
+    // A historical import is a flag of the whole job, so past consent never shares a job with live.
+    const history = r.payload.historicalImport === true && r.payload.status === 'SUBSCRIBED';
+    const key = `${r.payload.status}|${r.payload.listId ?? ''}|${r.payload.source}|${r.payload.channel}|${history}`;
     byKey.set(key, [...(byKey.get(key) ?? []), r]);
   }
   const out: ConsentRecord[][] = [];
@@ -61,17 +63,37 @@ function groups(records: readonly ConsentRecord[]) {
 /** The profile of a job a Klaviyo error pointer names, e.g. /data/attributes/profiles/data/3/attributes/email. */
 const PROFILE_POINTER = /^\/data\/attributes\/profiles\/data\/(\d+)(?:\/|$)/;
 
+/**
+ * Past consent: the subscribe target with the time it was given as `consented_at`, which a historical
+ * import requires for every profile ("If `historical_import` is set to true, the `consented_at` field
+ * is required and must be in the past", bulk_subscribe_profiles).
+ */
+function historicalTarget(change: ConsentChange & { status: 'SUBSCRIBED' }) {
+  const target = consentTarget(change);
+  const marketing = { consent: change.status, consented_at: change.consentedAt };
+  return {
+    ...target,
+    subscriptions: change.channel === 'email' ? { email: { marketing } } : { sms: { marketing } },
+  };
+}
+
 /** One call for the whole group: a subscribe job (at most 1,000) or an unsubscribe call (at most 100). */
 async function call(
   api: ReturnType<typeof subscriptionsResource>,
   group: readonly ConsentRecord[],
   signal: AbortSignal,
 ) {
-  const { status, listId, source } = (group[0] as ConsentRecord).payload;
+  const { status, listId, source, historicalImport } = (group[0] as ConsentRecord).payload;
   const changes = group.map((r) => r.payload);
   if (status === 'SUBSCRIBED') {
     const subscribed = changes as (ConsentChange & { status: 'SUBSCRIBED' })[];
-    await api.subscribe(subscribed.map(consentTarget), { listId, customSource: source, signal });
+    const targets = historicalImport ? subscribed.map(historicalTarget) : subscribed.map(consentTarget);
+    await api.subscribe(targets, {
+      listId,
+      customSource: source,
+      ...(historicalImport ? { historicalImport: true } : {}),
+      signal,
+    });
   } else {
     const unsubscribed = changes as (ConsentChange & { status: 'UNSUBSCRIBED' })[];
     await api.unsubscribe(unsubscribed.map(consentTarget), { listId, signal });

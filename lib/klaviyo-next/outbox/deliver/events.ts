@@ -54,6 +54,7 @@ export const toEventInput = (event: TrackEvent): EventInput => ({
   unique_id: event.uniqueId,
   ...(event.value !== undefined ? { value: event.value } : {}),
   ...(event.valueCurrency ? { value_currency: event.valueCurrency } : {}),
+  ...(event.backfill ? { backfill: true } : {}),
 });
 
 /** Where a bulk job's error points: an entry, and in it one event or the entry's profile. */
