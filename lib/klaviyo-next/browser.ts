@@ -8,7 +8,17 @@
 export * from './dashboard/contracts';
 export * from './dashboard/format';
 export { adminKeys } from './dashboard/query-keys';
-export { addedToCart, cartTotalCents, itemOf, startedCheckout, viewedProduct } from './events/browse';
+export {
+  addedToCart,
+  type CollectionSnapshot,
+  cartTotalCents,
+  itemOf,
+  type SearchSnapshot,
+  startedCheckout,
+  submittedSearch,
+  viewedCollection,
+  viewedProduct,
+} from './events/browse';
 export type { ConsentChannel, ConsentStatus } from './events/consent';
 export type { TrackEvent } from './events/event';
 export { BROWSER_METRICS, METRICS, type MetricName } from './events/metrics';

@@ -20,6 +20,8 @@ export {
   type ProfileDeletionRequest,
   withSecureDelete,
 } from './erasure';
+// What a Storefront's collection() and search() answer (the relay's Viewed Collection, Submitted Search).
+export type { CollectionSnapshot, SearchSnapshot } from './events/browse';
 // The consent the store sends to Klaviyo. `ConsentChange` (below) is the one Klaviyo reports back by webhook.
 export type { ConsentChange as OutgoingConsent } from './events/consent';
 export { accountExchangeId, buildIdentity, type ProfileIdentity, toE164 } from './events/identity';

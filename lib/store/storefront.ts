@@ -1,9 +1,9 @@
 import 'server-only';
 import sql from 'sql-template-tag';
-import type { Storefront } from '../klaviyo-next/events';
+import type { CollectionSnapshot, SearchSnapshot, Storefront } from '../klaviyo-next/events';
 import type { LineSnapshot } from '../klaviyo-next/events/types';
 import { loadCart } from './cart';
-import { productSnapshot, sellableVariant } from './catalog';
+import { listCategories, productSnapshot, searchProducts, sellableVariant } from './catalog';
 import type { StoreDeps } from './deps';
 import { SHOPPER_SESSION_COOKIE, shopperEmail } from './shopper-session';
 import { consentFromCookie, TRACKING_CONSENT_COOKIE } from './tracking-consent';
@@ -12,6 +12,38 @@ function line(variantId: string, quantity: number, storeUrl: string): LineSnapsh
   const found = sellableVariant(variantId);
   if (!found) return undefined;
   return { ...productSnapshot(found.product, found.variant, storeUrl), lineId: variantId, quantity };
+}
+
+/** The collection of every product, beside the categories (`/collections/all`). */
+export const ALL_PRODUCTS = { slug: 'all', name: 'All products' } as const;
+
+/** The collection at `/collections/<handle>`: a category or every product; nothing for another handle. */
+export function collectionSnapshot(handle: string, storeUrl: string): CollectionSnapshot | undefined {
+  const found = handle === ALL_PRODUCTS.slug ? ALL_PRODUCTS : listCategories().find((c) => c.slug === handle);
+  return found
+    ? {
+        collectionId: found.slug,
+        handle: found.slug,
+        name: found.name,
+        url: `${storeUrl}/collections/${found.slug}`,
+      }
+    : undefined;
+}
+
+/** The search page keeps the first 100 characters of what was typed. */
+const SEARCH_TERM_MAX = 100;
+
+/** A search term as the search page runs it: trimmed, at most SEARCH_TERM_MAX characters. */
+export const searchTermOf = (typed: string) => typed.trim().slice(0, SEARCH_TERM_MAX);
+
+/** The store's search for `typed` (lib/store/catalog.ts searchProducts), with the count it found. */
+export function searchSnapshot(typed: string, storeUrl: string): SearchSnapshot {
+  const term = searchTermOf(typed);
+  return {
+    term,
+    resultCount: term ? searchProducts(term).length : 0,
+    url: `${storeUrl}/search?q=${encodeURIComponent(term)}`,
+  };
 }
 
 /** The demo store as the track relay sees it: its catalog, its carts and its shopper sessions. */
@@ -45,6 +77,10 @@ export function demoStorefront(deps: Pick<StoreDeps, 'db' | 'now' | 'storeUrl'>)
         ...(added ? { added } : {}),
       };
     },
+
+    collection: async (handle) => collectionSnapshot(handle, storeUrl),
+
+    search: async (term) => searchSnapshot(term, storeUrl),
 
     shopperEmail: (token) => shopperEmail(db, token, deps.now()),
 

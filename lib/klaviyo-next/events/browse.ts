@@ -110,3 +110,63 @@ export function startedCheckout(
     Items: cart.lines.map(itemOf),
   });
 }
+
+/** A collection page (a category, or every product) as the store shows it, for Viewed Collection. */
+export interface CollectionSnapshot {
+  /** The store's id for the collection. */
+  collectionId: string;
+  /** Its handle in the page's URL (`/collections/<handle>`). */
+  handle: string;
+  name: string;
+  url: string;
+}
+
+/** A search the store ran, for Submitted Search: the term as it searched it and what it found. */
+export interface SearchSnapshot {
+  term: string;
+  /** How many products the store's search found, counted by the store. */
+  resultCount: number;
+  url: string;
+}
+
+/**
+ * Viewed Collection, once per collection per page view (`viewId`). `CollectionID`, `CollectionHandle`
+ * and `URL` are what Klaviyo's own storefront integration sends (the Next.js skill's
+ * references/storefront-events.md); `CollectionName` is ours, for the words of a browse email.
+ */
+export function viewedCollection(
+  collection: CollectionSnapshot,
+  context: { profile: ProfileIdentity; viewId: string; at: string },
+): TrackEvent {
+  return {
+    metric: METRICS.viewedCollection,
+    uniqueId: uniqueId('viewed-collection', collection.collectionId, context.viewId),
+    time: context.at,
+    profile: context.profile,
+    properties: {
+      CollectionID: collection.collectionId,
+      CollectionHandle: collection.handle,
+      CollectionName: collection.name,
+      URL: collection.url,
+    },
+  };
+}
+
+/**
+ * Submitted Search, once per search page view (`viewId`): one page shows one search, so the view
+ * names it and a long term never lengthens the id. `SearchTerm` and `URL` as Klaviyo's storefront
+ * integration sends them (references/storefront-events.md); `ResultCount` is ours, so a flow can
+ * follow up searches that found nothing.
+ */
+export function submittedSearch(
+  search: SearchSnapshot,
+  context: { profile: ProfileIdentity; viewId: string; at: string },
+): TrackEvent {
+  return {
+    metric: METRICS.submittedSearch,
+    uniqueId: uniqueId('submitted-search', context.viewId),
+    time: context.at,
+    profile: context.profile,
+    properties: { SearchTerm: search.term, ResultCount: search.resultCount, URL: search.url },
+  };
+}

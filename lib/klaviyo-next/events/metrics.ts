@@ -1,9 +1,14 @@
 /**
  * Klaviyo's standard e-commerce metric names (developers.klaviyo.com "Guide to integrating a
  * platform without a pre-built Klaviyo integration"). Flows and reports key on these exact names.
+ * Viewed Collection and Submitted Search are the browsing metrics Klaviyo's own storefront
+ * integrations send beside Viewed Product (help.klaviyo.com 115005080447 "Shopify data reference";
+ * the Next.js skill's references/storefront-events.md).
  */
 export const METRICS = {
   viewedProduct: 'Viewed Product',
+  viewedCollection: 'Viewed Collection',
+  submittedSearch: 'Submitted Search',
   addedToCart: 'Added to Cart',
   startedCheckout: 'Started Checkout',
   placedOrder: 'Placed Order',
@@ -46,4 +51,6 @@ export const BROWSER_METRICS: readonly MetricName[] = [
   METRICS.viewedProduct,
   METRICS.addedToCart,
   METRICS.startedCheckout,
+  METRICS.viewedCollection,
+  METRICS.submittedSearch,
 ];

@@ -1,3 +1,4 @@
+import type { CollectionSnapshot, SearchSnapshot } from './browse';
 import type { CartSnapshot, LineSnapshot, ProductSnapshot } from './types';
 
 /**
@@ -17,6 +18,18 @@ export interface Storefront {
    * that change added when it was an addition; nothing when the cart or revision does not exist.
    */
   cart(cartId: string, revision: number): Promise<{ cart: CartSnapshot; added?: LineSnapshot } | undefined>;
+  /**
+   * A collection the storefront shows, by the handle in its URL, for Viewed Collection; nothing for an
+   * unknown or hidden one. Leave it out and the relay refuses Viewed Collection (a store without
+   * collection pages).
+   */
+  collection?(handle: string): Promise<CollectionSnapshot | undefined>;
+  /**
+   * The store's own search for a term, for Submitted Search: the term as the store searches it (trimmed
+   * the way its search page trims it) and the number of products it finds, counted here, never taken
+   * from the browser. Leave it out and the relay refuses Submitted Search.
+   */
+  search?(term: string): Promise<SearchSnapshot>;
   /**
    * The email of the signed-in shopper a session token belongs to, only when the store has verified
    * it (an account the shopper proved the email of); nothing for a guest-checkout session, an unknown

@@ -1,6 +1,12 @@
 import 'server-only';
 import { z } from 'zod';
-import { addedToCart, startedCheckout, viewedProduct } from '../events/browse';
+import {
+  addedToCart,
+  startedCheckout,
+  submittedSearch,
+  viewedCollection,
+  viewedProduct,
+} from '../events/browse';
 import type { TrackEvent } from '../events/event';
 import { isIdentified, type ProfileIdentity } from '../events/identity';
 import { BROWSER_METRICS, METRICS } from '../events/metrics';
@@ -22,17 +28,46 @@ const cartEvent = <M extends string>(metric: M) =>
     revision: z.number().int().min(1).max(1_000_000),
   });
 
-/** Ids only: the server looks up everything else, so the relay cannot carry made-up products or prices. */
+// The page view's id, as klaviyo.js is given it, so both sides derive one unique_id.
+const viewId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'is not a page view id');
+
+/** Longer than any search box sends (the demo store's keeps 100 characters); a longer term is refused. */
+export const SEARCH_TERM_MAX = 200;
+
+/**
+ * Ids only, and a search's term: the server looks up everything else (a collection's name, what a
+ * search finds), so the relay cannot carry made-up products, prices, names or counts.
+ */
 const trackBody = z.discriminatedUnion('metric', [
   z.strictObject({
     metric: z.literal(METRICS.viewedProduct),
     variantId: z.string().min(1).max(120),
-    // The page view's id, as klaviyo.js is given it, so both sides derive one unique_id.
-    viewId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'is not a page view id'),
+    viewId,
   }),
   cartEvent(METRICS.addedToCart),
   cartEvent(METRICS.startedCheckout),
+  z.strictObject({
+    metric: z.literal(METRICS.viewedCollection),
+    collection: z.string().min(1).max(120),
+    viewId,
+  }),
+  z.strictObject({
+    metric: z.literal(METRICS.submittedSearch),
+    term: z
+      .string()
+      .trim()
+      .min(1, 'is empty; send the words searched for')
+      .max(SEARCH_TERM_MAX, `is longer than ${SEARCH_TERM_MAX} characters`),
+    viewId,
+  }),
 ]);
+
+/** The metrics whose `viewId` the browser chooses: each new one is a new event (view-limit.ts). */
+const PAGE_VIEWS: readonly string[] = [
+  METRICS.viewedProduct,
+  METRICS.viewedCollection,
+  METRICS.submittedSearch,
+];
 
 const bad = (field: string, message: string): RelayResult => ({ status: 400, error: { field, message } });
 
@@ -47,6 +82,21 @@ async function rebuild(
     return product
       ? viewedProduct(product, { profile, viewId: body.viewId, at })
       : bad('variantId', 'No such product.');
+  }
+  if (body.metric === METRICS.viewedCollection) {
+    if (!deps.storefront.collection) return bad('metric', 'This store does not track collection views.');
+    const collection = await deps.storefront.collection(body.collection);
+    return collection
+      ? viewedCollection(collection, { profile, viewId: body.viewId, at })
+      : bad('collection', 'No such collection.');
+  }
+  if (body.metric === METRICS.submittedSearch) {
+    if (!deps.storefront.search) return bad('metric', 'This store does not track searches.');
+    const search = await deps.storefront.search(body.term);
+    // The store's own trimming may leave nothing (a term of characters its search ignores).
+    return search.term
+      ? submittedSearch(search, { profile, viewId: body.viewId, at })
+      : bad('term', 'The term is empty once trimmed; send the words searched for.');
   }
   const found = await deps.storefront.cart(body.cartId, body.revision);
   if (!found) return bad('revision', 'This cart has no such revision.');
@@ -67,7 +117,8 @@ async function rebuild(
  * why, while the shopper has not granted tracking (`reason: 'no-consent'`, checked here as well as in
  * the browser) or when the cookies name nobody (`reason: 'anonymous'`: Klaviyo has no profile to put
  * the event on). A malformed body is still a 400 first, so a broken caller learns of it either way.
- * A shopper reporting more new page views than VIEW_LIMIT allows gets a 429 naming `viewId`.
+ * A shopper reporting more new page views (product, collection and search pages together) than
+ * VIEW_LIMIT allows gets a 429 naming `viewId`.
  */
 export async function trackBrowserEvent(
   deps: RelayContext,
@@ -99,7 +150,7 @@ export async function trackBrowserEvent(
   // The route's per-address token, then for a page view the shopper's: the browser chooses viewId,
   // so each new one is a new event, and new views are counted per shopper (view-limit.ts); a repeat of
   // a view already stored goes on and is stored once. Both are taken with the write (relay/writes.ts).
-  const views = parsed.data.metric === METRICS.viewedProduct ? viewToll(identity) : undefined;
+  const views = PAGE_VIEWS.includes(parsed.data.metric) ? viewToll(identity) : undefined;
   const result = await deps.writes.enqueuePaying([message], views ? [rateToll, views] : [rateToll]);
   if ('refused' in result) return result.refused;
   const { enqueued } = result;
