@@ -198,7 +198,11 @@ export class OutboxStore {
     // Postgres: SKIP LOCKED lets many workers claim disjoint batches at once. SQLite has one writer,
     // so the IMMEDIATE transaction already makes select-and-lease atomic.
     const lock = this.db.dialect === 'postgres' ? sql`FOR UPDATE SKIP LOCKED` : empty;
-    const next = sql`SELECT id, kind, lane, available_at FROM klaviyo_outbox candidate WHERE ${due}
+    // SQLite, without statistics, reads every waiting row through (state, id) and sorts them (about
+    // 300 ms at half a million waiting); the due index walks them already in claim order and stops at
+    // the limit (about 10 ms). Postgres plans this on its own statistics.
+    const byDueIndex = this.db.dialect === 'sqlite' ? sql`INDEXED BY klaviyo_outbox_due_lane` : empty;
+    const next = sql`SELECT id, kind, lane, available_at FROM klaviyo_outbox candidate ${byDueIndex} WHERE ${due}
       ORDER BY lane, available_at, id LIMIT ${limit} ${lock}`;
     // At most `maxEvents` events: the longest prefix of the next rows, in claim order, that holds no
     // more (one bulk job's worth, with the profile writes and consent of the same orders beside them).
