@@ -1,3 +1,4 @@
+import { type CatalogChange, catalogOrderKey } from '../catalog/change';
 import type { ProfileDeletionRequest } from '../erasure/types';
 import type { ConsentChange } from '../events/consent';
 import type { TrackEvent } from '../events/event';
@@ -26,7 +27,8 @@ export type OutboxMessage =
   | { kind: 'profile'; key: string; payload: ProfileUpdate }
   | { kind: 'consent'; key: string; payload: ConsentChange }
   | { kind: 'back-in-stock'; key: string; payload: BackInStockRequest }
-  | { kind: 'profile-deletion'; key: string; payload: ProfileDeletionRequest };
+  | { kind: 'profile-deletion'; key: string; payload: ProfileDeletionRequest }
+  | { kind: 'catalog'; key: string; payload: CatalogChange };
 
 export type OutboxState = 'pending' | 'retrying' | 'delivered' | 'dead';
 
@@ -79,6 +81,8 @@ export function orderKeyOf(message: OutboxMessage): string | null {
     const id = message.payload.identifier;
     return `person:${'email' in id ? id.email : id.phone_number}`;
   }
+  // Changes to one catalogue object (a product with its variants, a category) go in order too.
+  if (message.kind === 'catalog') return catalogOrderKey(message.payload);
   if (message.kind !== 'profile' && message.kind !== 'consent') return null;
   const { email, phone_number, external_id, _kx } = message.payload.profile;
   const who = email ?? phone_number ?? external_id ?? _kx;
