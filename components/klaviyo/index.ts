@@ -6,6 +6,7 @@
  */
 export type { Consent } from '@/lib/klaviyo-next/browser';
 export { KlaviyoProvider, type KlaviyoProviderProps } from './provider';
+export { TrackSubmittedSearch, TrackViewedCollection } from './track-browse';
 export { TrackStartedCheckout } from './track-started-checkout';
 export { TrackViewedProduct } from './track-viewed-product';
 export { useCartTracking } from './use-cart-tracking';

@@ -1,25 +1,32 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
+import { TrackSubmittedSearch } from '@/components/klaviyo/track-browse';
 import { SearchIcon } from '@/components/store/icons';
 import { ProductGrid } from '@/components/store/product-grid';
+import { app } from '@/lib/app';
 import { searchProducts } from '@/lib/store/catalog';
+import { searchSnapshot, searchTermOf } from '@/lib/store/storefront';
 import { productCards } from '../_lib/cards';
 
 export const metadata: Metadata = { title: 'Search' };
 
 const SUGGESTIONS = ['linen', 'merino', 'cotton', 'jacket', 'mug'];
 
-/** Search over titles, descriptions and categories (lib/store/catalog.ts `searchProducts`). */
+/**
+ * Search over titles, descriptions and categories (lib/store/catalog.ts `searchProducts`); Submitted
+ * Search for a term, with the count the store's search found (the relay counts the same way).
+ */
 export default async function SearchPage({
   searchParams,
 }: {
   searchParams: Promise<{ q?: string | string[] }>;
 }) {
   const raw = (await searchParams).q;
-  const query = (Array.isArray(raw) ? raw[0] : raw)?.trim().slice(0, 100) ?? '';
+  const query = searchTermOf((Array.isArray(raw) ? raw[0] : raw) ?? '');
   const cards = query ? await productCards(searchProducts(query)) : [];
   return (
     <div className="page">
+      {query ? <TrackSubmittedSearch search={searchSnapshot(query, app.store.storeUrl)} /> : null}
       <header className="page-head">
         <h1 className="page-title">{query ? `Results for “${query}”` : 'Search'}</h1>
         <search>

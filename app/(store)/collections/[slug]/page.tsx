@@ -2,13 +2,14 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { Suspense } from 'react';
+import { TrackViewedCollection } from '@/components/klaviyo/track-browse';
 import { ProductGrid } from '@/components/store/product-grid';
 import { SortSelect } from '@/components/store/sort-select';
+import { app } from '@/lib/app';
 import { listCategories, listProducts } from '@/lib/store/catalog';
 import { SORTS, sortCards, sortKeyOf } from '@/lib/store/product-view';
+import { ALL_PRODUCTS as ALL, collectionSnapshot } from '@/lib/store/storefront';
 import { productCards } from '../../_lib/cards';
-
-const ALL = { slug: 'all', name: 'All products' };
 
 const INTROS: Record<string, string> = {
   all: 'Everything we make, for the wardrobe and the home.',
@@ -30,16 +31,18 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
   return collection ? { title: collection.name, description: INTROS[collection.slug] } : {};
 }
 
-/** A category (or everything) as a sortable product grid. */
+/** A category (or everything) as a sortable product grid; Viewed Collection once it is shown. */
 export default async function CollectionPage({ params, searchParams }: Props) {
   const [{ slug }, { sort }] = await Promise.all([params, searchParams]);
   const collection = collectionOf(slug);
-  if (!collection) notFound();
+  const snapshot = collectionSnapshot(slug, app.store.storeUrl);
+  if (!collection || !snapshot) notFound();
   const products = slug === ALL.slug ? listProducts() : listProducts({ category: slug });
   const sortKey = sortKeyOf(sort);
   const cards = sortCards(await productCards(products), sortKey);
   return (
     <div className="page">
+      <TrackViewedCollection collection={snapshot} />
       <nav aria-label="Breadcrumb" className="breadcrumb">
         <ol>
           <li>
