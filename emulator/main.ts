@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util';
 import { startEmulator } from './server.js';
 
 /**
- * `npm run emulator -- --port 8787 [--no-seed] [--no-rate-limits]`. The emulator is a separate
+ * `npm run emulator -- --port 8787 [--no-seed] [--seed-catalog] [--no-rate-limits]`. The demo seed
+ * leaves the catalog empty (the store's catalog sync fills it); `--seed-catalog` seeds it too. The emulator is a separate
  * program, not part of the app, so it reads its few settings here rather than through lib/env.ts.
  * The seeded account uses the same demo keys the app defaults to in development. Its private key is
  * always its own demo key, never KLAVIYO_PRIVATE_KEY from the environment: that may be a live
@@ -16,6 +17,7 @@ const { values } = parseArgs({
     port: { type: 'string', default: process.env.EMULATOR_PORT ?? '8787' },
     host: { type: 'string', default: '127.0.0.1' },
     'no-seed': { type: 'boolean', default: false },
+    'seed-catalog': { type: 'boolean', default: false },
     'no-rate-limits': { type: 'boolean', default: false },
   },
 });
@@ -24,6 +26,7 @@ const running = await startEmulator({
   port: Number(values.port),
   host: values.host,
   seed: !values['no-seed'],
+  seedCatalog: values['seed-catalog'],
   rateLimits: !values['no-rate-limits'],
   account: {
     // Either name of the public API key, as lib/env.ts accepts them ('' is unset there too).

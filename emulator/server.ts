@@ -17,6 +17,11 @@ export interface StartOptions {
   /** Fills the account with the demo store (lists, campaigns, flows, profiles, events). */
   seed?: boolean;
   /**
+   * Also fills the account's catalog with the demo store's products, variants and categories. Off by
+   * default: on a real account the catalog holds only what the store's catalog sync sent.
+   */
+  seedCatalog?: boolean;
+  /**
    * Test-only: accept `http://` webhook endpoints on loopback hosts, so a test can receive deliveries
    * on a local server. Klaviyo (and the emulator by default) accepts https only.
    */
@@ -48,7 +53,11 @@ export async function startEmulator(options: StartOptions = {}): Promise<Running
   });
   if (options.seed) {
     const { seedDemoAccount } = await import('./seed/index.js');
-    seedDemoAccount(account);
+    seedDemoAccount(account, { catalog: options.seedCatalog ?? false });
+  } else if (options.seedCatalog) {
+    const { seedCatalog } = await import('./seed/catalog.js');
+    const { seededRandom } = await import('./seed/random.js');
+    seedCatalog(account, seededRandom(20260715));
   }
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://emulator');

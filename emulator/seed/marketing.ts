@@ -1,6 +1,7 @@
 import { isoTime } from '../core/ids.js';
 import type { Account } from '../store/account.js';
 import type { Attributes, GenericRecord, ProfileRecord } from '../store/types.js';
+import { DEMO_PRODUCTS } from './catalog.js';
 import type { Random } from './random.js';
 
 /**
@@ -52,19 +53,6 @@ interface Product {
   price: number;
   url: string;
 }
-
-const FALLBACK_PRODUCTS: [string, number][] = [
-  ['Linen Button-Down Shirt', 68],
-  ['Organic Cotton Tee', 28],
-  ['Relaxed Chino Shorts', 54],
-  ['Merino Crew Sweater', 98],
-  ['Canvas Weekender Bag', 120],
-  ['Leather Card Wallet', 45],
-  ['Ribbed Beanie', 24],
-  ['Everyday Sneakers', 89],
-  ['Waxed Rain Jacket', 165],
-  ['Wool Blend Socks (3 pack)', 22],
-];
 
 /** A message the simulation sends: a campaign message or a flow message. */
 interface Message {
@@ -118,7 +106,7 @@ function idMaker(random: Random) {
 }
 type Ids = ReturnType<typeof idMaker>;
 
-// ── audience and catalog ────────────────────────────────────────────────────
+// ── audience and products ───────────────────────────────────────────────────
 
 const FIRST_NAMES = ['Ava', 'Liam', 'Maya', 'Noah', 'Zoe', 'Eli', 'Ruby', 'Owen', 'Iris', 'Leo'];
 const LAST_NAMES = ['Parker', 'Nguyen', 'Garcia', 'Smith', 'Okafor', 'Rossi', 'Kim', 'Silva'];
@@ -155,23 +143,20 @@ function ensureMetrics(account: Account): void {
   }
 }
 
-function catalogProducts(account: Account): Product[] {
-  const items = [...account.collection('catalog-item').values()].slice(0, 30);
-  const fromCatalog = items
-    .filter((item) => typeof item.attributes.price === 'number' && item.attributes.price > 0)
-    .map((item) => ({
-      id: String(item.attributes.external_id ?? item.id),
-      name: String(item.attributes.title),
-      price: item.attributes.price as number,
-      url: String(item.attributes.url ?? `${account.settings.url}/products/${item.id}`),
+/**
+ * The products orders and views name: the demo store's own (lib/store/catalog-data.ts), whether or not
+ * the account's catalog holds them, since events may name any ProductID. The same list the seeded
+ * catalog's first 30 priced items gave, so the history is the same with and without a catalog.
+ */
+function demoProducts(account: Account): Product[] {
+  return DEMO_PRODUCTS.slice(0, 30)
+    .filter((product) => product.price > 0)
+    .map((product) => ({
+      id: product.slug,
+      name: product.title,
+      price: product.price,
+      url: `${account.settings.url}/products/${product.slug}`,
     }));
-  if (fromCatalog.length > 0) return fromCatalog;
-  return FALLBACK_PRODUCTS.map(([name, price], i) => ({
-    id: `SKU-${1001 + i}`,
-    name,
-    price,
-    url: `${account.settings.url}/products/${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`,
-  }));
 }
 
 function sample<T>(random: Random, items: T[], max: number): T[] {
@@ -895,8 +880,8 @@ function orderTriggers(s: Seeder, profiles: ProfileRecord[], offsetMs = 0): Trig
 }
 
 /**
- * Seeds campaigns, flows and their event history. Runs after the audience and catalog seeds; on a
- * bare account it creates a few profiles and products of its own.
+ * Seeds campaigns, flows and their event history. Runs after the audience seed; on a bare account it
+ * creates a few profiles of its own.
  */
 export function seedMarketing(account: Account, random: Random): void {
   const profiles = ensureProfiles(account, random);
@@ -906,7 +891,7 @@ export function seedMarketing(account: Account, random: Random): void {
     account,
     random,
     now,
-    products: catalogProducts(account),
+    products: demoProducts(account),
     orders: new Map(),
     orderCount: 0,
     record: eventRecorder(account, now),
