@@ -2,6 +2,13 @@ import 'server-only';
 import type { MeterProvider } from '@opentelemetry/api';
 import { createKlaviyo, type Klaviyo } from './api';
 import { RateGovernor } from './api/governor';
+import {
+  type BackfillOptions,
+  dryRunBackfill,
+  type HistorySource,
+  historyBacklog,
+  runBackfill,
+} from './backfill';
 import { type KlaviyoNextConfig, parseKlaviyoConfig } from './config';
 import { dashboardActions } from './dashboard/actions';
 import type { AdminDeps } from './dashboard/deps';
@@ -226,6 +233,18 @@ export function createKlaviyoNext(options: KlaviyoNextOptions) {
       await Promise.all([delivery.work(signal, idleMs), webhooks.processor?.work(signal, idleMs)]);
     },
     dispatcher: delivery.dispatcher,
+    /**
+     * The store's history (README "Backfill"): `run` enqueues past customers, orders and consent from
+     * the host's HistorySource a page at a time, resumable from its checkpoint; `dryRun` counts what
+     * would be sent and writes nothing; `backlog` is what the history lane still holds.
+     */
+    backfill: {
+      run: (source: HistorySource, options: BackfillOptions) =>
+        runBackfill({ db, outbox, now }, source, options),
+      dryRun: (source: HistorySource, options: Omit<BackfillOptions, 'signal'>) =>
+        dryRunBackfill({ db }, source, options),
+      backlog: () => historyBacklog(db),
+    },
     /** The webhook inbox and its processor (`drain()` works due items now). */
     webhooks: { inbox: webhooks.inbox, processor: webhooks.processor, configured: webhooks.configured },
     /** Applies the plugin's migrations (bookkeeping in `klaviyo_migrations`); safe to run on every start. */

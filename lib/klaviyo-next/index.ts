@@ -3,6 +3,21 @@ import 'server-only';
 // Adapters are imported from their own modules (`./sql/postgres`, `./sql/drizzle`, `./sql/sqlite`), so a
 // store on one driver never loads the others.
 export { default as sql, empty, join, raw } from 'sql-template-tag';
+// The backfill's port (HistorySource) and what its records carry (README "Backfill").
+export type {
+  BackfillOptions,
+  BackfillProgress,
+  BackfillSummary,
+  DryRunSummary,
+  HistoricalConsent,
+  HistoricalCustomer,
+  HistoricalFulfillment,
+  HistoricalOrder,
+  HistoryPage,
+  HistoryQuery,
+  HistorySource,
+  HistoryStream,
+} from './backfill';
 export { ConfigError, type KlaviyoNextConfig } from './config';
 /**
  * The plugin's server entry point: `createKlaviyoNext(options)` builds everything a host mounts (see

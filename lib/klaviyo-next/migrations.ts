@@ -1,3 +1,4 @@
+import { BACKFILL_MIGRATIONS } from './backfill/schema';
 import { ADMIN_MIGRATIONS } from './dashboard/cache/schema';
 import { ERASURE_MIGRATIONS } from './erasure/schema';
 import { OUTBOX_MIGRATIONS } from './outbox/schema';
@@ -10,7 +11,7 @@ export const PLUGIN_MIGRATIONS_TABLE = 'klaviyo_migrations';
 
 /**
  * Every table the plugin needs, all prefixed `klaviyo_`: the outbox, its rate budget and pause, the
- * shared rate limits (100s), the webhook inbox (120s), erasure's audit (130s), and the dashboard's cache of Klaviyo reads (300s). Apply them with
+ * shared rate limits (100s), the webhook inbox (120s), erasure's audit (130s), the backfill's checkpoints (150s), and the dashboard's cache of Klaviyo reads (300s). Apply them with
  * `migrate(db, PLUGIN_MIGRATIONS, { table: PLUGIN_MIGRATIONS_TABLE })` (what `klaviyo.migrate()` does).
  */
 export const PLUGIN_MIGRATIONS: readonly Migration[] = [
@@ -18,6 +19,7 @@ export const PLUGIN_MIGRATIONS: readonly Migration[] = [
   ...ADMIN_MIGRATIONS,
   ...WEBHOOK_MIGRATIONS,
   ...ERASURE_MIGRATIONS,
+  ...BACKFILL_MIGRATIONS,
 ].sort((a, b) => a.version - b.version);
 
 /** Epoch milliseconds now, in SQL (the bookkeeping's `applied_at`). */
