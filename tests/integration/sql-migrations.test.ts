@@ -89,6 +89,7 @@ function migrationContract(
       expect(tables.filter((t) => !t.startsWith('store_'))).toEqual([
         'klaviyo_admin_cache',
         'klaviyo_admin_call_budget',
+        'klaviyo_backfill_checkpoints',
         'klaviyo_erasures',
         'klaviyo_migrations',
         'klaviyo_outbox',
