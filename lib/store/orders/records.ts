@@ -3,7 +3,7 @@ import sql, { join } from 'sql-template-tag';
 import type { SqlExecutor } from '../../klaviyo-next/sql/types';
 import type { OrderLine, OrderRecord, OrderStatus } from './types';
 
-interface OrderRow {
+export interface OrderRow {
   id: string;
   cart_id: string | null;
   customer_id: string;
@@ -25,7 +25,7 @@ interface OrderRow {
   erased_at: number | string | null;
 }
 
-interface LineRow {
+export interface LineRow {
   id: string;
   position: number;
   product_id: string;
@@ -40,7 +40,7 @@ interface LineRow {
   refunded_quantity: number;
 }
 
-const toLine = (row: LineRow, storeUrl: string): OrderLine => ({
+export const toLine = (row: LineRow, storeUrl: string): OrderLine => ({
   lineId: row.id,
   position: row.position,
   productId: row.product_id,
@@ -57,7 +57,7 @@ const toLine = (row: LineRow, storeUrl: string): OrderLine => ({
   refundedQuantity: row.refunded_quantity,
 });
 
-const toOrder = (row: OrderRow, lines: OrderLine[]): OrderRecord => ({
+export const toOrder = (row: OrderRow, lines: OrderLine[]): OrderRecord => ({
   id: row.id,
   ...(row.cart_id ? { cartId: row.cart_id } : {}),
   customerId: row.customer_id,

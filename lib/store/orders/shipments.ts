@@ -21,7 +21,7 @@ export interface ShipmentRecord {
   deliveredAt?: number;
 }
 
-interface ShipmentRow {
+export interface ShipmentRow {
   id: string;
   order_id: string;
   carrier: string | null;
@@ -34,7 +34,7 @@ interface ShipmentRow {
   delivered_at: number | null;
 }
 
-const toShipment = (r: ShipmentRow): ShipmentRecord => ({
+export const toShipment = (r: ShipmentRow): ShipmentRecord => ({
   id: r.id,
   orderId: r.order_id,
   ...(r.carrier ? { carrier: r.carrier } : {}),
