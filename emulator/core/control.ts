@@ -3,6 +3,7 @@ import type { Account } from '../store/account.js';
 import { shopperConsentAction } from '../webhooks/consent-events.js';
 import { ControllableClock } from './clock.js';
 import type { Reply } from './context.js';
+import { handleCatalogFlowControls } from './control-catalog-flows.js';
 import type { Emulator } from './emulator.js';
 import { EmulatorError, invalid, notFound } from './errors.js';
 import type { FaultConfig } from './faults.js';
@@ -37,6 +38,8 @@ function accountOf(emulator: Emulator, id: string | undefined) {
  *          consent metric is recorded and delivered to subscribed webhooks (webhooks/consent-events.ts)
  *   POST   /__emulator/accounts/:id/exchange-ids {email? | profileId?} -> {exchangeId, profileId}:
  *          the `_kx` Klaviyo would put on a link in an email to that profile (store/exchange-ids.ts)
+ *   GET    /__emulator/accounts/:id/flow-triggers, /back-in-stock-notifications; POST and DELETE
+ *          /__emulator/accounts/:id/catalog-faults (control-catalog-flows.ts)
  *   POST   /__emulator/settle               run every queued bulk job now and wait for webhook deliveries
  *   PUT    /__emulator/faults               {latencyMs?, errorRates?, storm429?, outageUntil?, down?, dropRate?, until?, forMs?, operations?, seed?}
  *          (`forMs` sets `until` that long after now on the emulator's clock; `outageForMs` likewise
@@ -80,6 +83,10 @@ export async function handleControl(emulator: Emulator, req: IncomingMessage, ur
   if (head === 'accounts' && method === 'POST' && sub === 'consent') {
     const account = accountOf(emulator, id);
     return { status: 200, body: shopperConsentAction(account, await json(req)) };
+  }
+  if (head === 'accounts' && id && sub) {
+    const reply = await handleCatalogFlowControls(accountOf(emulator, id), method, sub, () => json(req));
+    if (reply) return reply;
   }
   if (head === 'accounts' && method === 'GET' && id && sub === 'tally') {
     return { status: 200, body: tallyAccount(emulator, accountOf(emulator, id), url.searchParams) };

@@ -67,7 +67,8 @@ function checkChannels(account: Account, channels: string[], input: ProfileInput
  * Subscribes a profile to back in stock notifications for a variant: the variant must exist, the
  * profile is found or created from its identifiers (as create_event does), and the subscription is
  * appended to `account.log` as `{ variantId, channels, profileId }` (there is no endpoint to read
- * subscriptions back). Everything is checked before the profile is touched. Shared by
+ * subscriptions back) and the profile waits for the variant's restock (store/back-in-stock.ts).
+ * Everything is checked before the profile is touched. Shared by
  * create_back_in_stock_subscription and create_client_back_in_stock_subscription; `pointer` is where
  * `data` sits in the request, `operation` the log entry's name.
  */
@@ -93,6 +94,7 @@ export function subscribeBackInStock(
   checkChannels(account, channels, input, pointer);
   const profile = account.upsertProfile(input);
   const subscription = { variantId, channels, profileId: profile.id };
+  account.backInStock.subscribe(variantId, profile.id, channels);
   account.log.push({
     operation: options.operation ?? 'create_back_in_stock_subscription',
     atMs: account.now(),

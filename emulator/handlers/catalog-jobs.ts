@@ -75,6 +75,25 @@ function jobError(error: EmulatorError, pointer: string) {
   return { id, code, title, detail, source: { pointer: source?.pointer ?? pointer } };
 }
 
+/**
+ * The external id an entry names: a create's `attributes.external_id`, or the last part of an update's
+ * or delete's `{integration}:::{catalog}:::{external_id}` id.
+ */
+function externalIdOf(kind: JobKind, entry: CatalogInput): string | undefined {
+  if (kind.action === 'create') {
+    const externalId = entry.attributes?.external_id;
+    return typeof externalId === 'string' ? externalId : undefined;
+  }
+  return entry.id?.split(':::').at(-1);
+}
+
+/** The entry's injected failure (control hook `catalog-faults`), thrown as Klaviyo's per-item error. */
+function checkFault(account: Account, kind: JobKind, entry: CatalogInput, pointer: string): void {
+  const externalId = externalIdOf(kind, entry);
+  const detail = externalId === undefined ? undefined : account.catalogFaults.get(externalId);
+  if (detail !== undefined) throw invalid(detail, { pointer });
+}
+
 /** Each entry succeeds or fails on its own; a failed entry is counted and reported, not fatal. */
 function runEntries(account: Account, kind: JobKind, entries: CatalogInput[]) {
   return (job: JobRecord) => {
@@ -82,6 +101,7 @@ function runEntries(account: Account, kind: JobKind, entries: CatalogInput[]) {
     entries.forEach((entry, i) => {
       const pointer = `/data/attributes/${kind.key}/data/${i}`;
       try {
+        checkFault(account, kind, entry, pointer);
         done.push(apply(account, kind, entry, pointer));
       } catch (error) {
         if (!(error instanceof EmulatorError)) throw error;

@@ -242,7 +242,7 @@ export function updateItem(
 /** Variants cannot outlive their item (a variant create requires one), so they go with it. */
 export function deleteItem(account: Account, id: string): void {
   getOr404(account, ITEM, id);
-  for (const variant of variantsOf(account, id)) account.collection(VARIANT).delete(variant.id);
+  for (const variant of variantsOf(account, id)) deleteVariant(account, variant.id);
   account.collection(ITEM).delete(id);
 }
 
@@ -272,14 +272,18 @@ export function updateVariant(
   const variant = getOr404(account, VARIANT, id);
   const attributes = input.attributes ?? {};
   checkMetadata(attributes, pointer);
+  const stockBefore = variant.attributes.inventory_quantity;
   applyAttributes(VARIANT, variant, attributes, pointer);
   touch(variant, account.now());
+  // A rise from out of stock notifies whoever waits for the variant (store/back-in-stock.ts).
+  account.backInStock.inventoryChanged(id, stockBefore, variant.attributes.inventory_quantity);
   return variant;
 }
 
 export function deleteVariant(account: Account, id: string): void {
   getOr404(account, VARIANT, id);
   account.collection(VARIANT).delete(id);
+  account.backInStock.variantDeleted(id);
 }
 
 // ── categories ──────────────────────────────────────────────────────────────

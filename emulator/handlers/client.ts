@@ -210,9 +210,7 @@ export const clientHandlers: HandlerTable = {
     for (const consent of consents) recordConsent(ctx.account, profile, consent, attributes.custom_source);
     // "Open-tracking consent is recorded on the profile only; it does not by itself add the profile to
     // a list" (spec, EmailSubscriptionParameters.open_tracking).
-    if (consents.some((c) => c.type !== 'open_tracking') && !list.members.has(profile.id)) {
-      list.members.set(profile.id, ctx.account.now());
-    }
+    if (consents.some((c) => c.type !== 'open_tracking')) ctx.account.joinList(list, profile.id);
     ctx.account.log.push({
       operation: 'create_client_subscription',
       atMs: ctx.account.now(),

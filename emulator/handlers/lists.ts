@@ -244,8 +244,7 @@ export const listHandlers: HandlerTable = {
   /** Membership only: consent is unchanged (add_profiles_to_list description). Re-adding keeps the first join time. */
   add_profiles_to_list: (ctx) => {
     const list = getGroupOr404(ctx, 'list');
-    const now = ctx.account.now();
-    for (const id of memberIds(ctx)) if (!list.members.has(id)) list.members.set(id, now);
+    for (const id of memberIds(ctx)) ctx.account.joinList(list, id);
     return noContent();
   },
 

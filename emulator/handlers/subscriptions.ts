@@ -54,6 +54,8 @@ interface SubscribeContext {
   customSource?: string;
   /** Email consent waits for the confirmation message a double opt-in list sends. */
   awaitsConfirmation: boolean;
+  /** `historical_import`: past consent synced over, which starts no flow (store/flow-triggers.ts). */
+  historical: boolean;
 }
 
 // The consent records subscriptionsOf (handlers/profiles.ts) renders; other channels (open
@@ -255,12 +257,15 @@ function runSubscribe(account: Account, entries: ConsentEntry[], context: Subscr
       }
     }
     // A double opt-in list gains the profile only once the email is confirmed.
-    if (context.list && !pending && !context.list.members.has(profile.id)) {
-      context.list.members.set(profile.id, now);
-    }
+    if (context.list && !pending)
+      account.joinList(context.list, profile.id, { historical: context.historical });
     touchProfile(profile, now);
     // A change of consent records Klaviyo's consent metric (and so reaches subscribed webhooks).
-    recordConsentChanges(account, profile, before, { method: 'API', listId: context.list?.id });
+    recordConsentChanges(account, profile, before, {
+      method: 'API',
+      listId: context.list?.id,
+      historical: context.historical,
+    });
   }
   job.attributes.completed_count = entries.length;
 }
@@ -358,7 +363,6 @@ function importProblem(account: Account, entry: any, base: string): ImportError 
 
 /** Creates or updates each profile like create_or_update_profile; failures become import errors. */
 function runImport(account: Account, entries: any[], lists: GroupRecord[], job: JobRecord): void {
-  const now = account.now();
   const imported: string[] = [];
   entries.forEach((entry, i) => {
     const problem = importProblem(account, entry, `/data/attributes/profiles/data/${i}`);
@@ -370,7 +374,7 @@ function runImport(account: Account, entries: any[], lists: GroupRecord[], job: 
     const existing = account.findProfile({ id: entry.id, attributes: input.attributes });
     const profile = existing ?? account.createProfile(input);
     if (existing) account.applyProfile(existing, input);
-    for (const list of lists) if (!list.members.has(profile.id)) list.members.set(profile.id, now);
+    for (const list of lists) account.joinList(list, profile.id);
     if (!imported.includes(profile.id)) imported.push(profile.id);
   });
   job.relationships.profiles = imported;
@@ -471,6 +475,7 @@ export const subscriptionHandlers: HandlerTable = {
       list,
       customSource: optionalString(a.custom_source),
       awaitsConfirmation: optIn === 'double_opt_in' && !historical,
+      historical,
     };
     log(ctx, { ...a, list: list?.id ?? null, opt_in_process: optIn, historical_import: historical });
     ctx.account.addJob('profile-subscription-bulk-create-job', entries.length, (job) =>

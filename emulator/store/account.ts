@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import { EmulatorError, invalid } from '../core/errors.js';
 import { eventId, isoTime, shortId, ulid } from '../core/ids.js';
+import { BackInStockWaitlist } from './back-in-stock.js';
 import { ExchangeIds } from './exchange-ids.js';
+import { FlowTriggers } from './flow-triggers.js';
 import type {
   Attributes,
   EventRecord,
@@ -65,6 +67,19 @@ export class Account {
   readonly exchangeIds = new ExchangeIds();
   /** Write calls whose effect is a record rather than a resource (subscriptions, back in stock, deletions). */
   readonly log: { operation: string; atMs: number; payload: Attributes }[] = [];
+  /** The flows the account's events and list joins would have started (store/flow-triggers.ts). */
+  readonly flowTriggers = new FlowTriggers({
+    flows: () => this.collection('flow').values(),
+    metricName: (id) => this.metrics.get(id)?.name,
+    now: () => this.now(),
+  });
+  /** Who waits for which variant, and the notifications restocks sent (store/back-in-stock.ts). */
+  readonly backInStock = new BackInStockWaitlist(() => this.now());
+  /**
+   * Catalog external ids whose bulk job entries fail, with the error detail (a test's stand-in for an
+   * item Klaviyo refuses; control hook `catalog-faults`).
+   */
+  readonly catalogFaults = new Map<string, string>();
   private readonly dedupKeys = new Set<string>();
   /**
    * How queued bulk jobs are worked. By default as today: all of them, in the order they arrived,
@@ -399,8 +414,21 @@ export class Account {
     if (!profile.attributes.last_event_date || Date.parse(profile.attributes.last_event_date) < timeMs) {
       profile.attributes.last_event_date = isoTime(timeMs);
     }
+    this.flowTriggers.event(event);
     this.onEvents?.([event]);
     return event;
+  }
+
+  // ── lists ─────────────────────────────────────────────────────────────────
+
+  /**
+   * Adds a profile to a list unless it is already a member (re-adding keeps the first join time); a
+   * new member starts the list's flows unless the join is part of a historical import.
+   */
+  joinList(list: GroupRecord, profileId: string, options: { historical?: boolean } = {}): void {
+    if (list.members.has(profileId)) return;
+    list.members.set(profileId, this.now());
+    this.flowTriggers.listJoined(list.id, profileId, options);
   }
 
   // ── jobs ──────────────────────────────────────────────────────────────────

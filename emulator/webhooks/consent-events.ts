@@ -33,12 +33,20 @@ export function consentSnapshot(profile: ProfileRecord): Record<Channel, string 
   };
 }
 
-function record(account: Account, profile: ProfileRecord, metricName: string, properties: Attributes): void {
+function record(
+  account: Account,
+  profile: ProfileRecord,
+  metricName: string,
+  properties: Attributes,
+  backfill = false,
+): void {
   account.recordEvent({
     metricName,
     properties,
     profile: { id: profile.id },
     uniqueId: randomUUID(),
+    // Consent from a historical import is the past synced over: recorded, but it starts no flow.
+    ...(backfill ? { backfill: true } : {}),
     // Klaviyo's own event, not one the integration sent: tallies of what was sent leave it out.
     source: 'klaviyo',
   });
@@ -59,17 +67,23 @@ export function recordConsentChanges(
   account: Account,
   profile: ProfileRecord,
   before: Record<Channel, string | undefined>,
-  extra: { method: string; listId?: string | undefined },
+  extra: { method: string; listId?: string | undefined; historical?: boolean },
 ): void {
   const after = consentSnapshot(profile);
   for (const channel of ['email', 'sms'] as const) {
     const now = after[channel];
     if (now === before[channel] || (now !== 'SUBSCRIBED' && now !== 'UNSUBSCRIBED')) continue;
-    record(account, profile, CONSENT_METRICS[channel][now], {
-      ...identifierProperties(profile, channel),
-      method: extra.method,
-      ...(extra.listId ? { list_id: extra.listId } : {}),
-    });
+    record(
+      account,
+      profile,
+      CONSENT_METRICS[channel][now],
+      {
+        ...identifierProperties(profile, channel),
+        method: extra.method,
+        ...(extra.listId ? { list_id: extra.listId } : {}),
+      },
+      extra.historical,
+    );
   }
 }
 
