@@ -1,7 +1,9 @@
 import Link from 'next/link';
 import { ProductGrid } from '@/components/store/product-grid';
-import { listCategories, listProducts, productBySlug } from '@/lib/store/catalog';
+import { app } from '@/lib/app';
+import { listCategories } from '@/lib/store/catalog';
 import { productImage } from '@/lib/store/product-art';
+import { listProducts } from '@/lib/store/products/current';
 import { productCards } from './_lib/cards';
 
 // A category's tile shows one of its products.
@@ -29,8 +31,8 @@ const HERO = ['waxed-canvas-jacket', 'striped-breton-top', 'stoneware-mug-set'];
 
 /** The shop's home: hero, categories, bestsellers, what the brand stands for, home goods. */
 export default async function HomePage() {
-  const all = listProducts();
-  const bestsellers = BESTSELLERS.flatMap((slug) => productBySlug(slug) ?? []);
+  const all = await listProducts(app.store.db);
+  const bestsellers = BESTSELLERS.flatMap((slug) => all.find((p) => p.slug === slug) ?? []);
   const home = all.filter((p) =>
     p.categories.some((c) => c.slug === 'bed-bath' || c.slug === 'kitchen-table'),
   );

@@ -1,7 +1,7 @@
 import 'server-only';
 import sql, { join } from 'sql-template-tag';
 import type { SqlExecutor } from '../klaviyo-next/sql/types';
-import { type CatalogProduct, sellableVariant } from './catalog';
+import { type CatalogProduct, shippedVariant } from './catalog';
 
 /**
  * Units on hand for many variants in one query, for product grids and pages. A variant never sold
@@ -11,7 +11,7 @@ export async function stockLevels(
   db: SqlExecutor,
   variantIds: readonly string[],
 ): Promise<Map<string, number>> {
-  const levels = new Map(variantIds.map((id) => [id, sellableVariant(id)?.variant.initialStock ?? 0]));
+  const levels = new Map(variantIds.map((id) => [id, shippedVariant(id)?.variant.initialStock ?? 0]));
   if (variantIds.length === 0) return levels;
   const rows = await db.query<{ variant_id: string; on_hand: number }>(
     sql`SELECT variant_id, on_hand FROM store_inventory WHERE variant_id IN (${join(variantIds)})`,

@@ -2,10 +2,10 @@ import 'server-only';
 import { z } from 'zod';
 import { fieldErrorOf } from '../klaviyo-next/http/field-error';
 import { backInStockMessage } from '../klaviyo-next/outbox/types';
-import { sellableVariant } from './catalog';
 import type { StoreDeps } from './deps';
 import { formInput } from './form-input';
 import { stockOf } from './inventory';
+import { sellableVariant } from './products/current';
 import type { ActionResult } from './result';
 
 const input = z.strictObject({
@@ -32,7 +32,7 @@ export async function requestBackInStock(
   const parsed = input.safeParse(formInput(raw));
   if (!parsed.success) return { ok: false, error: fieldErrorOf(parsed.error) };
   const { variantId, email } = parsed.data;
-  if (!sellableVariant(variantId)) {
+  if (!(await sellableVariant(deps.db, variantId))) {
     return { ok: false, error: { field: 'variantId', message: 'No such product.' } };
   }
   if ((await stockOf(deps.db, variantId)) > 0) {

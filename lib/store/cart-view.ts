@@ -1,9 +1,10 @@
 import 'server-only';
 import type { CartSnapshot } from '../klaviyo-next/events/types';
 import { type Cart, loadCart } from './cart';
-import { sellableVariant } from './catalog';
+import type { CatalogProduct, CatalogVariant } from './catalog';
 import type { StoreDeps } from './deps';
 import { FLAT_SHIPPING_CENTS, FREE_SHIPPING_FROM_CENTS } from './orders/pricing';
+import { sellableVariants } from './products/current';
 import { demoStorefront } from './storefront';
 
 export interface CartLineView {
@@ -35,12 +36,18 @@ export interface CartView {
 
 export const EMPTY_CART_ID = '';
 
-/** The same rules as checkout's pricing (lib/store/orders/pricing.ts), without failing on a stale line. */
-export function viewOf(cart: Cart): CartView {
+/**
+ * The same rules as checkout's pricing (lib/store/orders/pricing.ts), without failing on a stale line.
+ * `find` gives a variant as it is sold now (products/current.ts), or undefined when it is not.
+ */
+export function viewOf(
+  cart: Cart,
+  find: (variantId: string) => { product: CatalogProduct; variant: CatalogVariant } | undefined,
+): CartView {
   const lines: CartLineView[] = [];
   const unavailable: CartView['unavailable'] = [];
   for (const line of cart.lines) {
-    const found = sellableVariant(line.variantId);
+    const found = find(line.variantId);
     if (!found) {
       unavailable.push(line);
       continue;
@@ -80,7 +87,12 @@ export async function openCartView(
 ): Promise<CartView | undefined> {
   if (!cartId || !/^[0-9a-f-]{36}$/.test(cartId)) return undefined;
   const cart = await loadCart(deps.db, cartId);
-  return cart?.status === 'open' ? viewOf(cart) : undefined;
+  if (cart?.status !== 'open') return undefined;
+  const sellable = await sellableVariants(
+    deps.db,
+    cart.lines.map((l) => l.variantId),
+  );
+  return viewOf(cart, (id) => sellable.get(id));
 }
 
 /**

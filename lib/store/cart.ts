@@ -4,9 +4,9 @@ import sql from 'sql-template-tag';
 import { z } from 'zod';
 import { fieldErrorOf } from '../klaviyo-next/http/field-error';
 import type { SqlExecutor } from '../klaviyo-next/sql/types';
-import { sellableVariant } from './catalog';
 import type { StoreDeps } from './deps';
 import { stockOf } from './inventory';
+import { sellableVariant } from './products/current';
 import { type ActionResult, asResult, StoreError } from './result';
 
 /** A cart as stored: quantities only. Prices are read from the catalog whenever they are needed. */
@@ -79,7 +79,7 @@ async function changeLine(
 ): Promise<ActionResult<CartChange>> {
   if (!parsed.success) return { ok: false, error: fieldErrorOf(parsed.error) };
   const { cartId: id, variantId } = parsed.data;
-  if (!sellableVariant(variantId))
+  if (!(await sellableVariant(deps.db, variantId)))
     return { ok: false, error: { field: 'variantId', message: 'No such product.' } };
   return asResult(() =>
     deps.db.transaction(async (tx) => {

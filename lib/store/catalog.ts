@@ -2,7 +2,9 @@ import type { ProductSnapshot } from '../klaviyo-next/events/types';
 import { DEMO_CATEGORIES, DEMO_PRODUCTS, type DemoProduct, optionCode } from './catalog-data';
 
 /**
- * Catalog queries over the demo data. Ids match the emulator's Klaviyo catalog (item external_id is
+ * The demo catalogue as shipped: plain, synchronous queries over the data file. The store sells from
+ * lib/store/products/current.ts, which applies the merchant's changes (price, published, deleted)
+ * made on the admin's Products page; this module is the base those changes apply to. Ids match the emulator's Klaviyo catalog (item external_id is
  * the slug, variant external_id `<slug>-<option>`), so ProductID/VariantID in events link to catalog
  * items. Prices are integer cents here; only the tracking builders convert to major units.
  */
@@ -59,9 +61,13 @@ const VARIANTS = new Map(PRODUCTS.flatMap((p) => p.variants.map((v) => [v.id, { 
 export const listCategories = () => DEMO_CATEGORIES;
 
 /** Published products (the storefront never shows unpublished ones), optionally of one category. */
-export function listProducts(options: { category?: string } = {}): CatalogProduct[] {
+export function listProducts(
+  options: { category?: string; includeUnpublished?: boolean } = {},
+): CatalogProduct[] {
   return PRODUCTS.filter(
-    (p) => p.published && (!options.category || p.categories.some((c) => c.slug === options.category)),
+    (p) =>
+      (p.published || options.includeUnpublished) &&
+      (!options.category || p.categories.some((c) => c.slug === options.category)),
   );
 }
 
@@ -86,6 +92,9 @@ export function sellableVariant(variantId: string) {
   const found = VARIANTS.get(variantId);
   return found?.product.published ? found : undefined;
 }
+
+/** Any shipped variant, published or not: where its stock starts (lib/store/inventory.ts). */
+export const shippedVariant = (variantId: string) => VARIANTS.get(variantId);
 
 /** The variant as the tracking builders describe it, with absolute URLs for emails. */
 export function productSnapshot(

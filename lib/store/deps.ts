@@ -3,6 +3,7 @@ import type { Log } from '../klaviyo-next/log';
 import type { OutboxStore } from '../klaviyo-next/outbox/store';
 import type { SqlDatabase } from '../klaviyo-next/sql/types';
 import type { AccountLinks } from './account-links';
+import type { CatalogMessages } from './products/messages';
 
 export type { Log } from '../klaviyo-next/log';
 
@@ -23,4 +24,9 @@ export interface StoreDeps {
   scheduleDelivery: () => void;
   /** The key that signs mailed account links, and the mailer that sends them. */
   links: AccountLinks;
+  /**
+   * The plugin's catalog sync (`klaviyo.catalog`): the messages a product change, a deletion or a
+   * stock change enqueues. Without it the store keeps no Klaviyo catalogue in step.
+   */
+  catalog?: CatalogMessages;
 }

@@ -1,11 +1,11 @@
 import 'server-only';
 import sql from 'sql-template-tag';
 import type { SqlExecutor } from '../klaviyo-next/sql/types';
-import { sellableVariant } from './catalog';
+import { shippedVariant } from './catalog';
 
 /** Creates the variant's inventory row at the catalog's stock the first time it is touched. */
 async function ensureRow(tx: SqlExecutor, variantId: string, now: number): Promise<void> {
-  const initial = sellableVariant(variantId)?.variant.initialStock ?? 0;
+  const initial = shippedVariant(variantId)?.variant.initialStock ?? 0;
   await tx.query(
     sql`INSERT INTO store_inventory (variant_id, on_hand, updated_at) VALUES (${variantId}, ${initial}, ${now}) ON CONFLICT (variant_id) DO NOTHING`,
   );
@@ -16,20 +16,42 @@ export async function stockOf(db: SqlExecutor, variantId: string): Promise<numbe
   const rows = await db.query<{ on_hand: number }>(
     sql`SELECT on_hand FROM store_inventory WHERE variant_id = ${variantId}`,
   );
-  return rows[0]?.on_hand ?? sellableVariant(variantId)?.variant.initialStock ?? 0;
+  return rows[0]?.on_hand ?? shippedVariant(variantId)?.variant.initialStock ?? 0;
 }
 
 /**
  * Takes `quantity` units, or none when fewer are on hand. The conditional UPDATE is the check: on
  * Postgres a concurrent checkout waits on the row and re-reads `on_hand`, so two shoppers cannot
- * both buy the last unit.
+ * both buy the last unit. Returns the units left, or undefined when it took none.
  */
 export async function takeStock(tx: SqlExecutor, variantId: string, quantity: number, now: number) {
   await ensureRow(tx, variantId, now);
-  const rows = await tx.query(
+  const rows = await tx.query<{ on_hand: number }>(
     sql`UPDATE store_inventory SET on_hand = on_hand - ${quantity}, updated_at = ${now} WHERE variant_id = ${variantId} AND on_hand >= ${quantity} RETURNING on_hand`,
   );
-  return rows.length > 0;
+  return rows[0] ? Number(rows[0].on_hand) : undefined;
+}
+
+/**
+ * Locks the variants' inventory rows (in the one lock order) and returns their units on hand. The
+ * inventory row is the variant's lock for everything that changes what Klaviyo's catalogue holds for
+ * it: checkout, a cancellation, a restock and the merchant's price, publish and delete changes all
+ * take it first, so each reads the other's committed change and enqueues its message after it.
+ */
+export async function lockVariants(
+  tx: SqlExecutor,
+  variantIds: readonly string[],
+  now: number,
+): Promise<Map<string, number>> {
+  const levels = new Map<string, number>();
+  for (const { variantId } of inLockOrder(variantIds.map((variantId) => ({ variantId })))) {
+    await ensureRow(tx, variantId, now);
+    const [row] = await tx.query<{ on_hand: number }>(
+      sql`UPDATE store_inventory SET updated_at = ${now} WHERE variant_id = ${variantId} RETURNING on_hand`,
+    );
+    levels.set(variantId, Number(row?.on_hand ?? 0));
+  }
+  return levels;
 }
 
 /** Lines in the one order every transaction locks inventory rows in: by variant id. */
@@ -46,28 +68,38 @@ export async function takeStockForLines<L extends { variantId: string; quantity:
   tx: SqlExecutor,
   lines: readonly L[],
   now: number,
-): Promise<L | undefined> {
+): Promise<{ short: L } | { short?: undefined; left: Map<string, number> }> {
+  const left = new Map<string, number>();
   for (const line of inLockOrder(lines)) {
-    if (!(await takeStock(tx, line.variantId, line.quantity, now))) return line;
+    const onHand = await takeStock(tx, line.variantId, line.quantity, now);
+    if (onHand === undefined) return { short: line };
+    left.set(line.variantId, onHand);
   }
-  return undefined;
+  return { left };
 }
 
-/** Puts every line's units back (a cancelled order), locking rows in the same order checkout does. */
+/**
+ * Puts every line's units back (a cancelled order), locking rows in the same order checkout does.
+ * Returns each variant's units on hand afterwards.
+ */
 export async function returnStockForLines(
   tx: SqlExecutor,
   lines: readonly { variantId: string; quantity: number }[],
   now: number,
-): Promise<void> {
-  for (const line of inLockOrder(lines)) await returnStock(tx, line.variantId, line.quantity, now);
+): Promise<Map<string, number>> {
+  const onHand = new Map<string, number>();
+  for (const line of inLockOrder(lines))
+    onHand.set(line.variantId, await returnStock(tx, line.variantId, line.quantity, now));
+  return onHand;
 }
 
-/** Puts units back (a cancelled order). */
+/** Puts units back (a cancelled order); returns the units on hand now. */
 export async function returnStock(tx: SqlExecutor, variantId: string, quantity: number, now: number) {
   await ensureRow(tx, variantId, now);
-  await tx.query(
-    sql`UPDATE store_inventory SET on_hand = on_hand + ${quantity}, updated_at = ${now} WHERE variant_id = ${variantId}`,
+  const [row] = await tx.query<{ on_hand: number }>(
+    sql`UPDATE store_inventory SET on_hand = on_hand + ${quantity}, updated_at = ${now} WHERE variant_id = ${variantId} RETURNING on_hand`,
   );
+  return Number(row?.on_hand ?? 0);
 }
 
 /** Sets the count after a stock take (back office). */

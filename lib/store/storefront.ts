@@ -3,13 +3,18 @@ import sql from 'sql-template-tag';
 import type { CollectionSnapshot, SearchSnapshot, Storefront } from '../klaviyo-next/events';
 import type { LineSnapshot } from '../klaviyo-next/events/types';
 import { loadCart } from './cart';
-import { listCategories, productSnapshot, searchProducts, sellableVariant } from './catalog';
+import { listCategories, productSnapshot, searchProducts } from './catalog';
 import type { StoreDeps } from './deps';
+import { type SellableVariant, sellableVariant, sellableVariants } from './products/current';
 import { SHOPPER_SESSION_COOKIE, shopperEmail } from './shopper-session';
 import { consentFromCookie, TRACKING_CONSENT_COOKIE } from './tracking-consent';
 
-function line(variantId: string, quantity: number, storeUrl: string): LineSnapshot | undefined {
-  const found = sellableVariant(variantId);
+function line(
+  found: SellableVariant | undefined,
+  variantId: string,
+  quantity: number,
+  storeUrl: string,
+): LineSnapshot | undefined {
   if (!found) return undefined;
   return { ...productSnapshot(found.product, found.variant, storeUrl), lineId: variantId, quantity };
 }
@@ -53,7 +58,7 @@ export function demoStorefront(deps: Pick<StoreDeps, 'db' | 'now' | 'storeUrl'>)
     sessionCookie: SHOPPER_SESSION_COOKIE,
 
     async product(variantId) {
-      const found = sellableVariant(variantId);
+      const found = await sellableVariant(db, variantId);
       return found ? productSnapshot(found.product, found.variant, storeUrl) : undefined;
     },
 
@@ -63,8 +68,14 @@ export function demoStorefront(deps: Pick<StoreDeps, 'db' | 'now' | 'storeUrl'>)
       const [change] = await db.query<{ kind: string; variant_id: string; quantity: number }>(
         sql`SELECT kind, variant_id, quantity FROM store_cart_changes WHERE cart_id = ${cartId} AND revision = ${revision}`,
       );
-      const lines = cart.lines.flatMap((l) => line(l.variantId, l.quantity, storeUrl) ?? []);
-      const added = change?.kind === 'add' ? line(change.variant_id, change.quantity, storeUrl) : undefined;
+      const sellable = await sellableVariants(db, [
+        ...cart.lines.map((l) => l.variantId),
+        ...(change ? [change.variant_id] : []),
+      ]);
+      const lineOf = (variantId: string, quantity: number) =>
+        line(sellable.get(variantId), variantId, quantity, storeUrl);
+      const lines = cart.lines.flatMap((l) => lineOf(l.variantId, l.quantity) ?? []);
+      const added = change?.kind === 'add' ? lineOf(change.variant_id, change.quantity) : undefined;
       return {
         cart: {
           cartId,

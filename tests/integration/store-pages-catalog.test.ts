@@ -5,7 +5,7 @@ import { availabilityOf, stockForProducts, stockLevels } from '../../lib/store/a
 import { requestBackInStock } from '../../lib/store/back-in-stock.js';
 import { addToCart, createCart, loadCart } from '../../lib/store/cart.js';
 import { cartSnapshot, openCartView, viewOf } from '../../lib/store/cart-view.js';
-import { listProducts, productBySlug } from '../../lib/store/catalog.js';
+import { listProducts, productBySlug, sellableVariant } from '../../lib/store/catalog.js';
 import { DEMO_PRODUCTS } from '../../lib/store/catalog-data.js';
 import { formatMoney, formatPrice } from '../../lib/store/format.js';
 import { setStock } from '../../lib/store/inventory.js';
@@ -70,19 +70,28 @@ describe('storefront presentation', () => {
 
   it('prices a cart view with the checkout rules: flat shipping under $100, free from $100', () => {
     const cart = { id: 'c', revision: 1, currency: 'USD', status: 'open' as const };
-    const small = viewOf({ ...cart, lines: [{ variantId: 'organic-cotton-tee-m', quantity: 2 }] });
+    const small = viewOf(
+      { ...cart, lines: [{ variantId: 'organic-cotton-tee-m', quantity: 2 }] },
+      sellableVariant,
+    );
     expect(small).toMatchObject({ subtotalCents: 6400, shippingCents: 800, totalCents: 7200, itemCount: 2 });
     expect(small.toFreeShippingCents).toBe(3600);
-    const large = viewOf({
-      ...cart,
-      lines: [
-        { variantId: 'waxed-canvas-jacket-l', quantity: 1 },
-        { variantId: 'denim-work-short-32', quantity: 1 }, // unpublished: left out, and said so
-      ],
-    });
+    const large = viewOf(
+      {
+        ...cart,
+        lines: [
+          { variantId: 'waxed-canvas-jacket-l', quantity: 1 },
+          { variantId: 'denim-work-short-32', quantity: 1 }, // unpublished: left out, and said so
+        ],
+      },
+      sellableVariant,
+    );
     expect(large).toMatchObject({ subtotalCents: 19800, shippingCents: 0, toFreeShippingCents: 0 });
     expect(large.unavailable).toEqual([{ variantId: 'denim-work-short-32', quantity: 1 }]);
-    expect(viewOf({ ...cart, lines: [] })).toMatchObject({ shippingCents: 0, totalCents: 0 });
+    expect(viewOf({ ...cart, lines: [] }, sellableVariant)).toMatchObject({
+      shippingCents: 0,
+      totalCents: 0,
+    });
   });
 });
 

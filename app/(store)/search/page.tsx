@@ -4,7 +4,7 @@ import { TrackSubmittedSearch } from '@/components/klaviyo/track-browse';
 import { SearchIcon } from '@/components/store/icons';
 import { ProductGrid } from '@/components/store/product-grid';
 import { app } from '@/lib/app';
-import { searchProducts } from '@/lib/store/catalog';
+import { searchProducts } from '@/lib/store/products/current';
 import { searchSnapshot, searchTermOf } from '@/lib/store/storefront';
 import { productCards } from '../_lib/cards';
 
@@ -13,7 +13,7 @@ export const metadata: Metadata = { title: 'Search' };
 const SUGGESTIONS = ['linen', 'merino', 'cotton', 'jacket', 'mug'];
 
 /**
- * Search over titles, descriptions and categories (lib/store/catalog.ts `searchProducts`); Submitted
+ * Search over titles, descriptions and categories (lib/store/products/current.ts `searchProducts`); Submitted
  * Search for a term, with the count the store's search found (the relay counts the same way).
  */
 export default async function SearchPage({
@@ -23,7 +23,7 @@ export default async function SearchPage({
 }) {
   const raw = (await searchParams).q;
   const query = searchTermOf((Array.isArray(raw) ? raw[0] : raw) ?? '');
-  const cards = query ? await productCards(searchProducts(query)) : [];
+  const cards = query ? await productCards(await searchProducts(app.store.db, query)) : [];
   return (
     <div className="page">
       {query ? <TrackSubmittedSearch search={searchSnapshot(query, app.store.storeUrl)} /> : null}

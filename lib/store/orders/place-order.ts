@@ -5,6 +5,7 @@ import { buildIdentity, type ProfileIdentity } from '../../klaviyo-next/events/i
 import { fieldErrorOf } from '../../klaviyo-next/http/field-error';
 import type { SqlExecutor } from '../../klaviyo-next/sql/types';
 import { loadCart } from '../cart';
+import { shippedVariant } from '../catalog';
 import { CONSENT_DISCLOSURES } from '../consent-disclosures';
 import { recordCheckoutConsent } from '../customer-consent-change';
 import { recordCustomerOrder } from '../customers';
@@ -12,6 +13,7 @@ import type { StoreDeps } from '../deps';
 import { formInput } from '../form-input';
 import { stockOf, takeStockForLines } from '../inventory';
 import { grantOrderAccess } from '../order-access';
+import { stockMessages } from '../products/messages';
 import { type ActionResult, asResult, StoreError } from '../result';
 import { retryOnConflict } from '../retry-conflict';
 import { type CheckoutInput, checkoutInput } from './checkout-input';
@@ -47,6 +49,12 @@ function withNames(address: CheckoutInput['shippingAddress'], form: CheckoutInpu
   };
 }
 
+/** "Organic Cotton Tee (M)", for a line checkout cannot fill. */
+function variantLabel(variantId: string): string {
+  const found = shippedVariant(variantId);
+  return found ? `${found.product.title} (${found.variant.option})` : variantId;
+}
+
 async function writeOrder(
   tx: SqlExecutor,
   deps: StoreDeps,
@@ -68,17 +76,15 @@ async function writeOrder(
   }
   const cart = await loadCart(tx, form.cartId);
   if (!cart || cart.lines.length === 0) throw new StoreError('The cart is empty.', 'cartId');
-  const priced = priceCart(cart);
-  const short = await takeStockForLines(
-    tx,
-    priced.items.map((item) => ({ ...item, variantId: item.variant.id })),
-    now,
-  );
-  if (short) {
-    const left = await stockOf(tx, short.variantId);
-    const what = `${short.product.title} (${short.variant.option})`;
+  // Stock first: taking it locks the lines' inventory rows, which a price change or a deletion locks
+  // too, so the prices read next are the ones committed before this order or after it, never a mix.
+  const taken = await takeStockForLines(tx, cart.lines, now);
+  if (taken.short) {
+    const left = await stockOf(tx, taken.short.variantId);
+    const what = variantLabel(taken.short.variantId);
     throw new StoreError(left === 0 ? `${what} is sold out.` : `Only ${left} of ${what} left.`, 'cartId');
   }
+  const priced = await priceCart(tx, cart);
   const orderId = await nextOrderId(tx);
   const details = {
     email: form.email,
@@ -129,7 +135,13 @@ async function writeOrder(
     },
     now,
   );
-  await deps.outbox.enqueue(tx, checkoutMessages(facts, deps.log), now);
+  const stock = stockMessages(
+    deps.catalog,
+    priced.items.map((i) => ({ product: i.product, variantId: i.variant.id })),
+    taken.left,
+    deps.storeUrl,
+  );
+  await deps.outbox.enqueue(tx, [...checkoutMessages(facts, deps.log), ...stock], now);
   // The order is recorded against the customer of the typed email (her lifetime order count), but
   // the browser gets access to this order only: typing an email proves nothing about it.
   const orderAccess = await grantOrderAccess(tx, orderId, previousAccess, now);

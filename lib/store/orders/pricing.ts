@@ -1,5 +1,7 @@
+import type { SqlExecutor } from '../../klaviyo-next/sql/types';
 import type { Cart } from '../cart';
-import { type CatalogProduct, type CatalogVariant, productSnapshot, sellableVariant } from '../catalog';
+import { type CatalogProduct, type CatalogVariant, productSnapshot } from '../catalog';
+import { sellableVariants } from '../products/current';
 import { StoreError } from '../result';
 import type { OrderLine } from './types';
 
@@ -24,11 +26,17 @@ export interface PricedCart {
 
 /**
  * Prices a cart from the catalog alone: the cart holds quantities, never prices, so nothing a client
- * sends can change what an order costs. A variant no longer sold fails the checkout by name.
+ * sends can change what an order costs. A variant no longer sold fails the checkout by name. Read in
+ * checkout's transaction after it locked the lines' inventory rows, so a price change the merchant
+ * makes meanwhile is either wholly before this order or wholly after it.
  */
-export function priceCart(cart: Cart): PricedCart {
+export async function priceCart(db: SqlExecutor, cart: Cart): Promise<PricedCart> {
+  const sellable = await sellableVariants(
+    db,
+    cart.lines.map((l) => l.variantId),
+  );
   const items = cart.lines.map((line, i) => {
-    const found = sellableVariant(line.variantId);
+    const found = sellable.get(line.variantId);
     if (!found)
       throw new StoreError(`An item in the cart is no longer sold; remove it to continue.`, `lines.${i}`);
     return { ...found, quantity: line.quantity };

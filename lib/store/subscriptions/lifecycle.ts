@@ -5,9 +5,9 @@ import { fieldErrorOf } from '../../klaviyo-next/http/field-error';
 import { subscriptionMessages } from '../../klaviyo-next/outbox/subscription-messages';
 import type { OutboxMessage } from '../../klaviyo-next/outbox/types';
 import type { SqlExecutor } from '../../klaviyo-next/sql/types';
-import { sellableVariant } from '../catalog';
 import type { StoreDeps } from '../deps';
 import { formInput } from '../form-input';
+import { sellableVariant } from '../products/current';
 import { type ActionResult, asResult, StoreError } from '../result';
 import { changeInput, chargeInput, subscribeInput } from './input';
 import { nextPeriod, planById, recurringCents } from './plans';
@@ -84,7 +84,7 @@ export async function subscribe(
   const form = parsed.data;
   const plan = planById(form.planId);
   if (!plan) return { ok: false, error: { field: 'planId', message: 'No such plan.' } };
-  const found = sellableVariant(form.variantId);
+  const found = await sellableVariant(deps.db, form.variantId);
   if (!found || found.product.id !== plan.productId)
     return { ok: false, error: { field: 'variantId', message: `${form.variantId} is not on this plan.` } };
   return inTransaction(deps, async (tx, now) => {

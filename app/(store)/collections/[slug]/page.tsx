@@ -6,8 +6,9 @@ import { TrackViewedCollection } from '@/components/klaviyo/track-browse';
 import { ProductGrid } from '@/components/store/product-grid';
 import { SortSelect } from '@/components/store/sort-select';
 import { app } from '@/lib/app';
-import { listCategories, listProducts } from '@/lib/store/catalog';
+import { listCategories } from '@/lib/store/catalog';
 import { SORTS, sortCards, sortKeyOf } from '@/lib/store/product-view';
+import { listProducts } from '@/lib/store/products/current';
 import { ALL_PRODUCTS as ALL, collectionSnapshot } from '@/lib/store/storefront';
 import { productCards } from '../../_lib/cards';
 
@@ -37,7 +38,7 @@ export default async function CollectionPage({ params, searchParams }: Props) {
   const collection = collectionOf(slug);
   const snapshot = collectionSnapshot(slug, app.store.storeUrl);
   if (!collection || !snapshot) notFound();
-  const products = slug === ALL.slug ? listProducts() : listProducts({ category: slug });
+  const products = await listProducts(app.store.db, slug === ALL.slug ? {} : { category: slug });
   const sortKey = sortKeyOf(sort);
   const cards = sortCards(await productCards(products), sortKey);
   return (

@@ -6,9 +6,10 @@ import { ProductGrid } from '@/components/store/product-grid';
 import { SubscribeAndSave } from '@/components/store/subscribe-and-save';
 import { app } from '@/lib/app';
 import { stockLevels } from '@/lib/store/availability';
-import { type CatalogProduct, listProducts, productBySlug, productSnapshot } from '@/lib/store/catalog';
+import { type CatalogProduct, productSnapshot } from '@/lib/store/catalog';
 import { hasColourOptions, OPTION_COLOURS, productImage } from '@/lib/store/product-art';
 import { optionKind } from '@/lib/store/product-view';
+import { listProducts, productBySlug } from '@/lib/store/products/current';
 import { plansForProduct } from '@/lib/store/subscriptions/plans';
 import { productCards } from '../../_lib/cards';
 import { getShopper } from '../../_lib/session';
@@ -31,21 +32,19 @@ const CARE: Record<string, string> = {
 type Props = { params: Promise<{ slug: string }>; searchParams: Promise<{ variant?: string }> };
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
-  const product = productBySlug((await params).slug);
+  const product = await productBySlug(app.store.db, (await params).slug);
   return product ? { title: product.title, description: product.description } : {};
 }
 
-function related(product: CatalogProduct): CatalogProduct[] {
+async function related(product: CatalogProduct): Promise<CatalogProduct[]> {
   const category = product.categories[0]?.slug;
-  return listProducts({ category })
-    .filter((p) => p.slug !== product.slug)
-    .slice(0, 4);
+  return (await listProducts(app.store.db, { category })).filter((p) => p.slug !== product.slug).slice(0, 4);
 }
 
 /** A product: picture, options, price, add to bag or back in stock, details and related products. */
 export default async function ProductPage({ params, searchParams }: Props) {
   const [{ slug }, { variant: wanted }] = await Promise.all([params, searchParams]);
-  const product = productBySlug(slug);
+  const product = await productBySlug(app.store.db, slug);
   if (!product) notFound();
   const deps = app.store;
   const [levels, shopper, relatedCards] = await Promise.all([
@@ -54,7 +53,7 @@ export default async function ProductPage({ params, searchParams }: Props) {
       product.variants.map((v) => v.id),
     ),
     getShopper(),
-    productCards(related(product)),
+    related(product).then(productCards),
   ]);
   const colours = hasColourOptions(product.slug);
   const variants: VariantView[] = product.variants.map((v) => {
