@@ -69,12 +69,15 @@ const databaseSchema = z
 
 export type DatabaseSettings = z.output<typeof databaseSchema>;
 
+/** The store's public address (its product pages, the links in its events). */
+const storeUrl = z.url({ protocol: /^https?$/ }).default('http://localhost:3000');
+
 /** The storefront and the admin sign-in. */
 const schema = z
   .object({
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
     EMULATOR_PORT: z.coerce.number().int().min(1).max(65_535).default(8787),
-    STORE_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:3000'),
+    STORE_URL: storeUrl,
     STORE_LINK_SECRET: z
       .string()
       .min(32, 'must be at least 32 characters (openssl rand -base64 32)')
@@ -296,4 +299,17 @@ export function workerEnv(): {
     () => parseWorkerSettings(process.env),
   );
   return { klaviyo, database, worker };
+}
+
+/**
+ * What `npm run backfill` needs: the database, the plugin's own variables, and the store's URL (the
+ * product links in past orders' events are built from it, as the live ones were).
+ */
+export function backfillEnv(): { klaviyo: KlaviyoNextConfig; database: DatabaseSettings; storeUrl: string } {
+  const [klaviyo, database, url] = parseAll<[KlaviyoNextConfig, DatabaseSettings, string]>(
+    () => parseKlaviyoConfig(process.env),
+    () => parseDatabaseSettings(process.env),
+    () => parseOrExplain(z.object({ STORE_URL: storeUrl }).safeParse(setVariables(process.env))).STORE_URL,
+  );
+  return { klaviyo, database, storeUrl: url.replace(/\/$/, '') };
 }
