@@ -18,6 +18,7 @@ const SECTIONS: { title: string; links: { href: string; label: string; icon: Ico
   {
     title: 'Store',
     links: [
+      { href: '/admin/products', label: 'Products', icon: 'segments' },
       { href: '/admin/orders', label: 'Orders', icon: 'inbox' },
       { href: '/admin/subscriptions', label: 'Subscriptions', icon: 'refresh' },
     ],
