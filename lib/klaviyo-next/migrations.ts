@@ -1,4 +1,5 @@
 import { BACKFILL_MIGRATIONS } from './backfill/schema';
+import { CATALOG_MIGRATIONS } from './catalog/schema';
 import { ADMIN_MIGRATIONS } from './dashboard/cache/schema';
 import { ERASURE_MIGRATIONS } from './erasure/schema';
 import { OUTBOX_MIGRATIONS } from './outbox/schema';
@@ -19,6 +20,7 @@ export const PLUGIN_MIGRATIONS: readonly Migration[] = [
   ...ADMIN_MIGRATIONS,
   ...WEBHOOK_MIGRATIONS,
   ...ERASURE_MIGRATIONS,
+  ...CATALOG_MIGRATIONS,
   ...BACKFILL_MIGRATIONS,
 ].sort((a, b) => a.version - b.version);
 

@@ -291,7 +291,7 @@ export function createDispatcher(options: DispatcherOptions) {
         records,
         outcomes,
         control,
-        options.deliver,
+        { db: store.db, ...options.deliver },
       );
     } finally {
       for (const t of timers) clearTimeout(t);

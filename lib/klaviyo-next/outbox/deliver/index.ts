@@ -1,8 +1,10 @@
 import 'server-only';
 import type { KlaviyoClient } from '../../api/client';
 import { KlaviyoApiError } from '../../api/errors';
+import type { SqlDatabase } from '../../sql/types';
 import type { OutboxRecord } from '../types';
 import { deliverBackInStock } from './back-in-stock';
+import { deliverCatalog } from './catalog';
 import { deliverConsent } from './consent';
 import { deliverEvents } from './events';
 import { failed, type Outcomes } from './outcome';
@@ -70,6 +72,8 @@ export interface DeliverOptions {
    * the test that shows newest-wins breaking without the fences (outbox-bulk-newest.test.ts).
    */
   fences?: boolean;
+  /** The outbox's database: the catalog deliverer keeps there what Klaviyo holds (catalog/state.ts). */
+  db?: SqlDatabase;
 }
 
 /**
@@ -82,6 +86,7 @@ export const KNOWN_KINDS: OutboxRecord['kind'][] = [
   'event',
   'back-in-stock',
   'profile-deletion',
+  'catalog',
 ];
 
 const ofKind = <K extends OutboxRecord['kind']>(records: readonly OutboxRecord[], kind: K) =>
@@ -94,7 +99,8 @@ const ofKind = <K extends OutboxRecord['kind']>(records: readonly OutboxRecord[]
  * events plus one profile write, and the write costs nothing on the events' bulk job. The writes left
  * (no event of theirs in the round, or another identity) go next, then consent, then back in stock,
  * then data-privacy deletions (erasure/: a deletion is never claimed with a write of its person's,
- * whose order key it shares).
+ * whose order key it shares), then catalog changes (catalog bulk jobs, each waited for: last, so the
+ * rest of the round is settled while they run).
  * Klaviyo works every one of these later (bulk jobs, create_event's 202), so their order within a round
  * orders nothing at Klaviyo; what keeps one person's writes in order is the outbox's chain per order
  * key and the fence each asynchronous write leaves (`deliveredAsync`). Every deliverer checks the
@@ -141,6 +147,17 @@ export async function deliverAll(
     [
       'profile-deletion',
       () => deliverProfileDeletions(client, ofKind(records, 'profile-deletion'), outcomes, control),
+    ],
+    [
+      'catalog',
+      () => {
+        const catalog = ofKind(records, 'catalog');
+        if (catalog.length > 0 && !options.db)
+          throw new Error('The catalog deliverer needs DeliverOptions.db.');
+        return options.db
+          ? deliverCatalog(client, catalog, outcomes, control, { db: options.db, now: control.now })
+          : Promise.resolve();
+      },
     ],
   ];
   for (const [kind, deliver] of steps) {

@@ -1,0 +1,59 @@
+import type { Migration } from '../sql/migrate';
+
+/**
+ * Catalog sync (140s).
+ * - `klaviyo_catalog_synced`: what Klaviyo holds of each object this integration wrote, as far as the
+ *   plugin knows: the hash of its content (NULL once deleted: a tombstone, so an older change replayed
+ *   late cannot bring it back), the change that set it (`at`, then the outbox id) and, for a variant,
+ *   its item. The deliverer decides create or update from it and sends nothing for an equal hash.
+ * - `klaviyo_catalog_failures`: the latest failure of each object (Klaviyo's code, detail and pointer
+ *   from the job's per-entry errors), cleared when the object syncs; the admin's Catalog page.
+ * - `klaviyo_catalog_jobs`: bulk jobs sent and not yet seen finished, with which entry is which object,
+ *   so a round cut short settles them when the objects' messages are claimed again.
+ */
+export const CATALOG_MIGRATIONS: Migration[] = [
+  {
+    version: 140,
+    name: 'klaviyo_catalog_synced',
+    sql: `
+      CREATE TABLE klaviyo_catalog_synced (
+        object_type TEXT NOT NULL,
+        object_id TEXT NOT NULL,
+        hash TEXT,
+        parent_id TEXT,
+        at BIGINT NOT NULL,
+        outbox_id BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        PRIMARY KEY (object_type, object_id)
+      );
+      CREATE INDEX klaviyo_catalog_synced_parent ON klaviyo_catalog_synced (parent_id);`,
+  },
+  {
+    version: 141,
+    name: 'klaviyo_catalog_failures',
+    sql: `
+      CREATE TABLE klaviyo_catalog_failures (
+        object_type TEXT NOT NULL,
+        object_id TEXT NOT NULL,
+        action TEXT NOT NULL,
+        code TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        pointer TEXT,
+        job_id TEXT,
+        outbox_id BIGINT,
+        failed_at BIGINT NOT NULL,
+        PRIMARY KEY (object_type, object_id)
+      );`,
+  },
+  {
+    version: 142,
+    name: 'klaviyo_catalog_jobs',
+    sql: `
+      CREATE TABLE klaviyo_catalog_jobs (
+        job_id TEXT PRIMARY KEY,
+        job_type TEXT NOT NULL,
+        entries TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+      );`,
+  },
+];
