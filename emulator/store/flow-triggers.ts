@@ -36,7 +36,10 @@ const isLive = (flow: GenericRecord) =>
 
 export class FlowTriggers {
   readonly entries: FlowTrigger[] = [];
-  /** `flowId|profileId` of list flows entered: "Contacts can only receive a list-triggered flow once" (Klaviyo help, "How to create a list-triggered flow"). */
+  /**
+   * `flowId|profileId` of the list flows entered: "Contacts can only receive a list-triggered flow
+   * once" (Klaviyo help, "How to create a list-triggered flow").
+   */
   private readonly listEntered = new Set<string>();
 
   constructor(private readonly source: FlowSource) {}
