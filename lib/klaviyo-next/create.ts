@@ -9,6 +9,8 @@ import {
   historyBacklog,
   runBackfill,
 } from './backfill';
+import { createCatalog } from './catalog';
+import type { CatalogSource } from './catalog/types';
 import { type KlaviyoNextConfig, parseKlaviyoConfig } from './config';
 import { dashboardActions } from './dashboard/actions';
 import type { AdminDeps } from './dashboard/deps';
@@ -78,6 +80,11 @@ export interface KlaviyoNextOptions {
    * consent change Klaviyo reports. Without a secret the route answers 404.
    */
   webhooks?: WebhookOptions;
+  /**
+   * The host's catalogue, read by a full resync (`catalog.resync()`, `npm run catalog:sync`); the
+   * incremental messages (`catalog.productChanged` ...) need none.
+   */
+  catalog?: CatalogSource;
 }
 
 /**
@@ -175,6 +182,13 @@ export function createKlaviyoNext(options: KlaviyoNextOptions) {
     },
   };
   const adminDeps = () => admin;
+  const catalog = createCatalog({
+    source: options.catalog,
+    client: klaviyo.client,
+    outbox,
+    drain: (budgetMs) => delivery.drainSoon(budgetMs),
+    now,
+  });
 
   return {
     config,
@@ -213,6 +227,12 @@ export function createKlaviyoNext(options: KlaviyoNextOptions) {
     subscriptions: subscriptionMessages,
     profileUpdated,
     consentChanged,
+    /**
+     * The catalog sync (README "Catalog"): `productChanged`, `productDeleted`, `categoryChanged` give
+     * outbox messages to enqueue in the store's own transaction; `resync()` reads the host's `catalog`
+     * and Klaviyo's and sends the difference; `failures()` lists what Klaviyo refused.
+     */
+    catalog,
     /**
      * Puts messages in the outbox inside the host's transaction (`tx` from the same adapter as `sql`,
      * e.g. `drizzleExecutor(tx)`): they commit or roll back with the host's own rows. A message whose

@@ -18,6 +18,16 @@ export type {
   HistorySource,
   HistoryStream,
 } from './backfill';
+export type {
+  CatalogCategory,
+  CatalogFailure,
+  CatalogProduct,
+  CatalogSource,
+  CatalogVariant,
+  KlaviyoCatalog,
+  Progress as CatalogProgress,
+  ResyncSummary,
+} from './catalog';
 export { ConfigError, type KlaviyoNextConfig } from './config';
 /**
  * The plugin's server entry point: `createKlaviyoNext(options)` builds everything a host mounts (see

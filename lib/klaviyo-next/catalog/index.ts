@@ -1,0 +1,38 @@
+import 'server-only';
+import type { KlaviyoClient } from '../api/client';
+import type { OutboxStore } from '../outbox/store';
+import { catalogMessages } from './messages';
+import { type ResyncOptions, type ResyncSummary, resync } from './resync';
+import { type CatalogFailure, listFailures } from './state';
+import type { CatalogSource } from './types';
+
+export type { CatalogChange } from './change';
+export type { Progress, ResyncCounts, ResyncOptions, ResyncSummary } from './resync';
+export type { CatalogFailure } from './state';
+export type * from './types';
+
+export interface CatalogDeps {
+  source: CatalogSource | undefined;
+  client: KlaviyoClient;
+  outbox: OutboxStore;
+  drain(budgetMs: number): Promise<unknown>;
+  now: () => number;
+}
+
+/**
+ * The plugin's catalog sync (README "Catalog"): message builders the host enqueues in its own
+ * transaction when a product or category changes, the full resync, and the failures for the admin.
+ */
+export function createCatalog(deps: CatalogDeps) {
+  const messages = catalogMessages(deps.now);
+  return {
+    productChanged: messages.productChanged,
+    productDeleted: messages.productDeleted,
+    categoryChanged: messages.categoryChanged,
+    categoryDeleted: messages.categoryDeleted,
+    resync: (options?: ResyncOptions): Promise<ResyncSummary> => resync({ ...deps, messages }, options),
+    failures: (): Promise<CatalogFailure[]> => listFailures(deps.outbox.db),
+  };
+}
+
+export type KlaviyoCatalog = ReturnType<typeof createCatalog>;

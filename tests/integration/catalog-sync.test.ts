@@ -1,0 +1,314 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CatalogProduct, CatalogSource } from '../../lib/klaviyo-next/catalog/types.js';
+import { createKlaviyoNext, type KlaviyoNext } from '../../lib/klaviyo-next/create.js';
+import { openPostgres } from '../../lib/klaviyo-next/sql/postgres.js';
+import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
+import { dropPostgres, freshPostgres, freshSqlite } from '../support/databases.js';
+import { type TestEmulator, withEmulator } from '../support/emulator.js';
+import { describeWithPostgres, TEST_DATABASE_URL } from '../support/requirements.js';
+
+/** A small store whose catalogue a test can change. */
+function store() {
+  const categories = [
+    { id: 'cat-tea', name: 'Tea' },
+    { id: 'cat-cups', name: 'Cups' },
+  ];
+  const products: CatalogProduct[] = [1, 2, 3, 4].map((n) => ({
+    id: `p${n}`,
+    title: `Product ${n}`,
+    description: `About product ${n}`,
+    url: `https://shop.example/products/p${n}`,
+    priceCents: 1000 + n,
+    imageUrl: `https://shop.example/img/p${n}.jpg`,
+    categoryIds: n % 2 ? ['cat-tea'] : ['cat-tea', 'cat-cups'],
+    published: true,
+    variants: ['s', 'l'].map((size) => ({
+      id: `p${n}-${size}`,
+      sku: `SKU-${n}-${size}`,
+      title: `Product ${n} ${size}`,
+      description: `About product ${n}`,
+      priceCents: 1000 + n,
+      inventoryQuantity: 5,
+      url: `https://shop.example/products/p${n}?v=${size}`,
+      published: true,
+    })),
+  }));
+  const source: CatalogSource = {
+    categories: async () => categories.map((c) => ({ ...c })),
+    async *products() {
+      // Two pages, as a real store would hand them out.
+      yield structuredClone(products.slice(0, 2));
+      yield structuredClone(products.slice(2));
+    },
+  };
+  return { categories, products, source };
+}
+
+const OURS = '$custom:::$default:::';
+
+/** The emulator's catalogue in the store's terms, for comparing with the source. */
+async function klaviyoCatalogue(emu: TestEmulator) {
+  const all = async (path: string) => {
+    const out: {
+      id: string;
+      attributes: Record<string, unknown>;
+      relationships?: Record<string, { data?: unknown }>;
+    }[] = [];
+    let next: string | undefined = path;
+    while (next) {
+      const page = await emu.api(next);
+      expect(page.status).toBe(200);
+      out.push(...page.body.data);
+      next = page.body.links?.next
+        ? new URL(page.body.links.next).pathname + new URL(page.body.links.next).search
+        : undefined;
+    }
+    return out;
+  };
+  const categories = (await all('/api/catalog-categories')).map((c) => ({
+    id: c.id.replace(OURS, ''),
+    name: c.attributes.name,
+  }));
+  const items = [];
+  for (const item of await all('/api/catalog-items')) {
+    const cats = await all(`/api/catalog-items/${encodeURIComponent(item.id)}/categories`);
+    items.push({
+      id: item.id.replace(OURS, ''),
+      title: item.attributes.title,
+      price: item.attributes.price,
+      published: item.attributes.published,
+      categories: cats.map((c) => c.id.replace(OURS, '')).sort(),
+    });
+  }
+  const variants = (await all('/api/catalog-variants')).map((v) => ({
+    id: v.id.replace(OURS, ''),
+    item: String((v.relationships?.item?.data as { id: string } | undefined)?.id ?? '').replace(OURS, ''),
+    price: v.attributes.price,
+    inventory: v.attributes.inventory_quantity,
+    sku: v.attributes.sku,
+  }));
+  const byId = <T extends { id: string }>(xs: T[]) => xs.sort((a, b) => a.id.localeCompare(b.id));
+  return { categories: byId(categories), items: byId(items), variants: byId(variants) };
+}
+
+/** What the emulator should hold for the source. */
+function expected(categories: { id: string; name: string }[], products: CatalogProduct[]) {
+  const byId = <T extends { id: string }>(xs: T[]) => xs.sort((a, b) => a.id.localeCompare(b.id));
+  return {
+    categories: byId(categories.map((c) => ({ ...c }))),
+    items: byId(
+      products.map((p) => ({
+        id: p.id,
+        title: p.title,
+        price: p.priceCents / 100,
+        published: p.published,
+        categories: [...p.categoryIds].sort(),
+      })),
+    ),
+    variants: byId(
+      products.flatMap((p) =>
+        p.variants.map((v) => ({
+          id: v.id,
+          item: p.id,
+          price: v.priceCents / 100,
+          inventory: v.inventoryQuantity,
+          sku: v.sku,
+        })),
+      ),
+    ),
+  };
+}
+
+function suite(name: string, open: () => Promise<SqlDatabase>, close: (db: SqlDatabase) => Promise<void>) {
+  describe(`catalog sync (${name})`, () => {
+    let emu: TestEmulator;
+    let db: SqlDatabase;
+    let klaviyo: KlaviyoNext;
+    const shop = store();
+    withEmulator({ rateLimits: false }, (started) => {
+      emu = started;
+    });
+    beforeAll(async () => {
+      db = await open();
+      klaviyo = createKlaviyoNext({
+        env: {
+          KLAVIYO_API_URL: emu.url,
+          KLAVIYO_PRIVATE_KEY: emu.account.privateKey,
+          KLAVIYO_PUBLIC_KEY: emu.account.publicKey,
+        },
+        sql: db,
+        deliverSoon: () => undefined,
+        catalog: shop.source,
+      });
+    });
+    afterAll(async () => {
+      await close(db);
+    });
+
+    const send = async (messages: Parameters<KlaviyoNext['enqueue']>[1]) => {
+      await db.transaction((tx) => klaviyo.enqueue(tx, messages));
+      await klaviyo.drain(20_000);
+    };
+
+    it("a resync on an empty catalogue creates the store's categories, items and variants", async () => {
+      const before = await klaviyoCatalogue(emu);
+      expect(before.items).toEqual([]);
+      const progress: number[] = [];
+      const summary = await klaviyo.catalog.resync({ onProgress: (p) => progress.push(p.done) });
+      expect(summary.items.created).toBe(4);
+      expect(summary.variants.created).toBe(8);
+      expect(summary.categories.created).toBe(2);
+      expect(summary.failed).toBe(0);
+      expect(summary.unfinished).toBe(0);
+      expect(progress.at(-1)).toBe(summary.messages);
+      expect(await klaviyoCatalogue(emu)).toEqual(expected(shop.categories, shop.products));
+    });
+
+    it('a second resync with nothing changed sends nothing', async () => {
+      const summary = await klaviyo.catalog.resync();
+      expect(summary.messages).toBe(0);
+      expect(summary.items.unchanged).toBe(4);
+      expect(summary.variants.unchanged).toBe(8);
+    });
+
+    it('a price or stock change propagates', async () => {
+      const p = shop.products[0] as CatalogProduct;
+      p.priceCents = 2500;
+      (p.variants[0] as CatalogProduct['variants'][number]).inventoryQuantity = 0;
+      (p.variants[1] as CatalogProduct['variants'][number]).priceCents = 2600;
+      await send(klaviyo.catalog.productChanged(p));
+      expect(await klaviyoCatalogue(emu)).toEqual(expected(shop.categories, shop.products));
+    });
+
+    it('a deleted product disappears, with its variants', async () => {
+      const gone = shop.products.pop() as CatalogProduct;
+      await send(
+        klaviyo.catalog.productDeleted(
+          gone.id,
+          gone.variants.map((v) => v.id),
+        ),
+      );
+      expect(await klaviyoCatalogue(emu)).toEqual(expected(shop.categories, shop.products));
+    });
+
+    it('a variant dropped from a product is deleted; a new one created', async () => {
+      const p = shop.products[1] as CatalogProduct;
+      p.variants = [
+        { ...(p.variants[0] as CatalogProduct['variants'][number]) },
+        { ...(p.variants[0] as CatalogProduct['variants'][number]), id: `${p.id}-xl`, sku: `SKU-${p.id}-xl` },
+      ];
+      await send(klaviyo.catalog.productChanged(p));
+      expect(await klaviyoCatalogue(emu)).toEqual(expected(shop.categories, shop.products));
+    });
+
+    it('a resync deletes what the store no longer has and recreates what vanished at Klaviyo', async () => {
+      // Gone from the store without a message; and one variant deleted at Klaviyo behind our back.
+      const dropped = shop.products.pop() as CatalogProduct;
+      const deleted = await emu.api(`/api/catalog-variants/${encodeURIComponent(`${OURS}p1-l`)}`, {
+        method: 'DELETE',
+      });
+      expect(deleted.status).toBe(204);
+      const summary = await klaviyo.catalog.resync();
+      expect(summary.items.deleted).toBe(1);
+      expect(summary.variants.created).toBe(1);
+      expect(summary.failed).toBe(0);
+      expect(await klaviyoCatalogue(emu)).toEqual(expected(shop.categories, shop.products));
+      shop.products.push(dropped);
+      await klaviyo.catalog.resync();
+      expect(await klaviyoCatalogue(emu)).toEqual(expected(shop.categories, shop.products));
+    });
+
+    it("an item Klaviyo refuses is stored with Klaviyo's error, then syncs once fixed", async () => {
+      const p = shop.products[0] as CatalogProduct;
+      const fault = await emu.control(`/accounts/${emu.account.id}/catalog-faults`, 'POST', {
+        external_id: p.id,
+        detail: 'The price is not a valid amount.',
+      });
+      expect(fault).toBeDefined();
+      p.title = 'Renamed';
+      await send(klaviyo.catalog.productChanged(p));
+      const failures = await klaviyo.catalog.failures();
+      expect(failures).toEqual([
+        expect.objectContaining({
+          type: 'item',
+          id: p.id,
+          action: 'update',
+          code: 'invalid',
+          detail: 'The price is not a valid amount.',
+          pointer: expect.stringMatching(/^\/data\/attributes\/items\/data\/0/),
+        }),
+      ]);
+      const dead = await klaviyo.outbox.list({ state: 'dead' });
+      expect(JSON.stringify(dead)).toContain('The price is not a valid amount.');
+      await emu.control(`/accounts/${emu.account.id}/catalog-faults`, 'DELETE');
+      await send(klaviyo.catalog.productChanged(p));
+      expect(await klaviyo.catalog.failures()).toEqual([]);
+      expect(await klaviyoCatalogue(emu)).toEqual(expected(shop.categories, shop.products));
+    });
+
+    it('an older change delivered after a newer one does not win', async () => {
+      const p = shop.products[0] as CatalogProduct;
+      await emu.control(`/accounts/${emu.account.id}/catalog-faults`, 'POST', {
+        external_id: p.id,
+        detail: 'Refused.',
+      });
+      p.priceCents = 1111;
+      await send(klaviyo.catalog.productChanged(p));
+      const [older] = await klaviyo.outbox.list({ state: 'dead' });
+      expect(older).toBeDefined();
+      await emu.control(`/accounts/${emu.account.id}/catalog-faults`, 'DELETE');
+      p.priceCents = 2222;
+      await send(klaviyo.catalog.productChanged(p));
+      // The merchant replays the older, refused change after the newer one was delivered.
+      await klaviyo.outbox.replay([(older as { id: number }).id]);
+      await klaviyo.drain(20_000);
+      const now = await klaviyoCatalogue(emu);
+      expect(now.items.find((i) => i.id === p.id)?.price).toBe(22.22);
+      expect(await klaviyoCatalogue(emu)).toEqual(expected(shop.categories, shop.products));
+    });
+  });
+}
+
+suite('SQLite', freshSqlite, (db) => db.close());
+describeWithPostgres('Postgres', () => {
+  suite('Postgres', freshPostgres, (db) => dropPostgres(db as SqlDatabase & { schema: string }));
+});
+
+describeWithPostgres('two resyncs at once on one Postgres database', () => {
+  let emu: TestEmulator;
+  let db: SqlDatabase & { schema: string };
+  let other: SqlDatabase;
+  const shop = store();
+  withEmulator({ rateLimits: false }, (started) => {
+    emu = started;
+  });
+  beforeAll(async () => {
+    db = await freshPostgres();
+    other = openPostgres(TEST_DATABASE_URL, { schema: db.schema, max: 5 });
+  });
+  afterAll(async () => {
+    await other.close();
+    await dropPostgres(db);
+  });
+
+  it('leave one consistent catalogue', async () => {
+    const instances = [db, other].map((sql) =>
+      createKlaviyoNext({
+        env: {
+          KLAVIYO_API_URL: emu.url,
+          KLAVIYO_PRIVATE_KEY: emu.account.privateKey,
+          KLAVIYO_PUBLIC_KEY: emu.account.publicKey,
+        },
+        sql,
+        deliverSoon: () => undefined,
+        catalog: shop.source,
+      }),
+    );
+    const summaries = await Promise.all(instances.map((k) => k.catalog.resync()));
+    for (const s of summaries) expect(s.unfinished).toBe(0);
+    expect(await instances[0]?.catalog.failures()).toEqual([]);
+    expect(await klaviyoCatalogue(emu)).toEqual(expected(shop.categories, shop.products));
+    const again = await instances[1]?.catalog.resync();
+    expect(again?.messages).toBe(0);
+  });
+});
