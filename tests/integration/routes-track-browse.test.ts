@@ -57,7 +57,7 @@ describe('Viewed Collection and Submitted Search through the relay', () => {
       uniqueId: 'viewed-collection:outerwear:coll-view-1',
     });
     const event = await lastEvent();
-    const page = collectionSnapshot('outerwear', deps.storeUrl);
+    const page = collectionSnapshot('outerwear', deps.store.storeUrl);
     if (!page) throw new Error('demo collection');
     const fromBrowser = viewedCollection(page, { profile: {}, viewId: 'coll-view-1', at: event.time });
     expect(event).toEqual({ ...fromBrowser, profile: { _kx: 'alice.DEMO01' } });
@@ -65,14 +65,14 @@ describe('Viewed Collection and Submitted Search through the relay', () => {
       CollectionID: 'outerwear',
       CollectionHandle: 'outerwear',
       CollectionName: 'Outerwear',
-      URL: `${deps.storeUrl}/collections/outerwear`,
+      URL: `${deps.store.storeUrl}/collections/outerwear`,
     });
   });
 
   it('rebuilds Submitted Search from the term: the store runs the search and counts what it found', async () => {
     await stored(track(search('  merino  ', 'search-view-1'), browser('alice')), 202, 1);
     const event = await lastEvent();
-    const page = searchSnapshot('merino', deps.storeUrl);
+    const page = searchSnapshot('merino', deps.store.storeUrl);
     expect(page.resultCount).toBeGreaterThan(0);
     expect(event).toEqual({
       ...submittedSearch(page, { profile: {}, viewId: 'search-view-1', at: event.time }),
