@@ -313,3 +313,6 @@ export function backfillEnv(): { klaviyo: KlaviyoNextConfig; database: DatabaseS
   );
   return { klaviyo, database, storeUrl: url.replace(/\/$/, '') };
 }
+
+/** `npm run catalog:sync` needs what the backfill does: Klaviyo, the database and the store's URL. */
+export const catalogSyncEnv = () => backfillEnv();
