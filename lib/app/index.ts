@@ -4,6 +4,7 @@ import { env, pluginSettingsSource } from '../env';
 import { createKlaviyoNext } from '../klaviyo-next';
 import { consoleLog } from '../klaviyo-next/log';
 import { linksFromSettings } from '../store/account-links';
+import { demoCatalogSource } from '../store/catalog-source';
 import { CONSENT_DISCLOSURES } from '../store/consent-disclosures';
 import { storeConsentSink } from '../store/customer-consent-sink';
 import type { StoreDeps } from '../store/deps';
@@ -31,6 +32,8 @@ function createApp() {
     subscribeSources: SUBSCRIBE_SOURCES,
     merchantGuard: merchantGuard(),
     siteUrl: settings.storeUrl,
+    // What a full catalogue resync reads (klaviyo.catalog.resync(), npm run catalog:sync).
+    catalog: demoCatalogSource({ db, storeUrl: settings.storeUrl }),
     log: consoleLog,
     // No `now`: the plugin then stamps leases, available_at and the pause with the database's clock
     // (storeClock), so app instances and workers on hosts whose clocks differ agree on them.
@@ -52,6 +55,8 @@ function createApp() {
     log: consoleLog,
     scheduleDelivery: klaviyo.deliverSoon,
     links: linksFromSettings(settings),
+    // Every catalogue change (the admin's Products page, checkout, cancellations) enqueues these.
+    catalog: klaviyo.catalog,
   };
   return { db, klaviyo, store };
 }
