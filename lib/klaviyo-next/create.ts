@@ -188,6 +188,7 @@ export function createKlaviyoNext(options: KlaviyoNextOptions) {
     outbox,
     drain: (budgetMs) => delivery.drainSoon(budgetMs),
     now,
+    guard: options.merchantGuard,
   });
 
   return {

@@ -34,6 +34,7 @@ const SECTIONS: { title: string; links: { href: string; label: string; icon: Ico
     title: 'Integration',
     links: [
       { href: '/admin/delivery', label: 'Delivery', icon: 'delivery' },
+      { href: '/admin/catalog', label: 'Catalog', icon: 'refresh' },
       { href: '/admin/settings', label: 'Settings', icon: 'settings' },
     ],
   },

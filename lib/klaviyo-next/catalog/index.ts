@@ -1,6 +1,8 @@
 import 'server-only';
 import type { KlaviyoClient } from '../api/client';
+import { catalogDashboard } from '../dashboard/catalog';
 import type { OutboxStore } from '../outbox/store';
+import type { MerchantGuard } from '../ports';
 import { catalogMessages } from './messages';
 import { type ResyncOptions, type ResyncSummary, resync } from './resync';
 import { type CatalogFailure, listFailures } from './state';
@@ -17,6 +19,8 @@ export interface CatalogDeps {
   outbox: OutboxStore;
   drain(budgetMs: number): Promise<unknown>;
   now: () => number;
+  /** Who may read the admin's Catalog page (`dashboard()`). */
+  guard?: MerchantGuard | undefined;
 }
 
 /**
@@ -32,6 +36,8 @@ export function createCatalog(deps: CatalogDeps) {
     categoryDeleted: messages.categoryDeleted,
     resync: (options?: ResyncOptions): Promise<ResyncSummary> => resync({ ...deps, messages }, options),
     failures: (): Promise<CatalogFailure[]> => listFailures(deps.outbox.db),
+    /** The admin's Catalog page: the sync's state and its failures, for a merchant only. */
+    dashboard: () => catalogDashboard(deps.outbox.db, deps.guard),
   };
 }
 

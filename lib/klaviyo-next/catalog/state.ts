@@ -1,6 +1,10 @@
 import 'server-only';
 import sql, { join } from 'sql-template-tag';
+import type { CatalogFailure } from '../dashboard/catalog-contracts';
 import type { SqlExecutor } from '../sql/types';
+
+export type { CatalogFailure };
+
 import type { CatalogObjectType } from './change';
 import type { CatalogAction, EntryError, JobEntry } from './jobs';
 
@@ -11,20 +15,6 @@ export interface Synced {
   parentId: string | null;
   at: number;
   outboxId: number;
-}
-
-/** A failure of one object, for the admin's Catalog page. */
-export interface CatalogFailure {
-  type: CatalogObjectType;
-  /** The store's id (Klaviyo's external_id). */
-  id: string;
-  action: CatalogAction;
-  code: string;
-  detail: string;
-  pointer?: string;
-  jobId?: string;
-  outboxId?: number;
-  failedAt: number;
 }
 
 export const objectKey = (type: CatalogObjectType, id: string) => `${type}:${id}`;

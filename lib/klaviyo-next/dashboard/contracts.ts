@@ -221,3 +221,6 @@ export interface Settings {
   /** The webhook receiver: registered, live, last delivery. */
   receiver: WebhookReceiverStatus;
 }
+
+/** The Catalog page (catalog-contracts.ts). */
+export type { CatalogFailure, CatalogObjectKind, CatalogOverview } from './catalog-contracts';
