@@ -1,4 +1,6 @@
+import sql from 'sql-template-tag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Account } from '../../emulator/store/account.js';
 import type { CatalogProduct, CatalogSource } from '../../lib/klaviyo-next/catalog/types.js';
 import { createKlaviyoNext, type KlaviyoNext } from '../../lib/klaviyo-next/create.js';
 import { openPostgres } from '../../lib/klaviyo-next/sql/postgres.js';
@@ -243,6 +245,38 @@ function suite(name: string, open: () => Promise<SqlDatabase>, close: (db: SqlDa
       await emu.control(`/accounts/${emu.account.id}/catalog-faults`, 'DELETE');
       await send(klaviyo.catalog.productChanged(p));
       expect(await klaviyo.catalog.failures()).toEqual([]);
+      expect(await klaviyoCatalogue(emu)).toEqual(expected(shop.categories, shop.products));
+    });
+
+    it('a change made while the previous job still runs at Klaviyo waits for it, and the newest wins', async () => {
+      const account = [...emu.emulator.accounts.values()][0] as Account;
+      const p = shop.products[1] as CatalogProduct;
+      account.jobQueue.hold = true;
+      try {
+        p.priceCents = 3333;
+        await db.transaction((tx) => klaviyo.enqueue(tx, klaviyo.catalog.productChanged(p)));
+        // The round ends while the job waits at Klaviyo: the job is kept, the change held.
+        await klaviyo.drain(1_500);
+        const open = await db.query(sql`SELECT job_id FROM klaviyo_catalog_jobs`);
+        expect(open).toHaveLength(1);
+        p.priceCents = 4444;
+        await db.transaction((tx) => klaviyo.enqueue(tx, klaviyo.catalog.productChanged(p)));
+        await klaviyo.drain(1_500);
+        expect((await klaviyo.outbox.counts()).pending).toBe(2);
+        // Klaviyo works the held jobs, newest first.
+        account.jobQueue.order = 'newest-first';
+        account.jobQueue.hold = false;
+        // The held change is due again once its wait (2 s) is over; then each goes in turn.
+        for (let i = 0; i < 40 && (await klaviyo.outbox.counts()).pending > 0; i++) {
+          await klaviyo.drain(20_000);
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+      } finally {
+        account.jobQueue.hold = false;
+        account.jobQueue.order = 'arrival';
+      }
+      expect((await klaviyo.outbox.counts()).pending).toBe(0);
+      expect(await db.query(sql`SELECT job_id FROM klaviyo_catalog_jobs`)).toEqual([]);
       expect(await klaviyoCatalogue(emu)).toEqual(expected(shop.categories, shop.products));
     });
 
