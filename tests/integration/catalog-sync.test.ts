@@ -256,12 +256,12 @@ function suite(name: string, open: () => Promise<SqlDatabase>, close: (db: SqlDa
         p.priceCents = 3333;
         await db.transaction((tx) => klaviyo.enqueue(tx, klaviyo.catalog.productChanged(p)));
         // The round ends while the job waits at Klaviyo: the job is kept, the change held.
-        await klaviyo.drain(1_500);
+        await klaviyo.drain(800);
         const open = await db.query(sql`SELECT job_id FROM klaviyo_catalog_jobs`);
         expect(open).toHaveLength(1);
         p.priceCents = 4444;
         await db.transaction((tx) => klaviyo.enqueue(tx, klaviyo.catalog.productChanged(p)));
-        await klaviyo.drain(1_500);
+        await klaviyo.drain(800);
         expect((await klaviyo.outbox.counts()).pending).toBe(2);
         // Klaviyo works the held jobs, newest first.
         account.jobQueue.order = 'newest-first';
