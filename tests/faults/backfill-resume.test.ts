@@ -9,6 +9,7 @@ import { HISTORY_START, type SeededHistory, seedHistory } from '../support/backf
 import { migratedSqliteFile } from '../support/databases.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { describeWithPostgres, TEST_DATABASE_URL } from '../support/requirements.js';
+import { countRows } from '../support/store-fixtures.js';
 
 /**
  * The backfill's acceptance: 10,000 past orders, the command killed (SIGKILL: no handler, no
@@ -25,7 +26,12 @@ interface Backend {
   close(): Promise<void>;
 }
 
-function backfill(emu: TestEmulator, env: Record<string, string>, args: string[] = []): Child {
+function backfill(
+  emu: TestEmulator,
+  env: Record<string, string>,
+  args: string[] = [],
+  ready = /Enqueuing history/,
+): Child {
   return spawnScript(
     'scripts/backfill.ts',
     ['--since', SINCE, ...args],
@@ -36,7 +42,7 @@ function backfill(emu: TestEmulator, env: Record<string, string>, args: string[]
       KLAVIYO_PUBLIC_KEY: emu.account.publicKey,
       STORE_URL: 'https://shop.test',
     },
-    /Enqueuing history/,
+    ready,
   );
 }
 
@@ -68,6 +74,16 @@ function acceptance(name: string, open: () => Promise<Backend>) {
       const before = await emu.control(`/accounts/${emu.account.id}/tally`);
       const triggersBefore = (await emu.control(`/accounts/${emu.account.id}/flow-triggers`)).data.length;
       const records = seeded.orders + seeded.customers + seeded.subscribed;
+
+      // 0. A bad argument is named (exit 2); a dry run counts the history and writes nothing.
+      const future = spawnScript('scripts/backfill.ts', ['--since', '2999-01-01'], backend.env, /backfill:/);
+      expect(await future.exited).toBe(2);
+      expect(future.output()).toContain("--since '2999-01-01' is in the future");
+      const dry = backfill(emu, backend.env, ['--dry-run'], /Reading history/);
+      expect(await dry.exited, dry.output()).toBe(0);
+      expect(dry.output()).toContain(`Placed Order: ${ORDERS} new, 0 known`);
+      for (const table of ['klaviyo_outbox', 'klaviyo_outbox_keys', 'klaviyo_backfill_checkpoints'])
+        expect(await countRows(backend.db, table), table).toBe(0);
 
       // 1. Killed once a random share (20-80 %) of the history is checkpointed.
       const share = 0.2 + Math.random() * 0.6;
