@@ -3,9 +3,9 @@ import sql from 'sql-template-tag';
 import type { CollectionSnapshot, SearchSnapshot, Storefront } from '../klaviyo-next/events';
 import type { LineSnapshot } from '../klaviyo-next/events/types';
 import { loadCart } from './cart';
-import { listCategories, productSnapshot, searchProducts } from './catalog';
+import { type CatalogProduct, listCategories, productSnapshot } from './catalog';
 import type { StoreDeps } from './deps';
-import { type SellableVariant, sellableVariant, sellableVariants } from './products/current';
+import { type SellableVariant, searchProducts, sellableVariant, sellableVariants } from './products/current';
 import { SHOPPER_SESSION_COOKIE, shopperEmail } from './shopper-session';
 import { consentFromCookie, TRACKING_CONSENT_COOKIE } from './tracking-consent';
 
@@ -41,13 +41,24 @@ const SEARCH_TERM_MAX = 100;
 /** A search term as the search page runs it: trimmed, at most SEARCH_TERM_MAX characters. */
 export const searchTermOf = (typed: string) => typed.trim().slice(0, SEARCH_TERM_MAX);
 
-/** The store's search for `typed` (lib/store/catalog.ts searchProducts), with the count it found. */
-export function searchSnapshot(typed: string, storeUrl: string): SearchSnapshot {
+/**
+ * The store's search for `typed` (lib/store/products/current.ts searchProducts): the products the
+ * search page lists, and Submitted Search's snapshot with their count. The page and the relay both
+ * ask here, so the count the shopper is shown is the count Klaviyo gets.
+ */
+export async function storeSearch(
+  deps: Pick<StoreDeps, 'db' | 'storeUrl'>,
+  typed: string,
+): Promise<{ search: SearchSnapshot; products: CatalogProduct[] }> {
   const term = searchTermOf(typed);
+  const products = term ? await searchProducts(deps.db, term) : [];
   return {
-    term,
-    resultCount: term ? searchProducts(term).length : 0,
-    url: `${storeUrl}/search?q=${encodeURIComponent(term)}`,
+    search: {
+      term,
+      resultCount: products.length,
+      url: `${deps.storeUrl}/search?q=${encodeURIComponent(term)}`,
+    },
+    products,
   };
 }
 
@@ -91,7 +102,7 @@ export function demoStorefront(deps: Pick<StoreDeps, 'db' | 'now' | 'storeUrl'>)
 
     collection: async (handle) => collectionSnapshot(handle, storeUrl),
 
-    search: async (term) => searchSnapshot(term, storeUrl),
+    search: async (term) => (await storeSearch(deps, term)).search,
 
     shopperEmail: (token) => shopperEmail(db, token, deps.now()),
 

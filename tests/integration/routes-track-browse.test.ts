@@ -6,7 +6,7 @@ import { SEARCH_TERM_MAX } from '../../lib/klaviyo-next/relay/track.js';
 import { VIEW_LIMIT } from '../../lib/klaviyo-next/relay/view-limit.js';
 import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import { SHOPPER_SESSION_COOKIE } from '../../lib/store/shopper-session.js';
-import { collectionSnapshot, searchSnapshot } from '../../lib/store/storefront.js';
+import { collectionSnapshot, storeSearch } from '../../lib/store/storefront.js';
 import {
   expectStored,
   TRACKING_GRANTED as GRANTED,
@@ -72,7 +72,7 @@ describe('Viewed Collection and Submitted Search through the relay', () => {
   it('rebuilds Submitted Search from the term: the store runs the search and counts what it found', async () => {
     await stored(track(search('  merino  ', 'search-view-1'), browser('alice')), 202, 1);
     const event = await lastEvent();
-    const page = searchSnapshot('merino', deps.store.storeUrl);
+    const { search: page } = await storeSearch(deps.store, 'merino');
     expect(page.resultCount).toBeGreaterThan(0);
     expect(event).toEqual({
       ...submittedSearch(page, { profile: {}, viewId: 'search-view-1', at: event.time }),

@@ -1,14 +1,22 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { submittedSearch, viewedCollection } from '../../lib/klaviyo-next/events/browse';
 import { BROWSER_METRICS, METRICS } from '../../lib/klaviyo-next/events/metrics';
 import { onsiteProperties } from '../../lib/klaviyo-next/onsite/events';
 import { eventMessage, laneOf } from '../../lib/klaviyo-next/outbox/types';
 import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types';
-import { collectionSnapshot, demoStorefront, searchSnapshot } from '../../lib/store/storefront';
+import { collectionSnapshot, demoStorefront, storeSearch } from '../../lib/store/storefront';
+import { freshSqlite } from '../support/databases';
 
 const storeUrl = 'https://shop.test';
-// collection() and search() read the catalogue only; a database that is never opened proves it.
-const storefront = demoStorefront({ db: {} as SqlDatabase, now: () => 0, storeUrl });
+// The store's catalogue is its shipped data with the merchant's changes, kept in its database.
+let db: SqlDatabase;
+let storefront: ReturnType<typeof demoStorefront>;
+beforeAll(async () => {
+  db = await freshSqlite();
+  storefront = demoStorefront({ db, now: () => 0, storeUrl });
+});
+afterAll(async () => db.close());
+const searchSnapshot = async (typed: string) => (await storeSearch({ db, storeUrl }, typed)).search;
 const browser = { profile: {}, viewId: 'view-0001', at: '2026-07-15T10:00:00.000Z' };
 const server = { profile: { _kx: 'tok.DEMO01' }, viewId: 'view-0001', at: '2026-07-15T10:00:02.000Z' };
 
@@ -61,7 +69,7 @@ describe('Viewed Collection', () => {
 
 describe('Submitted Search', () => {
   it('the browser and the relay build the same event, with the count the store’s search found', async () => {
-    const page = searchSnapshot('  linen  ', storeUrl);
+    const page = await searchSnapshot('  linen  ');
     const relayed = await storefront.search?.('linen');
     expect(relayed).toEqual(page);
     if (!relayed) return;
@@ -76,24 +84,24 @@ describe('Submitted Search', () => {
     expect(stored.properties.ResultCount).toBeGreaterThan(1);
   });
 
-  it('counts nothing found as 0, keeps the term the page keeps (100 characters), and escapes it in the URL', () => {
-    expect(searchSnapshot('zzzz no such thing', storeUrl)).toEqual({
+  it('counts nothing found as 0, keeps the term the page keeps (100 characters), and escapes it in the URL', async () => {
+    expect(await searchSnapshot('zzzz no such thing')).toEqual({
       term: 'zzzz no such thing',
       resultCount: 0,
       url: 'https://shop.test/search?q=zzzz%20no%20such%20thing',
     });
-    const long = searchSnapshot(`${'a'.repeat(150)}&x`, storeUrl);
+    const long = await searchSnapshot(`${'a'.repeat(150)}&x`);
     expect(long.term).toHaveLength(100);
-    expect(searchSnapshot('mugs & more', storeUrl).url).toBe('https://shop.test/search?q=mugs%20%26%20more');
+    expect((await searchSnapshot('mugs & more')).url).toBe('https://shop.test/search?q=mugs%20%26%20more');
   });
 });
 
 describe('lanes', () => {
-  it('both are browser metrics, delivered in the browsing lane behind the store’s own events', () => {
+  it('both are browser metrics, delivered in the browsing lane behind the store’s own events', async () => {
     expect(BROWSER_METRICS).toEqual(
       expect.arrayContaining([METRICS.viewedCollection, METRICS.submittedSearch]),
     );
-    const page = searchSnapshot('merino', storeUrl);
+    const page = await searchSnapshot('merino');
     expect(laneOf(eventMessage(submittedSearch(page, server)))).toBe(1);
   });
 });

@@ -4,8 +4,7 @@ import { TrackSubmittedSearch } from '@/components/klaviyo/track-browse';
 import { SearchIcon } from '@/components/store/icons';
 import { ProductGrid } from '@/components/store/product-grid';
 import { app } from '@/lib/app';
-import { searchProducts } from '@/lib/store/products/current';
-import { searchSnapshot, searchTermOf } from '@/lib/store/storefront';
+import { storeSearch } from '@/lib/store/storefront';
 import { productCards } from '../_lib/cards';
 
 export const metadata: Metadata = { title: 'Search' };
@@ -22,11 +21,12 @@ export default async function SearchPage({
   searchParams: Promise<{ q?: string | string[] }>;
 }) {
   const raw = (await searchParams).q;
-  const query = searchTermOf((Array.isArray(raw) ? raw[0] : raw) ?? '');
-  const cards = query ? await productCards(await searchProducts(app.store.db, query)) : [];
+  const { search, products } = await storeSearch(app.store, (Array.isArray(raw) ? raw[0] : raw) ?? '');
+  const query = search.term;
+  const cards = query ? await productCards(products) : [];
   return (
     <div className="page">
-      {query ? <TrackSubmittedSearch search={searchSnapshot(query, app.store.storeUrl)} /> : null}
+      {query ? <TrackSubmittedSearch search={search} /> : null}
       <header className="page-head">
         <h1 className="page-title">{query ? `Results for “${query}”` : 'Search'}</h1>
         <search>
