@@ -63,12 +63,6 @@ export async function allProducts(db: SqlExecutor): Promise<CatalogProduct[]> {
   return SHIPPED.flatMap((p) => withOverrides(p, prices, states) ?? []);
 }
 
-/** The ids of every product the merchant deleted (the catalog sync removes them from Klaviyo). */
-export async function deletedProducts(db: SqlExecutor): Promise<CatalogProduct[]> {
-  const states = await stateOverrides(db);
-  return SHIPPED.filter((p) => states.get(p.id)?.deleted);
-}
-
 /** Published products, optionally of one category: what the storefront lists. */
 export async function listProducts(
   db: SqlExecutor,
