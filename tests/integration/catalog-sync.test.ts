@@ -248,6 +248,35 @@ function suite(name: string, open: () => Promise<SqlDatabase>, close: (db: SqlDa
       expect(await klaviyoCatalogue(emu)).toEqual(expected(shop.categories, shop.products));
     });
 
+    it('a product Klaviyo refuses at the request is refused alone; the others in its job go', async () => {
+      const bad: CatalogProduct = {
+        ...structuredClone(shop.products[0] as CatalogProduct),
+        id: 'bad',
+        variants: [],
+      };
+      // A store bug: no title. The spec's title is a string, so Klaviyo refuses the whole job, naming it.
+      bad.title = null as unknown as string;
+      const good: CatalogProduct = {
+        ...structuredClone(shop.products[0] as CatalogProduct),
+        id: 'good',
+        variants: [],
+      };
+      await send([...klaviyo.catalog.productChanged(bad), ...klaviyo.catalog.productChanged(good)]);
+      const failures = await klaviyo.catalog.failures();
+      expect(failures).toEqual([expect.objectContaining({ type: 'item', id: 'bad', action: 'create' })]);
+      expect(failures[0]?.pointer).toMatch(/^\/data\/attributes\/items\/data\/\d+/);
+      const items = (await klaviyoCatalogue(emu)).items.map((i) => i.id);
+      expect(items).toContain('good');
+      expect(items).not.toContain('bad');
+      // Put right: the store deletes both; the refusal stays until the object syncs.
+      await send([
+        ...klaviyo.catalog.productDeleted('good', []),
+        ...klaviyo.catalog.productDeleted('bad', []),
+      ]);
+      await db.query(sql`DELETE FROM klaviyo_catalog_failures`);
+      expect(await klaviyoCatalogue(emu)).toEqual(expected(shop.categories, shop.products));
+    });
+
     it('a change made while the previous job still runs at Klaviyo waits for it, and the newest wins', async () => {
       const account = [...emu.emulator.accounts.values()][0] as Account;
       const p = shop.products[1] as CatalogProduct;

@@ -120,6 +120,12 @@ interface JobDocument {
 
 const ENTRY_INDEX = /^\/data\/attributes\/[a-z]+\/data\/(\d+)/;
 
+/** The entry a pointer into a job's body names (`/data/attributes/items/data/3/...` -> 3). */
+export function entryIndex(pointer: string | undefined): number | undefined {
+  const index = pointer ? ENTRY_INDEX.exec(pointer)?.[1] : undefined;
+  return index === undefined ? undefined : Number(index);
+}
+
 /** Reads a job once (get_bulk_<action>_<type>s_job). */
 export async function readJob(
   client: KlaviyoClient,
@@ -146,9 +152,8 @@ export async function readJob(
     status: 'complete',
     errors: (errors ?? []).map((e) => {
       const pointer = e.source?.pointer;
-      const index = pointer ? ENTRY_INDEX.exec(pointer)?.[1] : undefined;
       return {
-        index: index === undefined ? undefined : Number(index),
+        index: entryIndex(pointer),
         code: e.code,
         detail: e.detail,
         ...(pointer ? { pointer } : {}),

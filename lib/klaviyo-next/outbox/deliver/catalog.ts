@@ -5,6 +5,7 @@ import type { CatalogObjectType } from '../../catalog/change';
 import {
   type CatalogAction,
   type EntryError,
+  entryIndex,
   JOB_MAX_ENTRIES,
   type JobEntry,
   type JobState,
@@ -238,6 +239,49 @@ export async function deliverCatalog(
 
   for (const record of records) outcomes.set(record.id, outcomeOf.get(record.id) ?? DELIVERED);
 
+  /**
+   * Sends one job. Klaviyo refuses a whole job (400) for one bad entry, naming it by its pointer:
+   * that entry's failure is stored and the job is sent again without it, so one product a store got
+   * wrong never holds back the other 99. Returns the job, or nothing when no entry was left to send.
+   */
+  async function queue(type: CatalogObjectType, action: CatalogAction, chunk: JobEntry[]) {
+    let entries = chunk;
+    while (entries.length > 0) {
+      try {
+        const jobId = await sendJob(client, type, action, entries, control.signal);
+        await saveJob(db, { jobId, type, action, entries }, now());
+        return { jobId, action, entries };
+      } catch (error) {
+        const outcome = onFailure(control, error, `bulk_${action}_catalog_${type}s`);
+        const index =
+          error instanceof KlaviyoApiError && error.status === 400 ? entryIndex(error.pointer) : undefined;
+        const bad = index === undefined ? undefined : entries[index];
+        if (outcome.kind === 'failed' && !outcome.error.retryable) {
+          for (const e of bad ? [bad] : entries)
+            await recordFailure(
+              db,
+              e,
+              {
+                index,
+                code: outcome.error.code,
+                detail: outcome.error.detail,
+                ...(outcome.error.pointer ? { pointer: outcome.error.pointer } : {}),
+              },
+              null,
+              now(),
+            );
+        }
+        if (!bad) {
+          for (const e of entries) set(e.outboxId, outcome);
+          return undefined;
+        }
+        set(bad.outboxId, outcome);
+        entries = entries.filter((e) => e !== bad && outcomeOf.get(e.outboxId)?.kind === 'delivered');
+      }
+    }
+    return undefined;
+  }
+
   /** Sends the entries (grouped by action, 100 a job), waits for the jobs; returns entries to resend. */
   async function runStage(
     type: CatalogObjectType,
@@ -254,14 +298,8 @@ export async function deliverCatalog(
           for (const e of chunk) set(e.outboxId, held(stop));
           continue;
         }
-        try {
-          const jobId = await sendJob(client, type, action, chunk, control.signal);
-          await saveJob(db, { jobId, type, action, entries: chunk }, now());
-          sent.push({ jobId, action, entries: chunk });
-        } catch (error) {
-          const outcome = onFailure(control, error, `bulk_${action}_catalog_${type}s`);
-          for (const e of chunk) set(e.outboxId, outcome);
-        }
+        const queued = await queue(type, action, chunk);
+        if (queued) sent.push(queued);
       }
     }
     const again: JobEntry[] = [];
