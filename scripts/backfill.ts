@@ -83,14 +83,20 @@ async function deliver() {
   const start = await klaviyo.backfill.backlog();
   const bar = progressBar('Delivering history');
   let total = start.waiting;
+  let label: string | undefined;
   for (;;) {
     const { waiting } = await klaviyo.backfill.backlog();
     total = Math.max(total, waiting);
-    bar.update({ done: total - waiting, total });
+    bar.update({ done: total - waiting, total, ...(label ? { label } : {}) });
     if (waiting === 0 || stop.signal.aborted) break;
     const round = await klaviyo.drain(10_000);
-    // Nothing could be sent (Klaviyo paused us, or a person's earlier write is settling): wait a little.
-    if (!round || round.delivered + round.dead === 0) await sleep(1_000);
+    label = undefined;
+    // Nothing could be sent: Klaviyo paused us (429), or the people left have an earlier write that
+    // Klaviyo is still applying (a fence, README "Newest wins"). Wait a little and look again.
+    if (!round || round.delivered + round.dead === 0) {
+      label = round?.pausedUntil ? 'paused by Klaviyo (429)' : 'waiting for earlier writes to settle';
+      await sleep(1_000);
+    }
   }
   const end = await klaviyo.backfill.backlog();
   bar.stop(
