@@ -40,7 +40,8 @@ function relayRoute(
 /**
  * The browser relay's route handlers. Identity and tracking consent come from cookies through the
  * Storefront port; the bodies carry ids only (track), nothing (identify) or what is being subscribed.
- * - track: Viewed Product, Added to Cart, Started Checkout relayed past ad blockers (202, or 202
+ * - track: Viewed Product, Viewed Collection, Submitted Search, Added to Cart, Started Checkout
+ *   relayed past ad blockers (202, or 202
  *   `accepted:false` with the reason `no-consent`/`anonymous` when nothing is sent);
  * - identify: the signed-in shopper's verified email onto the browser's profile;
  * - subscribe: newsletter and SMS consent with the exact disclosure text.

@@ -5,9 +5,10 @@ import type { RelayResult } from './http';
 import type { Toll } from './writes';
 
 /**
- * New page views (distinct Viewed Product unique_ids) one shopper may report. The browser chooses the
- * `viewId`, so every new one is a new event in Klaviyo; a person browsing fast sees a few product pages
- * a minute and clicks through a product's colours and sizes (each variant its own view), so a burst of
+ * New page views (distinct Viewed Product, Viewed Collection and Submitted Search unique_ids, one
+ * budget for the three) one shopper may report. The browser chooses the `viewId`, so every new one is
+ * a new event in Klaviyo; a person browsing fast sees a few pages a minute and clicks through a
+ * product's colours and sizes (each variant its own view), so a burst of
  * 60 and 20 a minute after it (1,200 an hour) never refuses a person, while a script reporting views
  * for one identity from many addresses gets no further than that.
  */
