@@ -11,6 +11,12 @@ import {
   createList,
   removeListMember,
 } from '../../app/(admin)/admin/(dashboard)/lists/actions.js';
+import {
+  changePriceAction,
+  deleteProductAction,
+  setPublishedAction,
+  setStockAction,
+} from '../../app/(admin)/admin/(dashboard)/products/actions.js';
 import { env } from '../../lib/env.js';
 import { migratedSqliteFile } from '../support/databases.js';
 import { withEmulator } from '../support/emulator.js';
@@ -35,6 +41,8 @@ import { startRequest } from '../support/fuzz-request.js';
 vi.setConfig({ testTimeout: FUZZ_TEST_TIMEOUT });
 vi.mock('next/headers', async () => (await import('../support/fuzz-request.js')).nextHeaders);
 vi.mock('next/navigation', async () => (await import('../support/fuzz-request.js')).nextNavigation);
+// The Products actions refresh their page's cache, which only a Next.js request has.
+vi.mock('next/cache', () => ({ revalidatePath: () => {} }));
 
 let session = '';
 withEmulator({}, async (emu) => {
@@ -62,6 +70,9 @@ const headersArb = fc.record({ 'x-forwarded-for': headerJunk }, { requiredKeys: 
 >;
 
 const idArb = fc.oneof(fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/), junk);
+const productArb = fc.oneof(fc.constantFrom('organic-cotton-tee', 'canvas-market-tote'), idArb);
+const variantArb = fc.oneof(fc.constantFrom('organic-cotton-tee-m', 'canvas-market-tote-olive'), idArb);
+const amountArb = fc.oneof(fc.constantFrom('45', '45.50', '0', '-1', '1e3'), fc.integer(), fc.double(), junk);
 const actions: [string, (input: never) => Promise<unknown>, fc.Arbitrary<unknown>, number][] = [
   [
     'refreshReports',
@@ -74,6 +85,18 @@ const actions: [string, (input: never) => Promise<unknown>, fc.Arbitrary<unknown
   ['createList', createList, shaped({ name: fc.oneof(fc.constantFrom('VIP'), junk) }), 100],
   ['addListMember', addListMember, shaped({ listId: idArb, email: emailArb }), 100],
   ['removeListMember', removeListMember, shaped({ listId: idArb, profileId: idArb }), 100],
+  ['changePriceAction', changePriceAction, shaped({ variantId: variantArb, price: amountArb }), 100],
+  ['setStockAction', setStockAction, shaped({ variantId: variantArb, onHand: amountArb }), 100],
+  [
+    'setPublishedAction',
+    setPublishedAction,
+    shaped({
+      productId: productArb,
+      published: fc.oneof(fc.boolean(), fc.constantFrom('true', 'false'), junk),
+    }),
+    100,
+  ],
+  ['deleteProductAction', deleteProductAction, shaped({ productId: productArb }), 50],
 ];
 
 describe('fuzz: admin actions as the merchant', () => {
