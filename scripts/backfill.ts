@@ -91,10 +91,13 @@ async function deliver() {
     if (waiting === 0 || stop.signal.aborted) break;
     const round = await klaviyo.drain(10_000);
     label = undefined;
-    // Nothing could be sent: Klaviyo paused us (429), or the people left have an earlier write that
-    // Klaviyo is still applying (a fence, README "Newest wins"). Wait a little and look again.
+    // Nothing could be sent: Klaviyo paused us (429), another process holds the rest (a worker, or a
+    // killed run whose leases have not yet run out), or the people left have an earlier write Klaviyo
+    // is still applying (a fence, README "Newest wins"). Wait a little and look again.
     if (!round || round.delivered + round.dead === 0) {
-      label = round?.pausedUntil ? 'paused by Klaviyo (429)' : 'waiting for earlier writes to settle';
+      label = round?.pausedUntil
+        ? 'paused by Klaviyo (429)'
+        : 'waiting: leased elsewhere, or earlier writes settling';
       await sleep(1_000);
     }
   }
