@@ -47,6 +47,8 @@ try {
       `${s.messages} changes sent, ${s.delivered} delivered, ${s.failed} refused, ${s.unfinished} left to the workers, in ${(s.durationMs / 1000).toFixed(1)} s.`,
     ].join('\n'),
   );
+  for (const bad of s.invalid.slice(0, 20))
+    console.log(`  not sent (the store's data is not valid): ${bad.id}: ${bad.problems.join('; ')}`);
   const failures = await klaviyo.catalog.failures();
   for (const f of failures.slice(0, 20))
     console.log(
@@ -55,7 +57,7 @@ try {
   if (failures.length > 20)
     console.log(`  ... and ${failures.length - 20} more (the admin's Catalog page lists them).`);
   if (stop.signal.aborted) code = 130;
-  else if (s.failed > 0) code = 1;
+  else if (s.failed > 0 || s.invalid.length > 0) code = 1;
 } catch (error) {
   bar.stop();
   console.error(`catalog:sync failed: ${error instanceof Error ? error.message : String(error)}`);

@@ -254,14 +254,18 @@ function suite(name: string, open: () => Promise<SqlDatabase>, close: (db: SqlDa
         id: 'bad',
         variants: [],
       };
-      // A store bug: no title. The spec's title is a string, so Klaviyo refuses the whole job, naming it.
-      bad.title = null as unknown as string;
       const good: CatalogProduct = {
         ...structuredClone(shop.products[0] as CatalogProduct),
         id: 'good',
         variants: [],
       };
-      await send([...klaviyo.catalog.productChanged(bad), ...klaviyo.catalog.productChanged(good)]);
+      // A message whose item has no title (the builders refuse one; this one was altered in the
+      // outbox): the spec's title is a string, so Klaviyo refuses the whole job, naming the entry.
+      const [refused] = klaviyo.catalog.productChanged(bad);
+      if (refused?.kind !== 'catalog' || refused.payload.op !== 'product')
+        throw new Error('not a product change');
+      (refused.payload.item.attributes as { title: unknown }).title = null;
+      await send([refused, ...klaviyo.catalog.productChanged(good)]);
       const failures = await klaviyo.catalog.failures();
       expect(failures).toEqual([expect.objectContaining({ type: 'item', id: 'bad', action: 'create' })]);
       expect(failures[0]?.pointer).toMatch(/^\/data\/attributes\/items\/data\/\d+/);

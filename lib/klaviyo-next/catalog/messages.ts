@@ -8,6 +8,7 @@ import {
   variantWrite,
 } from './change';
 import type { CatalogCategory, CatalogProduct } from './types';
+import { checkCategory, checkProduct } from './validate';
 
 /**
  * The dedup key: the object, the content it sets, and when it was accepted. The time is part of it
@@ -21,11 +22,16 @@ const message = (change: CatalogChange): OutboxMessage => ({
   payload: change,
 });
 
-/** Builders of catalog outbox messages; enqueue them in the transaction that changes the store. */
+/**
+ * Builders of catalog outbox messages; enqueue them in the transaction that changes the store. A
+ * product or category Klaviyo would refuse (an empty id or title, fractional cents, a relative URL)
+ * throws CatalogInputError naming each wrong field, before anything is enqueued.
+ */
 export function catalogMessages(now: () => number = Date.now) {
   return {
     /** The product's item and every variant, as they are now (one message: they go in order). */
-    productChanged(product: CatalogProduct): OutboxMessage[] {
+    productChanged(given: CatalogProduct): OutboxMessage[] {
+      const product = checkProduct(given);
       const item = itemWrite(product);
       const variants = product.variants.map((v) => variantWrite(v, product.id));
       return [message({ op: 'product', at: now(), item, variants })];
@@ -35,7 +41,7 @@ export function catalogMessages(now: () => number = Date.now) {
       return [message({ op: 'product-delete', at: now(), itemId: productId, variantIds: [...variantIds] })];
     },
     categoryChanged(category: CatalogCategory): OutboxMessage[] {
-      return [message({ op: 'category', at: now(), category: categoryWrite(category) })];
+      return [message({ op: 'category', at: now(), category: categoryWrite(checkCategory(category)) })];
     },
     categoryDeleted(categoryId: string): OutboxMessage[] {
       return [message({ op: 'category-delete', at: now(), categoryId })];

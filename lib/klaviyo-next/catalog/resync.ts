@@ -9,6 +9,7 @@ import { readKlaviyoCatalogue } from './klaviyo-state';
 import type { CatalogMessages } from './messages';
 import { allSynced, reconcile } from './state';
 import type { CatalogProduct, CatalogSource } from './types';
+import { CatalogInputError } from './validate';
 
 export type { Progress };
 
@@ -28,6 +29,11 @@ export interface ResyncSummary {
   delivered: number;
   /** Changes Klaviyo refused (shown in the admin's Catalog page with Klaviyo's error). */
   failed: number;
+  /**
+   * Products and categories of the store's that Klaviyo would refuse (validate.ts), with what is
+   * wrong: not sent, and not deleted at Klaviyo either (the store still has them).
+   */
+  invalid: { id: string; problems: string[] }[];
   /** Messages not settled when the resync stopped (aborted): the outbox still delivers them. */
   unfinished: number;
   durationMs: number;
@@ -87,6 +93,7 @@ export async function resync(deps: ResyncDeps, options: ResyncOptions = {}): Pro
     messages: 0,
     delivered: 0,
     failed: 0,
+    invalid: [],
     unfinished: 0,
     durationMs: 0,
   };
@@ -122,9 +129,19 @@ export async function resync(deps: ResyncDeps, options: ResyncOptions = {}): Pro
     return known !== hash;
   };
   const wantedCategories = new Set(categories.map((c) => c.id));
+  /** The messages for one object, or none (reported) when the store's data is not valid. */
+  const build = (objectId: string, make: () => OutboxMessage[]): OutboxMessage[] => {
+    try {
+      return make();
+    } catch (error) {
+      if (!(error instanceof CatalogInputError)) throw error;
+      summary.invalid.push({ id: objectId, problems: error.problems });
+      return [];
+    }
+  };
   for (const category of categories) {
     if (tally(summary.categories, klaviyo.categories.get(category.id), categoryWrite(category).hash))
-      out.push(...messages.categoryChanged(category));
+      out.push(...build(category.id, () => messages.categoryChanged(category)));
   }
   const wantedItems = new Set<string>();
   const wantedVariants = new Set<string>();
@@ -146,7 +163,7 @@ export async function resync(deps: ResyncDeps, options: ResyncOptions = {}): Pro
     // deletes it (the deliverer compares with the item's variants it knows).
     for (const [id, v] of klaviyo.variants)
       if (v.itemId === product.id && !product.variants.some((pv) => pv.id === id)) differs = true;
-    if (differs) out.push(...messages.productChanged(product));
+    if (differs) out.push(...build(product.id, () => messages.productChanged(product)));
   }
   const strayVariants = new Map<string, string[]>();
   for (const [id, v] of klaviyo.variants)
