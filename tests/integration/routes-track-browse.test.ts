@@ -5,6 +5,7 @@ import { relayRoutes } from '../../lib/klaviyo-next/relay/routes.js';
 import { SEARCH_TERM_MAX } from '../../lib/klaviyo-next/relay/track.js';
 import { VIEW_LIMIT } from '../../lib/klaviyo-next/relay/view-limit.js';
 import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
+import { setProductPublished } from '../../lib/store/products/changes.js';
 import { SHOPPER_SESSION_COOKIE } from '../../lib/store/shopper-session.js';
 import { collectionSnapshot, storeSearch } from '../../lib/store/storefront.js';
 import {
@@ -83,6 +84,23 @@ describe('Viewed Collection and Submitted Search through the relay', () => {
       SearchTerm: 'no such thing at all',
       ResultCount: 0,
     });
+  });
+
+  it('counts over the catalogue as it is now: a product the merchant unpublished is not found', async () => {
+    const alice = browser('alice');
+    await stored(track(search('linen', 'catalogue-view-1'), alice), 202, 1);
+    const before = (await lastEvent()).properties.ResultCount as number;
+    const unpublished = await setProductPublished(deps.store, {
+      productId: 'linen-napkins',
+      published: false,
+    });
+    expect(unpublished.ok).toBe(true);
+    try {
+      await stored(track(search('linen', 'catalogue-view-2'), alice), 202, 1);
+      expect((await lastEvent()).properties.ResultCount).toBe(before - 1);
+    } finally {
+      await setProductPublished(deps.store, { productId: 'linen-napkins', published: true });
+    }
   });
 
   it('takes no name, count, URL or identity from the body: each is refused by name, nothing stored', async () => {
