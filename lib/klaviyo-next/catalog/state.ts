@@ -160,9 +160,10 @@ export interface OpenJob {
   type: CatalogObjectType;
   action: CatalogAction;
   entries: JobEntry[];
+  createdAt: number;
 }
 
-export async function saveJob(db: SqlExecutor, job: OpenJob, now: number): Promise<void> {
+export async function saveJob(db: SqlExecutor, job: Omit<OpenJob, 'createdAt'>, now: number): Promise<void> {
   // The attributes are not needed to settle the job: only which entry was which object.
   const entries = job.entries.map(({ attributes: _a, categoryIds: _c, ...rest }) => rest);
   await db.query(sql`INSERT INTO klaviyo_catalog_jobs (job_id, job_type, entries, created_at)
@@ -171,12 +172,21 @@ export async function saveJob(db: SqlExecutor, job: OpenJob, now: number): Promi
 }
 
 export async function openJobs(db: SqlExecutor): Promise<OpenJob[]> {
-  const rows = await db.query<{ job_id: string; job_type: string; entries: string }>(
-    sql`SELECT job_id, job_type, entries FROM klaviyo_catalog_jobs ORDER BY created_at, job_id`,
-  );
+  const rows = await db.query<{
+    job_id: string;
+    job_type: string;
+    entries: string;
+    created_at: number | string;
+  }>(sql`SELECT job_id, job_type, entries, created_at FROM klaviyo_catalog_jobs ORDER BY created_at, job_id`);
   return rows.map((r) => {
     const [type, action] = r.job_type.split(':') as [CatalogObjectType, CatalogAction];
-    return { jobId: r.job_id, type, action, entries: JSON.parse(r.entries) as JobEntry[] };
+    return {
+      jobId: r.job_id,
+      type,
+      action,
+      entries: JSON.parse(r.entries) as JobEntry[],
+      createdAt: Number(r.created_at),
+    };
   });
 }
 

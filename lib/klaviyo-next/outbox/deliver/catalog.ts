@@ -53,6 +53,18 @@ const STAGES: { type: CatalogObjectType; actions: CatalogAction[] }[] = [
   { type: 'category', actions: ['delete'] },
 ];
 
+/**
+ * The longest a round waits for its jobs. Klaviyo usually finishes a job of 100 in seconds; a slower
+ * one must not keep the worker from its next round (orders wait behind it), so its changes are held
+ * and the job read again when they are next claimed.
+ */
+export const CATALOG_WAIT_MS = 15_000;
+/**
+ * A job still "running" after this long is given up on: its changes are sent again (a create that
+ * meanwhile succeeded meets "already exists" and becomes an update), rather than waiting forever.
+ */
+export const CATALOG_JOB_GIVE_UP_MS = 60 * 60_000;
+
 /** An object Klaviyo already has (a create met "already exists"): sent again as an update. */
 const exists = (e: EntryError) =>
   e.code === 'conflict' || e.code === 'duplicate' || /already exists/i.test(e.detail);
@@ -188,8 +200,9 @@ export async function deliverCatalog(
   try {
     for (const job of await openJobs(db)) {
       const state = await readJob(client, job.type, job.action, job.jobId, control.signal);
-      if (state.status === 'running') for (const e of job.entries) busy.add(objectKey(e.type, e.id));
-      else await settle(job.jobId, job.entries, state);
+      if (state.status === 'running' && now() - job.createdAt < CATALOG_JOB_GIVE_UP_MS)
+        for (const e of job.entries) busy.add(objectKey(e.type, e.id));
+      else await settle(job.jobId, job.entries, state.status === 'running' ? { status: 'gone' } : state);
     }
   } catch (error) {
     const outcome = onFailure(control, error, 'catalog jobs');
@@ -215,7 +228,11 @@ export async function deliverCatalog(
     }
     const entries = plan(record, synced);
     set(record.id, DELIVERED);
-    if (entries !== 'superseded') pending.push(...entries);
+    // An object a newer change already set (a dead letter replayed late) is left as it is.
+    if (entries !== 'superseded')
+      pending.push(
+        ...entries.filter((e) => !newerThan(synced.get(objectKey(e.type, e.id)), e.at, e.outboxId)),
+      );
   }
 
   // 3. Stage by stage; a change whose earlier entry failed sends nothing more.
@@ -306,7 +323,8 @@ export async function deliverCatalog(
     for (const job of sent) {
       let state: JobState;
       try {
-        state = await waitForJob(client, type, job.action, job.jobId, control.signal);
+        const waiting = AbortSignal.any([control.signal, AbortSignal.timeout(CATALOG_WAIT_MS)]);
+        state = await waitForJob(client, type, job.action, job.jobId, waiting);
       } catch (error) {
         const outcome = onFailure(control, error, `read catalog ${type} job`);
         for (const e of job.entries)
