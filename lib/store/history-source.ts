@@ -1,5 +1,5 @@
 import 'server-only';
-import sql, { join, type Sql } from 'sql-template-tag';
+import sql, { empty, join, raw, type Sql } from 'sql-template-tag';
 import type {
   HistoricalConsent,
   HistoricalCustomer,
@@ -32,14 +32,20 @@ export function storeHistory(deps: { db: SqlExecutor; storeUrl: string }): Histo
       const at = since.getTime();
       const [customers, orders, consent] = await Promise.all([
         countOf(db, sql`SELECT COUNT(*) AS n FROM store_customers WHERE ${customersWhere(at)}`),
-        countOf(db, sql`SELECT COUNT(*) AS n FROM store_orders WHERE ${ordersWhere(at)}`),
-        countOf(db, sql`SELECT COUNT(*) AS n FROM store_customer_consent c WHERE ${consentWhere(at)}`),
+        countOf(
+          db,
+          sql`SELECT COUNT(*) AS n FROM store_orders o JOIN store_customers k ON k.id = o.customer_id WHERE ${ordersWhere(at)}`,
+        ),
+        countOf(
+          db,
+          sql`SELECT COUNT(*) AS n FROM store_customer_consent c JOIN store_customers k ON k.id = c.customer_id WHERE ${consentWhere(at)}`,
+        ),
       ]);
       return { customers, orders, consent };
     },
-    customers: (query) => customersPage(db, query),
-    orders: (query) => ordersPage(db, storeUrl, query),
-    consent: (query) => consentPage(db, query),
+    customers: (query) => customersPage(query),
+    orders: (query) => ordersPage(storeUrl, query),
+    consent: (query) => consentPage(query),
   };
 }
 
@@ -49,12 +55,21 @@ async function countOf(db: SqlExecutor, query: Sql) {
 }
 
 const customersWhere = (since: number) => sql`erased_at IS NULL AND created_at >= ${since}`;
-const ordersWhere = (since: number) => sql`erased_at IS NULL AND placed_at >= ${since}`;
+const ordersWhere = (since: number) =>
+  sql`o.erased_at IS NULL AND k.erased_at IS NULL AND o.placed_at >= ${since}`;
 // Consent Klaviyo reported (source 'klaviyo') is Klaviyo's already, and a suppression is Klaviyo's to
 // keep: neither is sent back.
 const consentWhere = (since: number) =>
-  sql`c.at >= ${since} AND c.status IN ('subscribed', 'unsubscribed') AND c.source <> 'klaviyo'
-    AND EXISTS (SELECT 1 FROM store_customers k WHERE k.id = c.customer_id AND k.erased_at IS NULL)`;
+  sql`c.at >= ${since} AND c.status IN ('subscribed', 'unsubscribed') AND c.source <> 'klaviyo' AND k.erased_at IS NULL`;
+
+/**
+ * Postgres: the page's customer rows are share-locked until the page's transaction (which enqueues
+ * its messages) commits. Erasure updates the customer row first (lib/store/erasure.ts), so it waits
+ * and then removes the page's messages from the outbox; an erasure that committed first is seen, and
+ * its customer left out. SQLite's write transaction excludes the erasure already.
+ */
+const lockCustomers = (db: SqlExecutor, alias?: string) =>
+  db.dialect === 'postgres' ? (alias ? sql` FOR SHARE OF ${raw(alias)}` : sql` FOR SHARE`) : empty;
 
 /** A cursor: the sort key of the last record of a page, as JSON. */
 type Key = (string | number)[];
@@ -105,12 +120,12 @@ interface CustomerRow {
   created_at: number | string;
 }
 
-async function customersPage(db: SqlExecutor, q: HistoryQuery): Promise<HistoryPage<HistoricalCustomer>> {
+async function customersPage(q: HistoryQuery): Promise<HistoryPage<HistoricalCustomer>> {
   const key = readCursor(q.after, ['number', 'string']);
-  const rows = await db.query<CustomerRow>(
+  const rows = await q.db.query<CustomerRow>(
     sql`SELECT id, email, first_name, last_name, orders_count, created_at FROM store_customers
       WHERE ${customersWhere(q.since.getTime())} AND ${afterKey([sql`created_at`, sql`id`], key)}
-      ORDER BY created_at, id LIMIT ${q.limit + 1}`,
+      ORDER BY created_at, id LIMIT ${q.limit + 1}${lockCustomers(q.db)}`,
   );
   return pageOf(
     rows,
@@ -142,15 +157,12 @@ interface RefundRow {
   refunded_at: number | string;
 }
 
-async function ordersPage(
-  db: SqlExecutor,
-  storeUrl: string,
-  q: HistoryQuery,
-): Promise<HistoryPage<HistoricalOrder>> {
+async function ordersPage(storeUrl: string, q: HistoryQuery): Promise<HistoryPage<HistoricalOrder>> {
   const key = readCursor(q.after, ['number', 'string']);
-  const rows = await db.query<HistoryOrderRow>(
-    sql`SELECT * FROM store_orders WHERE ${ordersWhere(q.since.getTime())} AND ${afterKey([sql`placed_at`, sql`id`], key)}
-      ORDER BY placed_at, id LIMIT ${q.limit + 1}`,
+  const rows = await q.db.query<HistoryOrderRow>(
+    sql`SELECT o.* FROM store_orders o JOIN store_customers k ON k.id = o.customer_id
+      WHERE ${ordersWhere(q.since.getTime())} AND ${afterKey([sql`o.placed_at`, sql`o.id`], key)}
+      ORDER BY o.placed_at, o.id LIMIT ${q.limit + 1}${lockCustomers(q.db, 'k')}`,
   );
   const kept = rows.slice(0, q.limit);
   const ids = kept.map((r) => r.id);
@@ -158,13 +170,13 @@ async function ordersPage(
     ids.length === 0
       ? [[], [], []]
       : await Promise.all([
-          db.query<LineRow & { order_id: string }>(
+          q.db.query<LineRow & { order_id: string }>(
             sql`SELECT * FROM store_order_lines WHERE order_id IN (${join(ids)}) ORDER BY order_id, position`,
           ),
-          db.query<ShipmentRow>(
+          q.db.query<ShipmentRow>(
             sql`SELECT * FROM store_fulfillments WHERE order_id IN (${join(ids)}) ORDER BY fulfilled_at, id`,
           ),
-          db.query<RefundRow>(
+          q.db.query<RefundRow>(
             sql`SELECT * FROM store_refunds WHERE order_id IN (${join(ids)}) ORDER BY refunded_at, id`,
           ),
         ]);
@@ -270,12 +282,13 @@ const SOURCES: Record<string, string> = {
   admin: 'Store admin',
 };
 
-async function consentPage(db: SqlExecutor, q: HistoryQuery): Promise<HistoryPage<HistoricalConsent>> {
+async function consentPage(q: HistoryQuery): Promise<HistoryPage<HistoricalConsent>> {
   const key = readCursor(q.after, ['number', 'string', 'string']);
-  const rows = await db.query<ConsentRow>(
+  const rows = await q.db.query<ConsentRow>(
     sql`SELECT c.customer_id, c.channel, c.status, c.source, c.address, c.at FROM store_customer_consent c
+      JOIN store_customers k ON k.id = c.customer_id
       WHERE ${consentWhere(q.since.getTime())} AND ${afterKey([sql`c.at`, sql`c.customer_id`, sql`c.channel`], key)}
-      ORDER BY c.at, c.customer_id, c.channel LIMIT ${q.limit + 1}`,
+      ORDER BY c.at, c.customer_id, c.channel LIMIT ${q.limit + 1}${lockCustomers(q.db, 'k')}`,
   );
   return pageOf(
     rows,

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createKlaviyoNext, type KlaviyoNext } from '../../lib/klaviyo-next/index.js';
 import type { OutboxMessage } from '../../lib/klaviyo-next/outbox/types.js';
 import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
+import { eraseCustomer } from '../../lib/store/erasure.js';
 import { storeHistory } from '../../lib/store/history-source.js';
 import { cancelOrder } from '../../lib/store/orders/cancel-order.js';
 import { fulfilOrder } from '../../lib/store/orders/fulfil-order.js';
@@ -229,6 +230,52 @@ onEachDatabase('backfill', (open) => {
       const liveEventId = events.find((e) => e.properties.OrderId === live)?.id;
       expect(placedFlows.length).toBeGreaterThan(0);
       expect(placedFlows.every((t: { eventId?: string }) => t.eventId === liveEventId)).toBe(true);
+      klaviyo.ops.close();
+    } finally {
+      await close();
+    }
+  });
+
+  it('a customer erased while her page is being enqueued has nothing left waiting: the erasure waits for the page', async () => {
+    const { db, close } = await open();
+    try {
+      await seedHistory(db, 10);
+      const klaviyo = pluginOn(db);
+      const store = storeHistory({ db, storeUrl: STORE_URL });
+      let read!: () => void;
+      const pageRead = new Promise<void>((resolve) => {
+        read = resolve;
+      });
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      // The orders page is read inside its transaction, then held there until the erasure has started.
+      const source = {
+        ...store,
+        orders: async (q: Parameters<typeof store.orders>[0]) => {
+          const page = await store.orders(q);
+          read();
+          await gate;
+          return page;
+        },
+      };
+      const run = klaviyo.backfill.run(source, { since: SINCE });
+      await pageRead;
+      let erased = false;
+      const erasure = eraseCustomer(testStoreDeps(db), 'C0', 'merchant').then((r) => {
+        erased = true;
+        return r;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(erased, 'the erasure waited for the page holding her orders').toBe(false);
+      release();
+      await run;
+      expect((await erasure).ok).toBe(true);
+      const waiting = await db.query<{ kind: string }>(
+        sql`SELECT kind FROM klaviyo_outbox WHERE state IN ('pending', 'retrying') AND payload LIKE ${'%past.0@example.com%'}`,
+      );
+      expect(waiting.map((r) => r.kind)).toEqual(['profile-deletion']);
       klaviyo.ops.close();
     } finally {
       await close();

@@ -2,7 +2,7 @@ import 'server-only';
 import sql, { join } from 'sql-template-tag';
 import { dedupKeyHash, type OutboxStore } from '../outbox/store';
 import type { OutboxMessage } from '../outbox/types';
-import type { SqlDatabase } from '../sql/types';
+import type { SqlDatabase, SqlExecutor } from '../sql/types';
 import { advanceCheckpoint, type Checkpoint, loadCheckpoints, restartCheckpoints } from './checkpoint';
 import { buildPage, type SkippedRecord } from './messages';
 import { HISTORY_STREAMS, type HistoryPage, type HistorySource, type HistoryStream } from './types';
@@ -57,11 +57,12 @@ export interface BackfillDeps {
 const pageOf = (
   source: HistorySource,
   stream: HistoryStream,
+  db: SqlExecutor,
   since: Date,
   after: string | undefined,
   limit: number,
 ) =>
-  source[stream]({ since, ...(after !== undefined ? { after } : {}), limit }) as Promise<
+  source[stream]({ since, ...(after !== undefined ? { after } : {}), limit, db }) as Promise<
     HistoryPage<unknown>
   >;
 
@@ -96,24 +97,31 @@ export async function runBackfill(
     let at = checkpoints.get(stream) as Checkpoint;
     while (!at.finished) {
       options.signal?.throwIfAborted();
-      const page = await pageOf(source, stream, options.since, at.position, limit);
-      const built = buildPage(stream, page.items);
-      const to = {
-        ...(page.next !== undefined ? { position: page.next } : at.position ? { position: at.position } : {}),
-        done: at.done + page.items.length,
-        finished: page.next === undefined,
-      };
       const from = at;
-      const stored = await deps.db.transaction(async (tx) => {
+      // The page is read in the transaction that enqueues it and moves the checkpoint past it (see
+      // HistoryQuery.db: someone erased meanwhile is left out, or erased after, with these messages).
+      const done = await deps.db.transaction(async (tx) => {
+        const page = await pageOf(source, stream, tx, options.since, from.position, limit);
+        const built = buildPage(stream, page.items);
+        const to = {
+          ...(page.next !== undefined
+            ? { position: page.next }
+            : from.position
+              ? { position: from.position }
+              : {}),
+          done: from.done + page.items.length,
+          finished: page.next === undefined,
+        };
         if (!(await advanceCheckpoint(tx, since, from, to, deps.now()))) return undefined;
-        return deps.outbox.enqueue(tx, built.messages, deps.now());
+        return { to, page, built, stored: await deps.outbox.enqueue(tx, built.messages, deps.now()) };
       });
-      if (stored === undefined) {
+      if (done === undefined) {
         // Another process took this page: carry on from where it got to.
         checkpoints = await loadCheckpoints(deps.db, since, HISTORY_STREAMS, deps.now());
         at = checkpoints.get(stream) as Checkpoint;
         continue;
       }
+      const { to, page, built, stored } = done;
       at = { ...from, ...to, revision: from.revision + 1 };
       if (to.position === undefined) delete at.position;
       checkpoints.set(stream, at);
@@ -167,7 +175,7 @@ export async function dryRunBackfill(
   for (const stream of HISTORY_STREAMS) {
     let after: string | undefined;
     do {
-      const page = await pageOf(source, stream, options.since, after, limit);
+      const page = await pageOf(source, stream, deps.db, options.since, after, limit);
       const built = buildPage(stream, page.items);
       const known = await knownKeys(
         deps.db,

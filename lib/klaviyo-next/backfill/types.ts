@@ -1,6 +1,7 @@
 import type { ConsentChange } from '../events/consent';
 import type { ProfileIdentity } from '../events/identity';
 import type { FulfillmentSnapshot, OrderSnapshot, RefundSnapshot, ShipmentUpdate } from '../events/types';
+import type { SqlExecutor } from '../sql/types';
 
 /** The three kinds of history, sent in this order: profiles first, so events land on named profiles. */
 export const HISTORY_STREAMS = ['customers', 'orders', 'consent'] as const;
@@ -24,6 +25,13 @@ export interface HistoryQuery {
   after?: string;
   /** At most this many records. */
   limit: number;
+  /**
+   * Read the page through this: the transaction that enqueues it (a dry run's: the database). Someone
+   * erased while a backfill runs must either be left out of the page or be erased after it commits
+   * (erasure then removes the page's messages from the outbox): lock what the page names against
+   * erasure (Postgres: `FOR SHARE` on the customer rows; SQLite's write transaction already does).
+   */
+  db: SqlExecutor;
 }
 
 /** A past customer: a profile write (names, location, custom properties). */
