@@ -182,6 +182,23 @@ function suite(name: string, open: () => Promise<SqlDatabase>, close: (db: SqlDa
       expect(await klaviyoCatalogue(emu)).toEqual(expected(shop.categories, shop.products));
     });
 
+    it('many changes to one product in a row send its newest state once', async () => {
+      const account = [...emu.emulator.accounts.values()][0] as Account;
+      const p = shop.products[0] as CatalogProduct;
+      const jobsBefore = account.jobs.size;
+      await db.transaction(async (tx) => {
+        for (let sold = 1; sold <= 5; sold++) {
+          (p.variants[1] as CatalogProduct['variants'][number]).inventoryQuantity = 100 - sold;
+          await klaviyo.enqueue(tx, klaviyo.catalog.productChanged(p));
+        }
+      });
+      await klaviyo.drain(20_000);
+      expect((await klaviyo.outbox.counts()).pending).toBe(0);
+      // One variant update job: the 4 older states were passed over for the newest.
+      expect(account.jobs.size - jobsBefore).toBe(1);
+      expect(await klaviyoCatalogue(emu)).toEqual(expected(shop.categories, shop.products));
+    });
+
     it('a deleted product disappears, with its variants', async () => {
       const gone = shop.products.pop() as CatalogProduct;
       await send(

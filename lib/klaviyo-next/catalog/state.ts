@@ -153,6 +153,25 @@ export async function allSynced(db: SqlExecutor): Promise<{ type: CatalogObjectT
   return rows.map((r) => ({ type: r.object_type, id: r.object_id }));
 }
 
+/**
+ * The newest waiting catalog message of each order key (klaviyo_outbox): a claimed change with a
+ * newer one behind it need not be sent, since the newer carries the whole object.
+ */
+export async function newestWaiting(
+  db: SqlExecutor,
+  orderKeys: readonly string[],
+): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (let i = 0; i < orderKeys.length; i += 500) {
+    const rows = await db.query<{ order_key: string; newest: number | string }>(
+      sql`SELECT order_key, MAX(id) AS newest FROM klaviyo_outbox WHERE kind = 'catalog'
+        AND state IN ('pending', 'retrying') AND order_key IN (${join(orderKeys.slice(i, i + 500))}) GROUP BY order_key`,
+    );
+    for (const r of rows) out.set(r.order_key, Number(r.newest));
+  }
+  return out;
+}
+
 // ── jobs sent and not yet seen finished ─────────────────────────────────────
 
 export interface OpenJob {

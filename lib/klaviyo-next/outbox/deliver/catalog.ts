@@ -1,7 +1,7 @@
 import 'server-only';
 import type { KlaviyoClient } from '../../api/client';
 import { KlaviyoApiError } from '../../api/errors';
-import type { CatalogObjectType } from '../../catalog/change';
+import { type CatalogObjectType, catalogOrderKey } from '../../catalog/change';
 import {
   type CatalogAction,
   type EntryError,
@@ -17,6 +17,7 @@ import {
   closeJob,
   loadSynced,
   newerThan,
+  newestWaiting,
   objectKey,
   openJobs,
   recordApplied,
@@ -220,10 +221,17 @@ export async function deliverCatalog(
         : [],
   );
   const synced = await loadSynced(db, objects, itemIds);
+  const newest = await newestWaiting(db, [...new Set(records.map((r) => catalogOrderKey(r.payload)))]);
   const pending: JobEntry[] = [];
   for (const record of records) {
     if (objectsOf(record).some((o) => busy.has(objectKey(o.type, o.id)))) {
       set(record.id, held(CATALOG_JOB_PENDING));
+      continue;
+    }
+    // A newer change to the same product or category waits behind this one and carries the whole
+    // object: this one is done without a request (a sale a second sends the stock once, not each time).
+    if ((newest.get(catalogOrderKey(record.payload)) ?? 0) > record.id) {
+      set(record.id, DELIVERED);
       continue;
     }
     const entries = plan(record, synced);
