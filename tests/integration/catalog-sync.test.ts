@@ -298,37 +298,42 @@ function suite(name: string, open: () => Promise<SqlDatabase>, close: (db: SqlDa
       expect(await klaviyoCatalogue(emu)).toEqual(expected(shop.categories, shop.products));
     });
 
-    it('a change made while the previous job still runs at Klaviyo waits for it, and the newest wins', async () => {
-      const account = [...emu.emulator.accounts.values()][0] as Account;
-      const p = shop.products[1] as CatalogProduct;
-      account.jobQueue.hold = true;
-      try {
-        p.priceCents = 3333;
-        await db.transaction((tx) => klaviyo.enqueue(tx, klaviyo.catalog.productChanged(p)));
-        // The round ends while the job waits at Klaviyo: the job is kept, the change held.
-        await klaviyo.drain(800);
-        const open = await db.query(sql`SELECT job_id FROM klaviyo_catalog_jobs`);
-        expect(open).toHaveLength(1);
-        p.priceCents = 4444;
-        await db.transaction((tx) => klaviyo.enqueue(tx, klaviyo.catalog.productChanged(p)));
-        await klaviyo.drain(800);
-        expect((await klaviyo.outbox.counts()).pending).toBe(2);
-        // Klaviyo works the held jobs, newest first.
-        account.jobQueue.order = 'newest-first';
-        account.jobQueue.hold = false;
-        // The held change is due again once its wait (2 s) is over; then each goes in turn.
-        for (let i = 0; i < 40 && (await klaviyo.outbox.counts()).pending > 0; i++) {
-          await klaviyo.drain(20_000);
-          await new Promise((resolve) => setTimeout(resolve, 200));
+    // Waits out the dispatcher's 2 s hold twice; its SQL is the same on both databases, so SQLite only
+    // (the file stays near its time budget).
+    it.skipIf(name !== 'SQLite')(
+      'a change made while the previous job still runs at Klaviyo waits for it, and the newest wins',
+      async () => {
+        const account = [...emu.emulator.accounts.values()][0] as Account;
+        const p = shop.products[1] as CatalogProduct;
+        account.jobQueue.hold = true;
+        try {
+          p.priceCents = 3333;
+          await db.transaction((tx) => klaviyo.enqueue(tx, klaviyo.catalog.productChanged(p)));
+          // The round ends while the job waits at Klaviyo: the job is kept, the change held.
+          await klaviyo.drain(800);
+          const open = await db.query(sql`SELECT job_id FROM klaviyo_catalog_jobs`);
+          expect(open).toHaveLength(1);
+          p.priceCents = 4444;
+          await db.transaction((tx) => klaviyo.enqueue(tx, klaviyo.catalog.productChanged(p)));
+          await klaviyo.drain(800);
+          expect((await klaviyo.outbox.counts()).pending).toBe(2);
+          // Klaviyo works the held jobs, newest first.
+          account.jobQueue.order = 'newest-first';
+          account.jobQueue.hold = false;
+          // The held change is due again once its wait (2 s) is over; then each goes in turn.
+          for (let i = 0; i < 40 && (await klaviyo.outbox.counts()).pending > 0; i++) {
+            await klaviyo.drain(20_000);
+            await new Promise((resolve) => setTimeout(resolve, 200));
+          }
+        } finally {
+          account.jobQueue.hold = false;
+          account.jobQueue.order = 'arrival';
         }
-      } finally {
-        account.jobQueue.hold = false;
-        account.jobQueue.order = 'arrival';
-      }
-      expect((await klaviyo.outbox.counts()).pending).toBe(0);
-      expect(await db.query(sql`SELECT job_id FROM klaviyo_catalog_jobs`)).toEqual([]);
-      expect(await klaviyoCatalogue(emu)).toEqual(expected(shop.categories, shop.products));
-    });
+        expect((await klaviyo.outbox.counts()).pending).toBe(0);
+        expect(await db.query(sql`SELECT job_id FROM klaviyo_catalog_jobs`)).toEqual([]);
+        expect(await klaviyoCatalogue(emu)).toEqual(expected(shop.categories, shop.products));
+      },
+    );
 
     it('an older change delivered after a newer one does not win', async () => {
       const p = shop.products[0] as CatalogProduct;
