@@ -28,6 +28,7 @@ export type {
   Progress as CatalogProgress,
   ResyncSummary,
 } from './catalog';
+export { CatalogInputError } from './catalog/validate';
 export { ConfigError, type KlaviyoNextConfig } from './config';
 /**
  * The plugin's server entry point: `createKlaviyoNext(options)` builds everything a host mounts (see
