@@ -197,8 +197,8 @@ describeWithChromium('storefront', () => {
 
     // Every browser event reached Klaviyo at least twice, from klaviyo.js and from the server relay
     // (Started Checkout twice more, once her email was typed), always with one unique_id, so one copy
-    // is kept: wait for the repeats of all five, then count what her profile holds.
-    const browserEvents = ['Viewed Product', 'Added to Cart', 'Started Checkout'];
+    // is kept: wait for the repeats of all six, then count what her profile holds.
+    const browserEvents = ['Viewed Collection', 'Viewed Product', 'Added to Cart', 'Started Checkout'];
     const secondCopies = async () =>
       [
         ...new Set(
@@ -207,9 +207,10 @@ describeWithChromium('storefront', () => {
             .map((s: { metricName: string; uniqueId: string }) => `${s.metricName} ${s.uniqueId}`),
         ),
       ].sort();
-    await expect.poll(async () => (await secondCopies()).length, { timeout: 30_000, interval: 500 }).toBe(5);
+    await expect.poll(async () => (await secondCopies()).length, { timeout: 30_000, interval: 500 }).toBe(6);
     const events = await eventsOn(subscriber.id);
     const of = (metric: string) => events.filter((e) => e.metric === metric);
+    expect(of('Viewed Collection').map((e) => e.properties.CollectionHandle)).toEqual(['outerwear']);
     expect(
       of('Viewed Product')
         .map((e) => e.properties.VariantID)
@@ -244,6 +245,83 @@ describeWithChromium('storefront', () => {
     expect(elsewhere).toEqual([]);
     expect(pageErrors).toEqual([]);
   }, 180_000);
+
+  it('records Viewed Collection and Submitted Search once each, with what the store shows, for an identified shopper', async () => {
+    const email = 'browse.metrics@example.com';
+    const created = await emu.api('/api/profiles', {
+      method: 'POST',
+      body: { data: { type: 'profile', attributes: { email } } },
+    });
+    expect(created.status).toBe(201);
+    const id = (created.body.data as { id: string }).id;
+    const token = await emu.exchangeIdFor({ profileId: id });
+    const context = await browser.newContext();
+    const tab = await context.newPage();
+    tab.on('pageerror', (error) => pageErrors.push(String(error)));
+    await tab.goto(`${app.url}/?_kx=${encodeURIComponent(token)}`);
+    // The link's exchange id identifies her once she accepts; klaviyo.js debounces that call, so
+    // wait for it before leaving the page.
+    const identified = tab.waitForResponse((r) => r.url().includes('/client/profiles') && r.ok());
+    await tab.getByRole('button', { name: 'Accept' }).click();
+    await identified;
+
+    // The heading is on screen before the page hydrates: wait for the relay's copy before moving on.
+    const relayed = (metric: string) =>
+      tab.waitForRequest(
+        (r) => r.url().endsWith('/api/klaviyo/track') && (r.postData() ?? '').includes(metric),
+      );
+    const collectionSent = relayed('Viewed Collection');
+    await tab.goto(`${app.url}/collections/bed-bath`);
+    await expect(tab.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Bed & Bath');
+    expect(JSON.parse((await collectionSent).postData() ?? '')).toEqual({
+      metric: 'Viewed Collection',
+      collection: 'bed-bath',
+      viewId: expect.stringMatching(/^[0-9a-f]{24}$/),
+    });
+    await tab.goto(`${app.url}/search`);
+    const form = tab.locator('main .search-form');
+    await form.getByLabel('Search the shop').fill('  linen ');
+    await form.getByRole('button', { name: 'Search' }).click();
+    await tab.waitForURL('**/search?q=*');
+    const shown = Number.parseInt(await tab.locator('.result-count').innerText(), 10);
+    expect(shown).toBeGreaterThan(0);
+
+    // Each reached Klaviyo from klaviyo.js and from the relay with one unique_id: one kept, one suppressed.
+    const repeats = async () =>
+      (await emu.inspect()).suppressed
+        .filter(
+          (s: { profileId: string; metricName: string }) =>
+            s.profileId === id && s.metricName !== '__activity__',
+        )
+        .map((s: { metricName: string }) => s.metricName)
+        .sort();
+    await expect
+      .poll(repeats, { timeout: 30_000, interval: 250 })
+      .toEqual(['Submitted Search', 'Viewed Collection']);
+    const events = (await eventsOn(id)).filter((e) => e.metric !== '__activity__');
+    expect(events.map((e) => e.metric).sort()).toEqual(['Submitted Search', 'Viewed Collection']);
+    const of = (metric: string) => events.find((e) => e.metric === metric)?.properties;
+    // Whichever copy was kept (klaviyo.js adds $event_id and its own keys), it carries these.
+    expect(of('Viewed Collection')).toMatchObject({
+      CollectionID: 'bed-bath',
+      CollectionHandle: 'bed-bath',
+      CollectionName: 'Bed & Bath',
+      URL: expect.stringMatching(/\/collections\/bed-bath$/),
+    });
+    // The term as the page searched it, and the count the shopper was shown.
+    expect(of('Submitted Search')).toMatchObject({
+      SearchTerm: 'linen',
+      ResultCount: shown,
+      URL: expect.stringMatching(/\/search\?q=linen$/),
+    });
+    // Both are metrics of the account now, as Klaviyo's API lists them.
+    const metrics = await emu.api('/api/metrics');
+    expect(metrics.status).toBe(200);
+    const names = (metrics.body.data as { attributes: { name: string } }[]).map((m) => m.attributes.name);
+    expect(names).toEqual(expect.arrayContaining(['Viewed Collection', 'Submitted Search']));
+    await context.close();
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
 
   it('records Started Checkout for a guest once she types her email, ready for an abandoned-checkout flow', async () => {
     const guest = 'ada.guest@example.com';
