@@ -131,8 +131,8 @@ export interface SearchSnapshot {
 
 /**
  * Viewed Collection, once per collection per page view (`viewId`). `CollectionID`, `CollectionHandle`
- * and `URL` are what Klaviyo's own storefront integration sends (the Next.js skill's
- * references/storefront-events.md); `CollectionName` is ours, for the words of a browse email.
+ * and `URL` are what Klaviyo's own storefront integration sends (docs/klaviyo-notes.md#ecommerce-events);
+ * `CollectionName` is ours, for the words of a browse email.
  */
 export function viewedCollection(
   collection: CollectionSnapshot,
@@ -155,8 +155,8 @@ export function viewedCollection(
 /**
  * Submitted Search, once per search page view (`viewId`): one page shows one search, so the view
  * names it and a long term never lengthens the id. `SearchTerm` and `URL` as Klaviyo's storefront
- * integration sends them (references/storefront-events.md); `ResultCount` is ours, so a flow can
- * follow up searches that found nothing.
+ * integration sends them (docs/klaviyo-notes.md#ecommerce-events); `ResultCount` is ours, so a flow
+ * can follow up searches that found nothing.
  */
 export function submittedSearch(
   search: SearchSnapshot,

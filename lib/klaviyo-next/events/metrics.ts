@@ -2,8 +2,7 @@
  * Klaviyo's standard e-commerce metric names (developers.klaviyo.com "Guide to integrating a
  * platform without a pre-built Klaviyo integration"). Flows and reports key on these exact names.
  * Viewed Collection and Submitted Search are the browsing metrics Klaviyo's own storefront
- * integrations send beside Viewed Product (help.klaviyo.com 115005080447 "Shopify data reference";
- * the Next.js skill's references/storefront-events.md).
+ * integrations send beside Viewed Product (docs/klaviyo-notes.md#ecommerce-events).
  */
 export const METRICS = {
   viewedProduct: 'Viewed Product',
