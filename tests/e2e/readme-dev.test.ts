@@ -69,4 +69,16 @@ describeWithChromium('npm run dev', () => {
     const body = await response.json();
     expect(body.data.length).toBeGreaterThan(3);
   });
+
+  it('sends the store’s catalogue to the emulator, whose own starts empty', async () => {
+    const items = async () => {
+      const response = await fetch(`${emulatorUrl}/api/catalog-items?page[size]=100`, {
+        headers: { Authorization: 'Klaviyo-API-Key pk_emulator_demo_private_key', revision: '2026-07-15' },
+      });
+      return response.ok ? ((await response.json()).data as unknown[]).length : -1;
+    };
+    // The 24 demo products, unpublished ones included (as unpublished), once the sync has run.
+    await expect.poll(items, { timeout: 60_000, interval: 1000 }).toBe(24);
+    expect(output.join('')).toContain('the emulator holds the store’s catalogue');
+  }, 90_000);
 });
