@@ -199,6 +199,24 @@ function suite(name: string, open: () => Promise<SqlDatabase>, close: (db: SqlDa
       expect(await klaviyoCatalogue(emu)).toEqual(expected(shop.categories, shop.products));
     });
 
+    it('switches action when Klaviyo knows better: "already exists" updates, "not found" creates', async () => {
+      const p = shop.products[2] as CatalogProduct;
+      // The plugin forgot what it synced of this product (a restored backup): its creates meet
+      // "already exists". (A resync puts the whole table right: it reads Klaviyo's catalogue.)
+      await db.query(sql`DELETE FROM klaviyo_catalog_synced WHERE object_id LIKE ${`${p.id}%`}`);
+      p.title = 'Known to Klaviyo';
+      await send(klaviyo.catalog.productChanged(p));
+      // Deleted at Klaviyo behind the plugin's back: its update meets "not found".
+      const gone = await emu.api(`/api/catalog-items/${encodeURIComponent(`${OURS}${p.id}`)}`, {
+        method: 'DELETE',
+      });
+      expect(gone.status).toBe(204);
+      p.title = 'Back again';
+      await send(klaviyo.catalog.productChanged(p));
+      expect(await klaviyo.catalog.failures()).toEqual([]);
+      expect(await klaviyoCatalogue(emu)).toEqual(expected(shop.categories, shop.products));
+    });
+
     it('a deleted product disappears, with its variants', async () => {
       const gone = shop.products.pop() as CatalogProduct;
       await send(

@@ -223,6 +223,7 @@ export async function deliverCatalog(
   const synced = await loadSynced(db, objects, itemIds);
   const newest = await newestWaiting(db, [...new Set(records.map((r) => catalogOrderKey(r.payload)))]);
   const pending: JobEntry[] = [];
+  const byId = new Map(records.map((r) => [r.id, r]));
   for (const record of records) {
     if (objectsOf(record).some((o) => busy.has(objectKey(o.type, o.id)))) {
       set(record.id, held(CATALOG_JOB_PENDING));
@@ -307,6 +308,31 @@ export async function deliverCatalog(
     return undefined;
   }
 
+  /**
+   * An item Klaviyo no longer has took its variants with it (deleting an item deletes its variants):
+   * every variant of the change is created again after the item, whatever the plugin believed synced.
+   */
+  function recreateVariants(item: JobEntry) {
+    const change = byId.get(item.outboxId)?.payload;
+    if (change?.op !== 'product') return;
+    for (const v of change.variants) {
+      const at = pending.findIndex(
+        (e) => e.type === 'variant' && e.id === v.id && e.outboxId === item.outboxId,
+      );
+      if (at >= 0) pending.splice(at, 1);
+      pending.push({
+        type: 'variant',
+        id: v.id,
+        action: 'create',
+        hash: v.hash,
+        at: item.at,
+        outboxId: item.outboxId,
+        parentId: change.item.id,
+        attributes: { ...v.attributes },
+      });
+    }
+  }
+
   /** Sends the entries (grouped by action, 100 a job), waits for the jobs; returns entries to resend. */
   async function runStage(
     type: CatalogObjectType,
@@ -381,9 +407,10 @@ export async function deliverCatalog(
         continue;
       }
       if (!lastPass && entry.action === 'create' && exists(error)) again.push({ ...entry, action: 'update' });
-      else if (!lastPass && entry.action === 'update' && missing(error))
+      else if (!lastPass && entry.action === 'update' && missing(error)) {
         again.push({ ...entry, action: 'create' });
-      else {
+        if (entry.type === 'item') recreateVariants(entry);
+      } else {
         await recordFailure(db, entry, error, jobId, now());
         set(
           entry.outboxId,
