@@ -353,6 +353,26 @@ function suite(name: string, open: () => Promise<SqlDatabase>, close: (db: SqlDa
       },
     );
 
+    it('a host whose clock runs an hour ahead does not make its older change win', async () => {
+      const ahead = createKlaviyoNext({
+        env: {
+          KLAVIYO_API_URL: emu.url,
+          KLAVIYO_PRIVATE_KEY: emu.account.privateKey,
+          KLAVIYO_PUBLIC_KEY: emu.account.publicKey,
+        },
+        sql: db,
+        deliverSoon: () => undefined,
+        now: () => Date.now() + 3_600_000,
+      });
+      const p = shop.products[2] as CatalogProduct;
+      p.priceCents = 5555;
+      await db.transaction((tx) => ahead.enqueue(tx, ahead.catalog.productChanged(p)));
+      await ahead.drain(20_000);
+      p.priceCents = 6666;
+      await send(klaviyo.catalog.productChanged(p));
+      expect(await klaviyoCatalogue(emu)).toEqual(expected(shop.categories, shop.products));
+    });
+
     it('an older change delivered after a newer one does not win', async () => {
       const p = shop.products[0] as CatalogProduct;
       await emu.control(`/accounts/${emu.account.id}/catalog-faults`, 'POST', {

@@ -5,8 +5,9 @@ import type { CatalogCategory, CatalogProduct, CatalogVariant } from './types';
 /**
  * What a catalog outbox message carries: whole objects, already in Klaviyo's attribute names, each with
  * the hash of its content. The deliverer compares the hashes with what it knows Klaviyo holds
- * (klaviyo_catalog_synced) and sends only what differs. `at` (ms) orders changes to one object: a change
- * older than the one Klaviyo last applied is never sent (a dead letter replayed late).
+ * (klaviyo_catalog_synced) and sends only what differs. `at` is when the host built the change (it
+ * tells a state set again apart in the dedup key); the order of changes is the outbox's (ids), and a
+ * change older than the one Klaviyo last applied is never sent (a dead letter replayed late).
  */
 export type CatalogChange =
   | { op: 'category'; at: number; category: CategoryWrite }

@@ -4,7 +4,7 @@ import type { Migration } from '../sql/migrate';
  * Catalog sync (140s).
  * - `klaviyo_catalog_synced`: what Klaviyo holds of each object this integration wrote, as far as the
  *   plugin knows: the hash of its content (NULL once deleted: a tombstone, so an older change replayed
- *   late cannot bring it back), the change that set it (`at`, then the outbox id) and, for a variant,
+ *   late cannot bring it back), the change that set it (its outbox id, which orders changes; `at` is the host's time) and, for a variant,
  *   its item. The deliverer decides create or update from it and sends nothing for an equal hash.
  * - `klaviyo_catalog_failures`: the latest failure of each object (Klaviyo's code, detail and pointer
  *   from the job's per-entry errors), cleared when the object syncs; the admin's Catalog page.

@@ -60,9 +60,14 @@ export async function loadSynced(
   return out;
 }
 
-/** Whether `synced` was set by a change newer than (at, outboxId): then that change must not be sent. */
-export const newerThan = (synced: Synced | undefined, at: number, outboxId: number) =>
-  synced !== undefined && (synced.at > at || (synced.at === at && synced.outboxId > outboxId));
+/**
+ * Whether `synced` was set by a change newer than the one with `outboxId`: then that change must not
+ * be sent. Newer is a later outbox id, not a later `at`: ids follow the order the store's
+ * transactions enqueued the changes (a product's changes lock its row), while `at` is whichever
+ * host's clock built the change, and two hosts' clocks differ.
+ */
+export const newerThan = (synced: Synced | undefined, outboxId: number) =>
+  synced !== undefined && synced.outboxId > outboxId;
 
 /**
  * Records that Klaviyo applied an entry, unless a newer change already set the object (two workers
@@ -75,8 +80,7 @@ export async function recordApplied(db: SqlExecutor, entry: JobEntry, now: numbe
     ON CONFLICT (object_type, object_id) DO UPDATE SET hash = excluded.hash,
       parent_id = COALESCE(excluded.parent_id, klaviyo_catalog_synced.parent_id), at = excluded.at,
       outbox_id = excluded.outbox_id, updated_at = excluded.updated_at
-    WHERE klaviyo_catalog_synced.at < excluded.at
-      OR (klaviyo_catalog_synced.at = excluded.at AND klaviyo_catalog_synced.outbox_id <= excluded.outbox_id)`);
+    WHERE klaviyo_catalog_synced.outbox_id <= excluded.outbox_id`);
   await db.query(
     sql`DELETE FROM klaviyo_catalog_failures WHERE object_type = ${entry.type} AND object_id = ${entry.id}`,
   );

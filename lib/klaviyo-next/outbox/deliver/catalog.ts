@@ -87,21 +87,21 @@ function plan(record: CatalogRecord, synced: Map<string, Synced>): JobEntry[] | 
   switch (change.op) {
     case 'category': {
       const { id, attributes, hash } = change.category;
-      if (newerThan(synced.get(objectKey('category', id)), change.at, record.id)) return 'superseded';
+      if (newerThan(synced.get(objectKey('category', id)), record.id)) return 'superseded';
       const action = upsert('category', id, hash);
       if (action) entries.push({ ...base, type: 'category', id, action, hash, attributes });
       return entries;
     }
     case 'category-delete': {
       const known = synced.get(objectKey('category', change.categoryId));
-      if (newerThan(known, change.at, record.id)) return 'superseded';
+      if (newerThan(known, record.id)) return 'superseded';
       if (known?.hash !== null || known === undefined)
         entries.push({ ...base, type: 'category', id: change.categoryId, action: 'delete', hash: null });
       return entries;
     }
     case 'product': {
       const { item, variants } = change;
-      if (newerThan(synced.get(objectKey('item', item.id)), change.at, record.id)) return 'superseded';
+      if (newerThan(synced.get(objectKey('item', item.id)), record.id)) return 'superseded';
       const itemAction = upsert('item', item.id, item.hash);
       if (itemAction)
         entries.push({
@@ -139,7 +139,7 @@ function plan(record: CatalogRecord, synced: Map<string, Synced>): JobEntry[] | 
     }
     case 'product-delete': {
       const parent = change.itemId ?? change.parentId;
-      if (change.itemId && newerThan(synced.get(objectKey('item', change.itemId)), change.at, record.id))
+      if (change.itemId && newerThan(synced.get(objectKey('item', change.itemId)), record.id))
         return 'superseded';
       const ids = new Set(change.variantIds);
       if (change.itemId)
@@ -148,7 +148,7 @@ function plan(record: CatalogRecord, synced: Map<string, Synced>): JobEntry[] | 
             ids.add(key.slice('variant:'.length));
       for (const id of ids) {
         const known = synced.get(objectKey('variant', id));
-        if (newerThan(known, change.at, record.id) || known?.hash === null) continue;
+        if (newerThan(known, record.id) || known?.hash === null) continue;
         entries.push({
           ...base,
           type: 'variant',
@@ -239,9 +239,7 @@ export async function deliverCatalog(
     set(record.id, DELIVERED);
     // An object a newer change already set (a dead letter replayed late) is left as it is.
     if (entries !== 'superseded')
-      pending.push(
-        ...entries.filter((e) => !newerThan(synced.get(objectKey(e.type, e.id)), e.at, e.outboxId)),
-      );
+      pending.push(...entries.filter((e) => !newerThan(synced.get(objectKey(e.type, e.id)), e.outboxId)));
   }
 
   // 3. Stage by stage; a change whose earlier entry failed sends nothing more.
