@@ -1,15 +1,27 @@
 // biome-ignore-all lint/performance/useDomNodeTextContent: these are Playwright's Locator.innerText(), which waits for the element; not the DOM property
+import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { type Browser, chromium, type Page } from 'playwright';
 import sql from 'sql-template-tag';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openSqlite } from '../../lib/klaviyo-next/sql/sqlite.js';
 import { CONSENT_DISCLOSURES } from '../../lib/store/consent-disclosures.js';
-import { E2E_EMULATOR_URL, type RunningApp, startApp } from '../support/app-server.js';
+import {
+  E2E_COMPANY_ID,
+  E2E_EMULATOR_URL,
+  productionEnv,
+  type RunningApp,
+  startApp,
+} from '../support/app-server.js';
 import type { RecordedEvent, TestEmulator } from '../support/emulator.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, describeWithChromium } from '../support/requirements.js';
 import { startE2eEmulator } from './admin-app.js';
+import { signInMerchant } from './steps.js';
+
+/** A command run without blocking this process, whose emulator the command talks to. */
+const run = promisify(execFile);
 
 /**
  * The demo storefront as a shopper uses it, on the shared production build (`next start`) against the
@@ -19,7 +31,8 @@ import { startE2eEmulator } from './admin-app.js';
  * confirmation as a guest. The test asserts what she sees, that the order and its consent are in the
  * store's database, and then what Klaviyo (the emulator) recorded: the browser's events and the
  * server's, all on her one profile, which now also carries the email she typed, and each event once
- * although both the browser and the server relay sent it.
+ * although both the browser and the server relay sent it. Back in stock runs on a catalogue only the
+ * store's sync created (`npm run catalog:sync`), restocked from the admin's Products page.
  */
 const SHOTS = join(import.meta.dirname, '..', '..', 'artifacts', 'screenshots');
 const SHOPPER = { email: 'grace.hopper@example.com', phone: '+12025550147' };
@@ -358,4 +371,63 @@ describeWithChromium('storefront', () => {
     await context.close();
     expect(pageErrors).toEqual([]);
   }, 120_000);
+  it('tells a shopper a sold-out size is back: on a catalogue the store’s sync created, restocked from the admin', async () => {
+    const variant = 'waxed-canvas-jacket-m';
+    const inKlaviyo = `$custom:::$default:::${variant}`;
+    const email = 'back.in.stock@example.com';
+    // The emulator's catalogue starts empty, as a real account's does: Klaviyo has never heard of M.
+    const variantAtKlaviyo = () => emu.api(`/api/catalog-variants/${encodeURIComponent(inKlaviyo)}`);
+    expect((await variantAtKlaviyo()).status).toBe(404);
+    // npm run catalog:sync, against this app's database (async: the emulator answers in this process).
+    await run('npm', ['run', '--silent', 'catalog:sync'], {
+      env: await productionEnv({ OUTBOX_SQLITE_PATH: app.sqlitePath }),
+    });
+    const synced = await variantAtKlaviyo();
+    expect(synced.status).toBe(200);
+    expect(synced.body.data.attributes).toMatchObject({ sku: 'WCJ-M', inventory_quantity: 0 });
+
+    // The shopper asks to be told when M is back.
+    const shopper = await (await browser.newContext()).newPage();
+    shopper.on('pageerror', (error) => pageErrors.push(String(error)));
+    await shopper.goto(`${app.url}/products/waxed-canvas-jacket?variant=${variant}`);
+    await shopper.getByRole('button', { name: 'Accept' }).click();
+    const form = shopper.locator('form.back-in-stock');
+    await form.getByLabel('Email address').fill(email);
+    await form.getByRole('button', { name: 'Email me when it’s back' }).click();
+    await shopper.getByText(`We’ll email ${email} as soon as M is back in stock.`).waitFor();
+    const subscriptions = async () =>
+      (await emu.inspect()).log.filter(
+        (l: { operation: string; payload?: { variantId?: string } }) =>
+          l.operation === 'create_back_in_stock_subscription' && l.payload?.variantId === inKlaviyo,
+      ).length;
+    await expect.poll(subscriptions, { timeout: 30_000, interval: 250 }).toBe(1);
+    const [profile] = await profilesBy('email', email);
+
+    // The merchant restocks M on the Products page; Klaviyo notifies the shopper.
+    const merchant = await (await browser.newContext()).newPage();
+    await merchant.goto(`${app.url}/admin/products`);
+    await signInMerchant(merchant, `${app.url}/admin/products`);
+    await merchant.getByLabel('Stock of WCJ-M').fill('3');
+    await merchant
+      .locator(`tr[data-variant="${variant}"]`)
+      .getByRole('button', { name: 'Set stock' })
+      .click();
+    await merchant.getByText('Waxed Canvas Jacket saved').waitFor();
+    await merchant.screenshot({ path: join(SHOTS, 'store-e2e-admin-products.png'), fullPage: true });
+    const notified = async () =>
+      (await fetch(
+        `${E2E_EMULATOR_URL}/__emulator/accounts/${E2E_COMPANY_ID}/back-in-stock-notifications`,
+      ).then((r) => r.json())) as { data: { variantId: string; profileId: string; channels: string[] }[] };
+    await expect
+      .poll(async () => (await notified()).data.filter((n) => n.variantId === inKlaviyo), {
+        timeout: 30_000,
+        interval: 250,
+      })
+      .toEqual([expect.objectContaining({ profileId: profile?.id, channels: ['EMAIL'] })]);
+    expect((await variantAtKlaviyo()).body.data.attributes.inventory_quantity).toBe(3);
+    // The storefront sells M again.
+    await shopper.goto(`${app.url}/products/waxed-canvas-jacket?variant=${variant}`);
+    await expect(shopper.locator('.picker__legend').innerText()).resolves.toBe('Size: M');
+    expect(pageErrors).toEqual([]);
+  }, 180_000);
 });
