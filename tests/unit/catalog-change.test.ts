@@ -67,6 +67,8 @@ describe('catalog changes', () => {
     expect(deleted && orderKeyOf(deleted)).toBe('catalog:product:p1');
     expect(first?.key).not.toBe(again?.key);
     const [category] = messages.categoryChanged({ id: 'a', name: 'A' });
+    expect(first && describeChange(first.payload as never)).toBe('Catalog product p1 · 1 variant');
+    expect(deleted && describeChange(deleted.payload as never)).toBe('Catalog product p1 deleted');
     expect(category && catalogOrderKey(category.payload as never)).toBe('catalog:category:a');
   });
 

@@ -161,3 +161,19 @@ export function changeHash(change: CatalogChange): string {
       return sha(['deleted', [...change.variantIds].sort()]);
   }
 }
+
+/** A change in a few words, for the admin's Delivery page. */
+export function describeChange(change: CatalogChange): string {
+  switch (change.op) {
+    case 'category':
+      return `Catalog category ${change.category.id} · ${change.category.attributes.name}`;
+    case 'category-delete':
+      return `Catalog category ${change.categoryId} deleted`;
+    case 'product':
+      return `Catalog product ${change.item.id} · ${change.variants.length} variant${change.variants.length === 1 ? '' : 's'}`;
+    case 'product-delete':
+      return change.itemId
+        ? `Catalog product ${change.itemId} deleted`
+        : `Catalog variants ${change.variantIds.join(', ')} deleted`;
+  }
+}

@@ -1,4 +1,5 @@
 import 'server-only';
+import { describeChange } from '../catalog/change';
 import type { OutboxRecord } from '../outbox';
 import type { DeliveryItem, DeliveryPage, DeliveryState, ReplayAnswer } from './contracts';
 import type { AdminDeps } from './deps';
@@ -15,6 +16,8 @@ function describe(record: OutboxRecord): string {
       return `Profile update · ${who(record.payload.profile)}`;
     case 'consent':
       return `${record.payload.channel.toUpperCase()} ${record.payload.status} · ${who(record.payload.profile)}`;
+    case 'catalog':
+      return describeChange(record.payload);
     default: {
       const payload = record.payload as { profile?: Parameters<typeof who>[0] };
       return `${record.kind} · ${payload.profile ? who(payload.profile) : record.key}`;
