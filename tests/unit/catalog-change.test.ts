@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   catalogOrderKey,
+  describeChange,
   itemHash,
   itemWrite,
   pickItem,
