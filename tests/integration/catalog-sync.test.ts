@@ -187,14 +187,14 @@ function suite(name: string, open: () => Promise<SqlDatabase>, close: (db: SqlDa
       const p = shop.products[0] as CatalogProduct;
       const jobsBefore = account.jobs.size;
       await db.transaction(async (tx) => {
-        for (let sold = 1; sold <= 5; sold++) {
+        for (let sold = 1; sold <= 30; sold++) {
           (p.variants[1] as CatalogProduct['variants'][number]).inventoryQuantity = 100 - sold;
           await klaviyo.enqueue(tx, klaviyo.catalog.productChanged(p));
         }
       });
       await klaviyo.drain(20_000);
       expect((await klaviyo.outbox.counts()).pending).toBe(0);
-      // One variant update job: the 4 older states were passed over for the newest.
+      // One variant update job: the 29 older states were passed over for the newest, in one round.
       expect(account.jobs.size - jobsBefore).toBe(1);
       expect(await klaviyoCatalogue(emu)).toEqual(expected(shop.categories, shop.products));
     });

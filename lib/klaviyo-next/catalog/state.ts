@@ -176,6 +176,28 @@ export async function newestWaiting(
   return out;
 }
 
+/**
+ * Marks done, unsent, the catalog changes of one order key strictly between `afterId` (a change the
+ * caller holds and passes over) and `beforeId` (the newest waiting, which carries the whole object and
+ * is sent in its turn). No worker can hold them: the outbox claims a key's oldest waiting change only,
+ * and the caller holds that one; a lease is still checked, so a row some worker does hold is left.
+ * Without this, a run of N changes to one product would take N rounds to pass over.
+ */
+export async function passOver(
+  db: SqlExecutor,
+  orderKey: string,
+  afterId: number,
+  beforeId: number,
+  now: number,
+): Promise<number> {
+  const rows = await db.query<{ id: number }>(
+    sql`UPDATE klaviyo_outbox SET state = 'delivered', delivered_at = ${now}, updated_at = ${now}
+      WHERE kind = 'catalog' AND order_key = ${orderKey} AND id > ${afterId} AND id < ${beforeId}
+        AND state IN ('pending', 'retrying') AND (lease_until IS NULL OR lease_until < ${now}) RETURNING id`,
+  );
+  return rows.length;
+}
+
 // ── jobs sent and not yet seen finished ─────────────────────────────────────
 
 export interface OpenJob {

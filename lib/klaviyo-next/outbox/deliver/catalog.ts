@@ -20,6 +20,7 @@ import {
   newestWaiting,
   objectKey,
   openJobs,
+  passOver,
   recordApplied,
   recordFailure,
   type Synced,
@@ -231,7 +232,11 @@ export async function deliverCatalog(
     }
     // A newer change to the same product or category waits behind this one and carries the whole
     // object: this one is done without a request (a sale a second sends the stock once, not each time).
-    if ((newest.get(catalogOrderKey(record.payload)) ?? 0) > record.id) {
+    const key = catalogOrderKey(record.payload);
+    const newer = newest.get(key) ?? 0;
+    if (newer > record.id) {
+      // So are the changes between it and the newest: the newest is claimed next, not N rounds on.
+      await passOver(db, key, record.id, newer, now());
       set(record.id, DELIVERED);
       continue;
     }
