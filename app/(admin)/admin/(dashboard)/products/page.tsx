@@ -4,7 +4,6 @@ import ui from '@/components/klaviyo-admin/ui.module.css';
 import { app } from '@/lib/app';
 import { requireMerchantPage } from '@/lib/auth';
 import { stockForProducts } from '@/lib/store/availability';
-import { formatMoney } from '@/lib/store/format';
 import { MAX_STOCK } from '@/lib/store/products/changes';
 import { allProducts } from '@/lib/store/products/current';
 import { Notice } from '../notice';
@@ -29,6 +28,9 @@ const REFUSALS: Record<string, string> = {
 };
 
 const centsToInput = (cents: number) => (cents / 100).toFixed(2);
+
+/** A field and its button on one line, right-aligned under the column's number heading. */
+const INLINE_FORM = { display: 'flex', gap: 8, justifyContent: 'flex-end', alignItems: 'center' } as const;
 
 /**
  * The store's catalogue: each product's variants with their price and stock, which the merchant can
@@ -74,7 +76,11 @@ export default async function ProductsPage({
                 product.variants.map((variant, i) => (
                   <tr key={variant.id} data-variant={variant.id}>
                     {i === 0 ? (
-                      <td rowSpan={product.variants.length} data-product={product.id}>
+                      <td
+                        rowSpan={product.variants.length}
+                        data-product={product.id}
+                        style={{ verticalAlign: 'top' }}
+                      >
                         <span className={ui.strong}>{product.title}</span>{' '}
                         <span className={`${ui.badge} ${ui[product.published ? 'tone-green' : 'tone-gray']}`}>
                           {product.published ? 'published' : 'unpublished'}
@@ -88,12 +94,16 @@ export default async function ProductsPage({
                               {product.published ? 'Unpublish' : 'Publish'}
                             </button>
                           </form>
-                          <form action={asForm(deleteProductAction)}>
-                            <input type="hidden" name="productId" value={product.id} />
-                            <button type="submit" className={`${ui.button} ${ui.danger}`}>
-                              Delete
-                            </button>
-                          </form>
+                          {/* Deleting cannot be undone here: the button is one step further away. */}
+                          <details>
+                            <summary className={`${ui.button} ${ui.danger}`}>Delete…</summary>
+                            <form action={asForm(deleteProductAction)} style={{ marginTop: 6 }}>
+                              <input type="hidden" name="productId" value={product.id} />
+                              <button type="submit" className={`${ui.button} ${ui.danger}`}>
+                                Delete {product.title} for good
+                              </button>
+                            </form>
+                          </details>
                         </div>
                       </td>
                     ) : null}
@@ -102,7 +112,7 @@ export default async function ProductsPage({
                       <div className={`${ui.muted} ${ui.small} ${ui.mono}`}>{variant.sku}</div>
                     </td>
                     <td className={ui.num}>
-                      <form action={asForm(changePriceAction)} className={ui.toolbar}>
+                      <form action={asForm(changePriceAction)} style={INLINE_FORM}>
                         <input type="hidden" name="variantId" value={variant.id} />
                         <input
                           className={ui.input}
@@ -116,10 +126,9 @@ export default async function ProductsPage({
                           Set price
                         </button>
                       </form>
-                      <div className={`${ui.muted} ${ui.small}`}>{formatMoney(variant.priceCents)}</div>
                     </td>
                     <td className={ui.num}>
-                      <form action={asForm(setStockAction)} className={ui.toolbar}>
+                      <form action={asForm(setStockAction)} style={INLINE_FORM}>
                         <input type="hidden" name="variantId" value={variant.id} />
                         <input
                           className={ui.input}
