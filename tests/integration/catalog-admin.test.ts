@@ -8,7 +8,8 @@ import { recordFailure } from '../../lib/klaviyo-next/catalog/state.js';
 import { createKlaviyoNext } from '../../lib/klaviyo-next/create.js';
 import type { MerchantGuard } from '../../lib/klaviyo-next/ports.js';
 import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
-import { freshSqlite } from '../support/databases.js';
+import { dropPostgres, freshPostgres, freshSqlite } from '../support/databases.js';
+import { describeWithPostgres } from '../support/requirements.js';
 
 /**
  * The admin's Catalog page reads its data through `klaviyo.catalog.dashboard()`, which asks the
@@ -98,5 +99,57 @@ describe('the Catalog page data', () => {
     expect(html).toContain('The price is not a valid amount.');
     expect(html).toContain('/data/attributes/items/data/0');
     expect(html).toContain('p1');
+  });
+});
+
+describeWithPostgres('the Catalog page data on Postgres', () => {
+  let db: SqlDatabase & { schema: string };
+  const merchant = { user: { id: 'admin:1', email: 'a@b.co', role: 'merchant' }, expires: '' } as Session;
+  beforeAll(async () => {
+    db = await freshPostgres();
+  });
+  afterAll(async () => {
+    await dropPostgres(db);
+  });
+
+  it('counts what is synced and lists failures; a stranger gets neither', async () => {
+    const entry = {
+      type: 'variant' as const,
+      id: 'v1',
+      action: 'update' as const,
+      hash: 'h',
+      at: 1,
+      outboxId: 3,
+    };
+    await recordFailure(db, entry, { index: 2, code: 'invalid', detail: 'No.' }, 'job-2', 5);
+    const open = (guard: MerchantGuard) =>
+      createKlaviyoNext({
+        env: {
+          KLAVIYO_API_URL: 'http://127.0.0.1:9',
+          KLAVIYO_PRIVATE_KEY: 'pk_test',
+          KLAVIYO_PUBLIC_KEY: 'ABC123',
+        },
+        sql: db,
+        deliverSoon: () => undefined,
+        merchantGuard: guard,
+      }).catalog.dashboard();
+    expect(await open(merchantGuard(async () => null))).toMatchObject({ ok: false, status: 401 });
+    const page = await open(merchantGuard(async () => merchant));
+    if (!page.ok) throw new Error(page.message);
+    expect(page.overview).toMatchObject({
+      synced: { item: 0, variant: 0, category: 0 },
+      waiting: 0,
+      openJobs: 0,
+    });
+    expect(page.overview.failures).toEqual([
+      expect.objectContaining({
+        type: 'variant',
+        id: 'v1',
+        code: 'invalid',
+        detail: 'No.',
+        outboxId: 3,
+        failedAt: 5,
+      }),
+    ]);
   });
 });
