@@ -7,8 +7,15 @@ import {
 } from '../../app/(admin)/admin/(dashboard)/products/actions.js';
 import { catalogMessages } from '../../lib/klaviyo-next/catalog/messages.js';
 import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
+import { openCartView } from '../../lib/store/cart-view.js';
 import { stockOf } from '../../lib/store/inventory.js';
-import { productById, sellableVariant } from '../../lib/store/products/current.js';
+import { placeOrder } from '../../lib/store/orders/place-order.js';
+import {
+  listProducts,
+  productById,
+  productBySlug,
+  sellableVariant,
+} from '../../lib/store/products/current.js';
 import {
   adminSession,
   NEXT_AUTH_COOKIE as COOKIE,
@@ -17,7 +24,13 @@ import {
   redirectOf,
 } from '../support/action-request.js';
 import { withTestApp } from '../support/app-under-test.js';
-import { outboxMessages, type TestStoreDeps, testStoreDeps } from '../support/store-fixtures.js';
+import {
+  cartWith,
+  checkoutForm,
+  outboxMessages,
+  type TestStoreDeps,
+  testStoreDeps,
+} from '../support/store-fixtures.js';
 
 // The app's composition root, built by the same factories over this file's test database.
 vi.mock('../../lib/app/index.js', async () => (await import('../support/app-under-test.js')).appModule);
@@ -133,15 +146,28 @@ describe('products admin by the merchant', () => {
       `/admin/products?done=${TEE}`,
     );
     expect((await sellableVariant(db, TEE_M))?.variant.priceCents).toBe(2950);
-    const last = (await catalogChanges()).at(-1);
-    expect(last).toMatchObject({ op: 'product', item: { id: TEE, attributes: { price: 29.5 } } });
-    if (last?.op !== 'product') throw new Error('expected a product change');
-    expect(last.variants.find((v) => v.id === TEE_M)?.attributes).toMatchObject({
+    const cartId = await cartWith(deps, [[TEE_M, 2]]);
+    expect(await openCartView(deps, cartId)).toMatchObject({
+      lines: [{ priceCents: 2950 }],
+      subtotalCents: 5900,
+    });
+    expect(await placeOrder(deps, checkoutForm(cartId, { marketing: {} }))).toMatchObject({
+      ok: true,
+      data: { totalCents: 5900 + 800 },
+    });
+    // The price change sent the product whole; the order then sent M's new stock, at the new price.
+    const [changed, sold] = (await catalogChanges()).slice(-2);
+    expect(changed).toMatchObject({ op: 'product', item: { id: TEE, attributes: { price: 29.5 } } });
+    if (changed?.op !== 'product' || sold?.op !== 'product') throw new Error('expected product changes');
+    expect(changed.variants).toHaveLength(4);
+    expect(changed.variants.find((v) => v.id === TEE_M)?.attributes).toMatchObject({
       price: 29.5,
       inventory_quantity: 25,
       url: `https://shop.test/products/${TEE}`,
     });
-    expect(last.variants).toHaveLength(4);
+    expect(sold.variants.map((v) => [v.id, v.attributes.price, v.attributes.inventory_quantity])).toEqual([
+      [TEE_M, 29.5, 23],
+    ]);
     expect(deps.deliveries.scheduled).toBeGreaterThan(0);
   });
 
@@ -158,19 +184,28 @@ describe('products admin by the merchant', () => {
 
   it('unpublishes, publishes and deletes a product, each sent to Klaviyo', async () => {
     const wallet = 'leather-card-wallet';
+    const cartId = await cartWith(deps, [[`${wallet}-black`, 1]]);
     await setPublishedAction({ productId: wallet, published: 'false' });
     expect(await sellableVariant(db, `${wallet}-black`)).toBeUndefined();
     expect((await catalogChanges()).at(-1)).toMatchObject({
       op: 'product',
       item: { id: wallet, attributes: { published: false } },
     });
+    expect((await openCartView(deps, cartId))?.unavailable).toHaveLength(1);
     await setPublishedAction({ productId: wallet, published: 'true' });
     expect(await sellableVariant(db, `${wallet}-black`)).toBeDefined();
+    expect((await openCartView(deps, cartId))?.lines.map((l) => l.priceCents)).toEqual([4800]);
 
     expect(await deleteProductAction(form({ productId: wallet })).catch((e) => e.url)).toBe(
       `/admin/products?done=${wallet}`,
     );
     expect(await productById(db, wallet)).toBeUndefined();
+    // The storefront no longer shows it, and a cart holding it cannot check out.
+    expect(await productBySlug(db, wallet)).toBeUndefined();
+    expect((await listProducts(db)).map((p) => p.id)).not.toContain(wallet);
+    expect((await openCartView(deps, cartId))?.unavailable).toEqual([
+      { variantId: `${wallet}-black`, quantity: 1 },
+    ]);
     expect((await catalogChanges()).at(-1)).toEqual(
       expect.objectContaining({
         op: 'product-delete',
