@@ -93,6 +93,26 @@ onBothDatabases('catalogue changes racing checkout', (db) => {
     }
   });
 
+  it('sends the state the store ends with when two merchants change one product at once', async () => {
+    const deps = depsOn(db());
+    const variant = 'quilted-liner-vest-m';
+    for (let round = 1; round <= 5; round++) {
+      const results = await Promise.all([
+        changePrice(deps, { variantId: variant, price: `${100 + round}` }),
+        changePrice(deps, { variantId: variant, price: `${200 + round}` }),
+        setVariantStock(deps, { variantId: variant, onHand: round }),
+      ]);
+      expect(results.map((r) => r.ok)).toEqual([true, true, true]);
+      const now = await sellableVariant(db(), variant);
+      // One of the two prices won, whole.
+      expect([100 + round, 200 + round]).toContain((now?.variant.priceCents ?? 0) / 100);
+      expect(await lastSent(db(), variant)).toEqual({
+        price: (now?.variant.priceCents ?? 0) / 100,
+        stock: round,
+      });
+    }
+  });
+
   it('refuses a checkout of a product deleted before it, and sends the deletion last', async () => {
     const deps = depsOn(db());
     const cartId = await cartWith(deps, [['wool-blend-scarf-grey', 1]]);
