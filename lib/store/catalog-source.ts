@@ -7,7 +7,7 @@ import type {
 import type { SqlExecutor } from '../klaviyo-next/sql/types';
 import { stockForProducts } from './availability';
 import { type CatalogProduct, listCategories } from './catalog';
-import { allProducts } from './products/current';
+import { allProducts, productById } from './products/current';
 
 /** Products per page of a full resync: a few bulk jobs' worth, small enough to hold in memory. */
 const PAGE_SIZE = 50;
@@ -61,6 +61,12 @@ export function toKlaviyoProduct(
 export function demoCatalogSource(deps: { db: SqlExecutor; storeUrl: string }): CatalogSource {
   return {
     categories: async () => catalogCategories(),
+    /** One product as it is now (stock included); undefined once deleted or for an unknown id. */
+    async product(id: string) {
+      const product = await productById(deps.db, id);
+      if (!product) return undefined;
+      return toKlaviyoProduct(product, await stockForProducts(deps.db, [product]), deps.storeUrl);
+    },
     async *products() {
       const products = await allProducts(deps.db);
       for (let i = 0; i < products.length; i += PAGE_SIZE) {

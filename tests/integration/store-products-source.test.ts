@@ -65,5 +65,10 @@ onBothDatabases('the store as a CatalogSource', (db) => {
     expect(chino?.variants.find((v) => v.id === 'relaxed-chino-34')?.inventoryQuantity).toBe(3);
     expect(all.find((p) => p.id === 'everyday-jogger')?.variants.every((v) => !v.published)).toBe(true);
     expect(all.some((p) => p.id === 'wool-overshirt')).toBe(false);
+    // One product as it is now, for a stock change read when it is delivered.
+    const source = demoCatalogSource({ db: db(), storeUrl: STORE_URL });
+    expect(await source.product('relaxed-chino')).toEqual(chino);
+    expect(await source.product('wool-overshirt')).toBeUndefined();
+    expect(await source.product('no-such-product')).toBeUndefined();
   });
 });
