@@ -81,8 +81,9 @@ export interface KlaviyoNextOptions {
    */
   webhooks?: WebhookOptions;
   /**
-   * The host's catalogue, read by a full resync (`catalog.resync()`, `npm run catalog:sync`); the
-   * incremental messages (`catalog.productChanged` ...) need none.
+   * The host's catalogue, read by a full resync (`catalog.resync()`, `npm run catalog:sync`) and, one
+   * product at a time, for the stock changes `catalog.stockChanged` marks; the incremental messages
+   * (`catalog.productChanged` ...) need none.
    */
   catalog?: CatalogSource;
 }
@@ -142,6 +143,8 @@ export function createKlaviyoNext(options: KlaviyoNextOptions) {
     storeClock: options.now === undefined,
     // Metrics, alerts and the worker's liveness are told of every round.
     onRound: ops.onRound,
+    // Stock marks become catalog changes before each round (catalog/stock-marks.ts).
+    beforeRound: () => catalog.flushStock(),
   });
   const limiter = new RateLimiter(db, now);
   const webhooks = createWebhooks(db, options.webhooks, now, log, config.retentionDays);
@@ -188,6 +191,7 @@ export function createKlaviyoNext(options: KlaviyoNextOptions) {
     outbox,
     drain: (budgetMs) => delivery.drainSoon(budgetMs),
     now,
+    log,
     guard: options.merchantGuard,
   });
 

@@ -92,6 +92,7 @@ function migrationContract(
         'klaviyo_backfill_checkpoints',
         'klaviyo_catalog_failures',
         'klaviyo_catalog_jobs',
+        'klaviyo_catalog_stock_marks',
         'klaviyo_catalog_synced',
         'klaviyo_erasures',
         'klaviyo_migrations',

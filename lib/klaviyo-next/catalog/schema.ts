@@ -56,4 +56,19 @@ export const CATALOG_MIGRATIONS: Migration[] = [
         created_at BIGINT NOT NULL
       );`,
   },
+  {
+    version: 143,
+    name: 'klaviyo_catalog_stock_marks',
+    // Variants whose stock changed and whose product's state is still to be sent (stock-marks.ts): one
+    // row per variant however many sales touched it; `version` rises with each, so a flush removes
+    // only the mark it read before reading the product.
+    sql: `
+      CREATE TABLE klaviyo_catalog_stock_marks (
+        variant_id TEXT PRIMARY KEY,
+        product_id TEXT NOT NULL,
+        version BIGINT NOT NULL,
+        marked_at BIGINT NOT NULL
+      );
+      CREATE INDEX klaviyo_catalog_stock_marks_marked ON klaviyo_catalog_stock_marks (marked_at);`,
+  },
 ];

@@ -39,4 +39,9 @@ export interface CatalogSource {
   categories(): Promise<CatalogCategory[]>;
   /** Every product (published or not), a page at a time. */
   products(): AsyncIterable<CatalogProduct[]>;
+  /**
+   * One product as it is now, or undefined when the store no longer has it: what a stock change
+   * (`catalog.stockChanged`) sends, read when delivery gets to it rather than at the sale.
+   */
+  product(id: string): Promise<CatalogProduct | undefined>;
 }

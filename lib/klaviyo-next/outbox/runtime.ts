@@ -45,6 +45,11 @@ export interface DeliveryOptions extends DispatcherOptions {
   retentionDays?: number;
   /** How often the worker loop prunes (default hourly; sooner while a pass leaves more). */
   pruneEveryMs?: number;
+  /**
+   * Work that turns the host's marks into messages before a drain or a worker round (the catalog's
+   * stock marks: catalog/stock-marks.ts). Its failure is logged and never stops delivery.
+   */
+  beforeRound?: () => Promise<unknown>;
 }
 
 const HOUR_MS = 3_600_000;
@@ -72,6 +77,13 @@ export function createDelivery(options: DeliveryOptions): Delivery {
     },
   });
   const now = options.now ?? Date.now;
+  const prepare = async () => {
+    try {
+      await options.beforeRound?.();
+    } catch (error) {
+      options.log('outbox.before_round_failed', { error: String(error), next: 'the next round tries again' });
+    }
+  };
   let running: Promise<RoundResult> | undefined;
   let again = false;
 
@@ -84,9 +96,11 @@ export function createDelivery(options: DeliveryOptions): Delivery {
     // more must not stretch a serverless function past its budget.
     const deadline = now() + budgetMs;
     running = (async () => {
+      await prepare();
       const total = await dispatcher.drain(deadline);
       while (again && now() < deadline) {
         again = false;
+        await prepare();
         const more = await dispatcher.drain(deadline);
         for (const k of ['claimed', 'delivered', 'retrying', 'dead', 'throttled'] as const)
           total[k] += more[k];
@@ -145,6 +159,7 @@ export function createDelivery(options: DeliveryOptions): Delivery {
       }
       // The signal ends the round too: calls in flight are cancelled, what completed is settled, the
       // rest released due at once, so a SIGTERM is honoured within the host's grace period.
+      await prepare();
       const round = await dispatcher.round({ signal }).catch((error: unknown) => {
         options.log('worker.round_failed', { error: String(error), next: 'retrying shortly' });
         return undefined;
