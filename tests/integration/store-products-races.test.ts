@@ -2,7 +2,10 @@ import sql from 'sql-template-tag';
 import { expect, it } from 'vitest';
 import type { CatalogChange } from '../../lib/klaviyo-next/catalog/change.js';
 import { catalogMessages } from '../../lib/klaviyo-next/catalog/messages.js';
-import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
+import { flushStockMarks, markStock, type StockMark } from '../../lib/klaviyo-next/catalog/stock-marks.js';
+import { OutboxStore } from '../../lib/klaviyo-next/outbox/store.js';
+import type { SqlDatabase, SqlExecutor } from '../../lib/klaviyo-next/sql/types.js';
+import { demoCatalogSource } from '../../lib/store/catalog-source.js';
 import { stockOf } from '../../lib/store/inventory.js';
 import { cancelOrder } from '../../lib/store/orders/cancel-order.js';
 import { placeOrder } from '../../lib/store/orders/place-order.js';
@@ -13,6 +16,7 @@ import {
   checkoutForm,
   onBothDatabases,
   outboxMessages,
+  STORE_URL,
   testStoreDeps,
 } from '../support/store-fixtures.js';
 
@@ -23,10 +27,34 @@ import {
  * Klaviyo's catalogue ends where the store does.
  */
 
-const depsOn = (db: SqlDatabase) => Object.assign(testStoreDeps(db), { catalog: catalogMessages() });
+/**
+ * The plugin's catalog sync over this database, as lib/app wires it: the message builders, the stock
+ * marks a checkout or cancellation leaves, and the flush delivery runs before each round (here, on demand).
+ */
+function catalogOn(db: SqlDatabase) {
+  const messages = catalogMessages();
+  return {
+    ...messages,
+    stockChanged: (tx: SqlExecutor, marks: readonly StockMark[]) => markStock(tx, marks, Date.now()),
+    flush: () =>
+      flushStockMarks({
+        outbox: new OutboxStore(db),
+        source: demoCatalogSource({ db, storeUrl: STORE_URL }),
+        messages,
+        now: Date.now,
+        log: () => {},
+      }),
+  };
+}
 
-/** The variant as the last catalogue message that names it left it: price (major units) and stock. */
+const depsOn = (db: SqlDatabase) => Object.assign(testStoreDeps(db), { catalog: catalogOn(db) });
+
+/**
+ * The variant as the last catalogue message that names it left it: price (major units) and stock,
+ * once the stock marks waiting have been sent as their products now are.
+ */
 async function lastSent(db: SqlDatabase, variantId: string) {
+  await catalogOn(db).flush();
   const changes = (await outboxMessages(db)).flatMap((m) =>
     m.kind === 'catalog' ? [m.payload as CatalogChange] : [],
   );

@@ -2,32 +2,14 @@ import 'server-only';
 import sql from 'sql-template-tag';
 import { fieldErrorOf } from '../../klaviyo-next/http/field-error';
 import { orderMessages } from '../../klaviyo-next/outbox/lifecycle';
-import type { SqlExecutor } from '../../klaviyo-next/sql/types';
 import type { StoreDeps } from '../deps';
 import { formInput } from '../form-input';
 import { returnStockForLines } from '../inventory';
-import { sellableVariants } from '../products/current';
-import { stockMessages } from '../products/messages';
+import { markStockChanged } from '../products/messages';
 import { type ActionResult, StoreError } from '../result';
 import { changeOrder, orderIdentity } from './lifecycle';
 import { cancelInput } from './lifecycle-input';
 import { orderSnapshot } from './snapshot';
-
-/** The catalogue messages for the variants a cancellation put back that are still sold. */
-async function restockMessages(
-  deps: StoreDeps,
-  tx: SqlExecutor,
-  lines: readonly { variantId: string }[],
-  stock: Map<string, number>,
-) {
-  if (!deps.catalog) return [];
-  const sold = await sellableVariants(
-    tx,
-    lines.map((l) => l.variantId),
-  );
-  const touched = [...sold.values()].map(({ product, variant }) => ({ product, variantId: variant.id }));
-  return stockMessages(deps.catalog, touched, stock, deps.storeUrl);
-}
 
 /**
  * Cancels an order nothing of which has shipped or been refunded, puts its stock back and records
@@ -49,16 +31,14 @@ export async function cancelOrder(
         'orderId',
       );
     }
-    const stock = await returnStockForLines(tx, order.lines, now);
+    await returnStockForLines(tx, order.lines, now);
+    // The stock put back, for Klaviyo's catalogue (a variant back above 0 notifies those waiting).
+    await markStockChanged(deps.catalog, tx, order.lines);
     await tx.query(
       sql`UPDATE store_orders SET status = 'cancelled', cancelled_at = ${now}, cancel_reason = ${form.reason ?? null} WHERE id = ${order.id}`,
     );
     const cancellation = { at: new Date(now).toISOString(), ...(form.reason ? { reason: form.reason } : {}) };
-    const messages = [
-      ...orderMessages.cancelled(orderSnapshot(order), cancellation, orderIdentity(order)),
-      // The stock put back, for Klaviyo's catalogue (a variant back above 0 notifies its waiters).
-      ...(await restockMessages(deps, tx, order.lines, stock)),
-    ];
+    const messages = orderMessages.cancelled(orderSnapshot(order), cancellation, orderIdentity(order));
     return { data: { status: 'cancelled' as const }, messages };
   });
 }

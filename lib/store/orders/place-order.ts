@@ -13,7 +13,7 @@ import type { StoreDeps } from '../deps';
 import { formInput } from '../form-input';
 import { stockOf, takeStockForLines } from '../inventory';
 import { grantOrderAccess } from '../order-access';
-import { stockMessages } from '../products/messages';
+import { markStockChanged } from '../products/messages';
 import { type ActionResult, asResult, StoreError } from '../result';
 import { retryOnConflict } from '../retry-conflict';
 import { type CheckoutInput, checkoutInput } from './checkout-input';
@@ -135,13 +135,13 @@ async function writeOrder(
     },
     now,
   );
-  const stock = stockMessages(
+  await deps.outbox.enqueue(tx, checkoutMessages(facts, deps.log), now);
+  // Klaviyo's catalogue hears of the stock taken: a mark per variant, sent as the product then is.
+  await markStockChanged(
     deps.catalog,
-    priced.items.map((i) => ({ product: i.product, variantId: i.variant.id })),
-    taken.left,
-    deps.storeUrl,
+    tx,
+    priced.items.map((i) => ({ productId: i.product.id, variantId: i.variant.id })),
   );
-  await deps.outbox.enqueue(tx, [...checkoutMessages(facts, deps.log), ...stock], now);
   // The order is recorded against the customer of the typed email (her lifetime order count), but
   // the browser gets access to this order only: typing an email proves nothing about it.
   const orderAccess = await grantOrderAccess(tx, orderId, previousAccess, now);
