@@ -68,29 +68,20 @@ export async function takeStockForLines<L extends { variantId: string; quantity:
   tx: SqlExecutor,
   lines: readonly L[],
   now: number,
-): Promise<{ short: L } | { short?: undefined; left: Map<string, number> }> {
-  const left = new Map<string, number>();
+): Promise<L | undefined> {
   for (const line of inLockOrder(lines)) {
-    const onHand = await takeStock(tx, line.variantId, line.quantity, now);
-    if (onHand === undefined) return { short: line };
-    left.set(line.variantId, onHand);
+    if ((await takeStock(tx, line.variantId, line.quantity, now)) === undefined) return line;
   }
-  return { left };
+  return undefined;
 }
 
-/**
- * Puts every line's units back (a cancelled order), locking rows in the same order checkout does.
- * Returns each variant's units on hand afterwards.
- */
+/** Puts every line's units back (a cancelled order), locking rows in the same order checkout does. */
 export async function returnStockForLines(
   tx: SqlExecutor,
   lines: readonly { variantId: string; quantity: number }[],
   now: number,
-): Promise<Map<string, number>> {
-  const onHand = new Map<string, number>();
-  for (const line of inLockOrder(lines))
-    onHand.set(line.variantId, await returnStock(tx, line.variantId, line.quantity, now));
-  return onHand;
+): Promise<void> {
+  for (const line of inLockOrder(lines)) await returnStock(tx, line.variantId, line.quantity, now);
 }
 
 /** Puts units back (a cancelled order); returns the units on hand now. */

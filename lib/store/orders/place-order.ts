@@ -78,10 +78,10 @@ async function writeOrder(
   if (!cart || cart.lines.length === 0) throw new StoreError('The cart is empty.', 'cartId');
   // Stock first: taking it locks the lines' inventory rows, which a price change or a deletion locks
   // too, so the prices read next are the ones committed before this order or after it, never a mix.
-  const taken = await takeStockForLines(tx, cart.lines, now);
-  if (taken.short) {
-    const left = await stockOf(tx, taken.short.variantId);
-    const what = variantLabel(taken.short.variantId);
+  const short = await takeStockForLines(tx, cart.lines, now);
+  if (short) {
+    const left = await stockOf(tx, short.variantId);
+    const what = variantLabel(short.variantId);
     throw new StoreError(left === 0 ? `${what} is sold out.` : `Only ${left} of ${what} left.`, 'cartId');
   }
   const priced = await priceCart(tx, cart);
