@@ -102,6 +102,43 @@ function suite(name: string, open: () => Promise<SqlDatabase>, close: (db: SqlDa
       expect(await klaviyoCatalogue(emu)).toEqual(expected(shop.categories, shop.products));
     });
 
+    it('a price change committed while a flush reads the product is not overtaken by that older read', async () => {
+      const product = p1();
+      const variant = product.variants[0] as Variant;
+      await sell(product, variant);
+      const read = shop.source.product;
+      let raced = false;
+      shop.source.product = async (id) => {
+        const before = await read(id);
+        if (!raced) {
+          raced = true;
+          // The merchant's edit, as a host makes it: the change enqueued and the product marked.
+          await db.transaction(async (tx) => {
+            product.priceCents = 4321;
+            await klaviyo.enqueue(tx, klaviyo.catalog.productChanged(product));
+            await klaviyo.catalog.stockChanged(
+              tx,
+              product.variants.map((v) => ({ productId: product.id, variantId: v.id })),
+            );
+          });
+          // Another process flushing meanwhile waits for the lease instead of overlapping.
+          expect(await klaviyo.catalog.flushStock()).toBe(0);
+        }
+        return before;
+      };
+      try {
+        await klaviyo.catalog.flushStock(); // enqueues the older read, after the edit
+      } finally {
+        shop.source.product = read;
+      }
+      expect((await marks()).length).toBeGreaterThan(0);
+      await klaviyo.drain(20_000);
+      expect(await marks()).toEqual([]);
+      const now = await klaviyoCatalogue(emu);
+      expect(now.items.find((i) => i.id === product.id)?.price).toBe(43.21);
+      expect(now).toEqual(expected(shop.categories, shop.products));
+    });
+
     it('a product the sync cannot send is skipped and logged; the others go', async () => {
       const bad = shop.products[1] as CatalogProduct;
       const good = shop.products[2] as CatalogProduct;

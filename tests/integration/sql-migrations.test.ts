@@ -91,6 +91,7 @@ function migrationContract(
         'klaviyo_admin_call_budget',
         'klaviyo_backfill_checkpoints',
         'klaviyo_catalog_failures',
+        'klaviyo_catalog_flush_lease',
         'klaviyo_catalog_jobs',
         'klaviyo_catalog_stock_marks',
         'klaviyo_catalog_synced',

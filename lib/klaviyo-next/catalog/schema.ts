@@ -71,4 +71,13 @@ export const CATALOG_MIGRATIONS: Migration[] = [
       );
       CREATE INDEX klaviyo_catalog_stock_marks_marked ON klaviyo_catalog_stock_marks (marked_at);`,
   },
+  {
+    version: 144,
+    name: 'klaviyo_catalog_flush_lease',
+    // One flush of the marks at a time across every process (stock-marks.ts): flushes that overlap
+    // could enqueue an older read after a newer one, and the newer enqueued change wins.
+    sql: `
+      CREATE TABLE klaviyo_catalog_flush_lease (id INTEGER PRIMARY KEY, owner TEXT, until_ms BIGINT NOT NULL);
+      INSERT INTO klaviyo_catalog_flush_lease (id, owner, until_ms) VALUES (1, NULL, 0);`,
+  },
 ];

@@ -1,4 +1,5 @@
 import 'server-only';
+import { randomUUID } from 'node:crypto';
 import sql, { join } from 'sql-template-tag';
 import type { Log } from '../log';
 import type { OutboxStore } from '../outbox/store';
@@ -16,11 +17,15 @@ import type { CatalogSource } from './types';
  * changes go one after another, each a bulk job to wait for), and checkout adds one small write
  * instead of a snapshot of every product it touched.
  *
- * Nothing is lost between the two steps: a mark carries a version that every new mark of the variant
- * raises, and a flush removes only the version it read before reading the product. A sale committed
- * after that read leaves its mark for the next flush, which reads the newer stock; the flush still
- * sends what it read (newer than what Klaviyo has), so a product selling without pause is sent at
- * every flush instead of waiting for a quiet moment.
+ * Nothing is lost between the two steps, and the newest state wins:
+ * - A mark carries a version that every new mark of the variant raises, and a flush removes only the
+ *   version it read before reading the product. A sale committed after that read leaves its mark for
+ *   the next flush, which reads the newer stock. The flush still sends what it read (newer than what
+ *   Klaviyo has), so a product selling without pause is sent at every flush.
+ * - One flush runs at a time across every process (a lease row): two overlapping flushes could
+ *   enqueue an older read after a newer one, and the deliverer takes the later enqueued as newest.
+ * - A host that also enqueues a product's change directly (the merchant's price edit) marks the
+ *   product in the same transaction, so a flush that read before that edit is followed by one after.
  */
 
 /** A variant whose stock changed in this transaction, and its product. */
@@ -63,14 +68,45 @@ interface MarkRow {
   version: number | string;
 }
 
+/** How long a flush may hold the lease before another process may take it over. */
+const LEASE_MS = 30_000;
+
+/** Takes the flush lease for `owner` until `now + LEASE_MS`, or answers false while another holds it. */
+async function takeLease(db: SqlExecutor, owner: string, now: number): Promise<boolean> {
+  const rows = await db.query(
+    sql`UPDATE klaviyo_catalog_flush_lease SET owner = ${owner}, until_ms = ${now + LEASE_MS}
+      WHERE id = 1 AND (until_ms < ${now} OR owner = ${owner}) RETURNING id`,
+  );
+  return rows.length > 0;
+}
+
+const releaseLease = (db: SqlExecutor, owner: string) =>
+  db.query(
+    sql`UPDATE klaviyo_catalog_flush_lease SET owner = NULL, until_ms = 0 WHERE id = 1 AND owner = ${owner}`,
+  );
+
 /**
- * Turns the oldest marks into catalog changes: reads the marked products' current state from the host
- * (outside any transaction: the host's own reads), then in one transaction enqueues one change per
- * product and removes the marks still at the version read. Two processes flushing at once may both
- * enqueue a product; the deliverer sends the newest of a product's changes and nothing for a state
- * Klaviyo already holds. Answers how many products were enqueued.
+ * Turns the oldest marks into catalog changes, under the flush lease (answers 0 at once while another
+ * process flushes): reads the marked products' current state from the host (outside any transaction:
+ * the host's own reads), then in one transaction enqueues one change per product and removes the
+ * marks still at the version read. Answers how many products were enqueued.
  */
 export async function flushStockMarks(deps: FlushDeps, limit = FLUSH_PAGE): Promise<number> {
+  const db = deps.outbox.db;
+  // Most rounds find nothing marked: one indexed read, no lease.
+  const waiting = await db.query(sql`SELECT 1 FROM klaviyo_catalog_stock_marks LIMIT 1`);
+  if (waiting.length === 0) return 0;
+  const owner = randomUUID();
+  // The lease on the outbox's clock (the database's on Postgres), like the outbox's own leases.
+  if (!(await takeLease(db, owner, await deps.outbox.now()))) return 0;
+  try {
+    return await flushPage(deps, limit);
+  } finally {
+    await releaseLease(db, owner);
+  }
+}
+
+async function flushPage(deps: FlushDeps, limit: number): Promise<number> {
   const db = deps.outbox.db;
   const marks = await db.query<MarkRow>(
     sql`SELECT variant_id, product_id, version FROM klaviyo_catalog_stock_marks ORDER BY marked_at, variant_id LIMIT ${limit}`,

@@ -90,6 +90,12 @@ async function changeProduct(
         await change(tx, product, now);
         const messages = await messagesFor(tx, stock);
         await deps.outbox.enqueue(tx, messages, now);
+        // Marked too: a stock flush that read the product before this change is then followed by
+        // one after it, so the change is never overtaken by an older read (catalog/stock-marks.ts).
+        await deps.catalog?.stockChanged(
+          tx,
+          shipped.variants.map((v) => ({ productId, variantId: v.id })),
+        );
         return { productId, queued: messages.length };
       }),
     ),
