@@ -1,6 +1,8 @@
 import { expect, it } from 'vitest';
 import { catalogMessages } from '../../lib/klaviyo-next/catalog/messages.js';
+import { markStock, type StockMark } from '../../lib/klaviyo-next/catalog/stock-marks.js';
 import type { CatalogProduct } from '../../lib/klaviyo-next/catalog/types.js';
+import type { SqlExecutor } from '../../lib/klaviyo-next/sql/types.js';
 import { DEMO_CATEGORIES, DEMO_PRODUCTS } from '../../lib/store/catalog-data.js';
 import { demoCatalogSource } from '../../lib/store/catalog-source.js';
 import {
@@ -45,7 +47,11 @@ onBothDatabases('the store as a CatalogSource', (db) => {
   });
 
   it('reads the merchant’s changes: prices, stock, published state, and leaves deleted products out', async () => {
-    const deps = Object.assign(testStoreDeps(db()), { catalog: catalogMessages() });
+    const catalog = {
+      ...catalogMessages(),
+      stockChanged: (tx: SqlExecutor, marks: readonly StockMark[]) => markStock(tx, marks, Date.now()),
+    };
+    const deps = Object.assign(testStoreDeps(db()), { catalog });
     expect(await changePrice(deps, { variantId: 'relaxed-chino-30', price: '79' })).toMatchObject({
       ok: true,
     });
