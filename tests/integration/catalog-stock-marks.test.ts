@@ -2,10 +2,10 @@ import sql from 'sql-template-tag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Account } from '../../emulator/store/account.js';
 import type { CatalogProduct } from '../../lib/klaviyo-next/catalog/types.js';
-import { createKlaviyoNext, type KlaviyoNext } from '../../lib/klaviyo-next/create.js';
+import type { KlaviyoNext } from '../../lib/klaviyo-next/create.js';
 import { openPostgres } from '../../lib/klaviyo-next/sql/postgres.js';
 import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
-import { expected, klaviyoCatalogue, store } from '../support/catalog-sync-fixtures.js';
+import { catalogKlaviyo, expected, klaviyoCatalogue, store } from '../support/catalog-sync-fixtures.js';
 import { dropPostgres, freshPostgres, freshSqlite } from '../support/databases.js';
 import { type TestEmulator, withEmulator } from '../support/emulator.js';
 import { describeWithPostgres, TEST_DATABASE_URL } from '../support/requirements.js';
@@ -25,17 +25,7 @@ function suite(name: string, open: () => Promise<SqlDatabase>, close: (db: SqlDa
     });
     beforeAll(async () => {
       db = await open();
-      klaviyo = createKlaviyoNext({
-        env: {
-          KLAVIYO_API_URL: emu.url,
-          KLAVIYO_PRIVATE_KEY: emu.account.privateKey,
-          KLAVIYO_PUBLIC_KEY: emu.account.publicKey,
-        },
-        sql: db,
-        deliverSoon: () => undefined,
-        catalog: shop.source,
-        log: (event) => logged.push(event),
-      });
+      klaviyo = catalogKlaviyo(emu, db, { catalog: shop.source, log: (event) => logged.push(event) });
       await klaviyo.catalog.resync();
     });
     afterAll(async () => close(db));
@@ -198,18 +188,10 @@ describeWithPostgres('two instances flushing the same marks at once on Postgres'
   });
 
   it('leave no mark and Klaviyo at the store’s stock', async () => {
-    const [first, second] = [db, other].map((sql) =>
-      createKlaviyoNext({
-        env: {
-          KLAVIYO_API_URL: emu.url,
-          KLAVIYO_PRIVATE_KEY: emu.account.privateKey,
-          KLAVIYO_PUBLIC_KEY: emu.account.publicKey,
-        },
-        sql,
-        deliverSoon: () => undefined,
-        catalog: shop.source,
-      }),
-    ) as [KlaviyoNext, KlaviyoNext];
+    const [first, second] = [db, other].map((sql) => catalogKlaviyo(emu, sql, { catalog: shop.source })) as [
+      KlaviyoNext,
+      KlaviyoNext,
+    ];
     await first.catalog.resync();
     const [last] = await db.query<{ id: number | string }>(sql`SELECT MAX(id) AS id FROM klaviyo_outbox`);
     await db.transaction((tx) =>

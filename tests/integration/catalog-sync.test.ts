@@ -2,10 +2,10 @@ import sql from 'sql-template-tag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Account } from '../../emulator/store/account.js';
 import type { CatalogProduct } from '../../lib/klaviyo-next/catalog/types.js';
-import { createKlaviyoNext, type KlaviyoNext } from '../../lib/klaviyo-next/create.js';
+import type { KlaviyoNext } from '../../lib/klaviyo-next/create.js';
 import { openPostgres } from '../../lib/klaviyo-next/sql/postgres.js';
 import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
-import { expected, klaviyoCatalogue, OURS, store } from '../support/catalog-sync-fixtures.js';
+import { catalogKlaviyo, expected, klaviyoCatalogue, OURS, store } from '../support/catalog-sync-fixtures.js';
 import { dropPostgres, freshPostgres, freshSqlite } from '../support/databases.js';
 import { type TestEmulator, withEmulator } from '../support/emulator.js';
 import { describeWithPostgres, TEST_DATABASE_URL } from '../support/requirements.js';
@@ -21,16 +21,7 @@ function suite(name: string, open: () => Promise<SqlDatabase>, close: (db: SqlDa
     });
     beforeAll(async () => {
       db = await open();
-      klaviyo = createKlaviyoNext({
-        env: {
-          KLAVIYO_API_URL: emu.url,
-          KLAVIYO_PRIVATE_KEY: emu.account.privateKey,
-          KLAVIYO_PUBLIC_KEY: emu.account.publicKey,
-        },
-        sql: db,
-        deliverSoon: () => undefined,
-        catalog: shop.source,
-      });
+      klaviyo = catalogKlaviyo(emu, db, { catalog: shop.source });
     });
     afterAll(async () => {
       await close(db);
@@ -243,16 +234,7 @@ function suite(name: string, open: () => Promise<SqlDatabase>, close: (db: SqlDa
     );
 
     it('a host whose clock runs an hour ahead does not make its older change win', async () => {
-      const ahead = createKlaviyoNext({
-        env: {
-          KLAVIYO_API_URL: emu.url,
-          KLAVIYO_PRIVATE_KEY: emu.account.privateKey,
-          KLAVIYO_PUBLIC_KEY: emu.account.publicKey,
-        },
-        sql: db,
-        deliverSoon: () => undefined,
-        now: () => Date.now() + 3_600_000,
-      });
+      const ahead = catalogKlaviyo(emu, db, { now: () => Date.now() + 3_600_000 });
       const p = shop.products[2] as CatalogProduct;
       p.priceCents = 5555;
       await db.transaction((tx) => ahead.enqueue(tx, ahead.catalog.productChanged(p)));
@@ -308,18 +290,7 @@ describeWithPostgres('two resyncs at once on one Postgres database', () => {
   });
 
   it('leave one consistent catalogue', async () => {
-    const instances = [db, other].map((sql) =>
-      createKlaviyoNext({
-        env: {
-          KLAVIYO_API_URL: emu.url,
-          KLAVIYO_PRIVATE_KEY: emu.account.privateKey,
-          KLAVIYO_PUBLIC_KEY: emu.account.publicKey,
-        },
-        sql,
-        deliverSoon: () => undefined,
-        catalog: shop.source,
-      }),
-    );
+    const instances = [db, other].map((sql) => catalogKlaviyo(emu, sql, { catalog: shop.source }));
     const summaries = await Promise.all(instances.map((k) => k.catalog.resync()));
     for (const s of summaries) expect(s.unfinished).toBe(0);
     expect(await instances[0]?.catalog.failures()).toEqual([]);

@@ -1,5 +1,7 @@
 import { expect } from 'vitest';
 import type { CatalogProduct, CatalogSource } from '../../lib/klaviyo-next/catalog/types.js';
+import { createKlaviyoNext, type KlaviyoNextOptions } from '../../lib/klaviyo-next/create.js';
+import type { SqlDatabase } from '../../lib/klaviyo-next/sql/types.js';
 import type { TestEmulator } from './emulator.js';
 
 // The catalog sync tests' small store, and the emulator's catalogue read back in the store's terms.
@@ -116,3 +118,20 @@ export function expected(categories: { id: string; name: string }[], products: C
     ),
   };
 }
+
+/** A plugin instance on `sql` that talks to the test emulator and delivers only when a test drains. */
+export const catalogKlaviyo = (
+  emu: TestEmulator,
+  sql: SqlDatabase,
+  options: Omit<KlaviyoNextOptions, 'env' | 'sql'> = {},
+) =>
+  createKlaviyoNext({
+    env: {
+      KLAVIYO_API_URL: emu.url,
+      KLAVIYO_PRIVATE_KEY: emu.account.privateKey,
+      KLAVIYO_PUBLIC_KEY: emu.account.publicKey,
+    },
+    sql,
+    deliverSoon: () => undefined,
+    ...options,
+  });
